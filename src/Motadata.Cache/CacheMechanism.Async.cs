@@ -1,0 +1,145 @@
+using Motadata.Cache.Keys;
+using Motadata.Cache.Stats;
+using Motadata.Cache.Stores;
+
+namespace Motadata.Cache;
+
+public sealed partial class CacheMechanism
+{
+    /// <summary>The value stored under <paramref name="key"/>, or <paramref name="defaultValue"/> on a miss.</summary>
+    /// <typeparam name="T">The type the value was stored as.</typeparam>
+    /// <param name="key">The key, at most <see cref="CacheConfig.MaxKeyLength"/> characters.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <param name="defaultValue">What to return on a miss.</param>
+    /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
+    /// <returns>The cached value, or <paramref name="defaultValue"/>. Completes synchronously, allocating nothing, on the memory backend.</returns>
+    public ValueTask<T?> GetAsync<T>(string key, string? tenantId = null, T? defaultValue = default, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key, tenantId);
+        var counters = _statistics.For(tenantId);
+        var pending = _store.TryGetAsync<T>(new CacheKey(tenantId, key), cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            var lookup = pending.Result;
+            return new ValueTask<T?>(Count(counters, lookup.Found) ? lookup.Value : defaultValue);
+        }
+
+        return AwaitGet(pending, counters, defaultValue);
+
+        static async ValueTask<T?> AwaitGet(ValueTask<CacheLookup<T>> pending, TenantCounters counters, T? defaultValue)
+        {
+            var lookup = await pending.ConfigureAwait(false);
+            return Count(counters, lookup.Found) ? lookup.Value : defaultValue;
+        }
+    }
+
+    /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value there.</summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key, at most <see cref="CacheConfig.MaxKeyLength"/> characters.</param>
+    /// <param name="value">The value; null is cached too.</param>
+    /// <param name="ttl">How long it lives: null for <see cref="CacheConfig.Ttl"/>, <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
+    /// <returns>True when stored; false when the value was refused or, with recovery on, the server is unreachable.</returns>
+    public ValueTask<bool> SetAsync<T>(string key, T value, TimeSpan? ttl = null, string? tenantId = null, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key, tenantId);
+        var effectiveTtl = ResolveTtl(ttl);
+        var counters = _statistics.For(tenantId);
+        var pending = _store.SetAsync(new CacheKey(tenantId, key), value, effectiveTtl, cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            return new ValueTask<bool>(CountSet(counters, pending.Result));
+        }
+
+        return AwaitSet(pending, counters);
+
+        static async ValueTask<bool> AwaitSet(ValueTask<bool> pending, TenantCounters counters) =>
+            CountSet(counters, await pending.ConfigureAwait(false));
+    }
+
+    /// <summary>Removes <paramref name="key"/>.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
+    /// <returns>True when a live entry was removed.</returns>
+    public ValueTask<bool> DeleteAsync(string key, string? tenantId = null, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key, tenantId);
+        return _store.DeleteAsync(new CacheKey(tenantId, key), cancellationToken);
+    }
+
+    /// <summary>Removes every key of one namespace that matches the Redis glob <paramref name="pattern"/>.</summary>
+    /// <param name="pattern">The glob, such as <c>user_*</c>.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace only.</param>
+    /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
+    /// <returns>How many entries were removed.</returns>
+    public ValueTask<long> InvalidateAsync(string pattern, string? tenantId = null, CancellationToken cancellationToken = default)
+    {
+        var glob = CheckPattern(pattern, tenantId);
+        return _store.InvalidateAsync(tenantId, glob, cancellationToken);
+    }
+
+    /// <summary>Removes a tenant's entries, or with no tenant everything this cache owns.</summary>
+    /// <param name="tenantId">The tenant, or null for every namespace.</param>
+    /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
+    /// <returns>How many entries were removed.</returns>
+    public ValueTask<long> ClearAsync(string? tenantId = null, CancellationToken cancellationToken = default)
+    {
+        CheckTenant(tenantId);
+        return _store.ClearAsync(tenantId, cancellationToken);
+    }
+
+    /// <summary>Statistics for one tenant, or with no tenant for the whole cache.</summary>
+    /// <param name="tenantId">The tenant, or null for the whole cache.</param>
+    /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
+    /// <returns>A snapshot.</returns>
+    public async ValueTask<CacheStats> GetStatsAsync(string? tenantId = null, CancellationToken cancellationToken = default)
+    {
+        CheckTenant(tenantId);
+        var usage = await _store.GetUsageAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        return BuildStats(tenantId, usage);
+    }
+
+    /// <summary>Stores every pair, in pipelined batches on a remote backend. Every key is checked before anything is stored.</summary>
+    /// <typeparam name="T">The values' type.</typeparam>
+    /// <param name="keysAndValues">The pairs to store.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <param name="ttl">How long they live: null for <see cref="CacheConfig.Ttl"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
+    /// <returns>How many were stored.</returns>
+    public async ValueTask<long> WarmCacheAsync<T>(IEnumerable<KeyValuePair<string, T>> keysAndValues, string? tenantId = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        var entries = CheckWarmEntries(keysAndValues, tenantId, nameof(keysAndValues));
+        var effectiveTtl = ResolveTtl(ttl);
+        var stored = entries.Count == 0
+            ? 0
+            : await _store.SetManyAsync(tenantId, entries, effectiveTtl, cancellationToken).ConfigureAwait(false);
+        _statistics.For(tenantId).RecordSets(stored);
+        return stored;
+    }
+
+    private static bool Count(TenantCounters counters, bool found)
+    {
+        if (found)
+        {
+            counters.Hits.Increment();
+        }
+        else
+        {
+            counters.Misses.Increment();
+        }
+
+        return found;
+    }
+
+    private static bool CountSet(TenantCounters counters, bool stored)
+    {
+        if (stored)
+        {
+            counters.RecordSet();
+        }
+
+        return stored;
+    }
+}

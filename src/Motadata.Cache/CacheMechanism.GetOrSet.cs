@@ -1,0 +1,130 @@
+using Motadata.Cache.Internal;
+using Motadata.Cache.Keys;
+using Motadata.Cache.Stores;
+
+namespace Motadata.Cache;
+
+public sealed partial class CacheMechanism
+{
+    /// <summary>
+    /// The value under <paramref name="key"/>; on a miss, runs <paramref name="factory"/>, caches what it returns
+    /// and returns it. Concurrent callers for the same tenant and key share one factory run. A factory that throws
+    /// caches nothing, and every caller waiting on it sees the exception. One caller's cancellation ends only its own
+    /// wait: the factory's token is cancelled when every waiting caller has given up, or the cache is disposed.
+    /// </summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key, at most <see cref="CacheConfig.MaxKeyLength"/> characters.</param>
+    /// <param name="factory">Makes the value on a miss.</param>
+    /// <param name="ttl">How long the value lives: null for <see cref="CacheConfig.Ttl"/>.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <param name="cancellationToken">Ends this caller's wait.</param>
+    /// <returns>The cached or newly made value.</returns>
+    public ValueTask<T> GetOrSetAsync<T>(string key, Func<CancellationToken, ValueTask<T>> factory, TimeSpan? ttl = null, string? tenantId = null, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key, tenantId);
+        if (factory is null)
+        {
+            Throw.ArgumentNull(nameof(factory));
+        }
+
+        var effectiveTtl = ResolveTtl(ttl);
+        var cacheKey = new CacheKey(tenantId, key);
+        var pending = _store.TryGetAsync<T>(cacheKey, cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return GetOrSetSlowAsync(pending, cacheKey, factory, effectiveTtl, cancellationToken);
+        }
+
+        var result = pending.Result;
+        if (result.Found)
+        {
+            _statistics.For(tenantId).Hits.Increment();
+            return new ValueTask<T>(result.Value!);
+        }
+
+        return GetOrSetSlowAsync(new ValueTask<CacheLookup<T>>(result), cacheKey, factory, effectiveTtl, cancellationToken);
+    }
+
+    private async ValueTask<T> GetOrSetSlowAsync<T>(ValueTask<CacheLookup<T>> lookup, CacheKey cacheKey, Func<CancellationToken, ValueTask<T>> factory, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var found = await lookup.ConfigureAwait(false);
+        if (Count(_statistics.For(cacheKey.TenantId), found.Found))
+        {
+            return found.Value!;
+        }
+
+        var flightKey = new FlightKey(cacheKey, typeof(T));
+        while (true)
+        {
+            if (_disposed != 0)
+            {
+                Throw.Disposed();
+            }
+
+            var flight = (Flight<T>)_inFlight.GetOrAdd(flightKey, static (_, token) => new Flight<T>(token), _disposing.Token);
+            if (!flight.TryJoin())
+            {
+                // Finished or abandoned a moment ago: take its value if it has one, else start afresh.
+                _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
+                if (flight.Task.IsCompletedSuccessfully)
+                {
+                    return flight.Task.Result;
+                }
+
+                continue;
+            }
+
+            if (flight.TryStart())
+            {
+                _ = RunFlightAsync(flightKey, flight, factory, ttl);
+            }
+
+            try
+            {
+                return await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                if (flight.Leave())
+                {
+                    _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
+                }
+
+                throw;
+            }
+        }
+    }
+
+    private async Task RunFlightAsync<T>(FlightKey flightKey, Flight<T> flight, Func<CancellationToken, ValueTask<T>> factory, TimeSpan ttl)
+    {
+        try
+        {
+            // Leave the caller's thread at once, so a factory that blocks before its first await blocks no caller.
+            await Task.Yield();
+            var value = await factory(flight.Token).ConfigureAwait(false);
+            try
+            {
+                await SetAsync(flightKey.Key.Key, value, ttl, flightKey.Key.TenantId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed while the factory ran: the value still goes to the callers, just not to the cache.
+            }
+
+            // Stored before the flight leaves the table, so a caller arriving after this finds the value cached.
+            _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
+            flight.Complete(value);
+        }
+#pragma warning disable CA1031 // Every factory failure goes to the waiting callers, whatever it is.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
+            flight.Fail(exception);
+        }
+        finally
+        {
+            flight.Dispose();
+        }
+    }
+}

@@ -1,0 +1,351 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Motadata.Cache.Internal;
+using Motadata.Cache.Keys;
+using Motadata.Cache.Stats;
+using Motadata.Cache.Stores;
+using Motadata.Cache.Stores.Memory;
+
+namespace Motadata.Cache;
+
+/// <summary>
+/// A tenant-scoped cache over an interchangeable backend: the in-process memory store or Dragonfly. Every method
+/// is thread-safe. Keys live in namespaces: <c>tenantId == null</c> is the global namespace, any other tenant id its
+/// own, and no tenant can read, invalidate or clear another's keys.
+/// </summary>
+/// <remarks>
+/// The memory backend holds values by reference (like <c>MemoryCache</c>): a cached object mutated after
+/// <c>Set</c> is mutated in the cache too. The Dragonfly backend stores a serialized copy.
+/// </remarks>
+public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
+{
+    private readonly CacheConfig _config;
+    private readonly ICacheStore _store;
+    private readonly CacheStatistics _statistics = new();
+    private readonly ConcurrentDictionary<FlightKey, object> _inFlight = new();
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly int _maxKeyLength;
+    private readonly TimeSpan _defaultTtl;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    /// <summary>Builds a cache from <paramref name="config"/>, which is checked and copied.</summary>
+    /// <param name="config">The settings; the cache keeps its own copy.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
+    /// <exception cref="ArgumentException">One or more settings are bad; the message lists every one.</exception>
+    public CacheMechanism(CacheConfig config)
+    {
+        if (config is null)
+        {
+            Throw.ArgumentNull(nameof(config));
+        }
+
+        config.Validate();
+        _config = config.Clone();
+        _maxKeyLength = _config.MaxKeyLength;
+        _defaultTtl = _config.Ttl;
+        TimeProvider = _config.TimeProvider ?? TimeProvider.System;
+        _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
+        _store = CreateStore(_config, _statistics, TimeProvider);
+    }
+
+    /// <summary>The backend this cache stores into.</summary>
+    public CacheBackend Backend => _config.Backend;
+
+    /// <summary>A copy of the settings this cache was built with.</summary>
+    public CacheConfig Config => _config.Clone();
+
+    /// <summary>Where this cache reads time.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>The value stored under <paramref name="key"/>, or <paramref name="defaultValue"/> on a miss.</summary>
+    /// <typeparam name="T">The type the value was stored as.</typeparam>
+    /// <param name="key">The key, at most <see cref="CacheConfig.MaxKeyLength"/> characters.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <param name="defaultValue">What to return on a miss.</param>
+    /// <returns>The cached value, or <paramref name="defaultValue"/>.</returns>
+    public T? Get<T>(string key, string? tenantId = null, T? defaultValue = default) =>
+        TryGet(key, out T? value, tenantId) ? value : defaultValue;
+
+    /// <summary>Looks <paramref name="key"/> up; true and the value on a hit.</summary>
+    /// <typeparam name="T">The type the value was stored as; a value stored as another type is a miss.</typeparam>
+    /// <param name="key">The key, at most <see cref="CacheConfig.MaxKeyLength"/> characters.</param>
+    /// <param name="value">The cached value on a hit.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <returns>True on a hit.</returns>
+    public bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId = null)
+    {
+        CheckKey(key, tenantId);
+        var counters = _statistics.For(tenantId);
+        if (_store.TryGet(new CacheKey(tenantId, key), out value))
+        {
+            counters.Hits.Increment();
+            return true;
+        }
+
+        counters.Misses.Increment();
+        return false;
+    }
+
+    /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value there.</summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key, at most <see cref="CacheConfig.MaxKeyLength"/> characters.</param>
+    /// <param name="value">The value; null is cached too.</param>
+    /// <param name="ttl">How long it lives: null for <see cref="CacheConfig.Ttl"/>, <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <returns>True when stored; false when the value was refused (too large) or, with recovery on, the server is unreachable.</returns>
+    public bool Set<T>(string key, T value, TimeSpan? ttl = null, string? tenantId = null)
+    {
+        CheckKey(key, tenantId);
+        var effectiveTtl = ResolveTtl(ttl);
+        if (!_store.Set(new CacheKey(tenantId, key), value, effectiveTtl))
+        {
+            return false;
+        }
+
+        _statistics.For(tenantId).RecordSet();
+        return true;
+    }
+
+    /// <summary>Removes <paramref name="key"/>.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <returns>True when a live entry was removed.</returns>
+    public bool Delete(string key, string? tenantId = null)
+    {
+        CheckKey(key, tenantId);
+        return _store.Delete(new CacheKey(tenantId, key));
+    }
+
+    /// <summary>
+    /// Removes every key of one namespace that matches the Redis glob <paramref name="pattern"/>: <c>*</c>,
+    /// <c>?</c>, <c>[abc]</c>, <c>[a-z]</c>, <c>[^a]</c>, and <c>\</c> to escape.
+    /// </summary>
+    /// <param name="pattern">The glob, such as <c>user_*</c>.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace only.</param>
+    /// <returns>How many entries were removed.</returns>
+    public long Invalidate(string pattern, string? tenantId = null)
+    {
+        var glob = CheckPattern(pattern, tenantId);
+        return _store.Invalidate(tenantId, glob);
+    }
+
+    /// <summary>Removes a tenant's entries, or with no tenant everything this cache owns.</summary>
+    /// <param name="tenantId">The tenant, or null for every namespace.</param>
+    /// <returns>How many entries were removed.</returns>
+    public long Clear(string? tenantId = null)
+    {
+        CheckTenant(tenantId);
+        return _store.Clear(tenantId);
+    }
+
+    /// <summary>Statistics for one tenant, or with no tenant for the whole cache.</summary>
+    /// <param name="tenantId">The tenant, or null for the whole cache.</param>
+    /// <returns>A snapshot.</returns>
+    public CacheStats GetStats(string? tenantId = null)
+    {
+        CheckTenant(tenantId);
+        return BuildStats(tenantId, _store.GetUsage(tenantId));
+    }
+
+    /// <summary>Stores every pair (in bulk where the backend can batch). Every key is checked before anything is stored.</summary>
+    /// <typeparam name="T">The values' type.</typeparam>
+    /// <param name="keysAndValues">The pairs to store.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <param name="ttl">How long they live: null for <see cref="CacheConfig.Ttl"/>.</param>
+    /// <returns>How many were stored.</returns>
+    public long WarmCache<T>(IEnumerable<KeyValuePair<string, T>> keysAndValues, string? tenantId = null, TimeSpan? ttl = null)
+    {
+        var entries = CheckWarmEntries(keysAndValues, tenantId, nameof(keysAndValues));
+        var effectiveTtl = ResolveTtl(ttl);
+        var stored = entries.Count == 0 ? 0 : _store.SetMany(tenantId, entries, effectiveTtl);
+        _statistics.For(tenantId).RecordSets(stored);
+        return stored;
+    }
+
+    /// <summary>Stops background work, cancels running <see cref="GetOrSetAsync{T}"/> factories and releases the backend.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _disposing.Cancel();
+        _store.Dispose();
+        _disposing.Dispose();
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, closing remote connections asynchronously.</summary>
+    /// <returns>A task that completes when everything is released.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        await _store.DisposeAsync().ConfigureAwait(false);
+        _disposing.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"CacheMechanism({_config})";
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "One store per backend; more are added.")]
+    private static ICacheStore CreateStore(CacheConfig config, CacheStatistics statistics, TimeProvider time) =>
+        config.Backend switch
+        {
+            CacheBackend.Memory => new MemoryStore(config, statistics, time),
+            _ => throw new NotSupportedException($"The {config.Backend} backend is not available in this build."),
+        };
+
+    private CacheStats BuildStats(string? tenantId, StoreUsage usage)
+    {
+        long hits = 0, misses = 0, sets = 0, evictions = 0, expirations = 0, rejected = 0, corrupt = 0;
+        var scope = tenantId is null ? _statistics.All() : _statistics.Find(tenantId) is { } one ? [one] : [];
+        foreach (var counters in scope)
+        {
+            hits += counters.Hits.Sum();
+            misses += counters.Misses.Sum();
+            sets += counters.Sets;
+            evictions += counters.Evictions;
+            expirations += counters.Expirations;
+            rejected += counters.RejectedValues;
+            corrupt += counters.CorruptPayloads;
+        }
+
+        var whole = tenantId is null;
+        return new CacheStats
+        {
+            TenantId = tenantId,
+            Hits = hits,
+            Misses = misses,
+            Size = usage.Size,
+            MemoryUsage = usage.MemoryBytes,
+            Sets = sets,
+            Evictions = evictions,
+            Expirations = expirations,
+            RejectedValues = rejected,
+            CorruptPayloads = corrupt,
+            BackendFailures = whole ? _statistics.BackendFailures : 0,
+            BreakerOpenings = whole ? _statistics.BreakerOpenings : 0,
+            ReplayedOperations = whole ? _statistics.ReplayedOperations : 0,
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CheckKey(string key, string? tenantId)
+    {
+        if (key is null)
+        {
+            Throw.KeyNull(nameof(key));
+        }
+
+        if (key.Length == 0)
+        {
+            Throw.KeyEmpty(nameof(key));
+        }
+
+        if (key.Length > _maxKeyLength)
+        {
+            Throw.KeyTooLong(nameof(key), key.Length, _maxKeyLength);
+        }
+
+        CheckTenant(tenantId);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CheckTenant(string? tenantId)
+    {
+        if (tenantId is not null)
+        {
+            if (tenantId.Length == 0)
+            {
+                Throw.TenantEmpty(nameof(tenantId));
+            }
+
+            if (tenantId.Length > CacheConfig.MaxTenantIdLength)
+            {
+                Throw.TenantTooLong(nameof(tenantId), tenantId.Length, CacheConfig.MaxTenantIdLength);
+            }
+        }
+
+        if (_disposed != 0)
+        {
+            Throw.Disposed();
+        }
+    }
+
+    private GlobPattern CheckPattern(string pattern, string? tenantId)
+    {
+        if (pattern is null)
+        {
+            Throw.PatternNull(nameof(pattern));
+        }
+
+        if (pattern.Length == 0)
+        {
+            Throw.PatternEmpty(nameof(pattern));
+        }
+
+        if (pattern.Length > _maxKeyLength)
+        {
+            Throw.PatternTooLong(nameof(pattern), pattern.Length, _maxKeyLength);
+        }
+
+        CheckTenant(tenantId);
+        return GlobPattern.Parse(pattern);
+    }
+
+    private List<KeyValuePair<string, T>> CheckWarmEntries<T>(IEnumerable<KeyValuePair<string, T>> keysAndValues, string? tenantId, string paramName)
+    {
+        if (keysAndValues is null)
+        {
+            Throw.ArgumentNull(paramName);
+        }
+
+        CheckTenant(tenantId);
+        var entries = keysAndValues.TryGetNonEnumeratedCount(out var count)
+            ? new List<KeyValuePair<string, T>>(count)
+            : [];
+        foreach (var pair in keysAndValues)
+        {
+            // Check every key before storing any, so a rejected call changes nothing.
+            if (pair.Key is null || pair.Key.Length == 0 || pair.Key.Length > _maxKeyLength)
+            {
+                throw new ArgumentException(
+                    $"Entry {entries.Count} of {paramName} has a key that is {(pair.Key is null ? "null" : pair.Key.Length == 0 ? "empty" : $"{pair.Key.Length} characters long")}; " +
+                    $"every key must be a non-empty string of at most {_maxKeyLength} characters. Nothing was stored.",
+                    paramName);
+            }
+
+            entries.Add(pair);
+        }
+
+        return entries;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private TimeSpan ResolveTtl(TimeSpan? ttl, [CallerArgumentExpression(nameof(ttl))] string paramName = "ttl")
+    {
+        if (ttl is not { } value)
+        {
+            return _defaultTtl;
+        }
+
+        if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+        {
+            Throw.TtlOutOfRange(paramName, value);
+        }
+
+        return value;
+    }
+
+    /// <summary>The key of a running <see cref="GetOrSetAsync{T}"/> factory: the same key asked for as two types runs two factories.</summary>
+    private readonly record struct FlightKey(CacheKey Key, Type ValueType);
+}

@@ -1,0 +1,245 @@
+using Microsoft.Extensions.Logging;
+
+namespace Motadata.Cache;
+
+/// <summary>
+/// How a <see cref="CacheMechanism"/> is built. A plain settings class: every setting is checked once, when the
+/// cache is constructed, and one <see cref="ArgumentException"/> lists every bad one. The cache keeps its own copy,
+/// so changing this object afterwards changes nothing.
+/// </summary>
+public sealed class CacheConfig
+{
+    /// <summary>The most characters a tenant id may have.</summary>
+    public const int MaxTenantIdLength = 256;
+
+    /// <summary>Which store holds the entries.</summary>
+    /// <value>Default <see cref="CacheBackend.Memory"/>.</value>
+    public CacheBackend Backend { get; set; } = CacheBackend.Memory;
+
+    /// <summary>
+    /// Where Dragonfly listens, required with <see cref="CacheBackend.Dragonfly"/>:
+    /// <c>dragonfly://[user:password@]host[:port][/db]</c>, <c>dragonflys://</c> for TLS, <c>redis://</c> and
+    /// <c>rediss://</c> as synonyms, and a comma-separated list of <c>host:port</c> after the scheme for several endpoints.
+    /// </summary>
+    /// <value>Default null.</value>
+    public string? DragonflyUrl { get; set; }
+
+    /// <summary>The most entries the memory backend holds; the least recently read are evicted first.</summary>
+    /// <value>Default 10,000.</value>
+    public int MaxSize { get; set; } = 10_000;
+
+    /// <summary>The TTL of an entry set without one. <see cref="Timeout.InfiniteTimeSpan"/> means no expiry.</summary>
+    /// <value>Default one hour.</value>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Splits the memory backend into <see cref="ShardCount"/> independent segments so threads rarely contend.</summary>
+    /// <value>Default false.</value>
+    public bool EnableSharding { get; set; }
+
+    /// <summary>How many segments with <see cref="EnableSharding"/>; each holds an equal share of <see cref="MaxSize"/>.</summary>
+    /// <value>Default 16.</value>
+    public int ShardCount { get; set; } = 16;
+
+    /// <summary>Adds a checksum to every value written to a remote backend and treats a value that fails it as a miss.</summary>
+    /// <value>Default true.</value>
+    public bool EnableValidation { get; set; } = true;
+
+    /// <summary>
+    /// Turns remote-backend failures into misses (and failed writes into <c>false</c>), keeps invalidations made
+    /// during an outage and replays them, and stops waiting on a dead server with a circuit breaker. Off, every
+    /// failure is a <see cref="CacheBackendException"/>.
+    /// </summary>
+    /// <value>Default true.</value>
+    public bool EnableRecovery { get; set; } = true;
+
+    /// <summary>The longest key accepted, in characters. Patterns are held to the same bound.</summary>
+    /// <value>Default 1,024.</value>
+    public int MaxKeyLength { get; set; } = 1024;
+
+    /// <summary>
+    /// The most bytes the memory backend holds, by its estimate (strings 2 bytes a character, byte arrays their
+    /// length, other objects a flat 64 bytes, plus the key). Null for no byte bound.
+    /// </summary>
+    /// <value>Default null.</value>
+    public long? MaxMemoryBytes { get; set; }
+
+    /// <summary>The largest serialized value a remote backend stores; a larger one is refused (<c>Set</c> returns false).</summary>
+    /// <value>Default 1 MiB (1,048,576 bytes).</value>
+    public int MaxValueBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>What every key this cache writes to a remote backend starts with, so it never touches another application's keys.</summary>
+    /// <value>Default <c>"mc:"</c>.</value>
+    public string KeyPrefix { get; set; } = "mc:";
+
+    /// <summary>How long one call to a remote backend may take before it counts as failed.</summary>
+    /// <value>Default one second.</value>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long connecting to a remote backend may take.</summary>
+    /// <value>Default five seconds.</value>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the memory backend reclaims expired entries that nobody read.</summary>
+    /// <value>Default 30 seconds.</value>
+    public TimeSpan ExpirationScanInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Writes values for a remote backend; null uses System.Text.Json.</summary>
+    /// <value>Default null (System.Text.Json with its default options).</value>
+    public ICacheSerializer? Serializer { get; set; }
+
+    /// <summary>How many invalidations made while the server is unreachable are kept for replay; past that, the tenants concerned are cleared on reconnect.</summary>
+    /// <value>Default 10,000.</value>
+    public int RecoveryJournalCapacity { get; set; } = 10_000;
+
+    /// <summary>How long the circuit breaker stays open before it lets one call probe the server.</summary>
+    /// <value>Default five seconds.</value>
+    public TimeSpan RecoveryBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Entries of the in-process tier that serves this instance's own writes while the server is away; 0 turns it off.</summary>
+    /// <value>Default 0 (off).</value>
+    public int RecoveryFallbackMaxSize { get; set; }
+
+    /// <summary>
+    /// A key (16 bytes or more) for signing every value written to a remote backend with HMAC-SHA256; values this
+    /// application did not sign are then treated as corrupt. Null signs nothing.
+    /// </summary>
+    /// <value>Default null.</value>
+#pragma warning disable CA1819 // A key is bytes; the cache copies it at construction.
+    public byte[]? SigningKey { get; set; }
+#pragma warning restore CA1819
+
+    /// <summary>Where time comes from; tests pass a fake clock.</summary>
+    /// <value>Default <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>Where the cache logs; null logs nothing.</summary>
+    /// <value>Default null.</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>A copy of these settings, so later changes to this object reach no cache built from it.</summary>
+    /// <returns>The copy.</returns>
+    public CacheConfig Clone()
+    {
+        var copy = (CacheConfig)MemberwiseClone();
+        copy.SigningKey = SigningKey?.ToArray();
+        return copy;
+    }
+
+    /// <summary>
+    /// Checks every setting and throws one <see cref="ArgumentException"/> that lists every bad one with what is
+    /// allowed.
+    /// </summary>
+    /// <exception cref="ArgumentException">One or more settings are out of range.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (!Enum.IsDefined(Backend))
+        {
+            errors.Add($"Backend is {(int)Backend}; use CacheBackend.Memory or CacheBackend.Dragonfly.");
+        }
+
+        if (MaxSize <= 0)
+        {
+            errors.Add($"MaxSize is {MaxSize}; it must be at least 1.");
+        }
+
+        if (Ttl <= TimeSpan.Zero && Ttl != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add($"Ttl is {Ttl}; use a positive TimeSpan or Timeout.InfiniteTimeSpan for no expiry.");
+        }
+
+        if (EnableSharding && ShardCount < 1)
+        {
+            errors.Add($"ShardCount is {ShardCount}; with EnableSharding it must be at least 1.");
+        }
+        else if (EnableSharding && Backend == CacheBackend.Memory && MaxSize > 0 && ShardCount > MaxSize)
+        {
+            errors.Add($"ShardCount is {ShardCount} but MaxSize is {MaxSize}; every shard needs room for at least one entry, so ShardCount must not exceed MaxSize.");
+        }
+
+        if (EnableSharding && ShardCount > 1024)
+        {
+            errors.Add($"ShardCount is {ShardCount}; at most 1024 shards are allowed.");
+        }
+
+        if (MaxKeyLength < 1)
+        {
+            errors.Add($"MaxKeyLength is {MaxKeyLength}; it must be at least 1.");
+        }
+
+        if (MaxMemoryBytes is { } maxBytes && maxBytes <= 0)
+        {
+            errors.Add($"MaxMemoryBytes is {maxBytes}; use a positive number of bytes, or null for no byte bound.");
+        }
+
+        if (MaxValueBytes < 1)
+        {
+            errors.Add($"MaxValueBytes is {MaxValueBytes}; it must be at least 1.");
+        }
+
+        if (string.IsNullOrEmpty(KeyPrefix))
+        {
+            errors.Add("KeyPrefix is empty; a prefix such as \"mc:\" keeps this cache's keys apart from other applications' on a shared server.");
+        }
+
+        if (OperationTimeout <= TimeSpan.Zero || OperationTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"OperationTimeout is {OperationTimeout}; use a positive TimeSpan of at most 10 minutes.");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"ConnectTimeout is {ConnectTimeout}; use a positive TimeSpan of at most 10 minutes.");
+        }
+
+        if (ExpirationScanInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"ExpirationScanInterval is {ExpirationScanInterval}; use a positive TimeSpan.");
+        }
+
+        if (RecoveryJournalCapacity < 1)
+        {
+            errors.Add($"RecoveryJournalCapacity is {RecoveryJournalCapacity}; it must be at least 1.");
+        }
+
+        if (RecoveryBreakDuration < TimeSpan.FromMilliseconds(500) || RecoveryBreakDuration > TimeSpan.FromDays(1))
+        {
+            errors.Add($"RecoveryBreakDuration is {RecoveryBreakDuration}; use between 0.5 seconds and one day.");
+        }
+
+        if (RecoveryFallbackMaxSize < 0)
+        {
+            errors.Add($"RecoveryFallbackMaxSize is {RecoveryFallbackMaxSize}; use 0 to turn the fallback tier off or a positive entry count.");
+        }
+
+        if (SigningKey is { Length: < 16 })
+        {
+            errors.Add($"SigningKey is {SigningKey.Length} bytes long; use at least 16 random bytes, or null to sign nothing.");
+        }
+
+        if (Backend == CacheBackend.Dragonfly)
+        {
+            if (string.IsNullOrWhiteSpace(DragonflyUrl))
+            {
+                errors.Add("DragonflyUrl is missing; the Dragonfly backend needs one, such as \"dragonfly://localhost:6379\".");
+            }
+            else if (!Configuration.DragonflyEndpoint.TryParse(DragonflyUrl, out _, out var urlError))
+            {
+                errors.Add(urlError);
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(
+                "The cache configuration is not valid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", errors),
+                "config");
+        }
+    }
+
+    /// <summary>A summary of the settings, with any password in <see cref="DragonflyUrl"/> masked.</summary>
+    /// <returns>The summary.</returns>
+    public override string ToString() =>
+        $"Backend={Backend}, DragonflyUrl={Configuration.DragonflyEndpoint.Mask(DragonflyUrl)}, MaxSize={MaxSize}, Ttl={Ttl}, " +
+        $"EnableSharding={EnableSharding}, ShardCount={ShardCount}, EnableValidation={EnableValidation}, EnableRecovery={EnableRecovery}";
+}

@@ -1,0 +1,211 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace Motadata.Cache.Configuration;
+
+/// <summary>
+/// A parsed <see cref="CacheConfig.DragonflyUrl"/>: <c>dragonfly://[user:password@]host[:port][,host[:port]...][/db]</c>,
+/// <c>dragonflys://</c> for TLS, <c>redis://</c> and <c>rediss://</c> as synonyms. The password is never part of
+/// <see cref="ToString"/>.
+/// </summary>
+internal sealed class DragonflyEndpoint
+{
+    public const int DefaultPort = 6379;
+
+    private DragonflyEndpoint(IReadOnlyList<(string Host, int Port)> hosts, string? user, string? password, int database, bool useTls)
+    {
+        Hosts = hosts;
+        User = user;
+        Password = password;
+        Database = database;
+        UseTls = useTls;
+    }
+
+    public IReadOnlyList<(string Host, int Port)> Hosts { get; }
+
+    public string? User { get; }
+
+    public string? Password { get; }
+
+    public int Database { get; }
+
+    public bool UseTls { get; }
+
+    /// <summary>The endpoints as <c>host:port,host:port</c>, for messages.</summary>
+    public string Describe() => string.Join(",", Hosts.Select(static h => FormatHost(h.Host, h.Port)));
+
+    public override string ToString() => (UseTls ? "dragonflys://" : "dragonfly://") + Describe() + (Database != 0 ? "/" + Database.ToString(CultureInfo.InvariantCulture) : string.Empty);
+
+    public static DragonflyEndpoint Parse(string url) =>
+        TryParse(url, out var endpoint, out var error) ? endpoint : throw new ArgumentException(error, nameof(url));
+
+    public static bool TryParse(string? url, [NotNullWhen(true)] out DragonflyEndpoint? endpoint, [NotNullWhen(false)] out string? error)
+    {
+        endpoint = null;
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            error = "DragonflyUrl is empty; use a URL such as \"dragonfly://localhost:6379\".";
+            return false;
+        }
+
+        var masked = Mask(url);
+        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd <= 0)
+        {
+            error = $"DragonflyUrl \"{masked}\" has no scheme; it must start with dragonfly://, dragonflys://, redis:// or rediss://.";
+            return false;
+        }
+
+        var scheme = url[..schemeEnd].ToLowerInvariant();
+        bool useTls;
+        switch (scheme)
+        {
+            case "dragonfly":
+            case "redis":
+                useTls = false;
+                break;
+            case "dragonflys":
+            case "rediss":
+                useTls = true;
+                break;
+            default:
+                error = $"DragonflyUrl \"{masked}\" has the unknown scheme \"{scheme}\"; use dragonfly://, dragonflys:// (TLS), redis:// or rediss:// (TLS).";
+                return false;
+        }
+
+        var rest = url[(schemeEnd + 3)..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var authority = slash >= 0 ? rest[..slash] : rest;
+        var path = slash >= 0 ? rest[(slash + 1)..] : string.Empty;
+
+        string? user = null, password = null;
+        var at = authority.LastIndexOf('@');
+        if (at >= 0)
+        {
+            var userInfo = authority[..at];
+            authority = authority[(at + 1)..];
+            var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+            if (colon >= 0)
+            {
+                user = Uri.UnescapeDataString(userInfo[..colon]);
+                password = Uri.UnescapeDataString(userInfo[(colon + 1)..]);
+            }
+            else
+            {
+                // redis://secret@host is the password alone, as redis-cli reads it.
+                password = Uri.UnescapeDataString(userInfo);
+            }
+
+            if (user is { Length: 0 })
+            {
+                user = null;
+            }
+        }
+
+        if (authority.Length == 0)
+        {
+            error = $"DragonflyUrl \"{masked}\" names no host; use a URL such as \"dragonfly://localhost:6379\".";
+            return false;
+        }
+
+        var hosts = new List<(string, int)>();
+        foreach (var part in authority.Split(','))
+        {
+            if (!TryParseHost(part.Trim(), out var host, out var port))
+            {
+                error = $"DragonflyUrl \"{masked}\" has the bad endpoint \"{part}\"; each endpoint is host or host:port with a port from 1 to 65535.";
+                return false;
+            }
+
+            hosts.Add((host, port));
+        }
+
+        var database = 0;
+        path = path.Split('?')[0];
+        if (path.Length > 0 && (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database) || database > 15_999))
+        {
+            error = $"DragonflyUrl \"{masked}\" has the bad database \"{path}\"; after the host, /N selects database N (a whole number from 0).";
+            return false;
+        }
+
+        endpoint = new DragonflyEndpoint(hosts, user, password, database, useTls);
+        error = null;
+        return true;
+    }
+
+    /// <summary>The URL with any password replaced by <c>***</c>, safe for logs and messages.</summary>
+    [return: NotNullIfNotNull(nameof(url))]
+    public static string? Mask(string? url)
+    {
+        if (url is null)
+        {
+            return null;
+        }
+
+        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        var start = schemeEnd >= 0 ? schemeEnd + 3 : 0;
+        var slash = url.IndexOf('/', start);
+        var at = url.LastIndexOf('@', slash >= 0 ? slash : url.Length - 1);
+        if (at < start)
+        {
+            return url;
+        }
+
+        var userInfo = url[start..at];
+        var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+        var maskedUserInfo = colon >= 0 ? userInfo[..(colon + 1)] + "***" : "***";
+        return url[..start] + maskedUserInfo + url[at..];
+    }
+
+    private static bool TryParseHost(string text, out string host, out int port)
+    {
+        host = string.Empty;
+        port = DefaultPort;
+        if (text.Length == 0)
+        {
+            return false;
+        }
+
+        string portText;
+        if (text[0] == '[')
+        {
+            // [IPv6]:port
+            var close = text.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0)
+            {
+                return false;
+            }
+
+            host = text[1..close];
+            portText = text[(close + 1)..];
+            if (portText.Length > 0 && portText[0] != ':')
+            {
+                return false;
+            }
+
+            portText = portText.Length > 0 ? portText[1..] : string.Empty;
+        }
+        else
+        {
+            var colon = text.LastIndexOf(':');
+            host = colon >= 0 ? text[..colon] : text;
+            portText = colon >= 0 ? text[(colon + 1)..] : string.Empty;
+        }
+
+        if (host.Length == 0 || host.AsSpan().IndexOfAny(" /@?#") >= 0)
+        {
+            return false;
+        }
+
+        if (portText.Length > 0
+            && (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string FormatHost(string host, int port) =>
+        (host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host) + ":" + port.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,100 @@
+namespace Motadata.Cache.Internal;
+
+/// <summary>
+/// One running <c>GetOrSetAsync</c> factory and the callers waiting on it. The factory's token is cancelled only
+/// when the last waiter leaves before it finishes (or the cache is disposed); once closed, a flight takes no new
+/// waiters and callers start a new one.
+/// </summary>
+internal sealed class Flight<T> : IDisposable
+{
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _cancellation;
+    private readonly Lock _gate = new();
+    private int _waiters;
+    private bool _closed;
+    private int _started;
+
+    public Flight(CancellationToken disposing)
+    {
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(disposing);
+        Token = _cancellation.Token;
+    }
+
+    /// <summary>The token handed to the factory.</summary>
+    public CancellationToken Token { get; }
+
+    public Task<T> Task => _completion.Task;
+
+    /// <summary>Adds a waiter; false once the flight is finished or abandoned.</summary>
+    public bool TryJoin()
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            _waiters++;
+            return true;
+        }
+    }
+
+    /// <summary>True for exactly one caller: the one that runs the factory.</summary>
+    public bool TryStart() => Interlocked.Exchange(ref _started, 1) == 0;
+
+    /// <summary>A waiter gave up; true when it was the last and the factory was cancelled.</summary>
+    public bool Leave()
+    {
+        lock (_gate)
+        {
+            _waiters--;
+            if (_waiters > 0 || _closed)
+            {
+                return false;
+            }
+
+            _closed = true;
+        }
+
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The factory finished and was cleaned up in the meantime: nothing left to cancel.
+        }
+
+        return true;
+    }
+
+    public void Complete(T value)
+    {
+        Close();
+        _completion.TrySetResult(value);
+    }
+
+    public void Fail(Exception exception)
+    {
+        Close();
+        if (exception is OperationCanceledException && Token.IsCancellationRequested)
+        {
+            _completion.TrySetCanceled(Token);
+        }
+        else
+        {
+            _completion.TrySetException(exception);
+        }
+    }
+
+    public void Dispose() => _cancellation.Dispose();
+
+    private void Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+namespace Motadata.Cache;
+
+/// <summary>
+/// A snapshot of a cache's statistics, for one tenant or for the whole cache. Counts are exact: each one is the
+/// sum of every operation recorded before the snapshot was taken.
+/// </summary>
+public sealed class CacheStats
+{
+    /// <summary>The tenant these figures are for; null for the whole cache.</summary>
+    public string? TenantId { get; init; }
+
+    /// <summary>Lookups that found a value.</summary>
+    public long Hits { get; init; }
+
+    /// <summary>Lookups that found nothing (including expired, corrupt and unreadable values, and lookups during an outage).</summary>
+    public long Misses { get; init; }
+
+    /// <summary>Entries currently held. On the memory backend, expired entries not yet reclaimed count until the background scan removes them.</summary>
+    public long Size { get; init; }
+
+    /// <summary>
+    /// Bytes held: an estimate on the memory backend (see <see cref="CacheConfig.MaxMemoryBytes"/>), the server's own
+    /// <c>MEMORY USAGE</c> figures on Dragonfly.
+    /// </summary>
+    public long MemoryUsage { get; init; }
+
+    /// <summary><see cref="Hits"/> over all lookups, from 0 to 1; 0 when nothing was looked up.</summary>
+    public double HitRate => Hits + Misses == 0 ? 0d : (double)Hits / (Hits + Misses);
+
+    /// <summary>Values stored (by <c>Set</c>, <c>WarmCache</c> and <c>GetOrSetAsync</c>).</summary>
+    public long Sets { get; init; }
+
+    /// <summary>Entries removed to make room (memory backend).</summary>
+    public long Evictions { get; init; }
+
+    /// <summary>Entries removed because their TTL ran out (memory backend).</summary>
+    public long Expirations { get; init; }
+
+    /// <summary>Values refused because they were larger than the configured limit.</summary>
+    public long RejectedValues { get; init; }
+
+    /// <summary>Values read back that failed validation or could not be deserialized, and were removed.</summary>
+    public long CorruptPayloads { get; init; }
+
+    /// <summary>Calls to the server that failed or timed out (whole cache only).</summary>
+    public long BackendFailures { get; init; }
+
+    /// <summary>Times the circuit breaker opened (whole cache only).</summary>
+    public long BreakerOpenings { get; init; }
+
+    /// <summary>Invalidations kept during an outage and applied to the server once it was back (whole cache only).</summary>
+    public long ReplayedOperations { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"Hits={Hits}, Misses={Misses}, HitRate={HitRate:P1}, Size={Size}, MemoryUsage={MemoryUsage}, Sets={Sets}, Evictions={Evictions}, Expirations={Expirations}";
+}

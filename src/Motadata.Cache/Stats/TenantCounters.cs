@@ -1,0 +1,66 @@
+namespace Motadata.Cache.Stats;
+
+/// <summary>
+/// The counters of one namespace (a tenant, or the global namespace). Hits and misses are striped because every
+/// lookup touches them; the rest change rarely enough for a plain interlocked add.
+/// </summary>
+internal sealed class TenantCounters
+{
+    private long _sets;
+    private long _evictions;
+    private long _expirations;
+    private long _rejectedValues;
+    private long _corruptPayloads;
+    private long _size;
+    private long _memoryBytes;
+
+    public TenantCounters(string? tenantId) => TenantId = tenantId;
+
+    public string? TenantId { get; }
+
+    public StripedCounter Hits { get; } = new();
+
+    public StripedCounter Misses { get; } = new();
+
+    public long Sets => Volatile.Read(ref _sets);
+
+    public long Evictions => Volatile.Read(ref _evictions);
+
+    public long Expirations => Volatile.Read(ref _expirations);
+
+    public long RejectedValues => Volatile.Read(ref _rejectedValues);
+
+    public long CorruptPayloads => Volatile.Read(ref _corruptPayloads);
+
+    /// <summary>Entries held (memory backend only; Dragonfly measures on the server).</summary>
+    public long Size => Volatile.Read(ref _size);
+
+    /// <summary>Estimated bytes held (memory backend only).</summary>
+    public long MemoryBytes => Volatile.Read(ref _memoryBytes);
+
+    public void RecordSet() => Interlocked.Increment(ref _sets);
+
+    public void RecordSets(long count) => Interlocked.Add(ref _sets, count);
+
+    public void RecordEviction() => Interlocked.Increment(ref _evictions);
+
+    public void RecordExpiration() => Interlocked.Increment(ref _expirations);
+
+    public void RecordRejectedValue() => Interlocked.Increment(ref _rejectedValues);
+
+    public void RecordCorruptPayload() => Interlocked.Increment(ref _corruptPayloads);
+
+    public void AddEntry(long bytes)
+    {
+        Interlocked.Increment(ref _size);
+        Interlocked.Add(ref _memoryBytes, bytes);
+    }
+
+    public void RemoveEntry(long bytes)
+    {
+        Interlocked.Decrement(ref _size);
+        Interlocked.Add(ref _memoryBytes, -bytes);
+    }
+
+    public void AddBytes(long delta) => Interlocked.Add(ref _memoryBytes, delta);
+}
