@@ -1,3 +1,4 @@
+using Motadata.Cache.Internal;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
@@ -31,6 +32,48 @@ public sealed partial class CacheMechanism
             var lookup = await pending.ConfigureAwait(false);
             return Count(counters, lookup.Found) ? lookup.Value : defaultValue;
         }
+    }
+
+    /// <summary>
+    /// Looks up several keys of one namespace at once: one round trip on Dragonfly (<c>MGET</c>). Every key is
+    /// checked before anything is looked up; each key counts as one hit or one miss.
+    /// </summary>
+    /// <typeparam name="T">The type the values were stored as.</typeparam>
+    /// <param name="keys">The keys; duplicates are looked up once each time they appear.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
+    /// <returns>The hits, by key; a key that missed is absent.</returns>
+    public async ValueTask<IReadOnlyDictionary<string, T>> GetManyAsync<T>(IEnumerable<string> keys, string? tenantId = null, CancellationToken cancellationToken = default)
+    {
+        if (keys is null)
+        {
+            Throw.ArgumentNull(nameof(keys));
+        }
+
+        var list = keys as IReadOnlyList<string> ?? [.. keys];
+        for (var i = 0; i < list.Count; i++)
+        {
+            CheckKey(list[i], tenantId);
+        }
+
+        CheckTenant(tenantId);
+        var hits = new Dictionary<string, T>(StringComparer.Ordinal);
+        if (list.Count == 0)
+        {
+            return hits;
+        }
+
+        var results = await _store.TryGetManyAsync<T>(tenantId, list, cancellationToken).ConfigureAwait(false);
+        var counters = _statistics.For(tenantId);
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (Count(counters, results[i].Found))
+            {
+                hits[list[i]] = results[i].Value!;
+            }
+        }
+
+        return hits;
     }
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value there.</summary>

@@ -17,6 +17,9 @@ internal interface ICacheStore : IDisposable, IAsyncDisposable
 
     ValueTask<CacheLookup<T>> TryGetAsync<T>(CacheKey key, CancellationToken cancellationToken);
 
+    /// <summary>Looks up several keys of one namespace at once (one round trip on a remote backend); one result per key, in order.</summary>
+    ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken);
+
     bool Set<T>(in CacheKey key, T value, TimeSpan ttl);
 
     ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken);

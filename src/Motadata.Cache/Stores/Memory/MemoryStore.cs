@@ -94,6 +94,20 @@ internal sealed class MemoryStore : ICacheStore
     public ValueTask<CacheLookup<T>> TryGetAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
         new(TryGet(key, out T? value) ? new CacheLookup<T>(true, value) : default);
 
+    public ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var results = new CacheLookup<T>[keys.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (TryGet(new CacheKey(tenantId, keys[i]), out T? value))
+            {
+                results[i] = new CacheLookup<T>(true, value);
+            }
+        }
+
+        return new(results);
+    }
+
     public bool Set<T>(in CacheKey key, T value, TimeSpan ttl)
     {
         var expiresAt = ExpiresAt(ttl);
