@@ -12,7 +12,7 @@ namespace Motadata.Cache.Stores.Dragonfly;
 
 /// <summary>
 /// The Dragonfly backend (any Redis-protocol server: Dragonfly, Redis 7, Valkey) over one StackExchange.Redis
-/// multiplexer shared by every call. Get, Set and Delete are one round trip each (<c>GET</c>, <c>SET ... PX</c>,
+/// multiplexer shared by every call. Get, Set and Delete are one round trip each (<c>GET</c>, <c>SET</c> with expiry,
 /// <c>DEL</c>); batch reads are one <c>MGET</c>; warming pipelines <c>SET</c>s in batches; invalidation walks
 /// <c>SCAN MATCH</c> to the end and pipelines one <c>UNLINK</c> per page. Synchronous methods use the client's
 /// synchronous API, asynchronous ones its asynchronous API.
