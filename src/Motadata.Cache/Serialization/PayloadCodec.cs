@@ -9,19 +9,26 @@ namespace Motadata.Cache.Serialization;
 /// The bytes a remote backend stores for one value:
 /// <code>
 /// [0]     format version (1)
-/// [1]     flags: bits 0-2 the value's kind (0 null, 1 byte[], 2 string, 3 serialized), bit 7 a checksum follows
-/// [2..10) XxHash3 (64-bit, little-endian) of the value bytes, seeded with the flags byte; only with bit 7
+/// [1]     flags: high nibble 0xA with a checksum, 0x5 without; bits 0-2 the value's kind (0 null, 1 byte[],
+///         2 string, 3 serialized); bit 3 zero
+/// [2..10) XxHash3 (64-bit, little-endian) of the value bytes, seeded with the flags byte; only with a checksum
 /// [...]   the value: nothing, the raw bytes, UTF-8 text, or what the serializer wrote
 /// </code>
 /// <c>byte[]</c> and <c>string</c> values never go through the serializer. Anything else is corrupt: an unknown
-/// version or flag, a bad checksum, invalid UTF-8, or bytes the serializer cannot read.
+/// version or flags, a bad checksum, invalid UTF-8, or bytes the serializer cannot read.
 /// </summary>
+/// <remarks>
+/// The two markers differ in four bits, so no single flipped bit can turn a checksummed payload into one that
+/// skips the check: with a checksum, every one-bit error anywhere in the payload is caught.
+/// </remarks>
 internal static class PayloadCodec
 {
     public const byte FormatVersion = 1;
     public const int HeaderLength = 2;
     public const int ChecksumLength = sizeof(ulong);
-    public const byte ChecksumFlag = 0x80;
+    public const byte CheckedMarker = 0xA0;
+    public const byte UncheckedMarker = 0x50;
+    private const byte MarkerMask = 0xF0;
     private const byte KindMask = 0x07;
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -67,13 +74,8 @@ internal static class PayloadCodec
                 break;
         }
 
-        var flags = (byte)kind;
-        var headerLength = HeaderLength;
-        if (withChecksum)
-        {
-            flags |= ChecksumFlag;
-            headerLength += ChecksumLength;
-        }
+        var flags = (byte)((withChecksum ? CheckedMarker : UncheckedMarker) | (byte)kind);
+        var headerLength = withChecksum ? HeaderLength + ChecksumLength : HeaderLength;
 
         var header = writer.Reserved[^headerLength..];
         header[0] = FormatVersion;
@@ -109,15 +111,16 @@ internal static class PayloadCodec
         }
 
         var flags = span[1];
+        var marker = flags & MarkerMask;
         var kind = (PayloadKind)(flags & KindMask);
-        if ((flags & ~(ChecksumFlag | KindMask)) != 0 || kind > PayloadKind.Serialized)
+        if ((marker != CheckedMarker && marker != UncheckedMarker) || (flags & ~(MarkerMask | KindMask)) != 0 || kind > PayloadKind.Serialized)
         {
             problem = $"the flags byte 0x{flags:X2} is not one this build writes";
             return PayloadStatus.Corrupt;
         }
 
         var start = HeaderLength;
-        if ((flags & ChecksumFlag) != 0)
+        if (marker == CheckedMarker)
         {
             start += ChecksumLength;
             if (span.Length < start)
