@@ -13,6 +13,9 @@ internal sealed class DragonflyEndpoint
 {
     public const int DefaultPort = 6379;
 
+    private static readonly HashSet<string> s_subscribeCommands =
+        new(["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"], StringComparer.OrdinalIgnoreCase);
+
     private DragonflyEndpoint(IReadOnlyList<(string Host, int Port)> hosts, string? user, string? password, int database, bool useTls)
     {
         Hosts = hosts;
@@ -62,6 +65,9 @@ internal sealed class DragonflyEndpoint
             ClientName = "Motadata.Cache",
             TieBreaker = string.Empty,
             ConfigurationChannel = string.Empty,
+
+            // The cache never subscribes; without these commands the client opens no second (pub/sub) connection.
+            CommandMap = CommandMap.Create(s_subscribeCommands, available: false),
         };
         foreach (var (host, port) in Hosts)
         {

@@ -12,7 +12,7 @@ namespace Motadata.Cache.Stores.Dragonfly;
 
 /// <summary>
 /// The Dragonfly backend (any Redis-protocol server: Dragonfly, Redis 7, Valkey) over one StackExchange.Redis
-/// multiplexer shared by every call. Get, Set and Delete are one round trip each (<c>GET</c>, <c>SET ... PX</c>,
+/// multiplexer shared by every call. Get, Set and Delete are one round trip each (<c>GET</c>, <c>SET</c> with expiry,
 /// <c>DEL</c>); batch reads are one <c>MGET</c>; warming pipelines <c>SET</c>s in batches; invalidation walks
 /// <c>SCAN MATCH</c> to the end and pipelines one <c>UNLINK</c> per page. Synchronous methods use the client's
 /// synchronous API, asynchronous ones its asynchronous API.
@@ -28,7 +28,7 @@ internal sealed partial class DragonflyStore : ICacheStore
     /// <summary>Dragonfly caps expiry deadlines near 2^28 seconds (about 8.5 years); longer TTLs are clamped to this.</summary>
     internal static readonly TimeSpan MaxTtl = TimeSpan.FromDays(3000);
 
-    private const int ScanPageSize = 1000;
+    private const int ScanPageSize = 4096;
     private const int WriteBatchSize = 1000;
 
     private readonly ConnectionMultiplexer _multiplexer;
@@ -276,20 +276,32 @@ internal sealed partial class DragonflyStore : ICacheStore
     {
         var database = _keys.For(tenantId);
         var expiry = Expiry(ttl);
-        var batch = new WriteBatch(Math.Min(entries.Count, WriteBatchSize));
+        var capacity = Math.Min(entries.Count, WriteBatchSize);
+
+        // Two batches in flight: the next one is sent before the previous one's replies are awaited, so the
+        // connection never idles between batches.
+        WriteBatch current = new(capacity), previous = new(capacity);
         long stored = 0;
         var rejected = new RejectedValues();
         try
         {
             for (var start = 0; start < entries.Count; start += WriteBatchSize)
             {
-                batch.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
-                if (batch.Count > 0)
+                current.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
+                if (previous.Count > 0)
                 {
-                    // The client's way to pipeline from synchronous code: send the batch, then block until every reply is in.
-                    Task.WaitAll(batch.Pending);
-                    stored += batch.Settle();
+                    // The client's way to pipeline from synchronous code: send, then block until the replies are in.
+                    Task.WaitAll(previous.Pending);
+                    stored += previous.Settle();
                 }
+
+                (current, previous) = (previous, current);
+            }
+
+            if (previous.Count > 0)
+            {
+                Task.WaitAll(previous.Pending);
+                stored += previous.Settle();
             }
         }
         catch (Exception exception) when (IsBackendFailure(exception))
@@ -308,7 +320,8 @@ internal sealed partial class DragonflyStore : ICacheStore
     {
         var database = _keys.For(tenantId);
         var expiry = Expiry(ttl);
-        var batch = new WriteBatch(Math.Min(entries.Count, WriteBatchSize));
+        var capacity = Math.Min(entries.Count, WriteBatchSize);
+        WriteBatch current = new(capacity), previous = new(capacity);
         long stored = 0;
         var rejected = new RejectedValues();
         try
@@ -316,12 +329,20 @@ internal sealed partial class DragonflyStore : ICacheStore
             for (var start = 0; start < entries.Count; start += WriteBatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                batch.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
-                if (batch.Count > 0)
+                current.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
+                if (previous.Count > 0)
                 {
-                    await WaitAsync(Task.WhenAll(batch.Pending), cancellationToken).ConfigureAwait(false);
-                    stored += batch.Settle();
+                    await WaitAsync(Task.WhenAll(previous.Pending), cancellationToken).ConfigureAwait(false);
+                    stored += previous.Settle();
                 }
+
+                (current, previous) = (previous, current);
+            }
+
+            if (previous.Count > 0)
+            {
+                await WaitAsync(Task.WhenAll(previous.Pending), cancellationToken).ConfigureAwait(false);
+                stored += previous.Settle();
             }
         }
         catch (Exception exception) when (IsBackendFailure(exception))
