@@ -37,6 +37,7 @@ internal sealed partial class DragonflyStore : ICacheStore
     private readonly CacheStatistics _statistics;
     private readonly ICacheSerializer _serializer;
     private readonly bool _withChecksum;
+    private readonly byte[]? _signingKey;
     private readonly int _maxValueBytes;
     private readonly string _endpoint;
     private readonly string? _password;
@@ -50,6 +51,7 @@ internal sealed partial class DragonflyStore : ICacheStore
         _statistics = statistics;
         _serializer = config.Serializer ?? SystemTextJsonCacheSerializer.Default;
         _withChecksum = config.EnableValidation;
+        _signingKey = config.SigningKey;
         _maxValueBytes = config.MaxValueBytes;
         _logger = (config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DragonflyStore>();
         try
@@ -98,7 +100,7 @@ internal sealed partial class DragonflyStore : ICacheStore
         string? problem;
         using (lease)
         {
-            status = PayloadCodec.Decode(lease.Memory, _serializer, out found, out problem);
+            status = PayloadCodec.Decode(lease.Memory, _serializer, out found, out problem, _signingKey);
         }
 
         if (status == PayloadStatus.Found)
@@ -161,7 +163,7 @@ internal sealed partial class DragonflyStore : ICacheStore
                 continue;
             }
 
-            var status = PayloadCodec.Decode((ReadOnlyMemory<byte>)values[i], _serializer, out T? value, out var problem);
+            var status = PayloadCodec.Decode((ReadOnlyMemory<byte>)values[i], _serializer, out T? value, out var problem, _signingKey);
             if (status == PayloadStatus.Found)
             {
                 results[i] = new CacheLookup<T>(true, value);
@@ -190,7 +192,7 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public bool Set<T>(in CacheKey key, T value, TimeSpan ttl)
     {
-        var payload = PayloadCodec.Encode(value, _serializer, _withChecksum);
+        var payload = PayloadCodec.Encode(value, _serializer, _withChecksum, _signingKey);
         if (payload.ValueLength > _maxValueBytes)
         {
             Reject(key, payload);
@@ -213,7 +215,7 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        var payload = PayloadCodec.Encode(value, _serializer, _withChecksum);
+        var payload = PayloadCodec.Encode(value, _serializer, _withChecksum, _signingKey);
         if (payload.ValueLength > _maxValueBytes)
         {
             Reject(key, payload);
@@ -499,7 +501,7 @@ internal sealed partial class DragonflyStore : ICacheStore
         string? problem;
         using (lease)
         {
-            status = PayloadCodec.Decode(lease.Memory, _serializer, out value, out problem);
+            status = PayloadCodec.Decode(lease.Memory, _serializer, out value, out problem, _signingKey);
         }
 
         if (status == PayloadStatus.Found)
@@ -744,7 +746,7 @@ internal sealed partial class DragonflyStore : ICacheStore
             for (var i = start; i < end; i++)
             {
                 var entry = entries[i];
-                var payload = PayloadCodec.Encode(entry.Value, store._serializer, store._withChecksum);
+                var payload = PayloadCodec.Encode(entry.Value, store._serializer, store._withChecksum, store._signingKey);
                 if (payload.ValueLength > store._maxValueBytes)
                 {
                     payload.Return();
