@@ -26,8 +26,11 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// </remarks>
 internal sealed partial class DragonflyStore : ICacheStore
 {
-    /// <summary>Dragonfly caps expiry deadlines near 2^28 seconds (about 8.5 years); longer TTLs are clamped to this.</summary>
-    internal static readonly TimeSpan MaxTtl = TimeSpan.FromDays(3000);
+    /// <summary>
+    /// The longest TTL sent; longer ones are clamped to it. Dragonfly refuses <c>SET ... PX</c> at or past its expiry
+    /// limit, which is 2^28 - 1 seconds (8.5 years) today and was 2^27 - 1 (4.25 years) in older releases.
+    /// </summary>
+    internal static readonly TimeSpan MaxTtl = TimeSpan.FromDays(1500);
 
     private const int ScanPageSize = 4096;
     private const string WrongTypeProblem = "the key holds a list, hash, set or other non-string value";
