@@ -102,25 +102,24 @@ public sealed partial class CacheMechanism
             // Leave the caller's thread at once, so a factory that blocks before its first await blocks no caller.
             await Task.Yield();
 
-            // A caller that missed just before an earlier run stored its value can start this run after that one
-            // left the table: look once more, so it takes the stored value instead of running the factory twice.
-            var stored = await LookAgainAsync<T>(flightKey.Key).ConfigureAwait(false);
-            T value;
+            // Look again before running the factory: on a remote backend a caller's miss can cross the network while
+            // an earlier flight for this key stores its value and leaves the table, and that caller then starts this one.
+            var stored = await _store.TryGetAsync<T>(flightKey.Key, flight.Token).ConfigureAwait(false);
             if (stored.Found)
             {
-                value = stored.Value!;
+                _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
+                flight.Complete(stored.Value!);
+                return;
             }
-            else
+
+            var value = await factory(flight.Token).ConfigureAwait(false);
+            try
             {
-                value = await factory(flight.Token).ConfigureAwait(false);
-                try
-                {
-                    await SetAsync(flightKey.Key.Key, value, ttl, flightKey.Key.TenantId, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (ObjectDisposedException)
-                {
-                    // Disposed while the factory ran: the value still goes to the callers, just not to the cache.
-                }
+                await SetAsync(flightKey.Key.Key, value, ttl, flightKey.Key.TenantId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed while the factory ran: the value still goes to the callers, just not to the cache.
             }
 
             // Stored before the flight leaves the table, so a caller arriving after this finds the value cached.
@@ -137,21 +136,6 @@ public sealed partial class CacheMechanism
         finally
         {
             flight.Dispose();
-        }
-    }
-
-    /// <summary>The second lookup of a factory run; not counted as a hit or miss, and a failure is just a miss.</summary>
-    private async ValueTask<CacheLookup<T>> LookAgainAsync<T>(CacheKey key)
-    {
-        try
-        {
-            return await _store.TryGetAsync<T>(key, CancellationToken.None).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Whatever went wrong, the factory runs as if the lookup had missed.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return CacheLookup<T>.Miss;
         }
     }
 

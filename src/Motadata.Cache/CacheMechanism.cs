@@ -7,7 +7,9 @@ using Motadata.Cache.Internal;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
+using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Recovery;
 
 namespace Motadata.Cache;
 
@@ -50,6 +52,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
         _store = CreateStore(_config, _statistics, TimeProvider);
+        _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
     }
 
     /// <summary>The backend this cache stores into.</summary>
@@ -197,12 +200,20 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     public override string ToString() => $"CacheMechanism({_config})";
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "One store per backend; more are added.")]
-    private static ICacheStore CreateStore(CacheConfig config, CacheStatistics statistics, TimeProvider time) =>
-        config.Backend switch
+    private static ICacheStore CreateStore(CacheConfig config, CacheStatistics statistics, TimeProvider time)
+    {
+        if (config.Backend == CacheBackend.Dragonfly)
+        {
+            var store = new DragonflyStore(config, statistics);
+            return config.EnableRecovery ? new RecoveringStore(store, config, statistics, time) : store;
+        }
+
+        return config.Backend switch
         {
             CacheBackend.Memory => new MemoryStore(config, statistics, time),
             _ => throw new NotSupportedException($"The {config.Backend} backend is not available in this build."),
         };
+    }
 
     private CacheStats BuildStats(string? tenantId, StoreUsage usage)
     {
