@@ -6,6 +6,7 @@ namespace Motadata.Cache.Tests.Memory;
 /// Heavy concurrency on the memory store (BitFaster style): several threads mixing reads, writes and deletes over a
 /// key space larger than the cache, while a sampler checks the size bound. Counts are exact, not approximate.
 /// </summary>
+[Collection(SoakTestGroup.Name)]
 public sealed class MemoryStoreSoakTests : MemoryCacheFixture
 {
     private const int Workers = 4;
