@@ -1,0 +1,74 @@
+using System.Net;
+using Motadata.Cache.Server.Tests.Infrastructure;
+using Motadata.Cache.Tests.Infrastructure;
+
+namespace Motadata.Cache.Server.Tests.Contract;
+
+/// <summary>The service contract on the Dragonfly backend, against a real <c>redis-server</c> (same protocol).</summary>
+public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsyncLifetime
+{
+    private RedisServer? _redis;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> BackendSettings =>
+    [
+        new("Cache:Backend", "Dragonfly"),
+        new("Cache:DragonflyUrl", Redis.Url),
+    ];
+
+    private RedisServer Redis => _redis ?? throw new InvalidOperationException("The server is not started.");
+
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ValuesAreStoredOnTheServerAndSurviveAServiceRestart()
+    {
+        var tenant = NewTenant();
+        var body = new byte[] { 0, 255, 1, 254 };
+        await using (var first = await StartAsync())
+        {
+            await Http.AssertStatusAsync(await first.CreateClient().PutAsync($"v1/tenants/{tenant}/keys/k", Http.Bytes(body, "application/x-thing")), HttpStatusCode.NoContent);
+        }
+
+        Assert.NotEqual("*0\r\n", await Redis.CommandAsync("KEYS", "*"));
+        await using var second = await StartAsync();
+        var get = await second.CreateClient().GetAsync($"v1/tenants/{tenant}/keys/k");
+
+        await Http.AssertStatusAsync(get, HttpStatusCode.OK);
+        Assert.Equal("application/x-thing", get.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(body, await get.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task TtlIsSetOnTheServer()
+    {
+        await using var host = await StartAsync(("Cache:KeyPrefix", "ttltest:"));
+        await host.CreateClient().PutAsync($"v1/tenants/{NewTenant()}/keys/k?ttl=100", Http.Bytes("v"u8.ToArray(), "text/plain"));
+
+        var keys = await Redis.CommandAsync("KEYS", "ttltest:*");
+        var key = keys.Split("\r\n")[2];
+        var ttl = await Redis.CommandAsync("TTL", key);
+
+        Assert.InRange(int.Parse(ttl.TrimStart(':').Trim(), System.Globalization.CultureInfo.InvariantCulture), 90, 100);
+    }
+
+    [Fact]
+    public async Task ReadinessIs503WhenTheServerIsGone()
+    {
+        await using var host = await StartAsync(("Cache:EnableRecovery", "false"), ("Service:ReadinessTimeout", "00:00:02"));
+        var client = host.CreateClient();
+        await Http.AssertStatusAsync(await client.GetAsync("readyz"), HttpStatusCode.OK);
+
+        await Redis.KillAsync();
+
+        await Http.AssertProblemAsync(await client.GetAsync("readyz"), HttpStatusCode.ServiceUnavailable);
+        await Http.AssertStatusAsync(await client.GetAsync("healthz"), HttpStatusCode.OK);
+    }
+}
