@@ -51,6 +51,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
         _store = CreateStore(_config, _statistics, TimeProvider);
+        _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
     }
 
     /// <summary>The backend this cache stores into.</summary>
