@@ -32,7 +32,7 @@ internal sealed class HealthEndpoints
             .WithSummary("200 while the process serves requests.")
             .Produces<HealthResponse>();
         routes.MapGet("/readyz", ReadyAsync).WithTags("Health").WithName("Readiness")
-            .WithSummary("200 when the backend answers, 503 when it does not.")
+            .WithSummary("200 when the backend answers (status Healthy or Degraded), 503 when it does not or its circuit breaker is open.")
             .Produces<HealthResponse>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
@@ -41,7 +41,7 @@ internal sealed class HealthEndpoints
 
     private async ValueTask ReadyAsync(HttpContext context)
     {
-        // A real round trip to the backend: a read of a reserved key that is never written.
+        // A real round trip first: CacheMechanism.Health only learns of a dead server from a call that fails.
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -50,11 +50,20 @@ internal sealed class HealthEndpoints
         }
         catch (Exception exception) when (exception is CacheBackendException or TimeoutException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
+            // With recovery off, failures reach the caller as exceptions.
             _logger.LogWarning(exception, "Readiness probe failed: the {Backend} backend did not answer.", _cache.Backend);
             await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"The {_cache.Backend} backend did not answer within {_timeout.TotalSeconds:0.###} s: {exception.Message}");
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(new HealthResponse("Ready", _cache.Backend.ToString()), ServiceJsonContext.Default.HealthResponse);
+        // With recovery on, failures become misses and show in Health: Degraded still serves (misses, fallback), Unavailable means the breaker is open.
+        var health = _cache.Health;
+        if (health.Status == CacheHealthStatus.Unavailable)
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"The {_cache.Backend} backend is unavailable (circuit breaker open since {health.Since:O}); last error: {health.LastError ?? "none"}.");
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new HealthResponse(health.Status.ToString(), _cache.Backend.ToString()), ServiceJsonContext.Default.HealthResponse);
     }
 }

@@ -71,4 +71,42 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
         await Http.AssertProblemAsync(await client.GetAsync("readyz"), HttpStatusCode.ServiceUnavailable);
         await Http.AssertStatusAsync(await client.GetAsync("healthz"), HttpStatusCode.OK);
     }
+
+    [Fact]
+    public async Task WithRecoveryReadinessTurns503OnceTheBreakerOpensAnd200AfterTheServerReturns()
+    {
+        await using var host = await StartAsync(("Cache:RecoveryBreakDuration", "00:00:00.5"), ("Cache:OperationTimeout", "00:00:00.5"));
+        var client = host.CreateClient();
+        await Http.AssertStatusAsync(await client.GetAsync("readyz"), HttpStatusCode.OK);
+
+        await Redis.KillAsync();
+
+        // Each probe is a real call; failed calls move the breaker until it opens.
+        var unavailable = await PollAsync(client, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("application/problem+json", unavailable.Content.Headers.ContentType?.MediaType);
+        await Http.AssertStatusAsync(await client.GetAsync("healthz"), HttpStatusCode.OK);
+
+        await Redis.RestartAsync();
+
+        var ready = await PollAsync(client, HttpStatusCode.OK);
+        Assert.Equal("application/json", ready.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static async Task<HttpResponseMessage> PollAsync(HttpClient client, HttpStatusCode wanted)
+    {
+        HttpResponseMessage? last = null;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            last = await client.GetAsync("readyz");
+            if (last.StatusCode == wanted)
+            {
+                return last;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"/readyz never answered {(int)wanted}; last answer {(int)last!.StatusCode}: {await last.Content.ReadAsStringAsync()}");
+        return last;
+    }
 }
