@@ -1,5 +1,5 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Net.Http.Headers;
 using Motadata.Cache.Server.Endpoints;
 using Motadata.Cache.Server.Telemetry;
 
@@ -19,6 +19,7 @@ internal sealed class TenantAccessMiddleware
     private readonly RequestDelegate _next;
     private readonly ApiKeyRing _keys;
     private readonly ServiceMetrics _metrics;
+    private readonly ConditionalWeakTable<string, ApiKeyGrant> _verified = [];
 
     /// <summary>Creates the middleware.</summary>
     /// <param name="next">The rest of the pipeline.</param>
@@ -92,11 +93,20 @@ internal sealed class TenantAccessMiddleware
 
     private ApiKeyGrant? Authenticate(HttpContext context, out AuthFailure failure)
     {
-        var header = context.Request.Headers[HeaderNames.Authorization];
+        var header = context.Request.Headers.Authorization;
         if (header.Count != 1 || header[0] is not { } value || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
         {
             failure = AuthFailure.Missing;
             return null;
+        }
+
+        // Kestrel hands a keep-alive connection's repeated header back as the same string instance, so a header
+        // already verified is recognised by reference (no content comparison, so no timing to observe) and the
+        // key is hashed once per connection instead of once per request.
+        if (_verified.TryGetValue(value, out var known))
+        {
+            failure = AuthFailure.None;
+            return known;
         }
 
         var token = value.AsSpan(BearerPrefix.Length).Trim();
@@ -107,7 +117,14 @@ internal sealed class TenantAccessMiddleware
         }
 
         var grant = _keys.Find(token);
-        failure = grant is null ? AuthFailure.Unknown : AuthFailure.None;
+        if (grant is null)
+        {
+            failure = AuthFailure.Unknown;
+            return null;
+        }
+
+        _verified.AddOrUpdate(value, grant);
+        failure = AuthFailure.None;
         return grant;
     }
 

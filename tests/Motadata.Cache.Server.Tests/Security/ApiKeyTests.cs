@@ -137,6 +137,27 @@ public sealed class ApiKeyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DifferentKeysOnOneConnectionAreEachCheckedForWhatTheyAre()
+    {
+        // One client, so one keep-alive connection: a key verified earlier on it must not vouch for the next one.
+        var client = Host.CreateClient();
+        foreach (var (key, status) in new[]
+        {
+            (KeyA, HttpStatusCode.OK),
+            (KeyB, HttpStatusCode.Forbidden),
+            (KeyA, HttpStatusCode.OK),
+            ("not-a-key-this-service-knows", HttpStatusCode.Unauthorized),
+            (KeyA, HttpStatusCode.OK),
+            (KeyAdmin, HttpStatusCode.Forbidden),
+        })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "v1/tenants/a/stats");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            await Http.AssertStatusAsync(await client.SendAsync(request), status);
+        }
+    }
+
+    [Fact]
     public async Task SchemeIsCaseInsensitive()
     {
         var client = Host.CreateClient();
