@@ -79,7 +79,17 @@ internal static class CacheServer
             provider.GetRequiredService<CacheMechanism>(),
             service.MaxMetricTenants,
             provider.GetRequiredService<ILogger<ServiceMetrics>>()));
-        services.AddProblemDetails();
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = static problem =>
+        {
+            // Exceptions that reach the handler are the client's (a malformed request) or the backend's (an outage):
+            // both messages help the caller, and the library never puts a password in them.
+            problem.ProblemDetails.Detail ??= problem.Exception switch
+            {
+                BadHttpRequestException bad => bad.Message,
+                CacheBackendException backend => $"The cache backend failed: {backend.Message} Nothing was changed by this request unless it says so; retry later.",
+                _ => null,
+            };
+        });
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

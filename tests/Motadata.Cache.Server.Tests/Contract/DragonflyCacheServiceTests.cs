@@ -73,6 +73,22 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
     }
 
     [Fact]
+    public async Task WithRecoveryOffAnOutageIs503ProblemOnReadsAndWrites()
+    {
+        await using var host = await StartAsync(("Cache:EnableRecovery", "false"), ("Cache:OperationTimeout", "00:00:00.5"));
+        var client = host.CreateClient();
+        var tenant = NewTenant();
+        await Http.AssertStatusAsync(await client.PutAsync($"v1/tenants/{tenant}/keys/k", Http.Bytes("v"u8.ToArray(), "text/plain")), HttpStatusCode.NoContent);
+
+        await Redis.KillAsync();
+
+        var read = await Http.AssertProblemAsync(await client.GetAsync($"v1/tenants/{tenant}/keys/k"), HttpStatusCode.ServiceUnavailable);
+        var write = await Http.AssertProblemAsync(await client.PutAsync($"v1/tenants/{tenant}/keys/k", Http.Bytes("w"u8.ToArray(), "text/plain")), HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("backend failed", read, StringComparison.Ordinal);
+        Assert.Contains("backend failed", write, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WithRecoveryReadinessTurns503OnceTheBreakerOpensAnd200AfterTheServerReturns()
     {
         await using var host = await StartAsync(("Cache:RecoveryBreakDuration", "00:00:00.5"), ("Cache:OperationTimeout", "00:00:00.5"));
