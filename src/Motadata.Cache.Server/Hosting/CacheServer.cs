@@ -119,7 +119,7 @@ internal static class CacheServer
             throw new ServiceConfigurationException($"The {cacheConfig.Backend} backend could not be set up: {WithoutParameterName(exception)}", exception);
         }
 
-        ConfigurePipeline(app, service);
+        ConfigurePipeline(app, service, cacheConfig.MaxValueBytes);
         return app;
     }
 
@@ -163,7 +163,7 @@ internal static class CacheServer
         return addresses;
     }
 
-    private static void ConfigurePipeline(WebApplication app, ServiceOptions service)
+    private static void ConfigurePipeline(WebApplication app, ServiceOptions service, int maxValueBytes)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
@@ -185,7 +185,6 @@ internal static class CacheServer
         }
 
         var cache = app.Services.GetRequiredService<CacheMechanism>();
-        var maxValueBytes = cache.Config.MaxValueBytes - StoredValue.MaxOverheadBytes;
         new CacheEndpoints(cache, maxValueBytes, service).Map(app, service.RateLimit.Enabled ? TenantRateLimitPolicy : null);
         new HealthEndpoints(cache, service.ReadinessTimeout, app.Services.GetRequiredService<ILogger<HealthEndpoints>>()).Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
