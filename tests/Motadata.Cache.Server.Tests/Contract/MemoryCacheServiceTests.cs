@@ -42,4 +42,34 @@ public sealed class MemoryCacheServiceTests : CacheServiceContractTests
         await Http.AssertProblemAsync(await client.GetAsync("v1/tenants/t/keys/a"), HttpStatusCode.NotFound);
         await Http.AssertProblemAsync(await client.GetAsync("v1/tenants/t/keys/b"), HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task ValueTheMemoryBackendRefusesForItsByteBoundIs413AndStoresNothing()
+    {
+        await using var host = await StartAsync(("Cache:MaxMemoryBytes", "2000"));
+        var client = host.CreateClient();
+
+        var detail = await Http.AssertProblemAsync(await client.PutAsync("v1/tenants/t/keys/big", Http.Bytes(new byte[3000], "application/octet-stream")), HttpStatusCode.RequestEntityTooLarge);
+
+        Assert.Contains("MaxMemoryBytes", detail, StringComparison.Ordinal);
+        await Http.AssertProblemAsync(await client.GetAsync("v1/tenants/t/keys/big"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task MetricsReportAtMostTheConfiguredNumberOfTenants()
+    {
+        await using var host = await StartAsync(("Service:MaxMetricTenants", "2"));
+        var client = host.CreateClient();
+        foreach (var tenant in new[] { "first", "second", "third" })
+        {
+            await client.PutAsync($"v1/tenants/{tenant}/keys/k", Http.Bytes("v"u8.ToArray(), "text/plain"));
+        }
+
+        var metrics = await client.GetStringAsync("metrics");
+
+        Assert.Contains("tenant=\"first\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("tenant=\"second\"", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("tenant=\"third\"", metrics, StringComparison.Ordinal);
+        Assert.Equal("v", await client.GetStringAsync("v1/tenants/third/keys/k"));
+    }
 }
