@@ -73,6 +73,22 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
     }
 
     [Fact]
+    public async Task ServiceStartsWhileTheServerIsDownAndIsReadyOnceItIsUp()
+    {
+        await Redis.KillAsync();
+
+        await using var host = await StartAsync(("Cache:EnableRecovery", "false"), ("Cache:OperationTimeout", "00:00:00.5"));
+        var client = host.CreateClient();
+        await Http.AssertStatusAsync(await client.GetAsync("healthz"), HttpStatusCode.OK);
+        await Http.AssertProblemAsync(await client.GetAsync("readyz"), HttpStatusCode.ServiceUnavailable);
+
+        await Redis.RestartAsync();
+
+        await PollAsync(client, HttpStatusCode.OK);
+        await Http.AssertStatusAsync(await client.PutAsync($"v1/tenants/{NewTenant()}/keys/k", Http.Bytes("v"u8.ToArray(), "text/plain")), HttpStatusCode.NoContent);
+    }
+
+    [Fact]
     public async Task WithRecoveryOffAnOutageIs503ProblemOnReadsAndWrites()
     {
         await using var host = await StartAsync(("Cache:EnableRecovery", "false"), ("Cache:OperationTimeout", "00:00:00.5"));
