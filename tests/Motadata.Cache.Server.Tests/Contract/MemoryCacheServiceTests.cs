@@ -72,4 +72,16 @@ public sealed class MemoryCacheServiceTests : CacheServiceContractTests
         Assert.DoesNotContain("tenant=\"third\"", metrics, StringComparison.Ordinal);
         Assert.Equal("v", await client.GetStringAsync("v1/tenants/third/keys/k"));
     }
+
+    [Fact]
+    public async Task BenchEndpointExistsOnlyWhenEnabled()
+    {
+        await using (var host = await StartAsync())
+        {
+            await Http.AssertProblemAsync(await host.CreateClient().GetAsync("bench/hello"), HttpStatusCode.NotFound);
+        }
+
+        await using var enabled = await StartAsync(("Service:EnableBenchEndpoints", "true"));
+        Assert.Equal("hello", await enabled.CreateClient().GetStringAsync("bench/hello"));
+    }
 }
