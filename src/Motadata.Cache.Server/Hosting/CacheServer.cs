@@ -47,16 +47,29 @@ internal static class CacheServer
             ContentRootPath = AppContext.BaseDirectory,
         });
 
+        // Both sections are read and checked before anything fails, so one message names every bad setting.
         var service = ReadService(builder.Configuration);
         var cacheConfig = ReadCache(builder.Configuration);
         configureCache?.Invoke(cacheConfig);
+        var problems = new List<string>();
         try
         {
             cacheConfig.Validate();
         }
         catch (ArgumentException exception)
         {
-            throw new ServiceConfigurationException(WithoutParameterName(exception), exception);
+            problems.Add(WithoutParameterName(exception));
+        }
+
+        var serviceErrors = service.Validate();
+        if (serviceErrors.Count > 0)
+        {
+            problems.Add("The Service configuration is not valid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", serviceErrors));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ServiceConfigurationException(string.Join(Environment.NewLine, problems));
         }
 
         var keys = new ApiKeyRing(service.ApiKeys);
@@ -216,12 +229,6 @@ internal static class CacheServer
         catch (InvalidOperationException exception)
         {
             throw new ServiceConfigurationException($"The Service settings could not be read: {exception.Message}", exception);
-        }
-
-        var errors = service.Validate();
-        if (errors.Count > 0)
-        {
-            throw new ServiceConfigurationException("The Service configuration is not valid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", errors));
         }
 
         return service;

@@ -99,6 +99,17 @@ public sealed partial class StartupTests
     }
 
     [Fact]
+    public void BadCacheAndServiceSettingsAreReportedTogether()
+    {
+        var exception = Assert.Throws<ServiceConfigurationException>(() => CacheServer.Build(
+            ["--urls=http://127.0.0.1:0", "--Cache:MaxSize=0", "--Service:MaxRequestBytes=0", "--Service:RateLimit:Burst=-2"]));
+
+        Assert.Contains("MaxSize is 0", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxRequestBytes is 0", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Burst is -2", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ApiKeyGivenBothInClearAndAsAHashIsRefused()
     {
         var exception = Assert.Throws<ServiceConfigurationException>(() => CacheServer.Build(
