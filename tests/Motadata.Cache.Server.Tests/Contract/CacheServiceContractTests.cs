@@ -159,6 +159,23 @@ public abstract class CacheServiceContractTests
     }
 
     [Fact]
+    public async Task DotSegmentBeforeTheKeyIs400()
+    {
+        await using var host = await StartAsync();
+
+        // HttpClient removes dot segments itself, so the request is written by hand, as sent by `curl --path-as-is`.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(host.BaseAddress.Host, host.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /v1/tenants/{NewTenant()}/../other/keys/k HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var answer = await reader.ReadToEndAsync();
+
+        Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TenantsArePercentDecodedToo()
     {
         await using var host = await StartAsync();
