@@ -15,4 +15,11 @@ public sealed partial class CacheMechanism
     /// (where failures reach the caller as exceptions), are always healthy.
     /// </summary>
     public CacheHealth Health => _store is RecoveringStore recovering ? recovering.Health : _steadyHealth;
+
+    /// <summary>
+    /// Completes once the backend is healthy again: the breaker closed and every invalidation kept during the outage
+    /// replayed on the server. At once when healthy, or when nothing tracks the backend.
+    /// </summary>
+    internal Task WaitForRecoveryAsync(CancellationToken cancellationToken = default) =>
+        _store is RecoveringStore recovering ? recovering.WaitUntilHealthyAsync(cancellationToken) : Task.CompletedTask;
 }
