@@ -237,6 +237,38 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task WhenTheJournalOverflowsWithGlobalKeysOnlyTheGlobalNamespaceIsCleared()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var first = CreateCache(server, config => config.RecoveryJournalCapacity = 2);
+        await using var second = CreateReader(server);
+        foreach (var key in new[] { "g1", "g2", "g3", "untouched" })
+        {
+            Assert.True(await first.SetAsync(key, "old"));
+        }
+
+        Assert.True(await first.SetAsync("kept", "old", tenantId: "t1"));
+
+        server.Pause();
+        try
+        {
+            Assert.False(first.Delete("g1"));
+            Assert.False(await first.DeleteAsync("g2"));
+            Assert.Equal(0, first.Invalidate("g3"));
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        await first.WaitForRecoveryAsync().WaitAsync(s_patience);
+        Assert.Null(await ReadOnServerAsync(second, "g1"));
+        Assert.Null(await ReadOnServerAsync(second, "g3"));
+        Assert.Null(await ReadOnServerAsync(second, "untouched"));
+        Assert.Equal("old", await ReadOnServerAsync(second, "kept", tenantId: "t1"));
+    }
+
+    [Fact]
     public async Task WhenTheServerIsKilledAndRestartedEmptyTheCacheReconnectsAndWorks()
     {
         await using var server = await RedisServer.StartAsync();
