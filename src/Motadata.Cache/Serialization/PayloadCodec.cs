@@ -10,25 +10,32 @@ namespace Motadata.Cache.Serialization;
 /// The bytes a remote backend stores for one value:
 /// <code>
 /// [0]     format version (1)
-/// [1]     flags: bits 0-2 the value's kind (0 null, 1 byte[], 2 string, 3 serialized), bit 7 a checksum follows,
-///         bit 6 a signature ends the payload
-/// [2..10) XxHash3 (64-bit, little-endian) of the value bytes, seeded with the flags byte; only with bit 7
+/// [1]     flags: high nibble 0xA with a checksum, 0x5 without; bit 3 a signature ends the payload; bits 0-2 the
+///         value's kind (0 null, 1 byte[], 2 string, 3 serialized)
+/// [2..10) XxHash3 (64-bit, little-endian) of the value bytes, seeded with the flags byte; only with a checksum
 /// [...]   the value: nothing, the raw bytes, UTF-8 text, or what the serializer wrote
-/// [^32..] HMAC-SHA256, keyed with <see cref="CacheConfig.SigningKey"/>, of every byte before it; only with bit 6
+/// [^32..] HMAC-SHA256, keyed with <see cref="CacheConfig.SigningKey"/>, of every byte before it; only with bit 3
 /// </code>
 /// <c>byte[]</c> and <c>string</c> values never go through the serializer. Anything else is corrupt: an unknown
-/// version or flag, a bad checksum, invalid UTF-8, or bytes the serializer cannot read; and, when the reader has a
+/// version or flags, a bad checksum, invalid UTF-8, or bytes the serializer cannot read; and, when the reader has a
 /// signing key, a payload that is not signed or whose signature does not match (someone who can write to the shared
 /// server cannot plant values). A reader without a key ignores a signature.
 /// </summary>
+/// <remarks>
+/// The two markers differ in four bits, so no single flipped bit can turn a checksummed payload into one that
+/// skips the check: with a checksum, every one-bit error anywhere in the payload is caught (a flipped signature
+/// bit moves 32 bytes into or out of the checksummed value).
+/// </remarks>
 internal static class PayloadCodec
 {
     public const byte FormatVersion = 1;
     public const int HeaderLength = 2;
     public const int ChecksumLength = sizeof(ulong);
-    public const byte ChecksumFlag = 0x80;
-    public const byte SignatureFlag = 0x40;
+    public const byte CheckedMarker = 0xA0;
+    public const byte UncheckedMarker = 0x50;
+    public const byte SignatureFlag = 0x08;
     public const int SignatureLength = HMACSHA256.HashSizeInBytes;
+    private const byte MarkerMask = 0xF0;
     private const byte KindMask = 0x07;
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -74,13 +81,8 @@ internal static class PayloadCodec
                 break;
         }
 
-        var flags = (byte)kind;
-        var headerLength = HeaderLength;
-        if (withChecksum)
-        {
-            flags |= ChecksumFlag;
-            headerLength += ChecksumLength;
-        }
+        var flags = (byte)((withChecksum ? CheckedMarker : UncheckedMarker) | (byte)kind);
+        var headerLength = withChecksum ? HeaderLength + ChecksumLength : HeaderLength;
 
         if (signingKey is not null)
         {
@@ -132,8 +134,9 @@ internal static class PayloadCodec
         }
 
         var flags = span[1];
+        var marker = flags & MarkerMask;
         var kind = (PayloadKind)(flags & KindMask);
-        if ((flags & ~(ChecksumFlag | SignatureFlag | KindMask)) != 0 || kind > PayloadKind.Serialized)
+        if ((marker != CheckedMarker && marker != UncheckedMarker) || kind > PayloadKind.Serialized)
         {
             problem = $"the flags byte 0x{flags:X2} is not one this build writes";
             return PayloadStatus.Corrupt;
@@ -163,7 +166,7 @@ internal static class PayloadCodec
         }
 
         var start = HeaderLength;
-        if ((flags & ChecksumFlag) != 0)
+        if (marker == CheckedMarker)
         {
             start += ChecksumLength;
             if (span.Length < start)
