@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Motadata.Cache.Tests.Infrastructure;
+using Polly.CircuitBreaker;
 
 namespace Motadata.Cache.Tests.Recovery;
 
@@ -71,6 +72,7 @@ public sealed class RecoveryTests
             await DriveUntilAsync(cache, CacheHealthStatus.Unavailable);
             var before = cache.GetStats();
             Assert.True(before.BreakerOpenings >= 1);
+            Assert.Equal(CircuitState.Open, cache.BreakerState);
 
             const int Calls = 500;
             var gets = new Task<string?>[Calls];
@@ -93,6 +95,7 @@ public sealed class RecoveryTests
             Assert.Equal(before.Misses + Calls, after.Misses);
             Assert.Equal(before.BackendFailures, after.BackendFailures);
             Assert.Equal(CacheHealthStatus.Unavailable, cache.Health.Status);
+            Assert.Equal(CircuitState.Open, cache.BreakerState);
         }
         finally
         {
@@ -345,6 +348,7 @@ public sealed class RecoveryTests
         await cache.WaitForRecoveryAsync().WaitAsync(s_patience);
         var health = cache.Health;
         Assert.Equal(CacheHealthStatus.Healthy, health.Status);
+        Assert.Equal(CircuitState.Closed, cache.BreakerState);
         Assert.True(health.Since > createdAt);
         Assert.Contains(server.EndPoint, health.LastError, StringComparison.Ordinal);
         Assert.NotNull(health.LastErrorAt);
@@ -498,6 +502,7 @@ public sealed class RecoveryTests
         cache.Set("k", "v");
         Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
         Assert.Null(cache.Health.LastError);
+        Assert.Null(cache.BreakerState);
         await cache.WaitForRecoveryAsync();
     }
 
