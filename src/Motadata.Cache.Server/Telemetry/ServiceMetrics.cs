@@ -8,7 +8,7 @@ namespace Motadata.Cache.Server.Telemetry;
 /// when metrics are collected, so the request path pays only for noting the tenant. At most
 /// <c>Service:MaxMetricTenants</c> tenants are reported, which bounds the number of series.
 /// </summary>
-internal sealed class ServiceMetrics : IDisposable
+internal sealed class ServiceMetrics
 {
     /// <summary>The meter's name, for <c>AddMeter</c>.</summary>
     public const string MeterName = "Motadata.Cache.Server";
@@ -34,6 +34,7 @@ internal sealed class ServiceMetrics : IDisposable
         _cache = cache;
         _maxTenants = maxTenants;
         _logger = logger;
+        // The factory owns its meters (and may hand the same one out again): it disposes them, not this class.
         _meter = meterFactory.Create(MeterName);
         _meter.CreateObservableCounter("motadata.cache.server.hits", () => Measure(static s => s.Hits), "{lookup}", "Cache lookups that found a value, per tenant.");
         _meter.CreateObservableCounter("motadata.cache.server.misses", () => Measure(static s => s.Misses), "{lookup}", "Cache lookups that found nothing, per tenant.");
@@ -62,9 +63,6 @@ internal sealed class ServiceMetrics : IDisposable
 
         _tenants.TryAdd(tenant, 0);
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _meter.Dispose();
 
     private List<Measurement<long>> Measure(Func<CacheStats, long> read)
     {
