@@ -19,12 +19,12 @@ internal sealed class CacheEndpoints
     public const long MaxTtlSeconds = int.MaxValue;
 
     private const string TenantTag = "Tenant";
+    private const string AdminTag = "Admin";
 
     // The route values bound below document the parameters; the handlers read the tenant and key that
     // TenantAccessMiddleware decoded from the raw target, which alone tells '%2F' from '%252F'.
     private const string TenantDescription = "The tenant, percent-encoded: 1 to 256 characters.";
     private const string KeyDescription = "The key, percent-encoded: 1 to Cache:MaxKeyLength characters; it may contain '/'.";
-    private const string AdminTag = "Admin";
     private readonly CacheMechanism _cache;
     private readonly int _maxValueBytes;
     private readonly int _maxRequestBytes;
