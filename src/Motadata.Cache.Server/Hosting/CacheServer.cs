@@ -108,7 +108,10 @@ internal static class CacheServer
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServiceJsonContext.Default);
         });
-        services.AddOpenApi(openApi => openApi.AddDocumentTransformer<InfrastructureRoutesTransformer>());
+        services.AddOpenApi(openApi => openApi
+            .AddDocumentTransformer<InfrastructureRoutesTransformer>()
+            .AddDocumentTransformer<ApiKeySecurityTransformer>()
+            .AddOperationTransformer<ApiKeySecurityTransformer>());
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting", "Microsoft.AspNetCore.Diagnostics")
 

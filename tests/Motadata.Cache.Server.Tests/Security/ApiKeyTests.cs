@@ -178,6 +178,24 @@ public sealed class ApiKeyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpenApiDocumentRequiresTheBearerSchemeOnTenantAndAdminRoutesOnly()
+    {
+        var document = await Http.ReadJsonAsync(await Host.CreateClient().GetAsync("openapi/v1.json"));
+
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
+        Assert.Equal("http", scheme.GetProperty("type").GetString());
+        Assert.Equal("bearer", scheme.GetProperty("scheme").GetString());
+        var paths = document.GetProperty("paths");
+        foreach (var (path, method) in new[] { ("/v1/tenants/{tenant}/keys/{key}", "get"), ("/v1/tenants/{tenant}/warm", "post"), ("/v1/stats", "get") })
+        {
+            var security = paths.GetProperty(path).GetProperty(method).GetProperty("security");
+            Assert.True(Assert.Single(security.EnumerateArray()).TryGetProperty("ApiKey", out _), $"{method} {path} does not require the API key.");
+        }
+
+        Assert.False(paths.GetProperty("/healthz").GetProperty("get").TryGetProperty("security", out _));
+    }
+
+    [Fact]
     public async Task NoTenantCanReadClearInvalidateOverwriteOrSeeTheStatsOfAnother()
     {
         var a = Host.CreateClient(KeyA);
