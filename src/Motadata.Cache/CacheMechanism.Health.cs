@@ -1,4 +1,5 @@
 using Motadata.Cache.Stores.Recovery;
+using Polly.CircuitBreaker;
 
 namespace Motadata.Cache;
 
@@ -22,4 +23,7 @@ public sealed partial class CacheMechanism
     /// </summary>
     internal Task WaitForRecoveryAsync(CancellationToken cancellationToken = default) =>
         _store is RecoveringStore recovering ? recovering.WaitUntilHealthyAsync(cancellationToken) : Task.CompletedTask;
+
+    /// <summary>The circuit breaker's state with recovery on (Dragonfly); null when nothing guards the backend. For tests and diagnostics.</summary>
+    internal CircuitState? BreakerState => _store is RecoveringStore recovering ? recovering.BreakerState : null;
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Motadata.Cache.Tests.Infrastructure;
+using Polly.CircuitBreaker;
 
 namespace Motadata.Cache.Tests.Recovery;
 
@@ -70,6 +72,7 @@ public sealed class RecoveryTests
             await DriveUntilAsync(cache, CacheHealthStatus.Unavailable);
             var before = cache.GetStats();
             Assert.True(before.BreakerOpenings >= 1);
+            Assert.Equal(CircuitState.Open, cache.BreakerState);
 
             const int Calls = 500;
             var gets = new Task<string?>[Calls];
@@ -92,6 +95,7 @@ public sealed class RecoveryTests
             Assert.Equal(before.Misses + Calls, after.Misses);
             Assert.Equal(before.BackendFailures, after.BackendFailures);
             Assert.Equal(CacheHealthStatus.Unavailable, cache.Health.Status);
+            Assert.Equal(CircuitState.Open, cache.BreakerState);
         }
         finally
         {
@@ -144,7 +148,7 @@ public sealed class RecoveryTests
         Assert.Null(await ReadOnServerAsync(second, "any", tenantId: "t2"));
         Assert.Null(await ReadOnServerAsync(second, "global"));
         Assert.Equal("old", await ReadOnServerAsync(second, "kept", tenantId: "t1"));
-        Assert.Equal("old", await first.GetAsync<string>("kept", tenantId: "t1"));
+        Assert.Equal("old", await ServedAsync(first, () => first.GetAsync<string>("kept", tenantId: "t1").AsTask()));
     }
 
     [Fact]
@@ -193,7 +197,7 @@ public sealed class RecoveryTests
 
         // v2 never made it, and v1 is what the caller meant to replace: neither may be served.
         Assert.Null(await ReadOnServerAsync(second, "k"));
-        Assert.True(await first.SetAsync("k", "v3"));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("k", "v3").AsTask()));
         Assert.Equal("v3", await ReadOnServerAsync(second, "k"));
     }
 
@@ -236,6 +240,38 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task WhenTheJournalOverflowsWithGlobalKeysOnlyTheGlobalNamespaceIsCleared()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var first = CreateCache(server, config => config.RecoveryJournalCapacity = 2);
+        await using var second = CreateReader(server);
+        foreach (var key in new[] { "g1", "g2", "g3", "untouched" })
+        {
+            Assert.True(await first.SetAsync(key, "old"));
+        }
+
+        Assert.True(await first.SetAsync("kept", "old", tenantId: "t1"));
+
+        server.Pause();
+        try
+        {
+            Assert.False(first.Delete("g1"));
+            Assert.False(await first.DeleteAsync("g2"));
+            Assert.Equal(0, first.Invalidate("g3"));
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        await first.WaitForRecoveryAsync().WaitAsync(s_patience);
+        Assert.Null(await ReadOnServerAsync(second, "g1"));
+        Assert.Null(await ReadOnServerAsync(second, "g3"));
+        Assert.Null(await ReadOnServerAsync(second, "untouched"));
+        Assert.Equal("old", await ReadOnServerAsync(second, "kept", tenantId: "t1"));
+    }
+
+    [Fact]
     public async Task WhenTheServerIsKilledAndRestartedEmptyTheCacheReconnectsAndWorks()
     {
         await using var server = await RedisServer.StartAsync();
@@ -252,12 +288,10 @@ public sealed class RecoveryTests
         await cache.WaitForRecoveryAsync().WaitAsync(s_patience);
 
         Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
-        Assert.Null(await cache.GetAsync<string>("k"));
-        Assert.True(await cache.SetAsync("k", "v3"));
-        var got = await cache.GetAsync<string>("k");
-        Assert.True(got == "v3", $"got {got}; {cache.Health}; {cache.GetStats()} failures {cache.GetStats().BackendFailures} replayed {cache.GetStats().ReplayedOperations} raw {await server.CommandAsync("KEYS", "*")}");
-        got = cache.Get<string>("k");
-        Assert.True(got == "v3", $"sync got {got}; {cache.Health}; failures {cache.GetStats().BackendFailures} replayed {cache.GetStats().ReplayedOperations}");
+        Assert.Null(await ServedAsync(cache, () => cache.GetAsync<string>("k").AsTask()));
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("k", "v3").AsTask()));
+        Assert.Equal("v3", await ServedAsync(cache, () => cache.GetAsync<string>("k").AsTask()));
+        Assert.Equal("v3", await ServedAsync(cache, () => Task.FromResult(cache.Get<string>("k"))));
     }
 
     [Fact]
@@ -280,8 +314,8 @@ public sealed class RecoveryTests
 
         await first.WaitForRecoveryAsync().WaitAsync(s_patience);
         Assert.Null(await ReadOnServerAsync(second, "k"));
-        Assert.True(await first.SetAsync("k", "new"));
-        Assert.Equal("new", await first.GetAsync<string>("k"));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("k", "new").AsTask()));
+        Assert.Equal("new", await ServedAsync(first, () => first.GetAsync<string>("k").AsTask()));
     }
 
     [Fact]
@@ -314,6 +348,7 @@ public sealed class RecoveryTests
         await cache.WaitForRecoveryAsync().WaitAsync(s_patience);
         var health = cache.Health;
         Assert.Equal(CacheHealthStatus.Healthy, health.Status);
+        Assert.Equal(CircuitState.Closed, cache.BreakerState);
         Assert.True(health.Since > createdAt);
         Assert.Contains(server.EndPoint, health.LastError, StringComparison.Ordinal);
         Assert.NotNull(health.LastErrorAt);
@@ -372,7 +407,7 @@ public sealed class RecoveryTests
         await first.WaitForRecoveryAsync().WaitAsync(s_patience);
 
         // The server never took "mine", and "old" was journaled away: both instances miss, and the tier is gone.
-        Assert.Null(await first.GetAsync<string>("k"));
+        Assert.Null(await ServedAsync(first, () => first.GetAsync<string>("k").AsTask()));
         Assert.Null(await ReadOnServerAsync(second, "k"));
     }
 
@@ -404,12 +439,70 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task TheBreakerAndTheProbesRunOnTheConfiguredClock()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var breakDuration = TimeSpan.FromSeconds(30);
+        await using var cache = CreateCache(server, config =>
+        {
+            config.TimeProvider = time;
+            config.RecoveryBreakDuration = breakDuration;
+        });
+        Assert.True(await cache.SetAsync("k", "v"));
+
+        server.Pause();
+        try
+        {
+            await DriveUntilAsync(cache, CacheHealthStatus.Unavailable);
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        // The server is back, but on the configured clock the break has not ended: nothing probes it.
+        var failures = cache.GetStats().BackendFailures;
+        var openedAt = cache.Health.Since;
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Null(await cache.GetAsync<string>("k"));
+            await Task.Delay(25);
+        }
+
+        Assert.Equal(CacheHealthStatus.Unavailable, cache.Health.Status);
+        Assert.Equal(failures, cache.GetStats().BackendFailures);
+
+        time.Advance(breakDuration);
+        await cache.WaitForRecoveryAsync().WaitAsync(s_patience);
+        Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
+        Assert.Equal(openedAt + breakDuration, cache.Health.Since);
+        Assert.Equal("v", await ServedAsync(cache, () => cache.GetAsync<string>("k").AsTask(), () => time.Advance(breakDuration)));
+    }
+
+    [Fact]
+    public async Task WhenTheServerIsDownAtStartTheCacheFailsOpenAndUsesItOnceItIsUp()
+    {
+        await using var server = RedisServer.Reserve();
+        await using var cache = CreateCache(server, config => config.ConnectTimeout = TimeSpan.FromMilliseconds(500));
+        Assert.Null(await cache.GetAsync<string>("k"));
+        Assert.False(await cache.SetAsync("k", "v"));
+        Assert.NotEqual(CacheHealthStatus.Healthy, cache.Health.Status);
+
+        await server.RestartAsync();
+        await cache.WaitForRecoveryAsync().WaitAsync(s_patience);
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("k", "v").AsTask()));
+        Assert.Equal("v", await ServedAsync(cache, () => cache.GetAsync<string>("k").AsTask()));
+    }
+
+    [Fact]
     public async Task TheMemoryBackendIsAlwaysHealthy()
     {
         await using var cache = new CacheMechanism(new CacheConfig());
         cache.Set("k", "v");
         Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
         Assert.Null(cache.Health.LastError);
+        Assert.Null(cache.BreakerState);
         await cache.WaitForRecoveryAsync();
     }
 
@@ -448,6 +541,34 @@ public sealed class RecoveryTests
             catch (CacheBackendException) when (!patience.IsCancellationRequested)
             {
                 await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> on a recovered cache until the server served it, and returns its result. Right
+    /// after an outage the client may still be settling (a reconnection, a timeout while the thread pool grows): such
+    /// a call fails open (a miss, false), counts a backend failure, and is retried once the cache has recovered again,
+    /// so the assertion is about the server's answer, not about a transient failure. <paramref name="nudge"/> moves a
+    /// fake clock so that the breaker can probe again.
+    /// </summary>
+    private static async Task<T> ServedAsync<T>(CacheMechanism cache, Func<Task<T>> call, Action? nudge = null)
+    {
+        using var patience = new CancellationTokenSource(s_patience);
+        while (true)
+        {
+            while (cache.Health.Status != CacheHealthStatus.Healthy)
+            {
+                patience.Token.ThrowIfCancellationRequested();
+                nudge?.Invoke();
+                await Task.WhenAny(cache.WaitForRecoveryAsync(patience.Token), Task.Delay(50, patience.Token));
+            }
+
+            var failures = cache.GetStats().BackendFailures;
+            var result = await call();
+            if (cache.GetStats().BackendFailures == failures)
+            {
+                return result;
             }
         }
     }

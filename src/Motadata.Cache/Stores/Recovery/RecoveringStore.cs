@@ -86,8 +86,8 @@ internal sealed partial class RecoveringStore : ICacheStore
 
         var breaker = new CircuitBreakerStrategyOptions
         {
-            // Two failures of every two calls within the window open it: a dead server is noticed after a timeout
-            // or two, while one slow command among many healthy ones is not enough.
+            // Opens when at least half of at least two calls in the window failed: a dead server is noticed after
+            // a timeout or two, while one slow command among many healthy ones is not enough.
             FailureRatio = 0.5,
             MinimumThroughput = 2,
             SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond * 2, config.OperationTimeout.Ticks * 4)),
@@ -115,12 +115,6 @@ internal sealed partial class RecoveringStore : ICacheStore
 
     /// <summary>The Polly breaker's state, for tests and diagnostics.</summary>
     internal CircuitState BreakerState => _breakerState.CircuitState;
-
-    /// <summary>Removals waiting to be replayed on the server.</summary>
-    internal int PendingRemovals => _pendingRemovals;
-
-    /// <summary>True while calls go straight to the server.</summary>
-    internal bool IsHealthy => _mode == HealthyMode;
 
     /// <summary>
     /// Completes when the store is healthy again (journal replayed, breaker closed), or at once when it is. For tests
