@@ -54,6 +54,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         _store = CreateStore(_config, _statistics, TimeProvider);
         _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
         _store = _telemetry.Instrument(_store);
+        _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
     }
 
     /// <summary>The backend this cache stores into.</summary>

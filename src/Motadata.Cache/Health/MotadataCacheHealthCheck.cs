@@ -6,8 +6,9 @@ using Motadata.Cache.Internal;
 namespace Motadata.Cache;
 
 /// <summary>
-/// Reports whether a cache's backend answers: healthy when a probe read succeeds, unhealthy when it throws or
-/// (with recovery on, where failures come back as misses) when the probe counts a backend failure.
+/// Reports whether a cache's backend answers, from a probe read and <see cref="CacheMechanism.Health"/>: healthy
+/// when the probe succeeds and recovery reports healthy, degraded while recovery reports degraded, and the
+/// registration's failure status (default unhealthy) when the probe throws or the circuit is open.
 /// Register it with <c>services.AddHealthChecks().Add(MotadataCacheHealthCheck.Registration())</c>, or
 /// <c>.AddCheck&lt;MotadataCacheHealthCheck&gt;("cache")</c> for the default cache.
 /// </summary>
@@ -58,16 +59,9 @@ public sealed class MotadataCacheHealthCheck : IHealthCheck
         var data = new Dictionary<string, object>(StringComparer.Ordinal) { ["backend"] = _cache.Backend.ToString() };
         try
         {
-            var failuresBefore = _cache.BackendFailureCount;
+            // A real read, so an outage nobody has noticed yet (no traffic since the server went away) shows up now.
             await _cache.GetAsync<byte[]>(ProbeKey, cancellationToken: cancellationToken).ConfigureAwait(false);
             data["latencyMs"] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (_cache.BackendFailureCount != failuresBefore)
-            {
-                // With recovery on, a failed read comes back as a miss; the failure count is what tells.
-                return new HealthCheckResult(failureStatus, $"The {_cache.Backend} backend does not answer; reads are served as misses while it is away.", data: data);
-            }
-
-            return HealthCheckResult.Healthy($"The {_cache.Backend} backend answers.", data);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -79,5 +73,21 @@ public sealed class MotadataCacheHealthCheck : IHealthCheck
         {
             return new HealthCheckResult(failureStatus, $"The {_cache.Backend} backend does not answer: {exception.Message}", exception, data);
         }
+
+        // With recovery on, failures come back as misses: the recovery state is what tells.
+        var health = _cache.Health;
+        data["status"] = health.Status.ToString();
+        data["since"] = health.Since;
+        if (health.LastError is { } lastError)
+        {
+            data["lastError"] = lastError;
+        }
+
+        return health.Status switch
+        {
+            CacheHealthStatus.Healthy => HealthCheckResult.Healthy($"The {_cache.Backend} backend answers.", data),
+            CacheHealthStatus.Degraded => HealthCheckResult.Degraded($"The {_cache.Backend} backend is degraded since {health.Since:O}: {health.LastError}", data: data),
+            _ => new HealthCheckResult(failureStatus, $"The {_cache.Backend} backend is unavailable since {health.Since:O} (circuit open; reads are misses): {health.LastError}", data: data),
+        };
     }
 }

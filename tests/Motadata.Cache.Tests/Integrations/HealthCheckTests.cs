@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Motadata.Cache.Tests.Infrastructure;
 
 namespace Motadata.Cache.Tests.Integrations;
 
@@ -48,5 +49,25 @@ public sealed class HealthCheckTests
         Assert.Contains("ready", registration.Tags);
         Assert.Equal(HealthStatus.Healthy, result.Status);
         Assert.Equal(1, provider.GetRequiredKeyedService<CacheMechanism>("sessions").GetStats().Misses);
+    }
+
+    [Fact]
+    public async Task WhenTheDragonflyServerIsKilledTheCheckTurnsUnhealthy()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var cache = CacheMechanism.CreateDragonfly(server.Url, configure: c =>
+        {
+            c.EnableRecovery = false;
+            c.OperationTimeout = TimeSpan.FromMilliseconds(500);
+        });
+        var check = new MotadataCacheHealthCheck(cache);
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
+
+        await server.KillAsync();
+        var down = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Unhealthy, down.Status);
+        Assert.NotNull(down.Exception);
+        Assert.Equal("Dragonfly", down.Data["backend"]);
     }
 }
