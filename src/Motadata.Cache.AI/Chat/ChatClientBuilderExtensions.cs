@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Motadata.Cache;
 using Motadata.Cache.AI;
 
@@ -14,6 +15,7 @@ public static class MotadataChatClientBuilderExtensions
     /// <param name="cache">Where responses are kept; owned by the caller.</param>
     /// <param name="configure">Sets tenant, version, TTL and statistics.</param>
     /// <returns>The pipeline.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The two overloads differ by a required cache argument, so no call is ambiguous; both read best with configure optional.")]
     public static ChatClientBuilder UseMotadataCache(this ChatClientBuilder builder, CacheMechanism cache, Action<ChatCacheOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -27,6 +29,7 @@ public static class MotadataChatClientBuilderExtensions
     /// <param name="builder">The pipeline.</param>
     /// <param name="configure">Sets tenant, version, TTL and statistics.</param>
     /// <returns>The pipeline.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "See the other overload.")]
     public static ChatClientBuilder UseMotadataCache(this ChatClientBuilder builder, Action<ChatCacheOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
