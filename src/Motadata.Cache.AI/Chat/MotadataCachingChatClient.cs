@@ -172,12 +172,22 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     private async ValueTask<T?> ReadAsync<T>(string key, string? tenantId, CancellationToken cancellationToken)
         where T : class
     {
-        if (_byReference)
+        byte[]? bytes;
+        try
         {
-            return await _cache.GetAsync<T>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (_byReference)
+            {
+                return await _cache.GetAsync<T>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            bytes = await _cache.GetAsync<byte[]>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheBackendException)
+        {
+            // The cache is an optimisation: with the server away (and recovery off) the model still answers.
+            return null;
         }
 
-        var bytes = await _cache.GetAsync<byte[]>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (bytes is null)
         {
             return null;
@@ -197,14 +207,21 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     private async ValueTask WriteAsync<T>(string key, string? tenantId, T value, CancellationToken cancellationToken)
         where T : class
     {
-        if (_byReference)
+        try
         {
-            await _cache.SetAsync(key, value, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+            if (_byReference)
+            {
+                await _cache.SetAsync(key, value, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
+                return;
+            }
 
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, _json.GetTypeInfo(typeof(T)));
-        await _cache.SetAsync(key, bytes, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(value, _json.GetTypeInfo(typeof(T)));
+            await _cache.SetAsync(key, bytes, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheBackendException)
+        {
+            // The answer is paid for and goes to the caller; it just is not kept this time.
+        }
     }
 
     /// <summary>What a key is computed from, passed to the hasher without a closure.</summary>

@@ -80,11 +80,21 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
             keys[i] = KeyOf(prefix, inputs[i] ?? throw new ArgumentException($"Input {i} is null; every input must be a string.", nameof(values)));
         }
 
-        var found = await _cache.GetManyAsync<byte[]>(keys, tenantId, cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<string, byte[]> found;
+        try
+        {
+            found = await _cache.GetManyAsync<byte[]>(keys, tenantId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheBackendException)
+        {
+            // The cache is an optimisation: with the server away (and recovery off) every input goes to the model.
+            found = new Dictionary<string, byte[]>();
+        }
 
         // The misses, each distinct input once, in the order they first appear.
         List<string>? missKeys = null;
         List<string>? missInputs = null;
+        HashSet<string>? seen = null;
         for (var i = 0; i < keys.Length; i++)
         {
             if (found.TryGetValue(keys[i], out var bytes) && EmbeddingCodec.Decode(bytes) is { } vector)
@@ -95,7 +105,8 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
 
             missKeys ??= [];
             missInputs ??= [];
-            if (!missKeys.Contains(keys[i]))
+            seen ??= new HashSet<string>(StringComparer.Ordinal);
+            if (seen.Add(keys[i]))
             {
                 missKeys.Add(keys[i]);
                 missInputs.Add(inputs[i]);
@@ -135,7 +146,15 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
             results[i] ??= fresh[keys[i]];
         }
 
-        await _cache.WarmCacheAsync(toStore, tenantId, _options.Ttl, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _cache.WarmCacheAsync(toStore, tenantId, _options.Ttl, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheBackendException)
+        {
+            // The vectors are made and go to the caller; they just are not kept this time.
+        }
+
         return new GeneratedEmbeddings<Embedding<float>>(results) { Usage = generated.Usage, AdditionalProperties = generated.AdditionalProperties };
     }
 

@@ -11,6 +11,8 @@ namespace Motadata.Cache.AI.Internal;
 /// </summary>
 internal static class RequestHasher
 {
+    private const int MaxRetainedBytes = 256 * 1024;
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
@@ -34,7 +36,15 @@ internal static class RequestHasher
 
         write(writer, state);
         writer.Flush();
-        return prefix + HashToHex(buffer.WrittenSpan);
+        var key = prefix + HashToHex(buffer.WrittenSpan);
+        if (buffer.Capacity > MaxRetainedBytes)
+        {
+            // One huge request must not pin a huge buffer to this thread for ever.
+            t_buffer = null;
+            t_writer = null;
+        }
+
+        return key;
     }
 
     public static string HashToHex(ReadOnlySpan<byte> data)
