@@ -137,18 +137,31 @@ public sealed class TelemetryTests
         {
             ShouldListenTo = source => source.Name == CacheDiagnostics.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => { lock (activities) { activities.Add(activity); } },
+            ActivityStopped = activity =>
+            {
+                lock (activities)
+                {
+                    activities.Add(activity);
+                }
+            },
         };
         ActivitySource.AddActivityListener(activityListener);
 
-        store.Set(new CacheKey("t", "k"), "v", TimeSpan.FromMinutes(1));
-        store.TryGet<string>(new CacheKey("t", "k"), out _);
+        // Activity listeners see every test's spans: a tenant of this test's own tells its spans apart.
+        var tenant = $"tel-{Guid.NewGuid():N}";
+        store.Set(new CacheKey(tenant, "k"), "v", TimeSpan.FromMinutes(1));
+        store.TryGet<string>(new CacheKey(tenant, "k"), out _);
 
         var recorded = durations.GetMeasurementSnapshot();
         Assert.Equal(["set", "get"], recorded.Select(m => (string)m.Tags[CacheDiagnostics.OperationTag]!));
         Assert.All(recorded, m => Assert.Equal("dragonfly", m.Tags[CacheDiagnostics.BackendTag]));
         Assert.All(recorded, m => Assert.True(m.Value >= 0));
-        var mine = activities.Where(a => Equals(a.GetTagItem(CacheDiagnostics.TenantTag), "t")).ToList();
+        List<Activity> mine;
+        lock (activities)
+        {
+            mine = activities.Where(a => Equals(a.GetTagItem(CacheDiagnostics.TenantTag), tenant)).ToList();
+        }
+
         Assert.Equal(["set", "get"], mine.Select(a => a.OperationName));
         Assert.All(mine, a => Assert.Equal(ActivityKind.Client, a.Kind));
     }
