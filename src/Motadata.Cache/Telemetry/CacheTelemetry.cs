@@ -12,7 +12,9 @@ namespace Motadata.Cache.Telemetry;
 /// </summary>
 internal sealed class CacheTelemetry : IDisposable
 {
-    private static readonly ActivitySource s_activitySource = new(CacheDiagnostics.ActivitySourceName, Version);
+    // Declared before the source that uses it: static fields are initialized in textual order.
+    private static readonly string? s_version = typeof(CacheTelemetry).Assembly.GetName().Version?.ToString();
+    private static readonly ActivitySource s_activitySource = new(CacheDiagnostics.ActivitySourceName, s_version);
 
     private static readonly double[] s_durationBuckets =
         [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -69,7 +71,7 @@ internal sealed class CacheTelemetry : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_durationBuckets });
     }
 
-    public static string? Version { get; } = typeof(CacheTelemetry).Assembly.GetName().Version?.ToString();
+    public static string? Version => s_version;
 
     public string BackendName { get; }
 
