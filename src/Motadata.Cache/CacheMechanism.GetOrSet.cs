@@ -101,6 +101,17 @@ public sealed partial class CacheMechanism
         {
             // Leave the caller's thread at once, so a factory that blocks before its first await blocks no caller.
             await Task.Yield();
+
+            // Look again before running the factory: on a remote backend a caller's miss can cross the network while
+            // an earlier flight for this key stores its value and leaves the table, and that caller then starts this one.
+            var stored = await _store.TryGetAsync<T>(flightKey.Key, flight.Token).ConfigureAwait(false);
+            if (stored.Found)
+            {
+                _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
+                flight.Complete(stored.Value!);
+                return;
+            }
+
             var value = await factory(flight.Token).ConfigureAwait(false);
             try
             {

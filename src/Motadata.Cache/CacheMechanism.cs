@@ -9,6 +9,7 @@ using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
 using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Recovery;
 
 namespace Motadata.Cache;
 
@@ -209,7 +210,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         if (config.Backend == CacheBackend.Dragonfly)
         {
             var store = new DragonflyStore(config, statistics);
-            return store;
+            return config.EnableRecovery ? new RecoveringStore(store, config, statistics, time) : store;
         }
 
         return config.Backend switch

@@ -80,7 +80,7 @@ public sealed class CacheConfig
     /// <value>Default five seconds.</value>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often the memory backend reclaims expired entries that nobody read.</summary>
+    /// <summary>How often the memory backend reclaims expired entries that nobody read; at most one day.</summary>
     /// <value>Default 30 seconds.</value>
     public TimeSpan ExpirationScanInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -207,9 +207,10 @@ public sealed class CacheConfig
             errors.Add($"ConnectTimeout is {ConnectTimeout}; use a positive TimeSpan of at most 10 minutes.");
         }
 
-        if (ExpirationScanInterval <= TimeSpan.Zero)
+        if (ExpirationScanInterval <= TimeSpan.Zero || ExpirationScanInterval > TimeSpan.FromDays(1))
         {
-            errors.Add($"ExpirationScanInterval is {ExpirationScanInterval}; use a positive TimeSpan.");
+            // The scan runs on a timer, and timers refuse periods past about 49 days; a day is plenty.
+            errors.Add($"ExpirationScanInterval is {ExpirationScanInterval}; use a positive TimeSpan of at most one day.");
         }
 
         if (RecoveryJournalCapacity < 1)

@@ -13,6 +13,9 @@ internal sealed class DragonflyEndpoint
 {
     public const int DefaultPort = 6379;
 
+    private static readonly HashSet<string> s_subscribeCommands =
+        new(["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"], StringComparer.OrdinalIgnoreCase);
+
     private DragonflyEndpoint(IReadOnlyList<(string Host, int Port)> hosts, string? user, string? password, int database, bool useTls)
     {
         Hosts = hosts;
@@ -62,6 +65,9 @@ internal sealed class DragonflyEndpoint
             ClientName = "Motadata.Cache",
             TieBreaker = string.Empty,
             ConfigurationChannel = string.Empty,
+
+            // The cache never subscribes; without these commands the client opens no second (pub/sub) connection.
+            CommandMap = CommandMap.Create(s_subscribeCommands, available: false),
         };
         foreach (var (host, port) in Hosts)
         {
@@ -111,16 +117,15 @@ internal sealed class DragonflyEndpoint
         }
 
         var rest = url[(schemeEnd + 3)..];
-        var slash = rest.IndexOf('/', StringComparison.Ordinal);
-        var authority = slash >= 0 ? rest[..slash] : rest;
-        var path = slash >= 0 ? rest[(slash + 1)..] : string.Empty;
 
+        // The user info runs to the last '@' of the URL: a password may hold '/', '?', '#' or '@' unescaped, and no
+        // host, port or database can hold an '@'.
         string? user = null, password = null;
-        var at = authority.LastIndexOf('@');
+        var at = rest.LastIndexOf('@');
         if (at >= 0)
         {
-            var userInfo = authority[..at];
-            authority = authority[(at + 1)..];
+            var userInfo = rest[..at];
+            rest = rest[(at + 1)..];
             var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
             if (colon >= 0)
             {
@@ -138,6 +143,10 @@ internal sealed class DragonflyEndpoint
                 user = null;
             }
         }
+
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var authority = slash >= 0 ? rest[..slash] : rest;
+        var path = slash >= 0 ? rest[(slash + 1)..] : string.Empty;
 
         if (authority.Length == 0)
         {
@@ -179,10 +188,10 @@ internal sealed class DragonflyEndpoint
             return null;
         }
 
+        // As in TryParse, the user info runs to the last '@', so a password holding '/' or '@' is masked whole.
         var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
         var start = schemeEnd >= 0 ? schemeEnd + 3 : 0;
-        var slash = url.IndexOf('/', start);
-        var at = url.LastIndexOf('@', slash >= 0 ? slash : url.Length - 1);
+        var at = url.LastIndexOf('@');
         if (at < start)
         {
             return url;
@@ -204,6 +213,7 @@ internal sealed class DragonflyEndpoint
         }
 
         string portText;
+        bool hasPort;
         if (text[0] == '[')
         {
             // [IPv6]:port
@@ -220,13 +230,15 @@ internal sealed class DragonflyEndpoint
                 return false;
             }
 
-            portText = portText.Length > 0 ? portText[1..] : string.Empty;
+            hasPort = portText.Length > 0;
+            portText = hasPort ? portText[1..] : string.Empty;
         }
         else
         {
             var colon = text.LastIndexOf(':');
-            host = colon >= 0 ? text[..colon] : text;
-            portText = colon >= 0 ? text[(colon + 1)..] : string.Empty;
+            hasPort = colon >= 0;
+            host = hasPort ? text[..colon] : text;
+            portText = hasPort ? text[(colon + 1)..] : string.Empty;
         }
 
         if (host.Length == 0 || host.AsSpan().IndexOfAny(" /@?#") >= 0)
@@ -234,7 +246,8 @@ internal sealed class DragonflyEndpoint
             return false;
         }
 
-        if (portText.Length > 0
+        // "host:" with nothing after the colon is a typo, not the default port.
+        if (hasPort
             && (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
         {
             return false;

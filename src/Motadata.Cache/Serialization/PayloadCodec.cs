@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Motadata.Cache.Serialization;
@@ -9,26 +10,39 @@ namespace Motadata.Cache.Serialization;
 /// The bytes a remote backend stores for one value:
 /// <code>
 /// [0]     format version (1)
-/// [1]     flags: bits 0-2 the value's kind (0 null, 1 byte[], 2 string, 3 serialized), bit 7 a checksum follows
-/// [2..10) XxHash3 (64-bit, little-endian) of the value bytes, seeded with the flags byte; only with bit 7
+/// [1]     flags: high nibble 0xA with a checksum, 0x5 without; bit 3 a signature ends the payload; bits 0-2 the
+///         value's kind (0 null, 1 byte[], 2 string, 3 serialized)
+/// [2..10) XxHash3 (64-bit, little-endian) of the value bytes, seeded with the flags byte; only with a checksum
 /// [...]   the value: nothing, the raw bytes, UTF-8 text, or what the serializer wrote
+/// [^32..] HMAC-SHA256, keyed with <see cref="CacheConfig.SigningKey"/>, of every byte before it; only with bit 3
 /// </code>
 /// <c>byte[]</c> and <c>string</c> values never go through the serializer. Anything else is corrupt: an unknown
-/// version or flag, a bad checksum, invalid UTF-8, or bytes the serializer cannot read.
+/// version or flags, a bad checksum, invalid UTF-8, or bytes the serializer cannot read; and, when the reader has a
+/// signing key, a payload that is not signed or whose signature does not match (someone who can write to the shared
+/// server cannot plant values). A reader without a key ignores a signature.
 /// </summary>
+/// <remarks>
+/// The two markers differ in four bits, so no single flipped bit can turn a checksummed payload into one that
+/// skips the check: with a checksum, every one-bit error anywhere in the payload is caught (a flipped signature
+/// bit moves 32 bytes into or out of the checksummed value).
+/// </remarks>
 internal static class PayloadCodec
 {
     public const byte FormatVersion = 1;
     public const int HeaderLength = 2;
     public const int ChecksumLength = sizeof(ulong);
-    public const byte ChecksumFlag = 0x80;
+    public const byte CheckedMarker = 0xA0;
+    public const byte UncheckedMarker = 0x50;
+    public const byte SignatureFlag = 0x08;
+    public const int SignatureLength = HMACSHA256.HashSizeInBytes;
+    private const byte MarkerMask = 0xF0;
     private const byte KindMask = 0x07;
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Encodes <paramref name="value"/> into a pooled buffer.</summary>
+    /// <summary>Encodes <paramref name="value"/> into a pooled buffer, signed when <paramref name="signingKey"/> is given.</summary>
     /// <exception cref="Exception">Whatever the serializer throws for a value it cannot write.</exception>
-    public static PooledPayload Encode<T>(T value, ICacheSerializer serializer, bool withChecksum)
+    public static PooledPayload Encode<T>(T value, ICacheSerializer serializer, bool withChecksum, byte[]? signingKey = null)
     {
         const int Reserved = HeaderLength + ChecksumLength;
         PayloadKind kind;
@@ -67,12 +81,15 @@ internal static class PayloadCodec
                 break;
         }
 
-        var flags = (byte)kind;
-        var headerLength = HeaderLength;
-        if (withChecksum)
+        var flags = (byte)((withChecksum ? CheckedMarker : UncheckedMarker) | (byte)kind);
+        var headerLength = withChecksum ? HeaderLength + ChecksumLength : HeaderLength;
+
+        if (signingKey is not null)
         {
-            flags |= ChecksumFlag;
-            headerLength += ChecksumLength;
+            flags |= SignatureFlag;
+
+            // Make room for the signature before the header is written: growing the buffer may move it.
+            writer.GetSpan(SignatureLength);
         }
 
         var header = writer.Reserved[^headerLength..];
@@ -83,7 +100,15 @@ internal static class PayloadCodec
             BinaryPrimitives.WriteUInt64LittleEndian(header[HeaderLength..], XxHash3.HashToUInt64(writer.Written, flags));
         }
 
-        return writer.Detach(headerLength);
+        if (signingKey is null)
+        {
+            return writer.Detach(headerLength);
+        }
+
+        // The signature covers the header too, so a value cannot be passed off as another kind.
+        HMACSHA256.HashData(signingKey, writer.WrittenWithHeader(headerLength), writer.GetSpan(SignatureLength));
+        writer.Advance(SignatureLength);
+        return writer.Detach(headerLength, SignatureLength);
     }
 
     /// <summary>
@@ -91,7 +116,7 @@ internal static class PayloadCodec
     /// well-formed value of a kind <typeparamref name="T"/> cannot take (it stays on the server, as on the memory
     /// backend); <see cref="PayloadStatus.Corrupt"/> with the reason when the bytes are damaged or unreadable.
     /// </summary>
-    public static PayloadStatus Decode<T>(ReadOnlyMemory<byte> payload, ICacheSerializer serializer, out T? value, out string? problem)
+    public static PayloadStatus Decode<T>(ReadOnlyMemory<byte> payload, ICacheSerializer serializer, out T? value, out string? problem, byte[]? signingKey = null)
     {
         value = default;
         problem = null;
@@ -109,15 +134,39 @@ internal static class PayloadCodec
         }
 
         var flags = span[1];
+        var marker = flags & MarkerMask;
         var kind = (PayloadKind)(flags & KindMask);
-        if ((flags & ~(ChecksumFlag | KindMask)) != 0 || kind > PayloadKind.Serialized)
+        if ((marker != CheckedMarker && marker != UncheckedMarker) || kind > PayloadKind.Serialized)
         {
             problem = $"the flags byte 0x{flags:X2} is not one this build writes";
             return PayloadStatus.Corrupt;
         }
 
+        if ((flags & SignatureFlag) != 0)
+        {
+            if (span.Length < HeaderLength + SignatureLength)
+            {
+                problem = $"the payload is {span.Length} bytes long, too short for its {SignatureLength}-byte signature";
+                return PayloadStatus.Corrupt;
+            }
+
+            if (signingKey is not null && !HasValidSignature(span, signingKey))
+            {
+                problem = "the signature does not match: the value was not written with this application's signing key";
+                return PayloadStatus.Corrupt;
+            }
+
+            payload = payload[..^SignatureLength];
+            span = payload.Span;
+        }
+        else if (signingKey is not null)
+        {
+            problem = "the value is not signed, and a signing key is configured (CacheConfig.SigningKey)";
+            return PayloadStatus.Corrupt;
+        }
+
         var start = HeaderLength;
-        if ((flags & ChecksumFlag) != 0)
+        if (marker == CheckedMarker)
         {
             start += ChecksumLength;
             if (span.Length < start)
@@ -194,6 +243,13 @@ internal static class PayloadCodec
 
                 return PayloadStatus.Found;
         }
+    }
+
+    private static bool HasValidSignature(ReadOnlySpan<byte> payload, byte[] signingKey)
+    {
+        Span<byte> expected = stackalloc byte[SignatureLength];
+        HMACSHA256.HashData(signingKey, payload[..^SignatureLength], expected);
+        return CryptographicOperations.FixedTimeEquals(expected, payload[^SignatureLength..]);
     }
 
     /// <summary>What a <typeparamref name="T"/> can hold, worked out once per type.</summary>

@@ -35,14 +35,20 @@ internal sealed class PayloadWriter : IBufferWriter<byte>
 
     public int ValueLength => _written - _start;
 
+    /// <summary>The last <paramref name="headerLength"/> bytes of the header space and the value after them: the payload so far.</summary>
+    public Span<byte> WrittenWithHeader(int headerLength) => _buffer.AsSpan(_start - headerLength, _written - _start + headerLength);
+
     /// <summary>The header space, right before the value.</summary>
     public Span<byte> Reserved => _buffer.AsSpan(0, _start);
 
-    /// <summary>Hands the buffer over as a payload that starts <paramref name="headerLength"/> bytes before the value, and puts this writer back.</summary>
-    public PooledPayload Detach(int headerLength)
+    /// <summary>
+    /// Hands the buffer over as a payload that starts <paramref name="headerLength"/> bytes before the value and
+    /// ends with <paramref name="trailerLength"/> bytes written after it (a signature), and puts this writer back.
+    /// </summary>
+    public PooledPayload Detach(int headerLength, int trailerLength = 0)
     {
         Debug.Assert(headerLength <= _start, "The header must fit the reserved space.");
-        var payload = new PooledPayload(_buffer, _start - headerLength, _written - _start + headerLength, _written - _start);
+        var payload = new PooledPayload(_buffer, _start - headerLength, _written - _start + headerLength, _written - _start - trailerLength);
         _buffer = [];
         t_cached = this;
         return payload;

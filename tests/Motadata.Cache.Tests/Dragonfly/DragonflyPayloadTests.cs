@@ -98,8 +98,8 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
         var text = (byte[])(await _fixture.Raw.StringGetAsync(RedisServerFixture.ServerKey(_prefix, "t", "text")))!;
         var bytes = (byte[])(await _fixture.Raw.StringGetAsync(RedisServerFixture.ServerKey(_prefix, "t", "bytes")))!;
 
-        Assert.Equal([PayloadCodec.FormatVersion, (byte)PayloadKind.String, .. Encoding.UTF8.GetBytes("héllo \"world\"")], text);
-        Assert.Equal([PayloadCodec.FormatVersion, (byte)PayloadKind.Bytes, 0, 1, 2, 255], bytes);
+        Assert.Equal([PayloadCodec.FormatVersion, PayloadCodec.UncheckedMarker | (byte)PayloadKind.String, .. Encoding.UTF8.GetBytes("héllo \"world\"")], text);
+        Assert.Equal([PayloadCodec.FormatVersion, PayloadCodec.UncheckedMarker | (byte)PayloadKind.Bytes, 0, 1, 2, 255], bytes);
         Assert.Equal("héllo \"world\"", cache.Get<string>("text", "t"));
         Assert.Equal(new byte[] { 0, 1, 2, 255 }, cache.Get<byte[]>("bytes", "t"));
     }
@@ -114,7 +114,7 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
         var text = (byte[])(await _fixture.Raw.StringGetAsync(RedisServerFixture.ServerKey(_prefix, "t", "text")))!;
 
         Assert.Equal(PayloadCodec.FormatVersion, text[0]);
-        Assert.Equal((byte)PayloadKind.String | PayloadCodec.ChecksumFlag, text[1]);
+        Assert.Equal(PayloadCodec.CheckedMarker | (byte)PayloadKind.String, text[1]);
         Assert.Equal("plain text", Encoding.UTF8.GetString(text, PayloadCodec.HeaderLength + PayloadCodec.ChecksumLength, text.Length - 10));
         Assert.Equal("plain text", cache.Get<string>("text", "t"));
         Assert.Equal(s_ada.Name, cache.Get<Person>("person", "t")!.Name);
@@ -287,7 +287,7 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
                 return Encode(new[] { 1, 2, 3 }, withChecksum: true);
             case "valid header but not JSON at all":
                 var text = Encode("not json", withChecksum: false);
-                text[1] = (byte)PayloadKind.Serialized;
+                text[1] = PayloadCodec.UncheckedMarker | (byte)PayloadKind.Serialized;
                 return text;
             default:
                 throw new ArgumentOutOfRangeException(nameof(damage), damage, "No such damage.");

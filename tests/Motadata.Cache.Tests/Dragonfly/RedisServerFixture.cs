@@ -44,7 +44,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
     {
         var server = _raw!.GetServer(Server.EndPoint);
         var keys = new List<string>();
-        await foreach (var key in server.KeysAsync(pattern: Keys.GlobPattern.Escape(prefix) + "*", pageSize: 1000))
+        await foreach (var key in server.KeysAsync(pattern: Motadata.Cache.Keys.GlobPattern.Escape(prefix) + "*", pageSize: 1000))
         {
             keys.Add(key!);
         }

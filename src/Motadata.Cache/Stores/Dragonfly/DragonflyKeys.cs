@@ -57,12 +57,18 @@ internal sealed class DragonflyKeys
     public string ServerKey(string? tenantId, string key) => NamespacePrefix(KeyPrefix, tenantId) + key;
 
     /// <summary>The <c>SCAN MATCH</c> pattern for <paramref name="pattern"/> inside one namespace: the namespace escaped, the caller's glob verbatim.</summary>
-    public string MatchPattern(string? tenantId, GlobPattern pattern) =>
-        GlobPattern.Escape(NamespacePrefix(KeyPrefix, tenantId)) + pattern.Pattern;
+    public string MatchPattern(string? tenantId, GlobPattern pattern) => MatchPattern(KeyPrefix, tenantId, pattern);
 
     /// <summary>The <c>SCAN MATCH</c> pattern for every key of a tenant, or with no tenant every key under the prefix.</summary>
-    public string ClearPattern(string? tenantId) =>
-        GlobPattern.Escape(tenantId is null ? KeyPrefix : NamespacePrefix(KeyPrefix, tenantId)) + "*";
+    public string ClearPattern(string? tenantId) => ClearPattern(KeyPrefix, tenantId);
+
+    /// <inheritdoc cref="MatchPattern(string?, GlobPattern)"/>
+    public static string MatchPattern(string keyPrefix, string? tenantId, GlobPattern pattern) =>
+        GlobPattern.Escape(NamespacePrefix(keyPrefix, tenantId)) + pattern.Pattern;
+
+    /// <inheritdoc cref="ClearPattern(string?)"/>
+    public static string ClearPattern(string keyPrefix, string? tenantId) =>
+        GlobPattern.Escape(tenantId is null ? keyPrefix : NamespacePrefix(keyPrefix, tenantId)) + "*";
 
     /// <summary>The part of a server key before the caller's key.</summary>
     public static string NamespacePrefix(string keyPrefix, string? tenantId) =>

@@ -12,7 +12,7 @@ namespace Motadata.Cache.Stores.Dragonfly;
 
 /// <summary>
 /// The Dragonfly backend (any Redis-protocol server: Dragonfly, Redis 7, Valkey) over one StackExchange.Redis
-/// multiplexer shared by every call. Get, Set and Delete are one round trip each (<c>GET</c>, <c>SET ... PX</c>,
+/// multiplexer shared by every call. Get, Set and Delete are one round trip each (<c>GET</c>, <c>SET</c> with expiry,
 /// <c>DEL</c>); batch reads are one <c>MGET</c>; warming pipelines <c>SET</c>s in batches; invalidation walks
 /// <c>SCAN MATCH</c> to the end and pipelines one <c>UNLINK</c> per page. Synchronous methods use the client's
 /// synchronous API, asynchronous ones its asynchronous API.
@@ -28,7 +28,7 @@ internal sealed partial class DragonflyStore : ICacheStore
     /// <summary>Dragonfly caps expiry deadlines near 2^28 seconds (about 8.5 years); longer TTLs are clamped to this.</summary>
     internal static readonly TimeSpan MaxTtl = TimeSpan.FromDays(3000);
 
-    private const int ScanPageSize = 1000;
+    private const int ScanPageSize = 4096;
     private const int WriteBatchSize = 1000;
 
     private readonly ConnectionMultiplexer _multiplexer;
@@ -37,6 +37,7 @@ internal sealed partial class DragonflyStore : ICacheStore
     private readonly CacheStatistics _statistics;
     private readonly ICacheSerializer _serializer;
     private readonly bool _withChecksum;
+    private readonly byte[]? _signingKey;
     private readonly int _maxValueBytes;
     private readonly string _endpoint;
     private readonly string? _password;
@@ -50,6 +51,7 @@ internal sealed partial class DragonflyStore : ICacheStore
         _statistics = statistics;
         _serializer = config.Serializer ?? SystemTextJsonCacheSerializer.Default;
         _withChecksum = config.EnableValidation;
+        _signingKey = config.SigningKey;
         _maxValueBytes = config.MaxValueBytes;
         _logger = (config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DragonflyStore>();
         try
@@ -98,7 +100,7 @@ internal sealed partial class DragonflyStore : ICacheStore
         string? problem;
         using (lease)
         {
-            status = PayloadCodec.Decode(lease.Memory, _serializer, out found, out problem);
+            status = PayloadCodec.Decode(lease.Memory, _serializer, out found, out problem, _signingKey);
         }
 
         if (status == PayloadStatus.Found)
@@ -161,7 +163,7 @@ internal sealed partial class DragonflyStore : ICacheStore
                 continue;
             }
 
-            var status = PayloadCodec.Decode((ReadOnlyMemory<byte>)values[i], _serializer, out T? value, out var problem);
+            var status = PayloadCodec.Decode((ReadOnlyMemory<byte>)values[i], _serializer, out T? value, out var problem, _signingKey);
             if (status == PayloadStatus.Found)
             {
                 results[i] = new CacheLookup<T>(true, value);
@@ -190,7 +192,7 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public bool Set<T>(in CacheKey key, T value, TimeSpan ttl)
     {
-        var payload = PayloadCodec.Encode(value, _serializer, _withChecksum);
+        var payload = PayloadCodec.Encode(value, _serializer, _withChecksum, _signingKey);
         if (payload.ValueLength > _maxValueBytes)
         {
             Reject(key, payload);
@@ -213,7 +215,7 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        var payload = PayloadCodec.Encode(value, _serializer, _withChecksum);
+        var payload = PayloadCodec.Encode(value, _serializer, _withChecksum, _signingKey);
         if (payload.ValueLength > _maxValueBytes)
         {
             Reject(key, payload);
@@ -276,20 +278,32 @@ internal sealed partial class DragonflyStore : ICacheStore
     {
         var database = _keys.For(tenantId);
         var expiry = Expiry(ttl);
-        var batch = new WriteBatch(Math.Min(entries.Count, WriteBatchSize));
+        var capacity = Math.Min(entries.Count, WriteBatchSize);
+
+        // Two batches in flight: the next one is sent before the previous one's replies are awaited, so the
+        // connection never idles between batches.
+        WriteBatch current = new(capacity), previous = new(capacity);
         long stored = 0;
         var rejected = new RejectedValues();
         try
         {
             for (var start = 0; start < entries.Count; start += WriteBatchSize)
             {
-                batch.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
-                if (batch.Count > 0)
+                current.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
+                if (previous.Count > 0)
                 {
-                    // The client's way to pipeline from synchronous code: send the batch, then block until every reply is in.
-                    Task.WaitAll(batch.Pending);
-                    stored += batch.Settle();
+                    // The client's way to pipeline from synchronous code: send, then block until the replies are in.
+                    Task.WaitAll(previous.Pending);
+                    stored += previous.Settle();
                 }
+
+                (current, previous) = (previous, current);
+            }
+
+            if (previous.Count > 0)
+            {
+                Task.WaitAll(previous.Pending);
+                stored += previous.Settle();
             }
         }
         catch (Exception exception) when (IsBackendFailure(exception))
@@ -308,7 +322,8 @@ internal sealed partial class DragonflyStore : ICacheStore
     {
         var database = _keys.For(tenantId);
         var expiry = Expiry(ttl);
-        var batch = new WriteBatch(Math.Min(entries.Count, WriteBatchSize));
+        var capacity = Math.Min(entries.Count, WriteBatchSize);
+        WriteBatch current = new(capacity), previous = new(capacity);
         long stored = 0;
         var rejected = new RejectedValues();
         try
@@ -316,12 +331,20 @@ internal sealed partial class DragonflyStore : ICacheStore
             for (var start = 0; start < entries.Count; start += WriteBatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                batch.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
-                if (batch.Count > 0)
+                current.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
+                if (previous.Count > 0)
                 {
-                    await WaitAsync(Task.WhenAll(batch.Pending), cancellationToken).ConfigureAwait(false);
-                    stored += batch.Settle();
+                    await WaitAsync(Task.WhenAll(previous.Pending), cancellationToken).ConfigureAwait(false);
+                    stored += previous.Settle();
                 }
+
+                (current, previous) = (previous, current);
+            }
+
+            if (previous.Count > 0)
+            {
+                await WaitAsync(Task.WhenAll(previous.Pending), cancellationToken).ConfigureAwait(false);
+                stored += previous.Settle();
             }
         }
         catch (Exception exception) when (IsBackendFailure(exception))
@@ -478,7 +501,7 @@ internal sealed partial class DragonflyStore : ICacheStore
         string? problem;
         using (lease)
         {
-            status = PayloadCodec.Decode(lease.Memory, _serializer, out value, out problem);
+            status = PayloadCodec.Decode(lease.Memory, _serializer, out value, out problem, _signingKey);
         }
 
         if (status == PayloadStatus.Found)
@@ -723,7 +746,7 @@ internal sealed partial class DragonflyStore : ICacheStore
             for (var i = start; i < end; i++)
             {
                 var entry = entries[i];
-                var payload = PayloadCodec.Encode(entry.Value, store._serializer, store._withChecksum);
+                var payload = PayloadCodec.Encode(entry.Value, store._serializer, store._withChecksum, store._signingKey);
                 if (payload.ValueLength > store._maxValueBytes)
                 {
                     payload.Return();

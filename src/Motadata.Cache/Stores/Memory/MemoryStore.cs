@@ -159,16 +159,21 @@ internal sealed class MemoryStore : ICacheStore
 
             var entry = new MemoryEntry(key, shard, counters) { Value = boxed, ExpiresAt = expiresAt, Bytes = bytes };
             shard.Reserve();
+
+            // Counted before the entry is visible and uncounted (in Remove) before its slot is given back, so a
+            // tenant's Size never dips below zero nor counts an entry that holds no slot.
+            counters.AddEntry(bytes);
+            shard.AddBytes(bytes);
             if (_entries.TryAdd(key, entry))
             {
-                counters.AddEntry(bytes);
-                shard.AddBytes(bytes);
                 shard.Enqueue(entry);
                 shard.TrimBytes();
                 return true;
             }
 
             // Another writer added the key first: give the slot back and overwrite theirs.
+            counters.RemoveEntry(bytes);
+            shard.AddBytes(-bytes);
             shard.Release();
         }
     }
@@ -248,14 +253,15 @@ internal sealed class MemoryStore : ICacheStore
             return counters is null ? default : new StoreUsage(counters.Size, counters.MemoryBytes);
         }
 
-        long size = 0, bytes = 0;
+        // The size is the dictionary's own count, a true snapshot: summing the tenants' counters one after another
+        // could see an entry's slot reused by another tenant before its own count went down, and pass MaxSize.
+        long bytes = 0;
         foreach (var counters in _statistics.All())
         {
-            size += counters.Size;
             bytes += counters.MemoryBytes;
         }
 
-        return new StoreUsage(size, bytes);
+        return new StoreUsage(_entries.Count, bytes);
     }
 
     public ValueTask<StoreUsage> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) => new(GetUsage(tenantId));
@@ -278,9 +284,9 @@ internal sealed class MemoryStore : ICacheStore
             bytes = entry.Bytes;
         }
 
-        entry.Shard.Release();
-        entry.Shard.AddBytes(-bytes);
         entry.Counters.RemoveEntry(bytes);
+        entry.Shard.AddBytes(-bytes);
+        entry.Shard.Release();
         switch (reason)
         {
             case RemovalReason.Evicted:

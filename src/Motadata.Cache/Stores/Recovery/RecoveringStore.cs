@@ -47,6 +47,7 @@ internal sealed partial class RecoveringStore : ICacheStore
     private readonly CacheConfig? _fallbackConfig;
     private readonly TimeSpan _breakDuration;
     private readonly TimeSpan _probeInterval;
+    private readonly TimeSpan _settleTime;
     private readonly int _journalCapacity;
     private readonly Lock _sync = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -58,6 +59,7 @@ internal sealed partial class RecoveringStore : ICacheStore
     private volatile MemoryStore? _fallback;
     private volatile CacheHealth _health;
     private long _outageStartedAt;
+    private long _lastFailureAt;
     private Task? _recovery;
     private int _disposed;
 
@@ -73,6 +75,10 @@ internal sealed partial class RecoveringStore : ICacheStore
 
         // Between failed probes while the breaker is still closed: short, so a dead server opens it quickly.
         _probeInterval = TimeSpan.FromTicks(Math.Clamp(config.OperationTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerMillisecond * 250));
+
+        // How long the server must go without a failure before the cache is called healthy again, so a server that
+        // fails every few calls stays Degraded (one log line) instead of flapping (two lines per failure).
+        _settleTime = TimeSpan.FromTicks(Math.Clamp(config.OperationTimeout.Ticks, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
         _health = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
         if (config.RecoveryFallbackMaxSize > 0)
         {
@@ -86,8 +92,8 @@ internal sealed partial class RecoveringStore : ICacheStore
 
         var breaker = new CircuitBreakerStrategyOptions
         {
-            // Two failures of every two calls within the window open it: a dead server is noticed after a timeout
-            // or two, while one slow command among many healthy ones is not enough.
+            // Opens when at least half of at least two calls in the window failed: a dead server is noticed after
+            // a timeout or two, while one slow command among many healthy ones is not enough.
             FailureRatio = 0.5,
             MinimumThroughput = 2,
             SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond * 2, config.OperationTimeout.Ticks * 4)),
@@ -115,12 +121,6 @@ internal sealed partial class RecoveringStore : ICacheStore
 
     /// <summary>The Polly breaker's state, for tests and diagnostics.</summary>
     internal CircuitState BreakerState => _breakerState.CircuitState;
-
-    /// <summary>Removals waiting to be replayed on the server.</summary>
-    internal int PendingRemovals => _pendingRemovals;
-
-    /// <summary>True while calls go straight to the server.</summary>
-    internal bool IsHealthy => _mode == HealthyMode;
 
     /// <summary>
     /// Completes when the store is healthy again (journal replayed, breaker closed), or at once when it is. For tests
@@ -258,8 +258,11 @@ internal sealed partial class RecoveringStore : ICacheStore
         }
     }
 
-    private void RecordError_NeedsLock(CacheBackendException exception) =>
+    private void RecordError_NeedsLock(CacheBackendException exception)
+    {
+        _lastFailureAt = _time.GetTimestamp();
         _health = _health with { LastError = exception.Message, LastErrorAt = _time.GetUtcNow() };
+    }
 
     private void EnterRecovering_NeedsLock()
     {
@@ -348,13 +351,13 @@ internal sealed partial class RecoveringStore : ICacheStore
             try
             {
                 await _pipeline.ExecuteAsync(static (self, ct) => self.ReplayAsync(ct), this, token).ConfigureAwait(false);
-                if (TryFinishRecovery())
+                if (TryFinishRecovery(out wait))
                 {
                     return;
                 }
 
-                // More removals were journaled meanwhile (or a caller's failure reopened the breaker): go round again.
-                wait = TimeSpan.Zero;
+                // More removals were journaled meanwhile, a caller's failure reopened the breaker (wait is zero: go
+                // round again), or the last failure is too recent to call the server healthy (wait until it is not).
             }
             catch (BrokenCircuitException broken)
             {
@@ -468,14 +471,25 @@ internal sealed partial class RecoveringStore : ICacheStore
         }
     }
 
-    /// <summary>Switches back to healthy if nothing is left to replay and the breaker is closed.</summary>
-    private bool TryFinishRecovery()
+    /// <summary>
+    /// Switches back to healthy if nothing is left to replay, the breaker is closed and the last failure is at least
+    /// the settle time ago; otherwise says how long to wait before the next round.
+    /// </summary>
+    private bool TryFinishRecovery(out TimeSpan wait)
     {
         MemoryStore? fallback;
+        wait = TimeSpan.Zero;
         lock (_sync)
         {
             if (_journal.Count > 0 || _breakerOpen || _disposing.IsCancellationRequested)
             {
+                return false;
+            }
+
+            var quiet = _time.GetElapsedTime(_lastFailureAt);
+            if (quiet < _settleTime)
+            {
+                wait = _settleTime - quiet;
                 return false;
             }
 
