@@ -75,6 +75,25 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
     }
 
     [Fact]
+    public async Task WhenAnotherClientPutsAListUnderOurKeyGetMissesCountsItAndRemovesIt()
+    {
+        var cache = CreateCache();
+        var syncKey = RedisServerFixture.ServerKey(_prefix, "t", "list");
+        var asyncKey = RedisServerFixture.ServerKey(_prefix, "t", "hash");
+        await _fixture.Raw.ListLeftPushAsync(syncKey, "item");
+        await _fixture.Raw.HashSetAsync(asyncKey, "field", "value");
+
+        Assert.Null(cache.Get<string>("list", "t"));
+        Assert.Null(await cache.GetAsync<string>("hash", "t"));
+
+        var stats = cache.GetStats("t");
+        Assert.Equal(2, stats.CorruptPayloads);
+        Assert.Equal(0, cache.GetStats().BackendFailures);
+        Assert.False(await _fixture.Raw.KeyExistsAsync(syncKey));
+        Assert.False(await _fixture.Raw.KeyExistsAsync(asyncKey));
+    }
+
+    [Fact]
     public async Task WhenSomeValuesOfABatchAreDamagedGetManyReturnsTheGoodOnesAndRemovesTheRest()
     {
         var cache = CreateCache();
@@ -309,6 +328,11 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
             Backend = CacheBackend.Dragonfly,
             DragonflyUrl = _fixture.Server.Url,
             KeyPrefix = _prefix,
+
+            // Failures surface as exceptions here (recovery would turn them into misses and hide them), and the
+            // timeout is generous because the test machine is shared.
+            EnableRecovery = false,
+            OperationTimeout = TimeSpan.FromSeconds(5),
         };
         configure?.Invoke(config);
         var cache = new CacheMechanism(config);

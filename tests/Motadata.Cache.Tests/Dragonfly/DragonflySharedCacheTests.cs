@@ -253,6 +253,11 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
             Backend = CacheBackend.Dragonfly,
             DragonflyUrl = _fixture.Server.Url,
             KeyPrefix = _prefix,
+
+            // Failures surface as exceptions here (recovery would turn them into misses and hide them), and the
+            // timeout is generous because the test machine is shared.
+            EnableRecovery = false,
+            OperationTimeout = TimeSpan.FromSeconds(5),
         };
         configure?.Invoke(config);
         var cache = new CacheMechanism(config);

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Motadata.Cache.Configuration;
@@ -29,6 +30,7 @@ internal sealed partial class DragonflyStore : ICacheStore
     internal static readonly TimeSpan MaxTtl = TimeSpan.FromDays(3000);
 
     private const int ScanPageSize = 4096;
+    private const string WrongTypeProblem = "the key holds a list, hash, set or other non-string value";
     private const int WriteBatchSize = 1000;
 
     private readonly ConnectionMultiplexer _multiplexer;
@@ -83,6 +85,12 @@ internal sealed partial class DragonflyStore : ICacheStore
         try
         {
             lease = database.StringGetLease(key.Key);
+        }
+        catch (RedisServerException exception) when (IsWrongType(exception))
+        {
+            RemoveCorrupt(database, key, WrongTypeProblem);
+            value = default;
+            return false;
         }
         catch (Exception exception) when (IsBackendFailure(exception))
         {
@@ -192,10 +200,17 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public bool Set<T>(in CacheKey key, T value, TimeSpan ttl)
     {
+        if (IsTooLargeToEncode(value, out var rawBytes))
+        {
+            Reject(key, rawBytes);
+            return false;
+        }
+
         var payload = PayloadCodec.Encode(value, _serializer, _withChecksum, _signingKey);
         if (payload.ValueLength > _maxValueBytes)
         {
-            Reject(key, payload);
+            payload.Return();
+            Reject(key, payload.ValueLength);
             return false;
         }
 
@@ -215,10 +230,17 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)
     {
+        if (IsTooLargeToEncode(value, out var rawBytes))
+        {
+            Reject(key, rawBytes);
+            return new ValueTask<bool>(false);
+        }
+
         var payload = PayloadCodec.Encode(value, _serializer, _withChecksum, _signingKey);
         if (payload.ValueLength > _maxValueBytes)
         {
-            Reject(key, payload);
+            payload.Return();
+            Reject(key, payload.ValueLength);
             return new ValueTask<bool>(false);
         }
 
@@ -486,6 +508,11 @@ internal sealed partial class DragonflyStore : ICacheStore
         {
             lease = await WaitAsync(pending, cancellationToken).ConfigureAwait(false);
         }
+        catch (RedisServerException exception) when (IsWrongType(exception))
+        {
+            await RemoveCorruptAsync(database, key, WrongTypeProblem).ConfigureAwait(false);
+            return default;
+        }
         catch (Exception exception) when (IsBackendFailure(exception))
         {
             throw Failure("GET", exception);
@@ -511,18 +538,23 @@ internal sealed partial class DragonflyStore : ICacheStore
 
         if (status == PayloadStatus.Corrupt)
         {
-            RecordCorrupt(key, problem!);
-            try
-            {
-                await database.KeyDeleteAsync(key.Key).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (IsBackendFailure(exception))
-            {
-                CleanupFailed(exception);
-            }
+            await RemoveCorruptAsync(database, key, problem!).ConfigureAwait(false);
         }
 
         return default;
+    }
+
+    private async ValueTask RemoveCorruptAsync(IDatabase database, CacheKey key, string problem)
+    {
+        RecordCorrupt(key, problem);
+        try
+        {
+            await database.KeyDeleteAsync(key.Key).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsBackendFailure(exception))
+        {
+            CleanupFailed(exception);
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -630,6 +662,13 @@ internal sealed partial class DragonflyStore : ICacheStore
     private static Task WaitAsync(Task pending, CancellationToken cancellationToken) =>
         cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending;
 
+    /// <summary>
+    /// Another client put a list, hash or set under one of our keys: the server answers <c>WRONGTYPE</c>. That is a
+    /// bad value, not a failing server, so it is handled as one (and trips no circuit breaker).
+    /// </summary>
+    private static bool IsWrongType(RedisServerException exception) =>
+        exception.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal);
+
     private static bool IsBackendFailure(Exception exception) => exception switch
     {
         RedisException or TimeoutException or ObjectDisposedException => true,
@@ -681,11 +720,30 @@ internal sealed partial class DragonflyStore : ICacheStore
         LogCleanupFailed(_logger, _endpoint, exception.Message);
     }
 
-    private void Reject(in CacheKey key, PooledPayload payload)
+    private void Reject(in CacheKey key, int valueBytes)
     {
-        payload.Return();
         _statistics.For(key.TenantId).RecordRejectedValue();
-        LogRejected(_logger, 1, _keys.ServerKey(key.TenantId, key.Key), payload.ValueLength, _maxValueBytes);
+        LogRejected(_logger, 1, _keys.ServerKey(key.TenantId, key.Key), valueBytes, _maxValueBytes);
+    }
+
+    /// <summary>
+    /// True for a raw value known to be over the limit without encoding it (a string has at least one UTF-8 byte
+    /// per character), so an oversized value is never copied into a buffer only to be refused.
+    /// </summary>
+    private bool IsTooLargeToEncode<T>(T value, out int valueBytes)
+    {
+        switch (value)
+        {
+            case byte[] bytes when bytes.Length > _maxValueBytes:
+                valueBytes = bytes.Length;
+                return true;
+            case string text when text.Length > _maxValueBytes:
+                valueBytes = Encoding.UTF8.GetByteCount(text);
+                return true;
+            default:
+                valueBytes = 0;
+                return false;
+        }
     }
 
     [LoggerMessage(1, LogLevel.Warning, "Removed an unreadable value {ServerKey} from Dragonfly at {Endpoint} and treated it as a miss: {Problem}.")]
@@ -746,6 +804,12 @@ internal sealed partial class DragonflyStore : ICacheStore
             for (var i = start; i < end; i++)
             {
                 var entry = entries[i];
+                if (store.IsTooLargeToEncode(entry.Value, out var rawBytes))
+                {
+                    rejected.Add(tenantId, entry.Key, rawBytes, store);
+                    continue;
+                }
+
                 var payload = PayloadCodec.Encode(entry.Value, store._serializer, store._withChecksum, store._signingKey);
                 if (payload.ValueLength > store._maxValueBytes)
                 {
