@@ -70,4 +70,30 @@ public sealed class HealthCheckTests
         Assert.NotNull(down.Exception);
         Assert.Equal("Dragonfly", down.Data["backend"]);
     }
+
+    [Fact]
+    public async Task WhenRecoveryIsOnAndTheServerIsKilledTheCheckReportsTheRecoveryState()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var cache = CacheMechanism.CreateDragonfly(server.Url, configure: c =>
+        {
+            c.EnableRecovery = true;
+            c.OperationTimeout = TimeSpan.FromMilliseconds(300);
+        });
+        var check = new MotadataCacheHealthCheck(cache);
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
+
+        await server.KillAsync();
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+        for (var probe = 0; probe < 20 && result.Status == HealthStatus.Healthy; probe++)
+        {
+            // Recovery turns the failed read into a miss; its state, not an exception, says the server is gone.
+            result = await check.CheckHealthAsync(new HealthCheckContext());
+        }
+
+        Assert.NotEqual(HealthStatus.Healthy, result.Status);
+        Assert.Null(result.Exception);
+        Assert.Equal(cache.Health.Status.ToString(), result.Data["status"]);
+        Assert.NotEqual(nameof(CacheHealthStatus.Healthy), result.Data["status"]);
+    }
 }
