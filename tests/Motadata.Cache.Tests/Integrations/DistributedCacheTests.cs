@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Time.Testing;
 
@@ -210,6 +211,21 @@ public abstract class DistributedCacheTests : IAsyncLifetime
         cache.Set("k", new byte[] { 1, 2, 3 }, tenantId: "t");
 
         Assert.Null(await cache.AsDistributedCache("t").GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task WhenDistributedCachingChatClientStoresIntoItRepeatedRequestsAreServedFromTheCache()
+    {
+        var cache = CreateCache();
+        var model = new FakeChatClient();
+        var client = new ChatClientBuilder(model).UseDistributedCache(cache.AsDistributedCache("tenant_ai")).Build();
+
+        var first = await client.GetResponseAsync("hello");
+        var second = await client.GetResponseAsync("hello");
+
+        Assert.Equal(1, model.Calls);
+        Assert.Equal(first.Text, second.Text);
+        Assert.Equal(1, cache.GetStats("tenant_ai").Sets);
     }
 
     [Fact]
