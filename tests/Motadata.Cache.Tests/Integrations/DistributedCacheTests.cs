@@ -1,7 +1,6 @@
 using System.Buffers;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Motadata.Cache.Tests.Integrations;
 
@@ -259,26 +258,4 @@ public abstract class DistributedCacheTests : IAsyncLifetime
             return next;
         }
     }
-}
-
-/// <summary>The distributed-cache semantics on the memory backend, with a fake clock.</summary>
-public sealed class MemoryDistributedCacheTests : DistributedCacheTests
-{
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-
-    protected override void ConfigureBackend(CacheConfig config) => config.TimeProvider = _time;
-
-    protected override Task AdvanceTimeAsync(TimeSpan by)
-    {
-        _time.Advance(by);
-        return Task.CompletedTask;
-    }
-}
-
-/// <summary>The distributed-cache semantics on the Dragonfly backend (a real redis-server), in real time.</summary>
-public sealed class DragonflyDistributedCacheTests(RedisServerFixture redis) : DistributedCacheTests, IClassFixture<RedisServerFixture>
-{
-    protected override void ConfigureBackend(CacheConfig config) => redis.Configure(config);
-
-    protected override Task AdvanceTimeAsync(TimeSpan by) => Task.Delay(by);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Motadata.Cache.Tests.Infrastructure;
 
 namespace Motadata.Cache.Tests.Integrations;
 
@@ -47,5 +48,28 @@ public sealed class DragonflyTelemetryTests(RedisServerFixture redis) : IClassFi
         using var hits = new MetricCollector<long>(cache.Telemetry.Meter, CacheDiagnostics.Hits);
         hits.RecordObservableInstruments();
         Assert.Equal(2, hits.GetMeasurementSnapshot().Single(m => Equals(m.Tags.GetValueOrDefault(CacheDiagnostics.TenantTag), tenant)).Value);
+    }
+
+    [Fact]
+    public async Task WhenTheServerIsGoneTheFailureIsCountedAndTheCallTaggedWithItsError()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var cache = CacheMechanism.CreateDragonfly(server.Url, configure: c =>
+        {
+            c.EnableRecovery = false;
+            c.OperationTimeout = TimeSpan.FromMilliseconds(300);
+        });
+        using var durations = new MetricCollector<double>(cache.Telemetry.Meter, CacheDiagnostics.OperationDuration);
+        await cache.SetAsync("k", 1);
+
+        await server.KillAsync();
+        await Assert.ThrowsAsync<CacheBackendException>(async () => await cache.GetAsync<int>("k"));
+
+        var failed = durations.GetMeasurementSnapshot().Single(m => m.Tags.ContainsKey(CacheDiagnostics.ErrorTypeTag));
+        Assert.Equal("get", failed.Tags[CacheDiagnostics.OperationTag]);
+        Assert.Equal(typeof(CacheBackendException).FullName, failed.Tags[CacheDiagnostics.ErrorTypeTag]);
+        using var errors = new MetricCollector<long>(cache.Telemetry.Meter, CacheDiagnostics.Errors);
+        errors.RecordObservableInstruments();
+        Assert.True(errors.GetMeasurementSnapshot().Single(m => Equals(m.Tags[CacheDiagnostics.ErrorTypeTag], "backend_failure")).Value >= 1);
     }
 }

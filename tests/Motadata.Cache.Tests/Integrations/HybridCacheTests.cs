@@ -101,13 +101,3 @@ public abstract class HybridCacheTests : IAsyncLifetime
         Assert.InRange(absoluteUnixMs, expected - 5_000, expected + 5_000);
     }
 }
-
-public sealed class MemoryHybridCacheTests : HybridCacheTests
-{
-    protected override void ConfigureBackend(CacheConfig config) => config.Backend = CacheBackend.Memory;
-}
-
-public sealed class DragonflyHybridCacheTests(RedisServerFixture redis) : HybridCacheTests, IClassFixture<RedisServerFixture>
-{
-    protected override void ConfigureBackend(CacheConfig config) => redis.Configure(config);
-}
