@@ -94,6 +94,30 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
     }
 
     [Fact]
+    public async Task ADamagedValueAndRefusedValuesAreLoggedAsWarningsOncePerCall()
+    {
+        var logs = new Recovery.RecordingLoggerFactory();
+        var cache = CreateCache(config =>
+        {
+            config.LoggerFactory = logs;
+            config.MaxValueBytes = 10;
+        });
+        await _fixture.Raw.StringSetAsync(RedisServerFixture.ServerKey(_prefix, "t", "bad"), Damaged("bad checksum"));
+
+        cache.Get<Person>("bad", "t");
+        cache.Set("big", new string('x', 11), tenantId: "t");
+        cache.WarmCache(Enumerable.Range(0, 50).Select(i => KeyValuePair.Create($"w{i}", new string('y', 20))), "t");
+
+        var warnings = logs.Lines.Where(l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning).Select(l => l.Message).ToList();
+        Assert.Equal(3, warnings.Count);
+        Assert.Contains(RedisServerFixture.ServerKey(_prefix, "t", "bad"), warnings[0], StringComparison.Ordinal);
+        Assert.Contains("checksum", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("MaxValueBytes", warnings[1], StringComparison.Ordinal);
+        Assert.Contains("50 value(s)", warnings[2], StringComparison.Ordinal);
+        Assert.Equal(51, cache.GetStats("t").RejectedValues);
+    }
+
+    [Fact]
     public async Task WhenSomeValuesOfABatchAreDamagedGetManyReturnsTheGoodOnesAndRemovesTheRest()
     {
         var cache = CreateCache();
@@ -235,7 +259,7 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
 
         Assert.Null(Stores.Dragonfly.DragonflyStore.Expiry(Timeout.InfiniteTimeSpan));
         var ttl = await _fixture.Raw.KeyTimeToLiveAsync(RedisServerFixture.ServerKey(_prefix, null, "k"));
-        Assert.InRange(ttl!.Value, TimeSpan.FromDays(2999), Stores.Dragonfly.DragonflyStore.MaxTtl);
+        Assert.InRange(ttl!.Value, TimeSpan.FromDays(1499), Stores.Dragonfly.DragonflyStore.MaxTtl);
     }
 
     [Fact]

@@ -26,12 +26,16 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// </remarks>
 internal sealed partial class DragonflyStore : ICacheStore
 {
-    /// <summary>Dragonfly caps expiry deadlines near 2^28 seconds (about 8.5 years); longer TTLs are clamped to this.</summary>
-    internal static readonly TimeSpan MaxTtl = TimeSpan.FromDays(3000);
+    /// <summary>
+    /// The longest TTL sent; longer ones are clamped to it. Dragonfly refuses <c>SET ... PX</c> at or past its expiry
+    /// limit, which is 2^28 - 1 seconds (8.5 years) today and was 2^27 - 1 (4.25 years) in older releases.
+    /// </summary>
+    internal static readonly TimeSpan MaxTtl = TimeSpan.FromDays(1500);
 
     private const int ScanPageSize = 4096;
     private const string WrongTypeProblem = "the key holds a list, hash, set or other non-string value";
     private const int WriteBatchSize = 1000;
+    private const int WriteWindowBatches = 8;
 
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly IDatabase _database;
@@ -298,34 +302,30 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public long SetMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl)
     {
-        var database = _keys.For(tenantId);
-        var expiry = Expiry(ttl);
-        var capacity = Math.Min(entries.Count, WriteBatchSize);
-
-        // Two batches in flight: the next one is sent before the previous one's replies are awaited, so the
-        // connection never idles between batches.
-        WriteBatch current = new(capacity), previous = new(capacity);
-        long stored = 0;
+        var window = new WriteWindow(entries.Count);
         var rejected = new RejectedValues();
+        long stored = 0;
         try
         {
+            var database = _keys.For(tenantId);
+            var expiry = Expiry(ttl);
             for (var start = 0; start < entries.Count; start += WriteBatchSize)
             {
-                current.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
-                if (previous.Count > 0)
+                var batch = window.Next();
+                if (batch.InFlight)
                 {
                     // The client's way to pipeline from synchronous code: send, then block until the replies are in.
-                    Task.WaitAll(previous.Pending);
-                    stored += previous.Settle();
+                    batch.Completion.Wait();
+                    stored += batch.Settle();
                 }
 
-                (current, previous) = (previous, current);
+                batch.Send(this, database, tenantId, entries, start, expiry, ref rejected);
             }
 
-            if (previous.Count > 0)
+            foreach (var batch in window.InFlightOldestFirst())
             {
-                Task.WaitAll(previous.Pending);
-                stored += previous.Settle();
+                batch.Completion.Wait();
+                stored += batch.Settle();
             }
         }
         catch (Exception exception) when (IsBackendFailure(exception))
@@ -342,31 +342,31 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public async ValueTask<long> SetManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        var database = _keys.For(tenantId);
-        var expiry = Expiry(ttl);
-        var capacity = Math.Min(entries.Count, WriteBatchSize);
-        WriteBatch current = new(capacity), previous = new(capacity);
-        long stored = 0;
+        var window = new WriteWindow(entries.Count);
         var rejected = new RejectedValues();
+        long stored = 0;
         try
         {
+            var database = _keys.For(tenantId);
+            var expiry = Expiry(ttl);
             for (var start = 0; start < entries.Count; start += WriteBatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                current.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
-                if (previous.Count > 0)
+                var batch = window.Next();
+                if (batch.InFlight)
                 {
-                    await WaitAsync(Task.WhenAll(previous.Pending), cancellationToken).ConfigureAwait(false);
-                    stored += previous.Settle();
+                    // Usually done already (it was sent several batches ago), so this rarely leaves the thread.
+                    await WaitAsync(batch.Completion, cancellationToken).ConfigureAwait(false);
+                    stored += batch.Settle();
                 }
 
-                (current, previous) = (previous, current);
+                batch.Send(this, database, tenantId, entries, start, expiry, ref rejected);
             }
 
-            if (previous.Count > 0)
+            foreach (var batch in window.InFlightOldestFirst())
             {
-                await WaitAsync(Task.WhenAll(previous.Pending), cancellationToken).ConfigureAwait(false);
-                stored += previous.Settle();
+                await WaitAsync(batch.Completion, cancellationToken).ConfigureAwait(false);
+                stored += batch.Settle();
             }
         }
         catch (Exception exception) when (IsBackendFailure(exception))
@@ -781,11 +781,52 @@ internal sealed partial class DragonflyStore : ICacheStore
         }
     }
 
+    /// <summary>
+    /// The warm writes in flight: up to <see cref="WriteWindowBatches"/> batches of <see cref="WriteBatchSize"/>, reused
+    /// round-robin. A batch is awaited only when its slot comes round again, by which time its replies are usually
+    /// in, so the connection never idles and the caller rarely waits.
+    /// </summary>
+    private sealed class WriteWindow
+    {
+        private readonly WriteBatch[] _batches;
+        private int _next;
+
+        public WriteWindow(int entryCount)
+        {
+            var batchCount = Math.Clamp((entryCount + WriteBatchSize - 1) / WriteBatchSize, 1, WriteWindowBatches);
+            _batches = new WriteBatch[batchCount];
+            for (var i = 0; i < batchCount; i++)
+            {
+                _batches[i] = new WriteBatch(Math.Min(entryCount, WriteBatchSize));
+            }
+        }
+
+        public WriteBatch Next()
+        {
+            var batch = _batches[_next];
+            _next = (_next + 1) % _batches.Length;
+            return batch;
+        }
+
+        public IEnumerable<WriteBatch> InFlightOldestFirst()
+        {
+            for (var i = 0; i < _batches.Length; i++)
+            {
+                var batch = _batches[(_next + i) % _batches.Length];
+                if (batch.InFlight)
+                {
+                    yield return batch;
+                }
+            }
+        }
+    }
+
     /// <summary>One pipelined batch of warm writes and the pooled buffers they hold until acknowledged.</summary>
     private sealed class WriteBatch
     {
         private readonly Task<bool>[] _tasks;
         private readonly PooledPayload[] _payloads;
+        private int _count;
 
         public WriteBatch(int capacity)
         {
@@ -793,13 +834,15 @@ internal sealed partial class DragonflyStore : ICacheStore
             _payloads = new PooledPayload[capacity];
         }
 
-        public int Count { get; private set; }
+        /// <summary>Sent and not yet settled.</summary>
+        public bool InFlight => _count > 0;
 
-        public ReadOnlySpan<Task> Pending => new(_tasks, 0, Count);
+        /// <summary>Completes when every write of the batch has its reply.</summary>
+        public Task Completion { get; private set; } = Task.CompletedTask;
 
-        public void Fill<T>(DragonflyStore store, IDatabase database, string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, int start, TimeSpan? expiry, ref RejectedValues rejected)
+        public void Send<T>(DragonflyStore store, IDatabase database, string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, int start, TimeSpan? expiry, ref RejectedValues rejected)
         {
-            Count = 0;
+            _count = 0;
             var end = Math.Min(entries.Count, start + _tasks.Length);
             for (var i = start; i < end; i++)
             {
@@ -818,17 +861,19 @@ internal sealed partial class DragonflyStore : ICacheStore
                     continue;
                 }
 
-                _payloads[Count] = payload;
-                _tasks[Count] = database.StringSetAsync(entry.Key, payload.Memory, expiry, When.Always, CommandFlags.None);
-                Count++;
+                _payloads[_count] = payload;
+                _tasks[_count] = database.StringSetAsync(entry.Key, payload.Memory, expiry, When.Always, CommandFlags.None);
+                _count++;
             }
+
+            Completion = _count > 0 ? Task.WhenAll(new ReadOnlySpan<Task>(_tasks, 0, _count)) : Task.CompletedTask;
         }
 
-        /// <summary>Counts the acknowledged writes and returns their buffers; call once every task has completed.</summary>
+        /// <summary>Counts the acknowledged writes and returns their buffers; call once <see cref="Completion"/> is done.</summary>
         public long Settle()
         {
             long stored = 0;
-            for (var i = 0; i < Count; i++)
+            for (var i = 0; i < _count; i++)
             {
                 if (_tasks[i].IsCompletedSuccessfully)
                 {
@@ -840,7 +885,8 @@ internal sealed partial class DragonflyStore : ICacheStore
                 _payloads[i] = default;
             }
 
-            Count = 0;
+            _count = 0;
+            Completion = Task.CompletedTask;
             return stored;
         }
     }
