@@ -52,6 +52,9 @@ internal sealed partial class RecoveringStore : ICacheStore
     private readonly Lock _sync = new();
     private readonly CancellationTokenSource _disposing = new();
 
+    // Taken once, so the loop can still read it after the source is disposed.
+    private readonly CancellationToken _disposingToken;
+
     // The fast path reads only _mode. Everything else changes under _sync, on the failure path.
     private volatile int _mode;
     private volatile bool _breakerOpen;
@@ -66,6 +69,7 @@ internal sealed partial class RecoveringStore : ICacheStore
     public RecoveringStore(ICacheStore inner, CacheConfig config, CacheStatistics statistics, TimeProvider time)
     {
         _inner = inner;
+        _disposingToken = _disposing.Token;
         _statistics = statistics;
         _time = time;
         _logger = (config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Motadata.Cache.Recovery");
@@ -272,7 +276,7 @@ internal sealed partial class RecoveringStore : ICacheStore
         _fallback = _fallbackConfig is null ? null : new MemoryStore(_fallbackConfig, new CacheStatistics(), _time);
         _mode = RecoveringMode;
         Transition_NeedsLock(CacheHealthStatus.Degraded);
-        if (!_disposing.IsCancellationRequested)
+        if (!_disposingToken.IsCancellationRequested)
         {
             _recovery = Task.Run(RecoverAsync);
         }
@@ -344,7 +348,7 @@ internal sealed partial class RecoveringStore : ICacheStore
     /// </summary>
     private async Task RecoverAsync()
     {
-        var token = _disposing.Token;
+        var token = _disposingToken;
         while (!token.IsCancellationRequested)
         {
             TimeSpan wait;
@@ -481,7 +485,7 @@ internal sealed partial class RecoveringStore : ICacheStore
         wait = TimeSpan.Zero;
         lock (_sync)
         {
-            if (_journal.Count > 0 || _breakerOpen || _disposing.IsCancellationRequested)
+            if (_journal.Count > 0 || _breakerOpen || _disposingToken.IsCancellationRequested)
             {
                 return false;
             }
