@@ -25,7 +25,7 @@ public sealed class RecoveryTests
     {
         await using var server = await RedisServer.StartAsync();
         await using var cache = CreateCache(server);
-        Assert.True(await cache.SetAsync("k", "v", tenantId: "t1"));
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("k", "v", tenantId: "t1").AsTask()));
 
         server.Pause();
         try
@@ -64,7 +64,7 @@ public sealed class RecoveryTests
 
         // A long break, so no probe runs during the burst and the failure count can be compared exactly.
         await using var cache = CreateCache(server, config => config.RecoveryBreakDuration = TimeSpan.FromMinutes(5));
-        Assert.True(await cache.SetAsync("k", "v"));
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("k", "v").AsTask()));
 
         server.Pause();
         try
@@ -111,11 +111,11 @@ public sealed class RecoveryTests
         await using var second = CreateReader(server);
         foreach (var key in new[] { "deleted", "user_1", "user_2", "kept" })
         {
-            Assert.True(await first.SetAsync(key, "old", tenantId: "t1"));
+            Assert.True(await ServedAsync(first, () => first.SetAsync(key, "old", tenantId: "t1").AsTask()));
         }
 
-        Assert.True(await first.SetAsync("any", "old", tenantId: "t2"));
-        Assert.True(await first.SetAsync("global", "old"));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("any", "old", tenantId: "t2").AsTask()));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("global", "old").AsTask()));
         Assert.Equal("old", await ReadOnServerAsync(second, "user_1", tenantId: "t1"));
 
         server.Pause();
@@ -157,8 +157,8 @@ public sealed class RecoveryTests
         await using var server = await RedisServer.StartAsync();
         await using var first = CreateCache(server);
         await using var second = CreateReader(server);
-        Assert.True(await first.SetAsync("a", "old", tenantId: "t1"));
-        Assert.True(await first.SetAsync("b", "old"));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("a", "old", tenantId: "t1").AsTask()));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("b", "old").AsTask()));
 
         server.Pause();
         try
@@ -181,7 +181,7 @@ public sealed class RecoveryTests
         await using var server = await RedisServer.StartAsync();
         await using var first = CreateCache(server);
         await using var second = CreateReader(server);
-        Assert.True(await first.SetAsync("k", "v1"));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("k", "v1").AsTask()));
 
         server.Pause();
         try
@@ -209,11 +209,11 @@ public sealed class RecoveryTests
         await using var second = CreateReader(server);
         for (var i = 0; i < 6; i++)
         {
-            Assert.True(await first.SetAsync($"k{i}", "old", tenantId: "t1"));
+            Assert.True(await ServedAsync(first, () => first.SetAsync($"k{i}", "old", tenantId: "t1").AsTask()));
         }
 
-        Assert.True(await first.SetAsync("untouched", "old", tenantId: "t1"));
-        Assert.True(await first.SetAsync("other", "old", tenantId: "t2"));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("untouched", "old", tenantId: "t1").AsTask()));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("other", "old", tenantId: "t2").AsTask()));
 
         server.Pause();
         try
@@ -247,10 +247,10 @@ public sealed class RecoveryTests
         await using var second = CreateReader(server);
         foreach (var key in new[] { "g1", "g2", "g3", "untouched" })
         {
-            Assert.True(await first.SetAsync(key, "old"));
+            Assert.True(await ServedAsync(first, () => first.SetAsync(key, "old").AsTask()));
         }
 
-        Assert.True(await first.SetAsync("kept", "old", tenantId: "t1"));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("kept", "old", tenantId: "t1").AsTask()));
 
         server.Pause();
         try
@@ -276,7 +276,7 @@ public sealed class RecoveryTests
     {
         await using var server = await RedisServer.StartAsync();
         await using var cache = CreateCache(server);
-        Assert.True(await cache.SetAsync("k", "v"));
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("k", "v").AsTask()));
 
         await server.KillAsync();
         Assert.Null(await cache.GetAsync<string>("k"));
@@ -300,7 +300,7 @@ public sealed class RecoveryTests
         await using var server = await RedisServer.StartAsync();
         await using var first = CreateCache(server);
         await using var second = CreateReader(server);
-        Assert.True(await first.SetAsync("k", "old"));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("k", "old").AsTask()));
 
         // DEBUG SLEEP blocks the whole server for longer than the operation timeout.
         var sleep = server.CommandAsync("DEBUG", "SLEEP", "1.5");
@@ -364,7 +364,7 @@ public sealed class RecoveryTests
         const string Password = "s3cret-Passw0rd";
         await using var server = await RedisServer.StartAsync(Password);
         await using var cache = CreateCache(server, config => config.DragonflyUrl = $"dragonfly://:{Password}@127.0.0.1:{server.Port}");
-        Assert.True(await cache.SetAsync("k", "v"));
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("k", "v").AsTask()));
 
         await server.KillAsync();
         Assert.Null(await cache.GetAsync<string>("k"));
@@ -381,7 +381,7 @@ public sealed class RecoveryTests
         await using var server = await RedisServer.StartAsync();
         await using var first = CreateCache(server, config => config.RecoveryFallbackMaxSize = 100);
         await using var second = CreateReader(server);
-        Assert.True(await first.SetAsync("k", "old"));
+        Assert.True(await ServedAsync(first, () => first.SetAsync("k", "old").AsTask()));
 
         server.Pause();
         try
@@ -416,7 +416,7 @@ public sealed class RecoveryTests
     {
         await using var server = await RedisServer.StartAsync();
         await using var cache = CreateCache(server, config => config.EnableRecovery = false);
-        Assert.True(await cache.SetAsync("k", "v"));
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("k", "v").AsTask()));
 
         server.Pause();
         try
@@ -449,7 +449,7 @@ public sealed class RecoveryTests
             config.TimeProvider = time;
             config.RecoveryBreakDuration = breakDuration;
         });
-        Assert.True(await cache.SetAsync("k", "v"));
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("k", "v").AsTask()));
 
         server.Pause();
         try

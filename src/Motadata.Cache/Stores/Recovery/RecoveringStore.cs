@@ -47,9 +47,13 @@ internal sealed partial class RecoveringStore : ICacheStore
     private readonly CacheConfig? _fallbackConfig;
     private readonly TimeSpan _breakDuration;
     private readonly TimeSpan _probeInterval;
+    private readonly TimeSpan _settleTime;
     private readonly int _journalCapacity;
     private readonly Lock _sync = new();
     private readonly CancellationTokenSource _disposing = new();
+
+    // Taken once, so the loop can still read it after the source is disposed.
+    private readonly CancellationToken _disposingToken;
 
     // The fast path reads only _mode. Everything else changes under _sync, on the failure path.
     private volatile int _mode;
@@ -58,12 +62,14 @@ internal sealed partial class RecoveringStore : ICacheStore
     private volatile MemoryStore? _fallback;
     private volatile CacheHealth _health;
     private long _outageStartedAt;
+    private long _lastFailureAt;
     private Task? _recovery;
     private int _disposed;
 
     public RecoveringStore(ICacheStore inner, CacheConfig config, CacheStatistics statistics, TimeProvider time)
     {
         _inner = inner;
+        _disposingToken = _disposing.Token;
         _statistics = statistics;
         _time = time;
         _logger = (config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Motadata.Cache.Recovery");
@@ -73,6 +79,10 @@ internal sealed partial class RecoveringStore : ICacheStore
 
         // Between failed probes while the breaker is still closed: short, so a dead server opens it quickly.
         _probeInterval = TimeSpan.FromTicks(Math.Clamp(config.OperationTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerMillisecond * 250));
+
+        // How long the server must go without a failure before the cache is called healthy again, so a server that
+        // fails every few calls stays Degraded (one log line) instead of flapping (two lines per failure).
+        _settleTime = TimeSpan.FromTicks(Math.Clamp(config.OperationTimeout.Ticks, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
         _health = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
         if (config.RecoveryFallbackMaxSize > 0)
         {
@@ -252,8 +262,11 @@ internal sealed partial class RecoveringStore : ICacheStore
         }
     }
 
-    private void RecordError_NeedsLock(CacheBackendException exception) =>
+    private void RecordError_NeedsLock(CacheBackendException exception)
+    {
+        _lastFailureAt = _time.GetTimestamp();
         _health = _health with { LastError = exception.Message, LastErrorAt = _time.GetUtcNow() };
+    }
 
     private void EnterRecovering_NeedsLock()
     {
@@ -263,7 +276,7 @@ internal sealed partial class RecoveringStore : ICacheStore
         _fallback = _fallbackConfig is null ? null : new MemoryStore(_fallbackConfig, new CacheStatistics(), _time);
         _mode = RecoveringMode;
         Transition_NeedsLock(CacheHealthStatus.Degraded);
-        if (!_disposing.IsCancellationRequested)
+        if (!_disposingToken.IsCancellationRequested)
         {
             _recovery = Task.Run(RecoverAsync);
         }
@@ -335,20 +348,20 @@ internal sealed partial class RecoveringStore : ICacheStore
     /// </summary>
     private async Task RecoverAsync()
     {
-        var token = _disposing.Token;
+        var token = _disposingToken;
         while (!token.IsCancellationRequested)
         {
             TimeSpan wait;
             try
             {
                 await _pipeline.ExecuteAsync(static (self, ct) => self.ReplayAsync(ct), this, token).ConfigureAwait(false);
-                if (TryFinishRecovery())
+                if (TryFinishRecovery(out wait))
                 {
                     return;
                 }
 
-                // More removals were journaled meanwhile (or a caller's failure reopened the breaker): go round again.
-                wait = TimeSpan.Zero;
+                // More removals were journaled meanwhile, a caller's failure reopened the breaker (wait is zero: go
+                // round again), or the last failure is too recent to call the server healthy (wait until it is not).
             }
             catch (BrokenCircuitException broken)
             {
@@ -462,14 +475,25 @@ internal sealed partial class RecoveringStore : ICacheStore
         }
     }
 
-    /// <summary>Switches back to healthy if nothing is left to replay and the breaker is closed.</summary>
-    private bool TryFinishRecovery()
+    /// <summary>
+    /// Switches back to healthy if nothing is left to replay, the breaker is closed and the last failure is at least
+    /// the settle time ago; otherwise says how long to wait before the next round.
+    /// </summary>
+    private bool TryFinishRecovery(out TimeSpan wait)
     {
         MemoryStore? fallback;
+        wait = TimeSpan.Zero;
         lock (_sync)
         {
-            if (_journal.Count > 0 || _breakerOpen || _disposing.IsCancellationRequested)
+            if (_journal.Count > 0 || _breakerOpen || _disposingToken.IsCancellationRequested)
             {
+                return false;
+            }
+
+            var quiet = _time.GetElapsedTime(_lastFailureAt);
+            if (quiet < _settleTime)
+            {
+                wait = _settleTime - quiet;
                 return false;
             }
 
