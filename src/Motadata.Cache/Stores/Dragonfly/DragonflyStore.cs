@@ -670,12 +670,14 @@ internal sealed partial class DragonflyStore : ICacheStore
         exception.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal);
 
     // Besides its own exceptions, the client can surface the transport's: an IOException or SocketException, or an
-    // InvalidOperationException from System.IO.Pipelines ("Reading is not allowed after reader was completed") when
-    // the connection dies under a read. Only client calls sit inside these catch filters, so all of them are the server's.
+    // InvalidOperationException from its pipes ("Reading is not allowed after reader was completed",
+    // StackExchange.Redis #3085) when the connection dies under a read. Only from those sources: a serializer's own
+    // InvalidOperationException (warming encodes inside a try block) stays the caller's bug.
     private static bool IsBackendFailure(Exception exception) => exception switch
     {
         RedisException or TimeoutException or ObjectDisposedException => true,
-        IOException or System.Net.Sockets.SocketException or InvalidOperationException => true,
+        IOException or System.Net.Sockets.SocketException => true,
+        InvalidOperationException { Source: "System.IO.Pipelines" or "StackExchange.Redis" or "Pipelines.Sockets.Unofficial" } => true,
         AggregateException { InnerExceptions.Count: > 0 } aggregate => aggregate.InnerExceptions.All(IsBackendFailure),
         _ => false,
     };
