@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Motadata.Cache.Internal;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
@@ -27,6 +28,8 @@ public sealed partial class CacheMechanism
 
         return AwaitGet(pending, counters, defaultValue);
 
+        // Pooled state machine: a remote get that has to wait allocates no box per call.
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         static async ValueTask<T?> AwaitGet(ValueTask<CacheLookup<T>> pending, TenantCounters counters, T? defaultValue)
         {
             var lookup = await pending.ConfigureAwait(false);
@@ -97,6 +100,7 @@ public sealed partial class CacheMechanism
 
         return AwaitSet(pending, counters);
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         static async ValueTask<bool> AwaitSet(ValueTask<bool> pending, TenantCounters counters) =>
             CountSet(counters, await pending.ConfigureAwait(false));
     }

@@ -22,6 +22,9 @@ public sealed class DragonflyCacheContractTests : CacheContractTests, IClassFixt
         config.Backend = CacheBackend.Dragonfly;
         config.DragonflyUrl = _fixture.Server.Url;
         config.KeyPrefix = _keyPrefix;
+
+        // Generous, because the test machine is shared: with recovery on, a timed-out call would be a silent miss.
+        config.OperationTimeout = TimeSpan.FromSeconds(5);
     }
 
     protected override Task AdvanceTimeAsync(TimeSpan by) => Task.Delay(by + s_expiryMargin);

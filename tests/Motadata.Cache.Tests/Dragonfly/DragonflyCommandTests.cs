@@ -38,6 +38,8 @@ public sealed partial class DragonflyCommandTests : IClassFixture<RedisServerFix
                 DragonflyUrl = _fixture.Server.Url,
                 KeyPrefix = prefix,
                 MaxValueBytes = 100,
+                EnableRecovery = false,
+                OperationTimeout = TimeSpan.FromSeconds(5),
             });
             cache.Set("k", "v", tenantId: "t");
             await cache.SetAsync("forever", 42, Timeout.InfiniteTimeSpan, "t");

@@ -142,6 +142,35 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CancellingACallToAStalledServerCancelsItWithoutCountingAFailure()
+    {
+        var server = await StartAsync();
+        var cache = await OwnAsync(new CacheMechanism(new CacheConfig
+        {
+            Backend = CacheBackend.Dragonfly,
+            DragonflyUrl = server.Url,
+            EnableRecovery = false,
+            OperationTimeout = TimeSpan.FromSeconds(30),
+        }));
+        cache.Set("k", "v");
+
+        server.Pause();
+        try
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cache.GetAsync<string>("k", cancellationToken: cancel.Token));
+            using var cancelSet = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cache.SetAsync("k", "v2", cancellationToken: cancelSet.Token));
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        Assert.Equal(0, cache.GetStats().BackendFailures);
+    }
+
+    [Fact]
     public async Task AServerThatIsDownAtConstructionIsUsedOnceItComesUp()
     {
         var server = RedisServer.Reserve();

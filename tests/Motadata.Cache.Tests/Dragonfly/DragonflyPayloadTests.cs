@@ -75,6 +75,49 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
     }
 
     [Fact]
+    public async Task WhenAnotherClientPutsAListUnderOurKeyGetMissesCountsItAndRemovesIt()
+    {
+        var cache = CreateCache();
+        var syncKey = RedisServerFixture.ServerKey(_prefix, "t", "list");
+        var asyncKey = RedisServerFixture.ServerKey(_prefix, "t", "hash");
+        await _fixture.Raw.ListLeftPushAsync(syncKey, "item");
+        await _fixture.Raw.HashSetAsync(asyncKey, "field", "value");
+
+        Assert.Null(cache.Get<string>("list", "t"));
+        Assert.Null(await cache.GetAsync<string>("hash", "t"));
+
+        var stats = cache.GetStats("t");
+        Assert.Equal(2, stats.CorruptPayloads);
+        Assert.Equal(0, cache.GetStats().BackendFailures);
+        Assert.False(await _fixture.Raw.KeyExistsAsync(syncKey));
+        Assert.False(await _fixture.Raw.KeyExistsAsync(asyncKey));
+    }
+
+    [Fact]
+    public async Task ADamagedValueAndRefusedValuesAreLoggedAsWarningsOncePerCall()
+    {
+        var logs = new Recovery.RecordingLoggerFactory();
+        var cache = CreateCache(config =>
+        {
+            config.LoggerFactory = logs;
+            config.MaxValueBytes = 10;
+        });
+        await _fixture.Raw.StringSetAsync(RedisServerFixture.ServerKey(_prefix, "t", "bad"), Damaged("bad checksum"));
+
+        cache.Get<Person>("bad", "t");
+        cache.Set("big", new string('x', 11), tenantId: "t");
+        cache.WarmCache(Enumerable.Range(0, 50).Select(i => KeyValuePair.Create($"w{i}", new string('y', 20))), "t");
+
+        var warnings = logs.Lines.Where(l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning).Select(l => l.Message).ToList();
+        Assert.Equal(3, warnings.Count);
+        Assert.Contains(RedisServerFixture.ServerKey(_prefix, "t", "bad"), warnings[0], StringComparison.Ordinal);
+        Assert.Contains("checksum", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("MaxValueBytes", warnings[1], StringComparison.Ordinal);
+        Assert.Contains("50 value(s)", warnings[2], StringComparison.Ordinal);
+        Assert.Equal(51, cache.GetStats("t").RejectedValues);
+    }
+
+    [Fact]
     public async Task WhenSomeValuesOfABatchAreDamagedGetManyReturnsTheGoodOnesAndRemovesTheRest()
     {
         var cache = CreateCache();
@@ -216,7 +259,7 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
 
         Assert.Null(Stores.Dragonfly.DragonflyStore.Expiry(Timeout.InfiniteTimeSpan));
         var ttl = await _fixture.Raw.KeyTimeToLiveAsync(RedisServerFixture.ServerKey(_prefix, null, "k"));
-        Assert.InRange(ttl!.Value, TimeSpan.FromDays(2999), Stores.Dragonfly.DragonflyStore.MaxTtl);
+        Assert.InRange(ttl!.Value, TimeSpan.FromDays(1499), Stores.Dragonfly.DragonflyStore.MaxTtl);
     }
 
     [Fact]
@@ -309,6 +352,11 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
             Backend = CacheBackend.Dragonfly,
             DragonflyUrl = _fixture.Server.Url,
             KeyPrefix = _prefix,
+
+            // Failures surface as exceptions here (recovery would turn them into misses and hide them), and the
+            // timeout is generous because the test machine is shared.
+            EnableRecovery = false,
+            OperationTimeout = TimeSpan.FromSeconds(5),
         };
         configure?.Invoke(config);
         var cache = new CacheMechanism(config);

@@ -185,6 +185,28 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
         Assert.Equal(2_345, writer.GetStats("t").Sets);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WarmCacheOfMoreEntriesThanTheWriteWindowHoldsStoresEachOneExactlyOnce(bool async)
+    {
+        // 12,345 entries are 13 batches, more than the 8 kept in flight, so batches are reused; every 1,000th value
+        // is too large and is skipped.
+        var cache = CreateCache(config => config.MaxValueBytes = 64);
+        var entries = Enumerable.Range(0, 12_345)
+            .Select(i => KeyValuePair.Create($"k{i}", i % 1_000 == 7 ? new string('x', 65) : $"v{i}"))
+            .ToList();
+
+        var stored = async ? await cache.WarmCacheAsync(entries, "t") : cache.WarmCache(entries, "t");
+
+        Assert.Equal(12_345 - 13, stored);
+        var stats = await cache.GetStatsAsync("t");
+        Assert.Equal(12_345 - 13, stats.Size);
+        Assert.Equal(13, stats.RejectedValues);
+        Assert.Equal("v12344", cache.Get<string>("k12344", "t"));
+        Assert.Null(cache.Get<string>("k1007", "t"));
+    }
+
     [Fact]
     public async Task GetManyReturnsTheHitsAndCountsEachKey()
     {
@@ -253,6 +275,11 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
             Backend = CacheBackend.Dragonfly,
             DragonflyUrl = _fixture.Server.Url,
             KeyPrefix = _prefix,
+
+            // Failures surface as exceptions here (recovery would turn them into misses and hide them), and the
+            // timeout is generous because the test machine is shared.
+            EnableRecovery = false,
+            OperationTimeout = TimeSpan.FromSeconds(5),
         };
         configure?.Invoke(config);
         var cache = new CacheMechanism(config);

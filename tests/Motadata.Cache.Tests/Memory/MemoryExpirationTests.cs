@@ -67,9 +67,9 @@ public sealed class MemoryExpirationTests : MemoryCacheFixture
     }
 
     [Fact]
-    public void WhenTtlIsInfiniteTheEntryOutlivesYears()
+    public void WhenTtlIsInfiniteTheEntryOutlivesADecade()
     {
-        // A fake clock fires a periodic timer once per period it passes: keep the scan rare so 50 years is few scans.
+        // A fake clock fires a periodic timer once per period it passes: keep the scan rare so a decade is a few thousand scans.
         var cache = CreateCache(c =>
         {
             c.Ttl = TimeSpan.FromDays(1);
@@ -79,7 +79,7 @@ public sealed class MemoryExpirationTests : MemoryCacheFixture
         cache.Set("day", "v");
         cache.Set("centuries", "v", TimeSpan.FromDays(365 * 300));
 
-        Time.Advance(TimeSpan.FromDays(365 * 50));
+        Time.Advance(TimeSpan.FromDays(365 * 10));
 
         Assert.Equal("v", cache.Get<string>("forever"));
         Assert.Equal("v", cache.Get<string>("centuries"));

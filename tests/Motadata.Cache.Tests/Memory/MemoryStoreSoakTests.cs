@@ -6,6 +6,7 @@ namespace Motadata.Cache.Tests.Memory;
 /// Heavy concurrency on the memory store (BitFaster style): several threads mixing reads, writes and deletes over a
 /// key space larger than the cache, while a sampler checks the size bound. Counts are exact, not approximate.
 /// </summary>
+[Collection(SoakTestGroup.Name)]
 public sealed class MemoryStoreSoakTests : MemoryCacheFixture
 {
     private const int Workers = 4;
@@ -198,6 +199,58 @@ public sealed class MemoryStoreSoakTests : MemoryCacheFixture
         }
 
         Assert.Equal(2 * Keys, cache.GetStats().Sets);
+    }
+
+    [Fact]
+    public async Task WhenAnExpiredEntryIsRewrittenWhileReadersAndTheScanReclaimItTheNewValueIsNeverLost()
+    {
+        const int Keys = 4;
+        var cache = CreateCache(c =>
+        {
+            c.MaxSize = 10_000;
+            c.ExpirationScanInterval = TimeSpan.FromMilliseconds(1);
+        });
+        using var done = new CancellationTokenSource();
+        var lost = new ConcurrentBag<string>();
+
+        // The clock moves on (running the scan every fake millisecond) and readers keep touching expired entries,
+        // both of which remove what they find expired, while writers bring those same entries back to life.
+        var clock = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                Time.Advance(TimeSpan.FromMilliseconds(1));
+            }
+        });
+        var readers = Enumerable.Range(0, 2).Select(r => Task.Run(() =>
+        {
+            var random = new Random(r);
+            while (!done.IsCancellationRequested)
+            {
+                cache.TryGet<int>($"k{random.Next(Keys)}", out _);
+            }
+        })).ToArray();
+        var writers = Enumerable.Range(0, 2).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < 50_000; i++)
+            {
+                var key = $"k{((i * 2) + w) % Keys}";
+                cache.Set(key, i, TimeSpan.FromTicks(1));
+                cache.Set(key, i, Timeout.InfiniteTimeSpan);
+                if (!cache.TryGet<int>(key, out var value) || value != i)
+                {
+                    lost.Add($"{key}#{i}");
+                }
+
+                cache.Set(key, -1, TimeSpan.FromTicks(1));
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+        await done.CancelAsync();
+        await Task.WhenAll(readers);
+        await clock;
+
+        Assert.True(lost.IsEmpty, $"{lost.Count} writes were lost, e.g. {lost.FirstOrDefault()}");
     }
 
     private static string KeyName(int i) => $"key:{i:D4}";

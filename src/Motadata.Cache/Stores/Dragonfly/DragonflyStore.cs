@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Motadata.Cache.Configuration;
@@ -25,11 +26,16 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// </remarks>
 internal sealed partial class DragonflyStore : ICacheStore
 {
-    /// <summary>Dragonfly caps expiry deadlines near 2^28 seconds (about 8.5 years); longer TTLs are clamped to this.</summary>
-    internal static readonly TimeSpan MaxTtl = TimeSpan.FromDays(3000);
+    /// <summary>
+    /// The longest TTL sent; longer ones are clamped to it. Dragonfly refuses <c>SET ... PX</c> at or past its expiry
+    /// limit, which is 2^28 - 1 seconds (8.5 years) today and was 2^27 - 1 (4.25 years) in older releases.
+    /// </summary>
+    internal static readonly TimeSpan MaxTtl = TimeSpan.FromDays(1500);
 
     private const int ScanPageSize = 4096;
+    private const string WrongTypeProblem = "the key holds a list, hash, set or other non-string value";
     private const int WriteBatchSize = 1000;
+    private const int WriteWindowBatches = 8;
 
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly IDatabase _database;
@@ -83,6 +89,12 @@ internal sealed partial class DragonflyStore : ICacheStore
         try
         {
             lease = database.StringGetLease(key.Key);
+        }
+        catch (RedisServerException exception) when (IsWrongType(exception))
+        {
+            RemoveCorrupt(database, key, WrongTypeProblem);
+            value = default;
+            return false;
         }
         catch (Exception exception) when (IsBackendFailure(exception))
         {
@@ -192,10 +204,17 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public bool Set<T>(in CacheKey key, T value, TimeSpan ttl)
     {
+        if (IsTooLargeToEncode(value, out var rawBytes))
+        {
+            Reject(key, rawBytes);
+            return false;
+        }
+
         var payload = PayloadCodec.Encode(value, _serializer, _withChecksum, _signingKey);
         if (payload.ValueLength > _maxValueBytes)
         {
-            Reject(key, payload);
+            payload.Return();
+            Reject(key, payload.ValueLength);
             return false;
         }
 
@@ -215,10 +234,17 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)
     {
+        if (IsTooLargeToEncode(value, out var rawBytes))
+        {
+            Reject(key, rawBytes);
+            return new ValueTask<bool>(false);
+        }
+
         var payload = PayloadCodec.Encode(value, _serializer, _withChecksum, _signingKey);
         if (payload.ValueLength > _maxValueBytes)
         {
-            Reject(key, payload);
+            payload.Return();
+            Reject(key, payload.ValueLength);
             return new ValueTask<bool>(false);
         }
 
@@ -276,34 +302,30 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public long SetMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl)
     {
-        var database = _keys.For(tenantId);
-        var expiry = Expiry(ttl);
-        var capacity = Math.Min(entries.Count, WriteBatchSize);
-
-        // Two batches in flight: the next one is sent before the previous one's replies are awaited, so the
-        // connection never idles between batches.
-        WriteBatch current = new(capacity), previous = new(capacity);
-        long stored = 0;
+        var window = new WriteWindow(entries.Count);
         var rejected = new RejectedValues();
+        long stored = 0;
         try
         {
+            var database = _keys.For(tenantId);
+            var expiry = Expiry(ttl);
             for (var start = 0; start < entries.Count; start += WriteBatchSize)
             {
-                current.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
-                if (previous.Count > 0)
+                var batch = window.Next();
+                if (batch.InFlight)
                 {
                     // The client's way to pipeline from synchronous code: send, then block until the replies are in.
-                    Task.WaitAll(previous.Pending);
-                    stored += previous.Settle();
+                    batch.Completion.Wait();
+                    stored += batch.Settle();
                 }
 
-                (current, previous) = (previous, current);
+                batch.Send(this, database, tenantId, entries, start, expiry, ref rejected);
             }
 
-            if (previous.Count > 0)
+            foreach (var batch in window.InFlightOldestFirst())
             {
-                Task.WaitAll(previous.Pending);
-                stored += previous.Settle();
+                batch.Completion.Wait();
+                stored += batch.Settle();
             }
         }
         catch (Exception exception) when (IsBackendFailure(exception))
@@ -320,31 +342,31 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     public async ValueTask<long> SetManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        var database = _keys.For(tenantId);
-        var expiry = Expiry(ttl);
-        var capacity = Math.Min(entries.Count, WriteBatchSize);
-        WriteBatch current = new(capacity), previous = new(capacity);
-        long stored = 0;
+        var window = new WriteWindow(entries.Count);
         var rejected = new RejectedValues();
+        long stored = 0;
         try
         {
+            var database = _keys.For(tenantId);
+            var expiry = Expiry(ttl);
             for (var start = 0; start < entries.Count; start += WriteBatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                current.Fill(this, database, tenantId, entries, start, expiry, ref rejected);
-                if (previous.Count > 0)
+                var batch = window.Next();
+                if (batch.InFlight)
                 {
-                    await WaitAsync(Task.WhenAll(previous.Pending), cancellationToken).ConfigureAwait(false);
-                    stored += previous.Settle();
+                    // Usually done already (it was sent several batches ago), so this rarely leaves the thread.
+                    await WaitAsync(batch.Completion, cancellationToken).ConfigureAwait(false);
+                    stored += batch.Settle();
                 }
 
-                (current, previous) = (previous, current);
+                batch.Send(this, database, tenantId, entries, start, expiry, ref rejected);
             }
 
-            if (previous.Count > 0)
+            foreach (var batch in window.InFlightOldestFirst())
             {
-                await WaitAsync(Task.WhenAll(previous.Pending), cancellationToken).ConfigureAwait(false);
-                stored += previous.Settle();
+                await WaitAsync(batch.Completion, cancellationToken).ConfigureAwait(false);
+                stored += batch.Settle();
             }
         }
         catch (Exception exception) when (IsBackendFailure(exception))
@@ -486,6 +508,11 @@ internal sealed partial class DragonflyStore : ICacheStore
         {
             lease = await WaitAsync(pending, cancellationToken).ConfigureAwait(false);
         }
+        catch (RedisServerException exception) when (IsWrongType(exception))
+        {
+            await RemoveCorruptAsync(database, key, WrongTypeProblem).ConfigureAwait(false);
+            return default;
+        }
         catch (Exception exception) when (IsBackendFailure(exception))
         {
             throw Failure("GET", exception);
@@ -511,18 +538,23 @@ internal sealed partial class DragonflyStore : ICacheStore
 
         if (status == PayloadStatus.Corrupt)
         {
-            RecordCorrupt(key, problem!);
-            try
-            {
-                await database.KeyDeleteAsync(key.Key).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (IsBackendFailure(exception))
-            {
-                CleanupFailed(exception);
-            }
+            await RemoveCorruptAsync(database, key, problem!).ConfigureAwait(false);
         }
 
         return default;
+    }
+
+    private async ValueTask RemoveCorruptAsync(IDatabase database, CacheKey key, string problem)
+    {
+        RecordCorrupt(key, problem);
+        try
+        {
+            await database.KeyDeleteAsync(key.Key).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsBackendFailure(exception))
+        {
+            CleanupFailed(exception);
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -630,6 +662,13 @@ internal sealed partial class DragonflyStore : ICacheStore
     private static Task WaitAsync(Task pending, CancellationToken cancellationToken) =>
         cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending;
 
+    /// <summary>
+    /// Another client put a list, hash or set under one of our keys: the server answers <c>WRONGTYPE</c>. That is a
+    /// bad value, not a failing server, so it is handled as one (and trips no circuit breaker).
+    /// </summary>
+    private static bool IsWrongType(RedisServerException exception) =>
+        exception.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal);
+
     private static bool IsBackendFailure(Exception exception) => exception switch
     {
         RedisException or TimeoutException or ObjectDisposedException => true,
@@ -681,11 +720,30 @@ internal sealed partial class DragonflyStore : ICacheStore
         LogCleanupFailed(_logger, _endpoint, exception.Message);
     }
 
-    private void Reject(in CacheKey key, PooledPayload payload)
+    private void Reject(in CacheKey key, int valueBytes)
     {
-        payload.Return();
         _statistics.For(key.TenantId).RecordRejectedValue();
-        LogRejected(_logger, 1, _keys.ServerKey(key.TenantId, key.Key), payload.ValueLength, _maxValueBytes);
+        LogRejected(_logger, 1, _keys.ServerKey(key.TenantId, key.Key), valueBytes, _maxValueBytes);
+    }
+
+    /// <summary>
+    /// True for a raw value known to be over the limit without encoding it (a string has at least one UTF-8 byte
+    /// per character), so an oversized value is never copied into a buffer only to be refused.
+    /// </summary>
+    private bool IsTooLargeToEncode<T>(T value, out int valueBytes)
+    {
+        switch (value)
+        {
+            case byte[] bytes when bytes.Length > _maxValueBytes:
+                valueBytes = bytes.Length;
+                return true;
+            case string text when text.Length > _maxValueBytes:
+                valueBytes = Encoding.UTF8.GetByteCount(text);
+                return true;
+            default:
+                valueBytes = 0;
+                return false;
+        }
     }
 
     [LoggerMessage(1, LogLevel.Warning, "Removed an unreadable value {ServerKey} from Dragonfly at {Endpoint} and treated it as a miss: {Problem}.")]
@@ -723,11 +781,52 @@ internal sealed partial class DragonflyStore : ICacheStore
         }
     }
 
+    /// <summary>
+    /// The warm writes in flight: up to <see cref="WriteWindowBatches"/> batches of <see cref="WriteBatchSize"/>, reused
+    /// round-robin. A batch is awaited only when its slot comes round again, by which time its replies are usually
+    /// in, so the connection never idles and the caller rarely waits.
+    /// </summary>
+    private sealed class WriteWindow
+    {
+        private readonly WriteBatch[] _batches;
+        private int _next;
+
+        public WriteWindow(int entryCount)
+        {
+            var batchCount = Math.Clamp((entryCount + WriteBatchSize - 1) / WriteBatchSize, 1, WriteWindowBatches);
+            _batches = new WriteBatch[batchCount];
+            for (var i = 0; i < batchCount; i++)
+            {
+                _batches[i] = new WriteBatch(Math.Min(entryCount, WriteBatchSize));
+            }
+        }
+
+        public WriteBatch Next()
+        {
+            var batch = _batches[_next];
+            _next = (_next + 1) % _batches.Length;
+            return batch;
+        }
+
+        public IEnumerable<WriteBatch> InFlightOldestFirst()
+        {
+            for (var i = 0; i < _batches.Length; i++)
+            {
+                var batch = _batches[(_next + i) % _batches.Length];
+                if (batch.InFlight)
+                {
+                    yield return batch;
+                }
+            }
+        }
+    }
+
     /// <summary>One pipelined batch of warm writes and the pooled buffers they hold until acknowledged.</summary>
     private sealed class WriteBatch
     {
         private readonly Task<bool>[] _tasks;
         private readonly PooledPayload[] _payloads;
+        private int _count;
 
         public WriteBatch(int capacity)
         {
@@ -735,17 +834,25 @@ internal sealed partial class DragonflyStore : ICacheStore
             _payloads = new PooledPayload[capacity];
         }
 
-        public int Count { get; private set; }
+        /// <summary>Sent and not yet settled.</summary>
+        public bool InFlight => _count > 0;
 
-        public ReadOnlySpan<Task> Pending => new(_tasks, 0, Count);
+        /// <summary>Completes when every write of the batch has its reply.</summary>
+        public Task Completion { get; private set; } = Task.CompletedTask;
 
-        public void Fill<T>(DragonflyStore store, IDatabase database, string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, int start, TimeSpan? expiry, ref RejectedValues rejected)
+        public void Send<T>(DragonflyStore store, IDatabase database, string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, int start, TimeSpan? expiry, ref RejectedValues rejected)
         {
-            Count = 0;
+            _count = 0;
             var end = Math.Min(entries.Count, start + _tasks.Length);
             for (var i = start; i < end; i++)
             {
                 var entry = entries[i];
+                if (store.IsTooLargeToEncode(entry.Value, out var rawBytes))
+                {
+                    rejected.Add(tenantId, entry.Key, rawBytes, store);
+                    continue;
+                }
+
                 var payload = PayloadCodec.Encode(entry.Value, store._serializer, store._withChecksum, store._signingKey);
                 if (payload.ValueLength > store._maxValueBytes)
                 {
@@ -754,17 +861,19 @@ internal sealed partial class DragonflyStore : ICacheStore
                     continue;
                 }
 
-                _payloads[Count] = payload;
-                _tasks[Count] = database.StringSetAsync(entry.Key, payload.Memory, expiry, When.Always, CommandFlags.None);
-                Count++;
+                _payloads[_count] = payload;
+                _tasks[_count] = database.StringSetAsync(entry.Key, payload.Memory, expiry, When.Always, CommandFlags.None);
+                _count++;
             }
+
+            Completion = _count > 0 ? Task.WhenAll(new ReadOnlySpan<Task>(_tasks, 0, _count)) : Task.CompletedTask;
         }
 
-        /// <summary>Counts the acknowledged writes and returns their buffers; call once every task has completed.</summary>
+        /// <summary>Counts the acknowledged writes and returns their buffers; call once <see cref="Completion"/> is done.</summary>
         public long Settle()
         {
             long stored = 0;
-            for (var i = 0; i < Count; i++)
+            for (var i = 0; i < _count; i++)
             {
                 if (_tasks[i].IsCompletedSuccessfully)
                 {
@@ -776,7 +885,8 @@ internal sealed partial class DragonflyStore : ICacheStore
                 _payloads[i] = default;
             }
 
-            Count = 0;
+            _count = 0;
+            Completion = Task.CompletedTask;
             return stored;
         }
     }

@@ -272,16 +272,38 @@ internal sealed class MemoryStore : ICacheStore
     /// </summary>
     internal bool Remove(MemoryEntry entry, RemovalReason reason)
     {
-        if (!_entries.TryRemove(new KeyValuePair<CacheKey, MemoryEntry>(entry.Key, entry)))
-        {
-            return false;
-        }
-
         long bytes;
-        lock (entry)
+        if (reason == RemovalReason.Expired)
         {
-            entry.Removed = true;
-            bytes = entry.Bytes;
+            // A writer may have brought the entry back to life (an in-place Set) since the caller saw it expired:
+            // look again under the entry's lock, which writers take, and take it out while holding that lock.
+            lock (entry)
+            {
+                var expiresAt = entry.ExpiresAt;
+                if (entry.Removed
+                    || expiresAt == MemoryEntry.NeverExpires
+                    || _time.GetTimestamp() < expiresAt
+                    || !_entries.TryRemove(new KeyValuePair<CacheKey, MemoryEntry>(entry.Key, entry)))
+                {
+                    return false;
+                }
+
+                entry.Removed = true;
+                bytes = entry.Bytes;
+            }
+        }
+        else
+        {
+            if (!_entries.TryRemove(new KeyValuePair<CacheKey, MemoryEntry>(entry.Key, entry)))
+            {
+                return false;
+            }
+
+            lock (entry)
+            {
+                entry.Removed = true;
+                bytes = entry.Bytes;
+            }
         }
 
         entry.Counters.RemoveEntry(bytes);
@@ -343,14 +365,21 @@ internal sealed class MemoryStore : ICacheStore
     /// </summary>
     private bool RemoveLive(MemoryEntry entry, RemovalReason reason)
     {
-        var expiresAt = Volatile.Read(ref entry.ExpiresAt);
-        if (expiresAt != MemoryEntry.NeverExpires && _time.GetTimestamp() >= expiresAt)
+        while (true)
         {
-            Remove(entry, RemovalReason.Expired);
-            return false;
-        }
+            var expiresAt = Volatile.Read(ref entry.ExpiresAt);
+            if (expiresAt == MemoryEntry.NeverExpires || _time.GetTimestamp() < expiresAt)
+            {
+                return Remove(entry, reason);
+            }
 
-        return Remove(entry, reason);
+            if (Remove(entry, RemovalReason.Expired) || Volatile.Read(ref entry.Removed))
+            {
+                return false;
+            }
+
+            // Rewritten since it was seen expired: it is live again, so look once more.
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
