@@ -672,6 +672,11 @@ internal sealed partial class DragonflyStore : ICacheStore
     private static bool IsBackendFailure(Exception exception) => exception switch
     {
         RedisException or TimeoutException or ObjectDisposedException => true,
+
+        // The client's own pipe can fault while it restarts a connection (StackExchange.Redis issue #3085:
+        // "Reading is not allowed after reader was completed"). Only that source: a serializer's own
+        // InvalidOperationException (warming encodes inside a try block) stays the caller's bug.
+        InvalidOperationException { Source: "System.IO.Pipelines" or "StackExchange.Redis" or "Pipelines.Sockets.Unofficial" } => true,
         AggregateException { InnerExceptions.Count: > 0 } aggregate => aggregate.InnerExceptions.All(IsBackendFailure),
         _ => false,
     };
