@@ -26,4 +26,7 @@ public sealed partial class CacheMechanism
 
     /// <summary>The circuit breaker's state with recovery on (Dragonfly); null when nothing guards the backend. For tests and diagnostics.</summary>
     internal CircuitState? BreakerState => Recovering is { } recovering ? recovering.BreakerState : null;
+
+    /// <summary>Failed server calls so far, without the server round trips <see cref="GetStats"/> makes. For tests.</summary>
+    internal long BackendFailures => _statistics.BackendFailures;
 }

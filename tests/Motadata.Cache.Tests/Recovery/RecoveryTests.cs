@@ -564,9 +564,9 @@ public sealed class RecoveryTests
                 await Task.WhenAny(cache.WaitForRecoveryAsync(patience.Token), Task.Delay(50, patience.Token));
             }
 
-            var failures = cache.GetStats().BackendFailures;
+            var failures = cache.BackendFailures;
             var result = await call();
-            if (cache.GetStats().BackendFailures == failures)
+            if (cache.BackendFailures == failures)
             {
                 return result;
             }
