@@ -53,7 +53,7 @@ public sealed partial class CacheMechanism
         var list = keys as IReadOnlyList<string> ?? [.. keys];
         for (var i = 0; i < list.Count; i++)
         {
-            CheckKey(list[i], tenantId);
+            CheckKeyOfMany(list[i], i, nameof(keys));
         }
 
         CheckTenant(tenantId);
@@ -160,6 +160,18 @@ public sealed partial class CacheMechanism
             : await _store.SetManyAsync(tenantId, entries, effectiveTtl, cancellationToken).ConfigureAwait(false);
         _statistics.For(tenantId).RecordSets(stored);
         return stored;
+    }
+
+    /// <summary>Checks one key of a batch, naming the batch parameter and the key's position in it.</summary>
+    private void CheckKeyOfMany(string key, int index, string paramName)
+    {
+        if (key is null || key.Length == 0 || key.Length > _maxKeyLength)
+        {
+            throw new ArgumentException(
+                $"Key {index} of {paramName} is {(key is null ? "null" : key.Length == 0 ? "empty" : $"{key.Length} characters long")}; " +
+                $"every key must be a non-empty string of at most {_maxKeyLength} characters (CacheConfig.MaxKeyLength). Nothing was looked up.",
+                paramName);
+        }
     }
 
     private static bool Count(TenantCounters counters, bool found)

@@ -127,4 +127,8 @@ public sealed partial class CacheMechanism
             flight.Dispose();
         }
     }
+
+    /// <summary>How many callers wait on the running factory for this tenant, key and type: 0 when none runs. For tests.</summary>
+    internal int WaitingCallers<T>(string key, string? tenantId) =>
+        _inFlight.TryGetValue(new FlightKey(new CacheKey(tenantId, key), typeof(T)), out var flight) ? ((Flight<T>)flight).Waiters : 0;
 }

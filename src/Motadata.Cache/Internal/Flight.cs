@@ -25,6 +25,18 @@ internal sealed class Flight<T> : IDisposable
 
     public Task<T> Task => _completion.Task;
 
+    /// <summary>How many callers wait on this flight now.</summary>
+    public int Waiters
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiters;
+            }
+        }
+    }
+
     /// <summary>Adds a waiter; false once the flight is finished or abandoned.</summary>
     public bool TryJoin()
     {
