@@ -7,6 +7,7 @@ using Motadata.Cache.Internal;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
+using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Memory;
 
 namespace Motadata.Cache;
@@ -216,12 +217,20 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     public override string ToString() => $"CacheMechanism({_config})";
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "One store per backend; more are added.")]
-    private static ICacheStore CreateStore(CacheConfig config, CacheStatistics statistics, TimeProvider time) =>
-        config.Backend switch
+    private static ICacheStore CreateStore(CacheConfig config, CacheStatistics statistics, TimeProvider time)
+    {
+        if (config.Backend == CacheBackend.Dragonfly)
+        {
+            var store = new DragonflyStore(config, statistics);
+            return store;
+        }
+
+        return config.Backend switch
         {
             CacheBackend.Memory => new MemoryStore(config, statistics, time),
             _ => throw new NotSupportedException($"The {config.Backend} backend is not available in this build."),
         };
+    }
 
     private CacheStats BuildStats(string? tenantId, StoreUsage usage)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using StackExchange.Redis;
 
 namespace Motadata.Cache.Configuration;
 
@@ -11,6 +12,9 @@ namespace Motadata.Cache.Configuration;
 internal sealed class DragonflyEndpoint
 {
     public const int DefaultPort = 6379;
+
+    private static readonly HashSet<string> s_subscribeCommands =
+        new(["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"], StringComparer.OrdinalIgnoreCase);
 
     private DragonflyEndpoint(IReadOnlyList<(string Host, int Port)> hosts, string? user, string? password, int database, bool useTls)
     {
@@ -35,6 +39,45 @@ internal sealed class DragonflyEndpoint
     public string Describe() => string.Join(",", Hosts.Select(static h => FormatHost(h.Host, h.Port)));
 
     public override string ToString() => (UseTls ? "dragonflys://" : "dragonfly://") + Describe() + (Database != 0 ? "/" + Database.ToString(CultureInfo.InvariantCulture) : string.Empty);
+
+    /// <summary>
+    /// The StackExchange.Redis settings for this endpoint. The client connects in the background when the server is
+    /// down at construction (<c>AbortOnConnectFail = false</c>), fails calls at once while disconnected instead of
+    /// queueing them (a cache should never make its callers wait on a dead server), and sends nothing beyond the
+    /// plain handshake: no <c>CLIENT SETINFO</c>, no tie-breaker key (it lives outside our prefix), no pub/sub channel.
+    /// </summary>
+    public ConfigurationOptions ToConfigurationOptions(TimeSpan connectTimeout, TimeSpan operationTimeout)
+    {
+        var options = new ConfigurationOptions
+        {
+            User = User,
+            Password = Password,
+            Ssl = UseTls,
+            DefaultDatabase = Database,
+            ConnectTimeout = ToMilliseconds(connectTimeout),
+            SyncTimeout = ToMilliseconds(operationTimeout),
+            AsyncTimeout = ToMilliseconds(operationTimeout),
+            AbortOnConnectFail = false,
+            ConnectRetry = 1,
+            BacklogPolicy = BacklogPolicy.FailFast,
+            ReconnectRetryPolicy = new ExponentialRetry(250, 5_000),
+            SetClientLibrary = false,
+            ClientName = "Motadata.Cache",
+            TieBreaker = string.Empty,
+            ConfigurationChannel = string.Empty,
+
+            // The cache never subscribes; without these commands the client opens no second (pub/sub) connection.
+            CommandMap = CommandMap.Create(s_subscribeCommands, available: false),
+        };
+        foreach (var (host, port) in Hosts)
+        {
+            options.EndPoints.Add(host, port);
+        }
+
+        return options;
+
+        static int ToMilliseconds(TimeSpan span) => (int)Math.Clamp(Math.Ceiling(span.TotalMilliseconds), 1, int.MaxValue);
+    }
 
     public static DragonflyEndpoint Parse(string url) =>
         TryParse(url, out var endpoint, out var error) ? endpoint : throw new ArgumentException(error, nameof(url));

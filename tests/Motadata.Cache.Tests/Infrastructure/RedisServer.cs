@@ -41,6 +41,15 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string? Password { get; private init; }
 
+    /// <summary>
+    /// A server on a free port that is not running yet, for tests of a server that is down when the cache is built:
+    /// <see cref="RestartAsync"/> starts it.
+    /// </summary>
+    public static RedisServer Reserve(string? password = null) =>
+        ExecutablePath is null
+            ? throw new InvalidOperationException("redis-server is not installed; the Dragonfly tests need it (apt-get install -y redis-server).")
+            : new RedisServer(FreePort()) { Password = password };
+
     /// <summary>Freezes the process (SIGSTOP): connections stay open, nothing answers, like a partition.</summary>
     public void Pause()
     {

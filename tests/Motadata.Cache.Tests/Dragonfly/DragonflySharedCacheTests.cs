@@ -1,0 +1,262 @@
+using StackExchange.Redis;
+
+namespace Motadata.Cache.Tests.Dragonfly;
+
+/// <summary>
+/// What the Dragonfly backend adds to the contract: a cache shared by several instances, the key layout on the
+/// server, and keys of other applications on the same server left alone.
+/// </summary>
+public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private readonly RedisServerFixture _fixture;
+    private readonly string _prefix = RedisServerFixture.UniquePrefix("shared");
+    private readonly List<CacheMechanism> _caches = [];
+
+    public DragonflySharedCacheTests(RedisServerFixture fixture) => _fixture = fixture;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var cache in _caches)
+        {
+            await cache.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void WhenOneInstanceSetsAValueAnotherInstanceReadsIt()
+    {
+        var first = CreateCache();
+        var second = CreateCache();
+
+        first.Set("user_42", new Person("Ada", 36, ["admin"]), tenantId: "tenant_123");
+
+        var read = second.Get<Person>("user_42", "tenant_123");
+        Assert.NotNull(read);
+        Assert.Equal("Ada", read.Name);
+        Assert.Equal(36, read.Age);
+        Assert.Equal(["admin"], read.Tags);
+    }
+
+    [Fact]
+    public async Task WhenOneInstanceInvalidatesAnotherInstanceMisses()
+    {
+        var first = CreateCache();
+        var second = CreateCache();
+        await first.SetAsync("user_1", "a", tenantId: "t");
+        await first.SetAsync("user_2", "b", tenantId: "t");
+        await first.SetAsync("order_1", "c", tenantId: "t");
+
+        Assert.Equal(2, await second.InvalidateAsync("user_*", "t"));
+
+        Assert.Null(await first.GetAsync<string>("user_1", "t"));
+        Assert.Null(await first.GetAsync<string>("user_2", "t"));
+        Assert.Equal("c", await first.GetAsync<string>("order_1", "t"));
+    }
+
+    [Fact]
+    public void WhenOneInstanceClearsATenantAnotherInstanceMissesOnlyThatTenant()
+    {
+        var first = CreateCache();
+        var second = CreateCache();
+        first.Set("k", "a", tenantId: "t1");
+        first.Set("k", "b", tenantId: "t2");
+        first.Set("k", "global");
+
+        Assert.Equal(1, second.Clear("t1"));
+
+        Assert.Null(first.Get<string>("k", "t1"));
+        Assert.Equal("b", first.Get<string>("k", "t2"));
+        Assert.Equal("global", first.Get<string>("k"));
+    }
+
+    [Fact]
+    public void KeysOnTheServerStartWithThePrefixAndEndWithTheCallersKeyVerbatim()
+    {
+        var cache = CreateCache();
+        cache.Set("user_42", "v", tenantId: "tenant_123");
+        cache.Set("a:b*c", "v");
+
+        Assert.True(_fixture.Raw.KeyExists(_prefix + "{t:10:tenant_123}:user_42"));
+        Assert.True(_fixture.Raw.KeyExists(_prefix + "{g}:a:b*c"));
+    }
+
+    [Fact]
+    public async Task ClearLeavesKeysOfOtherApplicationsUntouched()
+    {
+        var cache = CreateCache();
+        var others = OtherApplicationKeys();
+        foreach (var key in others)
+        {
+            await _fixture.Raw.StringSetAsync(key, "theirs");
+        }
+
+        cache.Set("k1", "v", tenantId: "t");
+        cache.Set("k2", "v");
+
+        Assert.Equal(2, cache.Clear());
+
+        Assert.Empty(await _fixture.KeysStartingWithAsync(_prefix));
+        foreach (var key in others)
+        {
+            Assert.Equal("theirs", (string?)await _fixture.Raw.StringGetAsync(key));
+        }
+    }
+
+    [Fact]
+    public async Task InvalidateEverythingLeavesOtherTenantsAndOtherApplicationsUntouched()
+    {
+        var cache = CreateCache();
+        var others = OtherApplicationKeys();
+        foreach (var key in others)
+        {
+            await _fixture.Raw.StringSetAsync(key, "theirs");
+        }
+
+        cache.Set("k1", "v", tenantId: "t");
+        cache.Set("k2", "v", tenantId: "t");
+        cache.Set("k1", "v", tenantId: "t*");
+        cache.Set("k1", "v");
+
+        Assert.Equal(2, await cache.InvalidateAsync("*", "t"));
+
+        Assert.Equal("v", cache.Get<string>("k1", "t*"));
+        Assert.Equal("v", cache.Get<string>("k1"));
+        foreach (var key in others)
+        {
+            Assert.Equal("theirs", (string?)await _fixture.Raw.StringGetAsync(key));
+        }
+    }
+
+    [Fact]
+    public async Task InvalidateOfTheGlobalNamespaceLeavesTenantsUntouched()
+    {
+        var cache = CreateCache();
+        cache.Set("k", "global");
+        cache.Set("k", "tenant", tenantId: "t");
+
+        Assert.Equal(1, await cache.InvalidateAsync("*"));
+
+        Assert.Null(cache.Get<string>("k"));
+        Assert.Equal("tenant", cache.Get<string>("k", "t"));
+    }
+
+    [Fact]
+    public async Task InvalidateAndClearCountExactlyTheKeysRemovedAcrossManyScanPages()
+    {
+        var cache = CreateCache();
+        var entries = Enumerable.Range(0, 2_500).Select(i => KeyValuePair.Create($"user_{i}", i)).ToList();
+        Assert.Equal(2_500, await cache.WarmCacheAsync(entries, "t"));
+        Assert.Equal(1_000, await cache.WarmCacheAsync(Enumerable.Range(0, 1_000).Select(i => KeyValuePair.Create($"order_{i}", i)), "t"));
+
+        Assert.Equal(2_500, await cache.InvalidateAsync("user_*", "t"));
+        Assert.Equal(0, await cache.InvalidateAsync("user_*", "t"));
+        Assert.Equal(1_000, cache.Invalidate("order_*", "t"));
+        Assert.Empty(await _fixture.KeysStartingWithAsync(_prefix));
+    }
+
+    [Fact]
+    public void InvalidateWithAnExactKeyRemovesOnlyThatKey()
+    {
+        var cache = CreateCache();
+        cache.Set("a*", "star", tenantId: "t");
+        cache.Set("ab", "plain", tenantId: "t");
+
+        Assert.Equal(1, cache.Invalidate("a\\*", "t"));
+
+        Assert.Null(cache.Get<string>("a*", "t"));
+        Assert.Equal("plain", cache.Get<string>("ab", "t"));
+    }
+
+    [Fact]
+    public async Task WarmCacheStoresEveryEntryInBatchesAndEveryInstanceSeesThem()
+    {
+        var writer = CreateCache();
+        var reader = CreateCache();
+        var entries = Enumerable.Range(0, 2_345).ToDictionary(i => $"k{i}", i => $"value {i}");
+
+        Assert.Equal(2_345, writer.WarmCache(entries, "t"));
+
+        Assert.Equal("value 0", reader.Get<string>("k0", "t"));
+        Assert.Equal("value 2344", await reader.GetAsync<string>("k2344", "t"));
+        var hits = await reader.GetManyAsync<string>(entries.Keys, "t");
+        Assert.Equal(2_345, hits.Count);
+        Assert.Equal(2_345, writer.GetStats("t").Sets);
+    }
+
+    [Fact]
+    public async Task GetManyReturnsTheHitsAndCountsEachKey()
+    {
+        var cache = CreateCache();
+        cache.Set("a", 1, tenantId: "t");
+        cache.Set("c", 3, tenantId: "t");
+
+        var hits = await cache.GetManyAsync<int>(["a", "b", "c"], "t");
+
+        Assert.Equal(new Dictionary<string, int> { ["a"] = 1, ["c"] = 3 }, hits);
+        var stats = cache.GetStats("t");
+        Assert.Equal(2, stats.Hits);
+        Assert.Equal(1, stats.Misses);
+    }
+
+    [Fact]
+    public async Task StatsMeasureSizeAndMemoryOnTheServerPerTenantAndOverall()
+    {
+        var cache = CreateCache();
+        var other = CreateCache();
+        cache.WarmCache(Enumerable.Range(0, 30).Select(i => KeyValuePair.Create($"k{i}", new string('x', 100))), "t1");
+        cache.WarmCache(Enumerable.Range(0, 12).Select(i => KeyValuePair.Create($"k{i}", "y")), "t2");
+        cache.Set("g", "z");
+        await _fixture.Raw.StringSetAsync("not-ours-" + Guid.NewGuid(), "x");
+
+        var t1 = cache.GetStats("t1");
+        var t2 = await cache.GetStatsAsync("t2");
+        var all = other.GetStats();
+
+        Assert.Equal(30, t1.Size);
+        Assert.Equal(12, t2.Size);
+        Assert.Equal(43, all.Size);
+        Assert.True(t1.MemoryUsage > 30 * 100, $"t1 holds {t1.MemoryUsage} bytes by MEMORY USAGE");
+        Assert.True(t2.MemoryUsage > 0);
+        Assert.True(all.MemoryUsage >= t1.MemoryUsage + t2.MemoryUsage);
+    }
+
+    [Fact]
+    public void ShardingSettingsAreAcceptedAndBehaveLikeOneEndpoint()
+    {
+        var sharded = CreateCache(config =>
+        {
+            config.EnableSharding = true;
+            config.ShardCount = 4;
+        });
+        var plain = CreateCache();
+
+        sharded.Set("k", "v", tenantId: "t");
+
+        Assert.Equal("v", plain.Get<string>("k", "t"));
+        Assert.Equal(1, sharded.Clear("t"));
+    }
+
+    private string[] OtherApplicationKeys() =>
+    [
+        "unprefixed-" + Guid.NewGuid(),
+        "other-app:" + _prefix + "{g}:k1",
+        _prefix.TrimEnd(':') + "x:{g}:k1",
+        _prefix[..^1],
+    ];
+
+    private CacheMechanism CreateCache(Action<CacheConfig>? configure = null)
+    {
+        var config = new CacheConfig
+        {
+            Backend = CacheBackend.Dragonfly,
+            DragonflyUrl = _fixture.Server.Url,
+            KeyPrefix = _prefix,
+        };
+        configure?.Invoke(config);
+        var cache = new CacheMechanism(config);
+        _caches.Add(cache);
+        return cache;
+    }
+}
