@@ -9,6 +9,7 @@ using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
 using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Recovery;
 
 namespace Motadata.Cache;
 
@@ -56,6 +57,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
         _store = CreateStore(_config, _statistics, TimeProvider);
         _memoryStore = _store as MemoryStore;
+        _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
     }
 
     /// <summary>The backend this cache stores into.</summary>
@@ -222,7 +224,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         if (config.Backend == CacheBackend.Dragonfly)
         {
             var store = new DragonflyStore(config, statistics);
-            return store;
+            return config.EnableRecovery ? new RecoveringStore(store, config, statistics, time) : store;
         }
 
         return config.Backend switch

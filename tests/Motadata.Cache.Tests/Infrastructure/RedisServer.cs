@@ -105,7 +105,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     private async Task StartProcessAsync()
     {
-        var arguments = $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode no --loglevel warning";
+        var arguments = $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode no --loglevel warning --enable-debug-command yes";
         if (Password is not null)
         {
             arguments += $" --requirepass {Password}";

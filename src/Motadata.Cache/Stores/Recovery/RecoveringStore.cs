@@ -1,0 +1,501 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Motadata.Cache.Keys;
+using Motadata.Cache.Stats;
+using Motadata.Cache.Stores.Memory;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Motadata.Cache.Stores.Recovery;
+
+/// <summary>
+/// Wraps a remote store (Dragonfly) so that its failures never reach the caller (<see cref="CacheConfig.EnableRecovery"/>):
+/// a failed read is a miss, a failed write returns false, and a failed removal (delete, invalidate, clear) is kept in
+/// an <see cref="InvalidationJournal"/> and replayed on the server when it is back, before anything is read from it
+/// again. A Polly circuit breaker stops callers waiting on a dead server; a background loop probes it and replays.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Two modes. <b>Healthy</b>: every call goes straight to the inner store; the only cost is one volatile read and a
+/// try block (no lock, no allocation). The first failure switches to <b>recovering</b>: calls go through the Polly
+/// pipeline while the breaker is closed and return at once while it is open (or half-open: only the recovery loop
+/// probes, so no caller ever waits on a probe); reads skip the server while anything is left to replay. The recovery
+/// loop replays the journal (or, with nothing to replay, probes with one GET), and when the journal is empty and the
+/// breaker closed, switches back to healthy.
+/// </para>
+/// <para>
+/// A failed <c>Set</c> is journaled as a delete of its key: the write may still land later (a timed-out command can
+/// sit in a socket buffer of a paused server), and the value it was meant to replace must not be served either.
+/// </para>
+/// </remarks>
+internal sealed partial class RecoveringStore : ICacheStore
+{
+    private const int HealthyMode = 0;
+    private const int RecoveringMode = 1;
+
+    // Read with nothing to replay, to learn whether the server answers; never written, so it never exists.
+    private static readonly CacheKey ProbeKey = new(null, "\0motadata-cache:probe");
+    private static readonly GlobPattern MatchAll = GlobPattern.Parse("*");
+
+    private readonly ICacheStore _inner;
+    private readonly CacheStatistics _statistics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly CircuitBreakerStateProvider _breakerState = new();
+    private readonly InvalidationJournal _journal;
+    private readonly CacheConfig? _fallbackConfig;
+    private readonly TimeSpan _breakDuration;
+    private readonly TimeSpan _probeInterval;
+    private readonly int _journalCapacity;
+    private readonly Lock _sync = new();
+    private readonly CancellationTokenSource _disposing = new();
+
+    // The fast path reads only _mode. Everything else changes under _sync, on the failure path.
+    private volatile int _mode;
+    private volatile bool _breakerOpen;
+    private volatile int _pendingRemovals;
+    private volatile MemoryStore? _fallback;
+    private volatile CacheHealth _health;
+    private long _outageStartedAt;
+    private Task? _recovery;
+    private int _disposed;
+
+    public RecoveringStore(ICacheStore inner, CacheConfig config, CacheStatistics statistics, TimeProvider time)
+    {
+        _inner = inner;
+        _statistics = statistics;
+        _time = time;
+        _logger = (config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Motadata.Cache.Recovery");
+        _journalCapacity = config.RecoveryJournalCapacity;
+        _journal = new InvalidationJournal(config.RecoveryJournalCapacity);
+        _breakDuration = config.RecoveryBreakDuration;
+
+        // Between failed probes while the breaker is still closed: short, so a dead server opens it quickly.
+        _probeInterval = TimeSpan.FromTicks(Math.Clamp(config.OperationTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerMillisecond * 250));
+        _health = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
+        if (config.RecoveryFallbackMaxSize > 0)
+        {
+            _fallbackConfig = new CacheConfig
+            {
+                MaxSize = config.RecoveryFallbackMaxSize,
+                Ttl = config.Ttl,
+                ExpirationScanInterval = config.ExpirationScanInterval,
+            };
+        }
+
+        var breaker = new CircuitBreakerStrategyOptions
+        {
+            // Two failures of every two calls within the window open it: a dead server is noticed after a timeout
+            // or two, while one slow command among many healthy ones is not enough.
+            FailureRatio = 0.5,
+            MinimumThroughput = 2,
+            SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond * 2, config.OperationTimeout.Ticks * 4)),
+            BreakDuration = config.RecoveryBreakDuration,
+            ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is CacheBackendException),
+            StateProvider = _breakerState,
+            OnOpened = args =>
+            {
+                OnBreakerOpened(args.Outcome.Exception as CacheBackendException);
+                return default;
+            },
+            OnClosed = _ =>
+            {
+                OnBreakerClosed();
+                return default;
+            },
+        };
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }.AddCircuitBreaker(breaker).Build();
+    }
+
+    public string Name => _inner.Name;
+
+    /// <summary>The current health; replaced (never mutated) on every change, so reading it takes no lock.</summary>
+    public CacheHealth Health => _health;
+
+    /// <summary>The Polly breaker's state, for tests and diagnostics.</summary>
+    internal CircuitState BreakerState => _breakerState.CircuitState;
+
+    /// <summary>Removals waiting to be replayed on the server.</summary>
+    internal int PendingRemovals => _pendingRemovals;
+
+    /// <summary>True while calls go straight to the server.</summary>
+    internal bool IsHealthy => _mode == HealthyMode;
+
+    /// <summary>
+    /// Completes when the store is healthy again (journal replayed, breaker closed), or at once when it is. For tests
+    /// and for callers that want to wait for a recovery instead of polling <see cref="Health"/>.
+    /// </summary>
+    internal async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task? recovery;
+            lock (_sync)
+            {
+                if (_mode == HealthyMode)
+                {
+                    return;
+                }
+
+                recovery = _recovery;
+            }
+
+            // Disposed while recovering: it will not recover.
+            ObjectDisposedException.ThrowIf(recovery is null || _disposed != 0, this);
+            await recovery.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // The recovery loop sees the cancellation and ends; it is not waited for, so Dispose never blocks on the network.
+        _disposing.Cancel();
+        _inner.Dispose();
+        _fallback?.Dispose();
+        _disposing.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        Task? recovery;
+        lock (_sync)
+        {
+            recovery = _recovery;
+        }
+
+        if (recovery is not null)
+        {
+            // The loop ends on cancellation and never throws.
+            await recovery.ConfigureAwait(false);
+        }
+
+        await _inner.DisposeAsync().ConfigureAwait(false);
+        _fallback?.Dispose();
+        _disposing.Dispose();
+    }
+
+    private bool BreakerOpen => _breakerOpen;
+
+    /// <summary>The server may be read only when nothing is left to replay on it and the breaker lets calls through.</summary>
+    private bool CanReadServer => !_breakerOpen && _pendingRemovals == 0;
+
+    /// <summary>A call to the server failed: remember why, and start recovering if it was healthy.</summary>
+    private void OnFailure(CacheBackendException exception)
+    {
+        lock (_sync)
+        {
+            RecordError_NeedsLock(exception);
+            if (_mode == HealthyMode)
+            {
+                EnterRecovering_NeedsLock();
+            }
+        }
+    }
+
+    /// <summary>Keeps a removal the server did not get (or may not have got), and starts recovering if it was healthy.</summary>
+    private void Journal(JournalEntry entry, CacheBackendException? exception)
+    {
+        bool overflowed;
+        lock (_sync)
+        {
+            if (exception is not null)
+            {
+                RecordError_NeedsLock(exception);
+            }
+
+            overflowed = _journal.Add(entry);
+            _pendingRemovals = _journal.Count;
+            if (_mode == HealthyMode)
+            {
+                EnterRecovering_NeedsLock();
+            }
+        }
+
+        if (overflowed)
+        {
+            RecoveryLog.JournalOverflowed(_logger, _inner.Name, _journalCapacity);
+        }
+    }
+
+    /// <summary>Keeps a delete of every key of a batch write that failed.</summary>
+    private void JournalDeletes<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, CacheBackendException? exception)
+    {
+        var overflowed = false;
+        lock (_sync)
+        {
+            if (exception is not null)
+            {
+                RecordError_NeedsLock(exception);
+            }
+
+            for (var i = 0; i < entries.Count; i++)
+            {
+                overflowed |= _journal.Add(new JournalEntry(JournalOperation.Delete, tenantId, entries[i].Key));
+            }
+
+            _pendingRemovals = _journal.Count;
+            if (_mode == HealthyMode)
+            {
+                EnterRecovering_NeedsLock();
+            }
+        }
+
+        if (overflowed)
+        {
+            RecoveryLog.JournalOverflowed(_logger, _inner.Name, _journalCapacity);
+        }
+    }
+
+    private void RecordError_NeedsLock(CacheBackendException exception) =>
+        _health = _health with { LastError = exception.Message, LastErrorAt = _time.GetUtcNow() };
+
+    private void EnterRecovering_NeedsLock()
+    {
+        _outageStartedAt = _time.GetTimestamp();
+
+        // A fresh fallback tier per outage: what an earlier one held may have changed on the server since.
+        _fallback = _fallbackConfig is null ? null : new MemoryStore(_fallbackConfig, new CacheStatistics(), _time);
+        _mode = RecoveringMode;
+        Transition_NeedsLock(CacheHealthStatus.Degraded);
+        if (!_disposing.IsCancellationRequested)
+        {
+            _recovery = Task.Run(RecoverAsync);
+        }
+    }
+
+    private void Transition_NeedsLock(CacheHealthStatus status)
+    {
+        var current = _health;
+        if (current.Status == status)
+        {
+            return;
+        }
+
+        _health = current with { Status = status, Since = _time.GetUtcNow() };
+        switch (status)
+        {
+            case CacheHealthStatus.Healthy:
+                var outage = _time.GetElapsedTime(_outageStartedAt);
+                RecoveryLog.Recovered(_logger, _inner.Name, outage);
+                break;
+            case CacheHealthStatus.Unavailable:
+                RecoveryLog.Unavailable(_logger, _inner.Name, _breakDuration, current.LastError);
+                break;
+            case CacheHealthStatus.Degraded when current.Status == CacheHealthStatus.Unavailable:
+                RecoveryLog.Reachable(_logger, _inner.Name, _journal.Count);
+                break;
+            default:
+                RecoveryLog.Degraded(_logger, _inner.Name, current.LastError);
+                break;
+        }
+    }
+
+    private void OnBreakerOpened(CacheBackendException? exception)
+    {
+        _breakerOpen = true;
+        _statistics.RecordBreakerOpening();
+        lock (_sync)
+        {
+            if (exception is not null)
+            {
+                RecordError_NeedsLock(exception);
+            }
+
+            if (_mode == HealthyMode)
+            {
+                // A call that started while recovering failed after the store had recovered.
+                EnterRecovering_NeedsLock();
+            }
+
+            Transition_NeedsLock(CacheHealthStatus.Unavailable);
+        }
+    }
+
+    private void OnBreakerClosed()
+    {
+        _breakerOpen = false;
+        lock (_sync)
+        {
+            if (_mode == RecoveringMode)
+            {
+                Transition_NeedsLock(CacheHealthStatus.Degraded);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs while recovering: replays the journal through the breaker (or probes the server when there is nothing
+    /// to replay) until the journal is empty and the breaker closed, then switches back to healthy. Never throws.
+    /// </summary>
+    private async Task RecoverAsync()
+    {
+        var token = _disposing.Token;
+        while (!token.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                await _pipeline.ExecuteAsync(static (self, ct) => self.ReplayAsync(ct), this, token).ConfigureAwait(false);
+                if (TryFinishRecovery())
+                {
+                    return;
+                }
+
+                // More removals were journaled meanwhile (or a caller's failure reopened the breaker): go round again.
+                wait = TimeSpan.Zero;
+            }
+            catch (BrokenCircuitException broken)
+            {
+                wait = broken.RetryAfter is { } retryAfter && retryAfter > TimeSpan.Zero ? retryAfter : _probeInterval;
+            }
+            catch (CacheBackendException exception)
+            {
+                OnFailure(exception);
+                wait = _probeInterval;
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The loop must outlive anything the inner store throws (such as disposal races); it retries.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                wait = _probeInterval;
+            }
+
+            try
+            {
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.Yield();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Replays every journaled removal on the server; with none, reads the probe key to learn whether it answers.</summary>
+    private async ValueTask ReplayAsync(CancellationToken cancellationToken)
+    {
+        JournalEntry[] entries;
+        int generation;
+        lock (_sync)
+        {
+            entries = _journal.TakeSnapshot();
+            generation = _journal.Generation;
+        }
+
+        if (entries.Length == 0)
+        {
+            await _inner.TryGetAsync<byte[]>(ProbeKey, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // In batches, so thousands of deletes share round trips; the entries commute, so their order is free.
+        const int BatchSize = 64;
+        var applied = 0;
+        var batch = new List<Task>(BatchSize);
+        try
+        {
+            for (var start = 0; start < entries.Length; start += BatchSize)
+            {
+                batch.Clear();
+                var end = Math.Min(start + BatchSize, entries.Length);
+                for (var i = start; i < end; i++)
+                {
+                    batch.Add(ApplyAsync(entries[i], cancellationToken));
+                }
+
+                await Task.WhenAll(batch).ConfigureAwait(false);
+                applied = end;
+            }
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _journal.Complete(applied, generation);
+                _pendingRemovals = _journal.Count;
+            }
+
+            if (applied > 0)
+            {
+                _statistics.RecordReplayedOperations(applied);
+            }
+        }
+    }
+
+    private async Task ApplyAsync(JournalEntry entry, CancellationToken cancellationToken)
+    {
+        switch (entry.Operation)
+        {
+            case JournalOperation.Delete:
+                await _inner.DeleteAsync(new CacheKey(entry.TenantId, entry.Text!), cancellationToken).ConfigureAwait(false);
+                break;
+            case JournalOperation.Invalidate:
+                await _inner.InvalidateAsync(entry.TenantId, GlobPattern.Parse(entry.Text!), cancellationToken).ConfigureAwait(false);
+                break;
+            case JournalOperation.ClearNamespace when entry.TenantId is null:
+                // Clear(null) would clear every tenant; the global namespace alone is "every key of it".
+                await _inner.InvalidateAsync(null, MatchAll, cancellationToken).ConfigureAwait(false);
+                break;
+            case JournalOperation.ClearNamespace:
+                await _inner.ClearAsync(entry.TenantId, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                await _inner.ClearAsync(null, cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    /// <summary>Switches back to healthy if nothing is left to replay and the breaker is closed.</summary>
+    private bool TryFinishRecovery()
+    {
+        MemoryStore? fallback;
+        lock (_sync)
+        {
+            if (_journal.Count > 0 || _breakerOpen || _disposing.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            fallback = _fallback;
+            _fallback = null;
+            _mode = HealthyMode;
+            _recovery = null;
+            Transition_NeedsLock(CacheHealthStatus.Healthy);
+        }
+
+        // Reads go to the server from now on; what this instance kept during the outage is dropped.
+        fallback?.Dispose();
+        return true;
+    }
+
+    private static JournalEntry InvalidateEntry(string? tenantId, GlobPattern pattern) =>
+        pattern.IsMatchAll ? new JournalEntry(JournalOperation.ClearNamespace, tenantId, null)
+        : pattern.ExactKey is { } exactKey ? new JournalEntry(JournalOperation.Delete, tenantId, exactKey)
+        : new JournalEntry(JournalOperation.Invalidate, tenantId, pattern.Pattern);
+
+    private static JournalEntry ClearEntry(string? tenantId) =>
+        tenantId is null ? JournalEntry.ClearAll : new JournalEntry(JournalOperation.ClearNamespace, tenantId, null);
+}

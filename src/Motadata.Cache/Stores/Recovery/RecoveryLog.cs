@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace Motadata.Cache.Stores.Recovery;
+
+/// <summary>The log lines of recovery: one per health transition (and one per journal overflow), never one per failed call.</summary>
+internal static partial class RecoveryLog
+{
+    [LoggerMessage(EventId = 5001, EventName = "CacheDegraded", Level = LogLevel.Warning,
+        Message = "The {Backend} cache server failed; the cache is Degraded: reads miss and invalidations are journaled until it answers again. Cause: {Error}")]
+    public static partial void Degraded(ILogger logger, string backend, string? error);
+
+    [LoggerMessage(EventId = 5002, EventName = "CacheUnavailable", Level = LogLevel.Error,
+        Message = "The {Backend} cache server is Unavailable: the circuit breaker opened, calls return at once without touching the network, and the server is probed every {BreakDuration}. Cause: {Error}")]
+    public static partial void Unavailable(ILogger logger, string backend, TimeSpan breakDuration, string? error);
+
+    [LoggerMessage(EventId = 5003, EventName = "CacheReachable", Level = LogLevel.Information,
+        Message = "The {Backend} cache server answers again; the cache stays Degraded until {Pending} journaled invalidations are replayed on it.")]
+    public static partial void Reachable(ILogger logger, string backend, int pending);
+
+    [LoggerMessage(EventId = 5004, EventName = "CacheRecovered", Level = LogLevel.Information,
+        Message = "The {Backend} cache server is Healthy again after {Outage}; journaled invalidations were replayed before anything was read from it.")]
+    public static partial void Recovered(ILogger logger, string backend, TimeSpan outage);
+
+    [LoggerMessage(EventId = 5005, EventName = "CacheJournalOverflowed", Level = LogLevel.Warning,
+        Message = "More than {Capacity} invalidations were journaled while the {Backend} cache server was unreachable; the namespaces concerned will be cleared entirely when it is back (CacheConfig.RecoveryJournalCapacity).")]
+    public static partial void JournalOverflowed(ILogger logger, string backend, int capacity);
+}

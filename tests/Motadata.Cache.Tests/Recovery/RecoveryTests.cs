@@ -1,0 +1,443 @@
+using Microsoft.Extensions.Logging;
+using Motadata.Cache.Tests.Infrastructure;
+
+namespace Motadata.Cache.Tests.Recovery;
+
+/// <summary>
+/// Automatic recovery against a real <c>redis-server</c> broken for real: paused (SIGSTOP, a partition), killed and
+/// restarted empty on the same port, or made slow (<c>DEBUG SLEEP</c>). Each test has its own server. Assertions are
+/// on results, counters, breaker state and health, never on how long something took; waits for recovery are bounded
+/// only so that a broken build fails instead of hanging.
+/// </summary>
+public sealed class RecoveryTests
+{
+    private static readonly TimeSpan s_operationTimeout = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan s_breakDuration = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(30);
+
+    // Every cache of one test shares this prefix, so a second instance sees the first one's keys.
+    private readonly string _keyPrefix = $"recovery-{Guid.NewGuid():N}:";
+
+    [Fact]
+    public async Task WhenTheServerIsPausedNoCallThrowsAndEachFailsOpen()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var cache = CreateCache(server);
+        Assert.True(await cache.SetAsync("k", "v", tenantId: "t1"));
+
+        server.Pause();
+        try
+        {
+            Assert.Null(cache.Get<string>("k", tenantId: "t1"));
+            Assert.Null(await cache.GetAsync<string>("k", tenantId: "t1"));
+            Assert.Empty(await cache.GetManyAsync<string>(["k", "other"], tenantId: "t1"));
+            Assert.False(cache.Set("k2", "v2", tenantId: "t1"));
+            Assert.False(await cache.SetAsync("k3", "v3", tenantId: "t1"));
+            Assert.Equal(0, cache.WarmCache(new Dictionary<string, string> { ["w1"] = "x" }, tenantId: "t1"));
+            Assert.Equal(0, await cache.WarmCacheAsync(new Dictionary<string, string> { ["w2"] = "x" }, tenantId: "t1"));
+            Assert.False(cache.Delete("k", tenantId: "t1"));
+            Assert.False(await cache.DeleteAsync("k", tenantId: "t1"));
+            Assert.Equal(0, cache.Invalidate("user_*", tenantId: "t1"));
+            Assert.Equal(0, await cache.InvalidateAsync("user_*", tenantId: "t1"));
+            Assert.Equal(0, cache.Clear("t2"));
+            Assert.Equal(0, await cache.ClearAsync("t2"));
+            Assert.Equal(0, (await cache.GetStatsAsync("t1")).Size);
+            Assert.Equal(0, cache.GetStats("t1").Size);
+            Assert.Equal("fresh", await cache.GetOrSetAsync("gos", _ => ValueTask.FromResult("fresh"), tenantId: "t1"));
+
+            var stats = cache.GetStats();
+            Assert.True(stats.BackendFailures > 0);
+            Assert.NotEqual(CacheHealthStatus.Healthy, cache.Health.Status);
+        }
+        finally
+        {
+            server.Resume();
+        }
+    }
+
+    [Fact]
+    public async Task WhileTheBreakerIsOpenABurstOfCallsFinishesWithoutTouchingTheServer()
+    {
+        await using var server = await RedisServer.StartAsync();
+
+        // A long break, so no probe runs during the burst and the failure count can be compared exactly.
+        await using var cache = CreateCache(server, config => config.RecoveryBreakDuration = TimeSpan.FromMinutes(5));
+        Assert.True(await cache.SetAsync("k", "v"));
+
+        server.Pause();
+        try
+        {
+            await DriveUntilAsync(cache, CacheHealthStatus.Unavailable);
+            var before = cache.GetStats();
+            Assert.True(before.BreakerOpenings >= 1);
+
+            const int Calls = 500;
+            var gets = new Task<string?>[Calls];
+            for (var i = 0; i < Calls; i++)
+            {
+                gets[i] = cache.GetAsync<string>("k").AsTask();
+            }
+
+            var results = await Task.WhenAll(gets);
+            var sets = 0;
+            for (var i = 0; i < Calls; i++)
+            {
+                sets += cache.Set($"s{i}", i) ? 1 : 0;
+                cache.Delete($"d{i}");
+            }
+
+            var after = cache.GetStats();
+            Assert.All(results, Assert.Null);
+            Assert.Equal(0, sets);
+            Assert.Equal(before.Misses + Calls, after.Misses);
+            Assert.Equal(before.BackendFailures, after.BackendFailures);
+            Assert.Equal(CacheHealthStatus.Unavailable, cache.Health.Status);
+        }
+        finally
+        {
+            server.Resume();
+        }
+    }
+
+    [Fact]
+    public async Task AfterAPauseASecondInstanceNeverSeesWhatWasDeletedInvalidatedOrClearedDuringIt()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var first = CreateCache(server);
+        await using var second = CreateCache(server);
+        foreach (var key in new[] { "deleted", "user_1", "user_2", "kept" })
+        {
+            Assert.True(await first.SetAsync(key, "old", tenantId: "t1"));
+        }
+
+        Assert.True(await first.SetAsync("any", "old", tenantId: "t2"));
+        Assert.True(await first.SetAsync("global", "old"));
+        Assert.Equal("old", await second.GetAsync<string>("user_1", tenantId: "t1"));
+
+        server.Pause();
+        try
+        {
+            Assert.False(await first.DeleteAsync("deleted", tenantId: "t1"));
+            Assert.Equal(0, first.Invalidate("user_*", tenantId: "t1"));
+            Assert.Equal(0, await first.ClearAsync("t2"));
+            Assert.False(first.Delete("global"));
+
+            // Reads through the instance that invalidated never see the old values, during the outage either.
+            Assert.Null(await first.GetAsync<string>("deleted", tenantId: "t1"));
+            Assert.Null(first.Get<string>("user_2", tenantId: "t1"));
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        // Still misses before the replay is known to be done: nothing is read from the server until it is.
+        Assert.Null(await first.GetAsync<string>("user_1", tenantId: "t1"));
+
+        await first.WaitForRecoveryAsync().WaitAsync(s_patience);
+        Assert.Equal(CacheHealthStatus.Healthy, first.Health.Status);
+        Assert.True(first.GetStats().ReplayedOperations >= 4);
+
+        Assert.Null(await second.GetAsync<string>("deleted", tenantId: "t1"));
+        Assert.Null(await second.GetAsync<string>("user_1", tenantId: "t1"));
+        Assert.Null(await second.GetAsync<string>("user_2", tenantId: "t1"));
+        Assert.Null(await second.GetAsync<string>("any", tenantId: "t2"));
+        Assert.Null(await second.GetAsync<string>("global"));
+        Assert.Equal("old", await second.GetAsync<string>("kept", tenantId: "t1"));
+        Assert.Equal("old", await first.GetAsync<string>("kept", tenantId: "t1"));
+    }
+
+    [Fact]
+    public async Task AClearOfEverythingDuringAPauseIsReplayed()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var first = CreateCache(server);
+        await using var second = CreateCache(server);
+        Assert.True(await first.SetAsync("a", "old", tenantId: "t1"));
+        Assert.True(await first.SetAsync("b", "old"));
+
+        server.Pause();
+        try
+        {
+            Assert.Equal(0, await first.ClearAsync());
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        await first.WaitForRecoveryAsync().WaitAsync(s_patience);
+        Assert.Null(await second.GetAsync<string>("a", tenantId: "t1"));
+        Assert.Null(await second.GetAsync<string>("b"));
+    }
+
+    [Fact]
+    public async Task ASetThatFailedDuringAPauseLeavesNoOlderValueOnTheServer()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var first = CreateCache(server);
+        await using var second = CreateCache(server);
+        Assert.True(await first.SetAsync("k", "v1"));
+
+        server.Pause();
+        try
+        {
+            Assert.False(await first.SetAsync("k", "v2"));
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        await first.WaitForRecoveryAsync().WaitAsync(s_patience);
+
+        // v2 never made it, and v1 is what the caller meant to replace: neither may be served.
+        Assert.Null(await second.GetAsync<string>("k"));
+        Assert.True(await first.SetAsync("k", "v3"));
+        Assert.Equal("v3", await second.GetAsync<string>("k"));
+    }
+
+    [Fact]
+    public async Task WhenTheJournalOverflowsTheTenantIsClearedOnReconnectAndOtherTenantsAreKept()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var first = CreateCache(server, config => config.RecoveryJournalCapacity = 3);
+        await using var second = CreateCache(server);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.True(await first.SetAsync($"k{i}", "old", tenantId: "t1"));
+        }
+
+        Assert.True(await first.SetAsync("untouched", "old", tenantId: "t1"));
+        Assert.True(await first.SetAsync("other", "old", tenantId: "t2"));
+
+        server.Pause();
+        try
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                Assert.False(await first.DeleteAsync($"k{i}", tenantId: "t1"));
+            }
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        await first.WaitForRecoveryAsync().WaitAsync(s_patience);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Null(await second.GetAsync<string>($"k{i}", tenantId: "t1"));
+        }
+
+        // Cold, not stale: the whole tenant went, including what was never invalidated; the other tenant stays.
+        Assert.Null(await second.GetAsync<string>("untouched", tenantId: "t1"));
+        Assert.Equal("old", await second.GetAsync<string>("other", tenantId: "t2"));
+    }
+
+    [Fact]
+    public async Task WhenTheServerIsKilledAndRestartedEmptyTheCacheReconnectsAndWorks()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var cache = CreateCache(server);
+        Assert.True(await cache.SetAsync("k", "v"));
+
+        await server.KillAsync();
+        Assert.Null(await cache.GetAsync<string>("k"));
+        Assert.False(await cache.SetAsync("k", "v2"));
+        Assert.False(cache.Delete("gone"));
+        await DriveUntilAsync(cache, CacheHealthStatus.Unavailable);
+
+        await server.RestartAsync();
+        await cache.WaitForRecoveryAsync().WaitAsync(s_patience);
+
+        Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
+        Assert.Null(await cache.GetAsync<string>("k"));
+        Assert.True(await cache.SetAsync("k", "v3"));
+        var got = await cache.GetAsync<string>("k");
+        Assert.True(got == "v3", $"got {got}; {cache.Health}; {cache.GetStats()} failures {cache.GetStats().BackendFailures} replayed {cache.GetStats().ReplayedOperations} raw {await server.CommandAsync("KEYS", "*")}");
+        got = cache.Get<string>("k");
+        Assert.True(got == "v3", $"sync got {got}; {cache.Health}; failures {cache.GetStats().BackendFailures} replayed {cache.GetStats().ReplayedOperations}");
+    }
+
+    [Fact]
+    public async Task WhenTheServerIsSlowCallsFailOpenAndTheCacheRecovers()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var first = CreateCache(server);
+        await using var second = CreateCache(server);
+        Assert.True(await first.SetAsync("k", "old"));
+
+        // DEBUG SLEEP blocks the whole server for longer than the operation timeout.
+        var sleep = server.CommandAsync("DEBUG", "SLEEP", "1.5");
+        await Task.Delay(50);
+        Assert.Null(await first.GetAsync<string>("k"));
+
+        // Journaled, or applied if it reached the server after its sleep: either way the value must go.
+        await first.DeleteAsync("k");
+        Assert.True(first.GetStats().BackendFailures > 0);
+        Assert.StartsWith("+OK", await sleep, StringComparison.Ordinal);
+
+        await first.WaitForRecoveryAsync().WaitAsync(s_patience);
+        Assert.Null(await second.GetAsync<string>("k"));
+        Assert.True(await first.SetAsync("k", "new"));
+        Assert.Equal("new", await first.GetAsync<string>("k"));
+    }
+
+    [Fact]
+    public async Task HealthGoesDegradedUnavailableAndBackToHealthyWithOneLogLinePerChange()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var logs = new RecordingLoggerFactory();
+        await using var cache = CreateCache(server, config => config.LoggerFactory = logs);
+        var createdAt = cache.Health.Since;
+        Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
+        Assert.Null(cache.Health.LastError);
+
+        server.Pause();
+        try
+        {
+            await DriveUntilAsync(cache, CacheHealthStatus.Unavailable);
+
+            // Many more failing calls and probes: no more log lines while the state holds.
+            for (var i = 0; i < 200; i++)
+            {
+                await cache.GetAsync<string>("k");
+                cache.Set("k", i);
+            }
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        await cache.WaitForRecoveryAsync().WaitAsync(s_patience);
+        var health = cache.Health;
+        Assert.Equal(CacheHealthStatus.Healthy, health.Status);
+        Assert.True(health.Since > createdAt);
+        Assert.Contains(server.EndPoint, health.LastError, StringComparison.Ordinal);
+        Assert.NotNull(health.LastErrorAt);
+
+        var lines = logs.For("Motadata.Cache.Recovery");
+        Assert.Equal([5001, 5002, 5003, 5004], lines.Select(line => line.EventId.Id));
+        Assert.Equal([LogLevel.Warning, LogLevel.Error, LogLevel.Information, LogLevel.Information], lines.Select(line => line.Level));
+    }
+
+    [Fact]
+    public async Task TheLastErrorNamesTheEndpointButNeverThePassword()
+    {
+        const string Password = "s3cret-Passw0rd";
+        await using var server = await RedisServer.StartAsync(Password);
+        await using var cache = CreateCache(server, config => config.DragonflyUrl = $"dragonfly://:{Password}@127.0.0.1:{server.Port}");
+        Assert.True(await cache.SetAsync("k", "v"));
+
+        await server.KillAsync();
+        Assert.Null(await cache.GetAsync<string>("k"));
+        var health = cache.Health;
+        Assert.NotEqual(CacheHealthStatus.Healthy, health.Status);
+        Assert.Contains(server.EndPoint, health.LastError, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, health.LastError, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, health.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithAFallbackTierThisInstancesWritesAreServedDuringAPauseAndDroppedAfter()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var first = CreateCache(server, config => config.RecoveryFallbackMaxSize = 100);
+        await using var second = CreateCache(server);
+        Assert.True(await first.SetAsync("k", "old"));
+
+        server.Pause();
+        try
+        {
+            Assert.False(await first.SetAsync("k", "mine"));
+            Assert.Equal("mine", await first.GetAsync<string>("k"));
+            Assert.Equal("mine", first.Get<string>("k"));
+
+            Assert.False(first.Set("user_1", "mine"));
+            Assert.Equal("mine", first.Get<string>("user_1"));
+            Assert.Equal(1, await first.InvalidateAsync("user_*"));
+            Assert.Null(first.Get<string>("user_1"));
+
+            Assert.False(first.Set("deleted", "mine"));
+            Assert.True(await first.DeleteAsync("deleted"));
+            Assert.Null(await first.GetAsync<string>("deleted"));
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        await first.WaitForRecoveryAsync().WaitAsync(s_patience);
+
+        // The server never took "mine", and "old" was journaled away: both instances miss, and the tier is gone.
+        Assert.Null(await first.GetAsync<string>("k"));
+        Assert.Null(await second.GetAsync<string>("k"));
+    }
+
+    [Fact]
+    public async Task WithRecoveryOffAFailureIsACacheBackendExceptionNamingTheEndpointAndCause()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var cache = CreateCache(server, config => config.EnableRecovery = false);
+        Assert.True(await cache.SetAsync("k", "v"));
+
+        server.Pause();
+        try
+        {
+            var asyncFailure = await Assert.ThrowsAsync<CacheBackendException>(async () => await cache.GetAsync<string>("k"));
+            Assert.Contains(server.EndPoint, asyncFailure.Message, StringComparison.Ordinal);
+            Assert.NotNull(asyncFailure.InnerException);
+
+            var syncFailure = Assert.Throws<CacheBackendException>(() => cache.Delete("k"));
+            Assert.Contains(server.EndPoint, syncFailure.Message, StringComparison.Ordinal);
+            Assert.NotNull(syncFailure.InnerException);
+
+            await Assert.ThrowsAsync<CacheBackendException>(async () => await cache.InvalidateAsync("*"));
+            Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
+        }
+        finally
+        {
+            server.Resume();
+        }
+    }
+
+    [Fact]
+    public async Task TheMemoryBackendIsAlwaysHealthy()
+    {
+        await using var cache = new CacheMechanism(new CacheConfig());
+        cache.Set("k", "v");
+        Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
+        Assert.Null(cache.Health.LastError);
+        await cache.WaitForRecoveryAsync();
+    }
+
+    private CacheMechanism CreateCache(RedisServer server, Action<CacheConfig>? configure = null)
+    {
+        var config = new CacheConfig
+        {
+            Backend = CacheBackend.Dragonfly,
+            DragonflyUrl = server.Url,
+            KeyPrefix = _keyPrefix,
+            EnableRecovery = true,
+            OperationTimeout = s_operationTimeout,
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            RecoveryBreakDuration = s_breakDuration,
+        };
+        configure?.Invoke(config);
+        return new CacheMechanism(config);
+    }
+
+    /// <summary>Keeps calling until the cache reports <paramref name="status"/>; the breaker's own probes get there too.</summary>
+    private static async Task DriveUntilAsync(CacheMechanism cache, CacheHealthStatus status)
+    {
+        using var patience = new CancellationTokenSource(s_patience);
+        while (cache.Health.Status != status)
+        {
+            patience.Token.ThrowIfCancellationRequested();
+            await cache.GetAsync<string>("drive");
+            await Task.Delay(10, patience.Token);
+        }
+    }
+}
