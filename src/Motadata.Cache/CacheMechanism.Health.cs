@@ -14,12 +14,16 @@ public sealed partial class CacheMechanism
     /// health check may poll it. The memory backend, and Dragonfly with <see cref="CacheConfig.EnableRecovery"/> off
     /// (where failures reach the caller as exceptions), are always healthy.
     /// </summary>
-    public CacheHealth Health => _store is RecoveringStore recovering ? recovering.Health : _steadyHealth;
+    public CacheHealth Health => Recovering is { } recovering ? recovering.Health : _steadyHealth;
 
     /// <summary>
     /// Completes once the backend is healthy again: the breaker closed and every invalidation kept during the outage
     /// replayed on the server. At once when healthy, or when nothing tracks the backend.
     /// </summary>
     internal Task WaitForRecoveryAsync(CancellationToken cancellationToken = default) =>
-        _store is RecoveringStore recovering ? recovering.WaitUntilHealthyAsync(cancellationToken) : Task.CompletedTask;
+        Recovering is { } recovering ? recovering.WaitUntilHealthyAsync(cancellationToken) : Task.CompletedTask;
+
+    // The recovery decorator, seen through the telemetry decorator.
+    private RecoveringStore? Recovering =>
+        (_store is Telemetry.InstrumentedStore instrumented ? instrumented.Inner : _store) as RecoveringStore;
 }

@@ -26,6 +26,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 {
     private readonly CacheConfig _config;
     private readonly ICacheStore _store;
+    private readonly Telemetry.CacheTelemetry _telemetry;
 
     // The store itself when it is the memory store (no decorator): TryGet calls it directly, because a call through
     // ICacheStore.TryGet<T> is a generic virtual call, which costs more than the rest of a memory hit.
@@ -56,6 +57,8 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
         _store = CreateStore(_config, _statistics, TimeProvider);
+        _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
+        _store = _telemetry.Instrument(_store);
         _memoryStore = _store as MemoryStore;
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
     }
@@ -198,6 +201,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
         _disposing.Cancel();
         _store.Dispose();
+        _telemetry.Dispose();
         _disposing.Dispose();
     }
 
@@ -212,6 +216,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
         await _disposing.CancelAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
+        _telemetry.Dispose();
         _disposing.Dispose();
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Motadata.Cache;
@@ -115,6 +116,20 @@ public sealed class CacheConfig
     /// <summary>Where the cache logs; null logs nothing.</summary>
     /// <value>Default null.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// Where the cache's <c>Motadata.Cache</c> meter comes from (dependency injection passes the container's);
+    /// null creates a meter of its own, which the cache disposes with itself.
+    /// </summary>
+    /// <value>Default null.</value>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
+    /// The cache's name, for apps with several: the <c>cache.name</c> tag on its metrics. Dependency injection sets
+    /// it to the name a cache was registered under.
+    /// </summary>
+    /// <value>Default null (no name tag).</value>
+    public string? Name { get; set; }
 
     /// <summary>A copy of these settings, so later changes to this object reach no cache built from it.</summary>
     /// <returns>The copy.</returns>

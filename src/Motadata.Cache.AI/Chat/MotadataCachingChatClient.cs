@@ -1,0 +1,245 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Motadata.Cache.AI.Internal;
+
+namespace Motadata.Cache.AI;
+
+/// <summary>
+/// An <see cref="IChatClient"/> that answers repeated requests from a <see cref="CacheMechanism"/>, per tenant.
+/// A request's key is the SHA-256 of the canonical JSON of its messages, options, model id and
+/// <see cref="ChatCacheOptions.Version"/>. Streaming responses are cached as their updates and replayed in order.
+/// </summary>
+/// <remarks>
+/// A request is not cached when it sets <see cref="AICacheProperties.NoCache"/> to true, or carries a
+/// <c>ConversationId</c> (the model keeps that conversation's state, so the same messages need not mean the same
+/// answer). On the memory backend a cached <see cref="ChatResponse"/> is shared by reference, like every memory value:
+/// treat responses as read-only. On a remote backend responses are stored as JSON.
+/// </remarks>
+public sealed class MotadataCachingChatClient : DelegatingChatClient
+{
+    private const string Kind = "chat";
+
+    private readonly CacheMechanism _cache;
+    private readonly ChatCacheOptions _options;
+    private readonly JsonSerializerOptions _json;
+    private readonly bool _byReference;
+    private string? _defaultModelId;
+    private bool _defaultModelIdRead;
+
+    /// <summary>Wraps <paramref name="innerClient"/> with a cache.</summary>
+    /// <param name="innerClient">The client that talks to the model.</param>
+    /// <param name="cache">Where responses are kept; owned by the caller.</param>
+    /// <param name="options">How to cache; null for the defaults.</param>
+    public MotadataCachingChatClient(IChatClient innerClient, CacheMechanism cache, ChatCacheOptions? options = null)
+        : base(innerClient)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        _cache = cache;
+        _options = options ?? new ChatCacheOptions();
+        ArgumentNullException.ThrowIfNull(_options.Version, "options.Version");
+        ArgumentNullException.ThrowIfNull(_options.KeyPrefix, "options.KeyPrefix");
+        ArgumentNullException.ThrowIfNull(_options.Statistics, "options.Statistics");
+        _json = _options.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions;
+        _byReference = cache.Backend == CacheBackend.Memory;
+    }
+
+    /// <summary>What this client saved, per tenant.</summary>
+    public AICacheStatistics Statistics => _options.Statistics;
+
+    /// <summary>The key a request is cached under (inside its tenant's namespace).</summary>
+    /// <param name="messages">The request's messages.</param>
+    /// <param name="options">The request's options.</param>
+    /// <param name="streaming">True for a streaming request, cached apart from a non-streaming one.</param>
+    /// <returns>The key: <see cref="ChatCacheOptions.KeyPrefix"/> and 64 hex characters.</returns>
+    public string GetCacheKey(IEnumerable<ChatMessage> messages, ChatOptions? options = null, bool streaming = false)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var request = new Request(this, messages, options, streaming);
+        return RequestHasher.Hash(_options.KeyPrefix, request, static (writer, request) => request.Write(writer));
+    }
+
+    /// <inheritdoc />
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var tenantId = TenantOf(messages, options);
+        if (!ShouldCache(options))
+        {
+            _options.Statistics.RecordBypass(tenantId);
+            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var key = GetCacheKey(messages, options, streaming: false);
+        var cached = await ReadAsync<ChatResponse>(key, tenantId, cancellationToken).ConfigureAwait(false);
+        if (cached is not null)
+        {
+            _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, cached.Usage?.TotalTokenCount ?? 0);
+            return cached;
+        }
+
+        _options.Statistics.RecordMiss(Kind, tenantId, 1);
+        var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(key, tenantId, response, cancellationToken).ConfigureAwait(false);
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var tenantId = TenantOf(messages, options);
+        if (!ShouldCache(options))
+        {
+            _options.Statistics.RecordBypass(tenantId);
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
+        var key = GetCacheKey(messages, options, streaming: true);
+        var cached = await ReadAsync<ChatResponseUpdate[]>(key, tenantId, cancellationToken).ConfigureAwait(false);
+        if (cached is not null)
+        {
+            _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, TokensOf(cached));
+            foreach (var update in cached)
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
+        _options.Statistics.RecordMiss(Kind, tenantId, 1);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            updates.Add(update);
+            yield return update;
+        }
+
+        // Only a stream read to its end is stored: one abandoned half-way would replay as a truncated answer.
+        await WriteAsync(key, tenantId, updates.ToArray(), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static long TokensOf(ChatResponseUpdate[] updates)
+    {
+        long tokens = 0;
+        foreach (var update in updates)
+        {
+            foreach (var content in update.Contents)
+            {
+                if (content is UsageContent usage)
+                {
+                    tokens += usage.Details.TotalTokenCount ?? 0;
+                }
+            }
+        }
+
+        return tokens;
+    }
+
+    private static bool ShouldCache(ChatOptions? options) =>
+        options is null || (options.ConversationId is null && !RequestHasher.WantsNoCache(options.AdditionalProperties));
+
+    private string? TenantOf(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        if (_options.TenantSelector is { } selector)
+        {
+            return selector(messages, options);
+        }
+
+        return _options.TenantId ?? RequestHasher.TenantFrom(options?.AdditionalProperties);
+    }
+
+    private string? DefaultModelId
+    {
+        get
+        {
+            if (!_defaultModelIdRead)
+            {
+                _defaultModelId = InnerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
+                _defaultModelIdRead = true;
+            }
+
+            return _defaultModelId;
+        }
+    }
+
+    private async ValueTask<T?> ReadAsync<T>(string key, string? tenantId, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (_byReference)
+        {
+            return await _cache.GetAsync<T>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        var bytes = await _cache.GetAsync<byte[]>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return (T?)JsonSerializer.Deserialize(bytes, _json.GetTypeInfo(typeof(T)));
+        }
+        catch (JsonException)
+        {
+            // Written by another version with another shape: treat as a miss, and the fresh answer replaces it.
+            return null;
+        }
+    }
+
+    private async ValueTask WriteAsync<T>(string key, string? tenantId, T value, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (_byReference)
+        {
+            await _cache.SetAsync(key, value, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, _json.GetTypeInfo(typeof(T)));
+        await _cache.SetAsync(key, bytes, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What a key is computed from, passed to the hasher without a closure.</summary>
+    private readonly struct Request(MotadataCachingChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming)
+    {
+        public void Write(Utf8JsonWriter writer)
+        {
+            var json = client._json;
+            writer.WriteStartObject();
+            writer.WriteString("version", client._options.Version);
+            writer.WriteString("model", options?.ModelId ?? client.DefaultModelId);
+            writer.WriteBoolean("stream", streaming);
+            writer.WritePropertyName("messages");
+            writer.WriteStartArray();
+            var messageInfo = json.GetTypeInfo(typeof(ChatMessage));
+            foreach (var message in messages)
+            {
+                JsonSerializer.Serialize(writer, message, messageInfo);
+            }
+
+            writer.WriteEndArray();
+            if (options is not null)
+            {
+                var canonical = options;
+                if (options.AdditionalProperties is { Count: > 0 })
+                {
+                    canonical = options.Clone();
+                    canonical.AdditionalProperties = RequestHasher.Canonical(options.AdditionalProperties);
+                }
+
+                writer.WritePropertyName("options");
+                JsonSerializer.Serialize(writer, canonical, json.GetTypeInfo(typeof(ChatOptions)));
+            }
+
+            writer.WriteEndObject();
+        }
+    }
+}

@@ -1,0 +1,268 @@
+using System.Buffers;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Motadata.Cache.Tests.Integrations;
+
+/// <summary>
+/// <see cref="IDistributedCache"/> semantics as ASP.NET Core defines them, run on every backend. Durations are a
+/// few seconds so the Dragonfly run, whose server keeps real time, stays short.
+/// </summary>
+public abstract class DistributedCacheTests : IAsyncLifetime
+{
+    private readonly List<CacheMechanism> _caches = [];
+
+    protected abstract void ConfigureBackend(CacheConfig config);
+
+    /// <summary>Moves this backend's clock forward by <paramref name="by"/>.</summary>
+    protected abstract Task AdvanceTimeAsync(TimeSpan by);
+
+    protected CacheMechanism CreateCache(Action<CacheConfig>? configure = null)
+    {
+        var config = new CacheConfig();
+        ConfigureBackend(config);
+        configure?.Invoke(config);
+        var cache = new CacheMechanism(config);
+        _caches.Add(cache);
+        return cache;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var cache in _caches)
+        {
+            await cache.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WhenValueIsSetGetReturnsACopyOfItsBytes()
+    {
+        var distributed = CreateCache().AsDistributedCache("tenant_a");
+        var value = new byte[] { 1, 2, 3 };
+
+        await distributed.SetAsync("k", value, new DistributedCacheEntryOptions());
+        value[0] = 99;
+
+        Assert.Equal(new byte[] { 1, 2, 3 }, await distributed.GetAsync("k"));
+        Assert.Equal(new byte[] { 1, 2, 3 }, distributed.Get("k"));
+        Assert.Null(await distributed.GetAsync("missing"));
+    }
+
+    [Fact]
+    public async Task WhenKeyIsRemovedGetReturnsNull()
+    {
+        var distributed = CreateCache().AsDistributedCache();
+        distributed.Set("k", [1], new DistributedCacheEntryOptions());
+
+        await distributed.RemoveAsync("k");
+
+        Assert.Null(distributed.Get("k"));
+    }
+
+    [Fact]
+    public async Task WhenTwoTenantsUseTheSameKeyTheyNeverSeeEachOthersValue()
+    {
+        var cache = CreateCache();
+        var a = cache.AsDistributedCache("tenant_a");
+        var b = cache.AsDistributedCache("tenant_b");
+
+        await a.SetAsync("session", [1], new DistributedCacheEntryOptions());
+        await b.SetAsync("session", [2], new DistributedCacheEntryOptions());
+
+        Assert.Equal(new byte[] { 1 }, await a.GetAsync("session"));
+        Assert.Equal(new byte[] { 2 }, await b.GetAsync("session"));
+        Assert.Equal(1, cache.Clear("tenant_a"));
+        Assert.Null(await a.GetAsync("session"));
+        Assert.Equal(new byte[] { 2 }, await b.GetAsync("session"));
+    }
+
+    [Fact]
+    public async Task WhenRelativeAbsoluteExpirationPassesTheEntryIsGone()
+    {
+        var distributed = CreateCache().AsDistributedCache("t");
+        await distributed.SetAsync("k", [1], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(1) });
+
+        Assert.NotNull(await distributed.GetAsync("k"));
+        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.5));
+
+        Assert.Null(await distributed.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task WhenAbsoluteExpirationIsADateItExpiresThen()
+    {
+        var cache = CreateCache();
+        var distributed = cache.AsDistributedCache("t");
+        var at = cache.TimeProvider.GetUtcNow().AddSeconds(1);
+        distributed.Set("k", [1], new DistributedCacheEntryOptions { AbsoluteExpiration = at });
+
+        Assert.NotNull(distributed.Get("k"));
+        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.5));
+
+        Assert.Null(distributed.Get("k"));
+    }
+
+    [Fact]
+    public void WhenAbsoluteExpirationIsInThePastSetThrowsAndStoresNothing()
+    {
+        var cache = CreateCache();
+        var distributed = cache.AsDistributedCache("t");
+        var past = cache.TimeProvider.GetUtcNow().AddMinutes(-1);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            distributed.Set("k", [1], new DistributedCacheEntryOptions { AbsoluteExpiration = past }));
+
+        Assert.Contains("not in the future", error.Message, StringComparison.Ordinal);
+        Assert.Null(distributed.Get("k"));
+    }
+
+    [Fact]
+    public async Task WhenSlidingEntryIsReadItsLifeIsExtended()
+    {
+        var distributed = CreateCache().AsDistributedCache("t");
+        await distributed.SetAsync("k", [7], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(2) });
+
+        // Three reads 1.2 s apart: 3.6 s in all, well past the 2 s window, yet each read finds it.
+        for (var i = 0; i < 3; i++)
+        {
+            await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+            Assert.Equal(new byte[] { 7 }, await distributed.GetAsync("k"));
+        }
+
+        await AdvanceTimeAsync(TimeSpan.FromSeconds(2.5));
+        Assert.Null(await distributed.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task WhenSlidingEntryIsRefreshedItsLifeIsExtendedWithoutReadingIt()
+    {
+        var distributed = CreateCache().AsDistributedCache("t");
+        distributed.Set("k", [7], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(2) });
+
+        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+        await distributed.RefreshAsync("k");
+        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+        distributed.Refresh("k");
+        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+
+        Assert.Equal(new byte[] { 7 }, distributed.Get("k"));
+    }
+
+    [Fact]
+    public async Task WhenSlidingEntryHasAnAbsoluteCapReadsNeverExtendItPastTheCap()
+    {
+        var distributed = CreateCache().AsDistributedCache("t");
+        await distributed.SetAsync("k", [7], new DistributedCacheEntryOptions
+        {
+            SlidingExpiration = TimeSpan.FromSeconds(2),
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(3),
+        });
+
+        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+        Assert.NotNull(await distributed.GetAsync("k"));
+        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+        Assert.NotNull(await distributed.GetAsync("k"));
+        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+
+        // 3.6 s after the set: the last read was 1.2 s ago (inside the sliding window) but the 3 s cap has passed.
+        Assert.Null(await distributed.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task WhenNoExpirationIsGivenTheEntryLivesForTheCacheDefaultTtl()
+    {
+        var distributed = CreateCache(c => c.Ttl = TimeSpan.FromSeconds(1)).AsDistributedCache("t");
+        await distributed.SetAsync("k", [1], new DistributedCacheEntryOptions());
+
+        Assert.NotNull(await distributed.GetAsync("k"));
+        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.5));
+
+        Assert.Null(await distributed.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task WhenReadThroughTheBufferInterfaceThePayloadIsWrittenToTheDestination()
+    {
+        var distributed = CreateCache().AsDistributedCache("t");
+        var first = new byte[] { 1, 2 };
+        var second = new byte[] { 3, 4, 5 };
+        var sequence = TwoSegments(first, second);
+
+        await distributed.SetAsync("k", sequence, new DistributedCacheEntryOptions());
+        var destination = new ArrayBufferWriter<byte>();
+
+        Assert.True(await distributed.TryGetAsync("k", destination));
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, destination.WrittenSpan.ToArray());
+        var again = new ArrayBufferWriter<byte>();
+        Assert.True(distributed.TryGet("k", again));
+        Assert.Equal(5, again.WrittenCount);
+        Assert.False(distributed.TryGet("missing", again));
+        Assert.Equal(5, again.WrittenCount);
+    }
+
+    [Fact]
+    public async Task WhenAValueIsNotADistributedEntryGetTreatsItAsAMiss()
+    {
+        var cache = CreateCache();
+        cache.Set("k", new byte[] { 1, 2, 3 }, tenantId: "t");
+
+        Assert.Null(await cache.AsDistributedCache("t").GetAsync("k"));
+    }
+
+    [Fact]
+    public void WhenTenantIsEmptyAsDistributedCacheSaysSo()
+    {
+        var cache = CreateCache();
+
+        var error = Assert.Throws<ArgumentException>(() => cache.AsDistributedCache(string.Empty));
+        Assert.Equal("tenantId", error.ParamName);
+    }
+
+    private static ReadOnlySequence<byte> TwoSegments(byte[] first, byte[] second)
+    {
+        var head = new Segment(first, 0);
+        var tail = head.Append(second);
+        return new ReadOnlySequence<byte>(head, 0, tail, second.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+}
+
+/// <summary>The distributed-cache semantics on the memory backend, with a fake clock.</summary>
+public sealed class MemoryDistributedCacheTests : DistributedCacheTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    protected override void ConfigureBackend(CacheConfig config) => config.TimeProvider = _time;
+
+    protected override Task AdvanceTimeAsync(TimeSpan by)
+    {
+        _time.Advance(by);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The distributed-cache semantics on the Dragonfly backend (a real redis-server), in real time.</summary>
+public sealed class DragonflyDistributedCacheTests(RedisServerFixture redis) : DistributedCacheTests, IClassFixture<RedisServerFixture>
+{
+    protected override void ConfigureBackend(CacheConfig config) => redis.Configure(config);
+
+    protected override Task AdvanceTimeAsync(TimeSpan by) => Task.Delay(by);
+}
