@@ -1,8 +1,9 @@
 using BenchmarkDotNet.Running;
 using Motadata.Cache.Benchmarks.Memory;
 
-// `-- probe` breaks a memory hit down into its steps (diagnostics); `-- hitratio` runs the hit-ratio simulation (a console report, not a timing benchmark); anything else goes to
-// BenchmarkDotNet, e.g. `-- --filter '*Memory*'`.
+// Console modes (reports, not timing benchmarks): `-- hitratio` (Zipf hit ratios), `-- embeddings` (embedding
+// sizes and round trips), `-- probe` (a memory hit broken into its steps). Anything else goes to BenchmarkDotNet,
+// e.g. `-- --filter '*Memory*'`.
 if (args.Length > 0 && string.Equals(args[0], "hitratio", StringComparison.OrdinalIgnoreCase))
 {
     HitRatioRun.Run(Console.Out);
@@ -12,6 +13,12 @@ if (args.Length > 0 && string.Equals(args[0], "hitratio", StringComparison.Ordin
 if (args.Length > 0 && string.Equals(args[0], "probe", StringComparison.OrdinalIgnoreCase))
 {
     Motadata.Cache.Benchmarks.Diagnostics.HitPathProbe.Run(Console.Out);
+    return;
+}
+
+if (args.Length > 0 && string.Equals(args[0], "embeddings", StringComparison.OrdinalIgnoreCase))
+{
+    await Motadata.Cache.Benchmarks.AI.EmbeddingReport.RunAsync(Console.Out);
     return;
 }
 
