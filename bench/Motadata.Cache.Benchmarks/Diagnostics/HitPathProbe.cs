@@ -38,6 +38,8 @@ public static class HitPathProbe
         tlru.AddOrUpdate(PeerKey, new BenchValue(1));
         var lru = new ConcurrentLru<string, BenchValue>(10_000);
         lru.AddOrUpdate(PeerKey, new BenchValue(1));
+        using var memoryCache = new Microsoft.Extensions.Caching.Memory.MemoryCache(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions());
+        Microsoft.Extensions.Caching.Memory.CacheExtensions.Set(memoryCache, PeerKey, new BenchValue(1), TimeSpan.FromHours(1));
 
         var steps = new (string Name, Func<int, int> Body)[]
         {
@@ -53,6 +55,7 @@ public static class HitPathProbe
             ("ConcurrentDictionary<string> lookup", n => { var h = 0; for (var i = 0; i < n; i++) { h += plain.TryGetValue(PeerKey, out _) ? 1 : 0; } return h; }),
             ("BitFaster ConcurrentTLru.TryGet", n => { var h = 0; for (var i = 0; i < n; i++) { h += tlru.TryGet(PeerKey, out _) ? 1 : 0; } return h; }),
             ("BitFaster ConcurrentLru.TryGet", n => { var h = 0; for (var i = 0; i < n; i++) { h += lru.TryGet(PeerKey, out _) ? 1 : 0; } return h; }),
+            ("MemoryCache.TryGetValue", n => { var h = 0; for (var i = 0; i < n; i++) { h += Microsoft.Extensions.Caching.Memory.CacheExtensions.TryGetValue(memoryCache, PeerKey, out BenchValue? _) ? 1 : 0; } return h; }),
         };
 
         var best = new double[steps.Length];
