@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using Motadata.Cache.Benchmarks.Memory;
 
 // Console modes (reports, not timing benchmarks): `-- hitratio` (Zipf hit ratios), `-- embeddings` (embedding
-// sizes and round trips), `-- probe` (a memory hit broken into its steps). Anything else goes to BenchmarkDotNet,
+// sizes and round trips), `-- probe` (a memory hit broken into its steps), `-- dfprobe` (client CPU per Dragonfly read). Anything else goes to BenchmarkDotNet,
 // e.g. `-- --filter '*Memory*'`.
 if (args.Length > 0 && string.Equals(args[0], "hitratio", StringComparison.OrdinalIgnoreCase))
 {
@@ -19,6 +19,12 @@ if (args.Length > 0 && string.Equals(args[0], "probe", StringComparison.OrdinalI
 if (args.Length > 0 && string.Equals(args[0], "embeddings", StringComparison.OrdinalIgnoreCase))
 {
     await Motadata.Cache.Benchmarks.AI.EmbeddingReport.RunAsync(Console.Out);
+    return;
+}
+
+if (args.Length > 0 && string.Equals(args[0], "dfprobe", StringComparison.OrdinalIgnoreCase))
+{
+    await Motadata.Cache.Benchmarks.Diagnostics.DragonflyGetProbe.RunAsync(Console.Out, args.Length > 1 ? args[1] : null);
     return;
 }
 
