@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using Motadata.Cache.Benchmarks.Memory;
 
@@ -28,4 +29,6 @@ if (args.Length > 0 && string.Equals(args[0], "dfprobe", StringComparison.Ordina
     return;
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(MemoryGetBenchmarks).Assembly).Run(args);
+// BenchmarkDotNet builds a project per job; on a busy shared machine that can take longer than its default 2 minutes.
+BenchmarkSwitcher.FromAssembly(typeof(MemoryGetBenchmarks).Assembly)
+    .Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
