@@ -56,7 +56,14 @@ internal sealed class MemoryStore : ICacheStore
     public string Name => "memory";
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryGet<T>(in CacheKey key, [MaybeNullWhen(false)] out T value)
+    public bool TryGet<T>(in CacheKey key, [MaybeNullWhen(false)] out T value) => TryGetEntry(key, out value, out _);
+
+    /// <summary>
+    /// <see cref="TryGet{T}"/> that also gives the entry on a hit, so the facade can count the hit on
+    /// <see cref="MemoryEntry.Counters"/>, the entry's own namespace counters, instead of looking the tenant up.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryGetEntry<T>(in CacheKey key, [MaybeNullWhen(false)] out T value, [NotNullWhen(true)] out MemoryEntry? hit)
     {
         if (_entries.TryGetValue(key, out var entry))
         {
@@ -68,6 +75,7 @@ internal sealed class MemoryStore : ICacheStore
                 {
                     MarkAccessed(entry);
                     value = typed;
+                    hit = entry;
                     return true;
                 }
 
@@ -76,11 +84,13 @@ internal sealed class MemoryStore : ICacheStore
                     // A cached null is a hit (negative caching), for every type that can hold null.
                     MarkAccessed(entry);
                     value = default!;
+                    hit = entry;
                     return true;
                 }
 
                 // Stored as another type: not what the caller asked for, so a miss; the entry stays.
                 value = default;
+                hit = null;
                 return false;
             }
 
@@ -88,6 +98,7 @@ internal sealed class MemoryStore : ICacheStore
         }
 
         value = default;
+        hit = null;
         return false;
     }
 

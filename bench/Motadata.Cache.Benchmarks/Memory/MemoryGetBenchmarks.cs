@@ -1,0 +1,71 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Motadata.Cache.Benchmarks.Memory;
+
+/// <summary>
+/// A lookup of a key that is there (hit) and of one that is not (miss), single-threaded. Baseline: BitFaster's
+/// <c>ConcurrentTLru</c>, the peer our hit is measured against (target: within 1.25x of it, under half of MemoryCache).
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 8)]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class MemoryGetBenchmarks
+{
+    private const int KeyCount = 1_000;
+    private const int HitIndex = 42;
+
+    private MemoryPeers _peers = null!;
+    private string _hitKey = null!;
+    private string _peerHitKey = null!;
+    private string _missKey = null!;
+    private string _peerMissKey = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _peers = new MemoryPeers(capacity: 10_000, KeyCount);
+        _peers.Fill();
+        _hitKey = _peers.Keys[HitIndex];
+        _peerHitKey = _peers.PeerKeys[HitIndex];
+        _missKey = "key-missing";
+        _peerMissKey = $"{MemoryPeers.Tenant}:key-missing";
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _peers.Dispose();
+
+    [Benchmark, BenchmarkCategory("GetHit")]
+    public BenchValue? Hit_Motadata() =>
+        _peers.Ours.TryGet(_hitKey, out BenchValue? value, MemoryPeers.Tenant) ? value : null;
+
+    [Benchmark(Baseline = true), BenchmarkCategory("GetHit")]
+    public BenchValue? Hit_ConcurrentTLru() => _peers.TLru.TryGet(_peerHitKey, out var value) ? value : null;
+
+    [Benchmark, BenchmarkCategory("GetHit")]
+    public BenchValue? Hit_ConcurrentLru() => _peers.Lru.TryGet(_peerHitKey, out var value) ? value : null;
+
+    [Benchmark, BenchmarkCategory("GetHit")]
+    public BenchValue? Hit_MemoryCache() => _peers.MemoryCache.TryGetValue(_peerHitKey, out BenchValue? value) ? value : null;
+
+    [Benchmark, BenchmarkCategory("GetHit")]
+    public BenchValue? Hit_FusionCache() => _peers.Fusion.TryGet<BenchValue>(_peerHitKey).GetValueOrDefault(null!);
+
+    [Benchmark, BenchmarkCategory("GetMiss")]
+    public BenchValue? Miss_Motadata() =>
+        _peers.Ours.TryGet(_missKey, out BenchValue? value, MemoryPeers.Tenant) ? value : null;
+
+    [Benchmark(Baseline = true), BenchmarkCategory("GetMiss")]
+    public BenchValue? Miss_ConcurrentTLru() => _peers.TLru.TryGet(_peerMissKey, out var value) ? value : null;
+
+    [Benchmark, BenchmarkCategory("GetMiss")]
+    public BenchValue? Miss_ConcurrentLru() => _peers.Lru.TryGet(_peerMissKey, out var value) ? value : null;
+
+    [Benchmark, BenchmarkCategory("GetMiss")]
+    public BenchValue? Miss_MemoryCache() => _peers.MemoryCache.TryGetValue(_peerMissKey, out BenchValue? value) ? value : null;
+
+    [Benchmark, BenchmarkCategory("GetMiss")]
+    public BenchValue? Miss_FusionCache() => _peers.Fusion.TryGet<BenchValue>(_peerMissKey).GetValueOrDefault(null!);
+}

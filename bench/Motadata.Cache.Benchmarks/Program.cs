@@ -1,0 +1,34 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+using Motadata.Cache.Benchmarks.Memory;
+
+// Console modes (reports, not timing benchmarks): `-- hitratio` (Zipf hit ratios), `-- embeddings` (embedding
+// sizes and round trips), `-- probe` (a memory hit broken into its steps), `-- dfprobe` (client CPU per Dragonfly read). Anything else goes to BenchmarkDotNet,
+// e.g. `-- --filter '*Memory*'`.
+if (args.Length > 0 && string.Equals(args[0], "hitratio", StringComparison.OrdinalIgnoreCase))
+{
+    HitRatioRun.Run(Console.Out);
+    return;
+}
+
+if (args.Length > 0 && string.Equals(args[0], "probe", StringComparison.OrdinalIgnoreCase))
+{
+    Motadata.Cache.Benchmarks.Diagnostics.HitPathProbe.Run(Console.Out);
+    return;
+}
+
+if (args.Length > 0 && string.Equals(args[0], "embeddings", StringComparison.OrdinalIgnoreCase))
+{
+    await Motadata.Cache.Benchmarks.AI.EmbeddingReport.RunAsync(Console.Out);
+    return;
+}
+
+if (args.Length > 0 && string.Equals(args[0], "dfprobe", StringComparison.OrdinalIgnoreCase))
+{
+    await Motadata.Cache.Benchmarks.Diagnostics.DragonflyGetProbe.RunAsync(Console.Out, args.Length > 1 ? args[1] : null);
+    return;
+}
+
+// BenchmarkDotNet builds a project per job; on a busy shared machine that can take longer than its default 2 minutes.
+BenchmarkSwitcher.FromAssembly(typeof(MemoryGetBenchmarks).Assembly)
+    .Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
