@@ -25,12 +25,14 @@ internal sealed class MemoryStore : ICacheStore
     private readonly CacheStatistics _statistics;
     private readonly TimeProvider _time;
     private readonly ITimer _expirationTimer;
+    private readonly CoarseClock _coarseClock;
     private int _scanning;
 
     public MemoryStore(CacheConfig config, CacheStatistics statistics, TimeProvider time)
     {
         _statistics = statistics;
         _time = time;
+        _coarseClock = CoarseClock.For(time);
         var shardCount = config.EnableSharding ? config.ShardCount : 1;
         _entries = new ConcurrentDictionary<CacheKey, MemoryEntry>(
             concurrencyLevel: Math.Max(Environment.ProcessorCount, shardCount),
@@ -68,7 +70,7 @@ internal sealed class MemoryStore : ICacheStore
         if (_entries.TryGetValue(key, out var entry))
         {
             var expiresAt = Volatile.Read(ref entry.ExpiresAt);
-            if (expiresAt == MemoryEntry.NeverExpires || _time.GetTimestamp() < expiresAt)
+            if (expiresAt == MemoryEntry.NeverExpires || _coarseClock.IsSurelyBefore(expiresAt) || _time.GetTimestamp() < expiresAt)
             {
                 var raw = entry.Value;
                 if (raw is T typed)
