@@ -163,6 +163,32 @@ public sealed class GlobPatternTests : IAsyncLifetime
     }
 
     [Fact]
+    public void WhenKeysAreMatchedNothingIsAllocated()
+    {
+        // Invalidate on the memory backend matches every key of the namespace: encoding a key to UTF-8 must use the
+        // stack (short keys) or the shared pool (long keys), never a new array per key.
+        var glob = GlobPattern.Parse("user_[0-9]*é?");
+        string[] keys = ["user_1", "user_42é!", "user_x", "中文😀", new string('k', 2000) + "é!"];
+        var matched = 0;
+        foreach (var key in keys)
+        {
+            matched += glob.IsMatch(key) ? 1 : 0;
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            foreach (var key in keys)
+            {
+                matched += glob.IsMatch(key) ? 1 : 0;
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1001, matched);
+    }
+
+    [Fact]
     public void WhenTextHoldsALoneSurrogateItMatchesAsTheReplacementCharacterItIsSentAs()
     {
         // StackExchange.Redis encodes a lone surrogate as U+FFFD (EF BF BD), so that is the key Redis holds and
