@@ -31,6 +31,15 @@ internal sealed class GlobPattern
     /// <summary>Index of the first star Redis's nesting guard fails at, or past the end when there is none.</summary>
     private readonly int _unreachableStar;
 
+    /// <summary>
+    /// The leading ASCII literals, as text: UTF-8 starts with these bytes exactly when the text starts with these
+    /// characters, so most keys are rejected (or, for <c>prefix*</c>, accepted) without being encoded.
+    /// </summary>
+    private readonly string _asciiPrefix;
+
+    /// <summary>True when the pattern is <see cref="_asciiPrefix"/> then one final star.</summary>
+    private readonly bool _isPrefixThenStar;
+
     private GlobPattern(string pattern, Token[] tokens, ulong[] classes, string? exactKey)
     {
         Pattern = pattern;
@@ -39,6 +48,20 @@ internal sealed class GlobPattern
         IsMatchAll = tokens.Length == 1 && tokens[0].Kind == TokenKind.Star;
         ExactKey = exactKey;
         _unreachableStar = UnreachableStar(tokens);
+        var prefixLength = 0;
+        while (prefixLength < tokens.Length && tokens[prefixLength].Kind == TokenKind.Literal && tokens[prefixLength].Literal < 0x80)
+        {
+            prefixLength++;
+        }
+
+        var prefix = new char[prefixLength];
+        for (var i = 0; i < prefixLength; i++)
+        {
+            prefix[i] = (char)tokens[i].Literal;
+        }
+
+        _asciiPrefix = new string(prefix);
+        _isPrefixThenStar = prefixLength == tokens.Length - 1 && tokens[^1].Kind == TokenKind.Star;
     }
 
     /// <summary>The pattern as the caller wrote it.</summary>
@@ -137,19 +160,31 @@ internal sealed class GlobPattern
             return text.SequenceEqual(ExactKey);
         }
 
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (!text.StartsWith(_asciiPrefix.AsSpan()))
+        {
+            return false;
+        }
+
+        if (_isPrefixThenStar)
+        {
+            return true;
+        }
+
+        // Only what follows the prefix is encoded and matched, from the first token after it.
+        var rest = text[_asciiPrefix.Length..];
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(rest.Length);
         if (maxBytes <= MaxStackBytes)
         {
             Span<byte> buffer = stackalloc byte[maxBytes];
-            var length = Encoding.UTF8.GetBytes(text, buffer);
-            return MatchBytes(buffer[..length]);
+            var length = Encoding.UTF8.GetBytes(rest, buffer);
+            return MatchBytes(buffer[..length], _asciiPrefix.Length);
         }
 
         var rented = ArrayPool<byte>.Shared.Rent(maxBytes);
         try
         {
-            var length = Encoding.UTF8.GetBytes(text, rented);
-            return MatchBytes(rented.AsSpan(0, length));
+            var length = Encoding.UTF8.GetBytes(rest, rented);
+            return MatchBytes(rented.AsSpan(0, length), _asciiPrefix.Length);
         }
         finally
         {
@@ -158,16 +193,16 @@ internal sealed class GlobPattern
     }
 
     /// <summary>True when the UTF-8 bytes <paramref name="utf8"/> match the whole pattern, as Redis decides.</summary>
-    public bool IsMatch(ReadOnlySpan<byte> utf8) => IsMatchAll || MatchBytes(utf8);
+    public bool IsMatch(ReadOnlySpan<byte> utf8) => IsMatchAll || MatchBytes(utf8, 0);
 
     public override string ToString() => Pattern;
 
-    private bool MatchBytes(ReadOnlySpan<byte> text)
+    private bool MatchBytes(ReadOnlySpan<byte> text, int firstToken)
     {
         // Every token but the star matches exactly one byte, so backtracking to the last star only is complete
         // (the same argument that lets Redis stop early with skipLongerMatches).
         var tokens = _tokens;
-        int t = 0, s = 0, starToken = -1, starText = 0;
+        int t = firstToken, s = 0, starToken = -1, starText = 0;
         while (s < text.Length)
         {
             if (t < tokens.Length)
