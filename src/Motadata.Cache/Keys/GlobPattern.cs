@@ -70,7 +70,10 @@ internal sealed class GlobPattern
     /// <summary>True for <c>*</c> (and <c>**</c>...): every key matches.</summary>
     public bool IsMatchAll { get; }
 
-    /// <summary>The one key this pattern can match when it has no wildcard at all, else null.</summary>
+    /// <summary>
+    /// The one key this pattern can match when it has no wildcard at all, else null (also null when it holds U+FFFD
+    /// or a lone surrogate, which several keys encode to, so the general byte match must decide).
+    /// </summary>
     public string? ExactKey { get; }
 
     /// <summary>Compiles a pattern. The caller has checked it is neither null nor empty.</summary>
