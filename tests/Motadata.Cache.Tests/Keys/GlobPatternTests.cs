@@ -6,12 +6,18 @@ namespace Motadata.Cache.Tests.Keys;
 
 /// <summary>
 /// Redis glob semantics, by table and by difference against a real <c>redis-server</c>: whatever
-/// <c>SCAN MATCH</c> returns for a pattern, <see cref="GlobPattern.IsMatch"/> must agree key for key.
+/// <c>SCAN MATCH</c> returns for a pattern, <see cref="GlobPattern.IsMatch(ReadOnlySpan{char})"/> must agree key for
+/// key. Redis matches the UTF-8 bytes of pattern and key, so non-ASCII text is matched byte by byte.
 /// </summary>
 public sealed class GlobPatternTests : IAsyncLifetime
 {
-    // Letters plus every character glob syntax gives a meaning to, so random patterns and keys collide with it often.
-    private const string Alphabet = "abcx-^]\\[*?Z0";
+    // Letters plus every character glob syntax gives a meaning to, so random patterns and keys collide with it often,
+    // plus multi-byte characters: é, ë, Ã share the lead byte C3; © (C2 A9) shares é's last byte; ü, 中, 語 and 😀
+    // (a surrogate pair, four bytes) complete the set. Whole characters, so surrogate pairs stay paired.
+    private static readonly string[] Alphabet =
+    [
+        "a", "b", "c", "x", "-", "^", "]", "\\", "[", "*", "?", "Z", "0", "é", "ë", "Ã", "©", "ü", "中", "語", "😀", "\u007f",
+    ];
     private RedisServer? _server;
     private ConnectionMultiplexer? _connection;
 
@@ -95,6 +101,113 @@ public sealed class GlobPatternTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("caf?", "café", false)]
+    [InlineData("caf??", "café", true)]
+    [InlineData("caf???", "café", false)]
+    [InlineData("caf?", "cafe", true)]
+    [InlineData("user_*", "user_é", true)]
+    [InlineData("user_*", "usér_1", false)]
+    [InlineData("caf\\*?", "caf*é", false)]
+    [InlineData("caf\\*??", "caf*é", true)]
+    [InlineData("caf*", "café", true)]
+    [InlineData("*é", "café", true)]
+    [InlineData("?", "é", false)]
+    [InlineData("??", "é", true)]
+    [InlineData("?", "中", false)]
+    [InlineData("??", "中", false)]
+    [InlineData("???", "中", true)]
+    [InlineData("??", "😀", false)]
+    [InlineData("????", "😀", true)]
+    [InlineData("a??b", "a😀b", false)]
+    [InlineData("a????b", "a😀b", true)]
+    [InlineData("a??b", "aéb", true)]
+    [InlineData("*😀*", "x😀y", true)]
+    [InlineData("[é]", "é", false)]
+    [InlineData("[é]?", "é", true)]
+    [InlineData("?[é]", "é", true)]
+    [InlineData("[é][é]", "é", true)]
+    [InlineData("[é][é]", "ë", false)]
+    [InlineData("[^a]", "é", false)]
+    [InlineData("[^a]?", "é", true)]
+    [InlineData("[^é]?", "é", false)]
+    [InlineData("caf\\é", "café", true)]
+    [InlineData("\\é", "é", true)]
+    [InlineData("[\\é]?", "é", true)]
+    [InlineData("?[é-ë]", "é", true)]
+    [InlineData("?[é-ë]", "ë", true)]
+    [InlineData("?[é-ë]", "Ã", false)]
+    [InlineData("[a-é]", "A", true)]
+    [InlineData("[a-é]", "b", false)]
+    [InlineData("[\u0001-\u007f]", "é", false)]
+    [InlineData("[\u0001-\u007f]??", "é", false)]
+    [InlineData("[\u0001-\u00ff]?", "é", true)]
+    [InlineData("[\u0001-\u00ff]?", "\u007f", false)]
+    public void WhenPatternOrTextIsNotAsciiItMatchesUtf8BytesAsRedisDoes(string pattern, string text, bool expected)
+    {
+        // '?' and classes take one byte: é is C3 A9, 中 E4 B8 AD, 😀 F0 9F 98 80 (two UTF-16 characters). Ranges
+        // compare bytes as signed chars, as Redis on x86-64 does: [a-é] is a(61)..C3 swapped, i.e. C3..FF then
+        // 00..61, which holds 'A' but not 'b'. [\u0001-\u00ff] is 01 '-' C3 then BF: the range 01..C3 swaps to
+        // C3..FF plus 00..01, so it takes é's lead byte but not DEL (7F).
+        var glob = GlobPattern.Parse(pattern);
+
+        Assert.Equal(expected, glob.IsMatch(text));
+        Assert.Equal(expected, glob.IsMatch(System.Text.Encoding.UTF8.GetBytes(text)));
+    }
+
+    [Fact]
+    public void WhenKeysAreLongerThanTheStackBufferTheyMatchAllTheSame()
+    {
+        var glob = GlobPattern.Parse("*é?");
+        var longKey = new string('x', 5000) + "é!";
+
+        Assert.True(glob.IsMatch(longKey));
+        Assert.False(glob.IsMatch(longKey + "!"));
+        Assert.True(GlobPattern.Parse("x*[^x]?").IsMatch(new string('x', 400) + "é"));
+        Assert.False(GlobPattern.Parse("x*[^x]??").IsMatch(new string('x', 400) + "é"));
+    }
+
+    [Fact]
+    public void WhenKeysAreMatchedNothingIsAllocated()
+    {
+        // Invalidate on the memory backend matches every key of the namespace: encoding a key to UTF-8 must use the
+        // stack (short keys) or the shared pool (long keys), never a new array per key.
+        var glob = GlobPattern.Parse("user_[0-9]*é?");
+        string[] keys = ["user_1", "user_42é!", "user_x", "中文😀", new string('k', 2000) + "é!"];
+        var matched = 0;
+        foreach (var key in keys)
+        {
+            matched += glob.IsMatch(key) ? 1 : 0;
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            foreach (var key in keys)
+            {
+                matched += glob.IsMatch(key) ? 1 : 0;
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1001, matched);
+    }
+
+    [Fact]
+    public void WhenTextHoldsALoneSurrogateItMatchesAsTheReplacementCharacterItIsSentAs()
+    {
+        // StackExchange.Redis encodes a lone surrogate as U+FFFD (EF BF BD), so that is the key Redis holds and
+        // matches. (Not [InlineData]: attribute strings are stored as UTF-8, which cannot carry a lone surrogate.)
+        const string loneSurrogate = "a\uD800";
+
+        Assert.True(GlobPattern.Parse("a\uFFFD").IsMatch(loneSurrogate));
+        Assert.True(GlobPattern.Parse("a???").IsMatch(loneSurrogate));
+        Assert.False(GlobPattern.Parse("a?").IsMatch(loneSurrogate));
+        Assert.True(GlobPattern.Parse(loneSurrogate).IsMatch("a\uFFFD"));
+        Assert.Null(GlobPattern.Parse(loneSurrogate).ExactKey);
+        Assert.Null(GlobPattern.Parse("a\uFFFD").ExactKey);
+    }
+
+    [Theory]
     [InlineData("*", true, null)]
     [InlineData("**", true, null)]
     [InlineData("a*", false, null)]
@@ -103,6 +216,9 @@ public sealed class GlobPatternTests : IAsyncLifetime
     [InlineData("a\\", false, "a\\")]
     [InlineData("a?c", false, null)]
     [InlineData("a[b]c", false, null)]
+    [InlineData("café", false, "café")]
+    [InlineData("caf\\é", false, "café")]
+    [InlineData("caf?", false, null)]
     public void WhenAPatternIsParsedItKnowsWhetherItMatchesAllOrOneKey(string pattern, bool matchAll, string? exactKey)
     {
         var glob = GlobPattern.Parse(pattern);
@@ -144,6 +260,8 @@ public sealed class GlobPatternTests : IAsyncLifetime
         {
             "user_1", "user_2", "user_10", "user_a", "User_1", "a*b", "a?b", "a[b", "a]b", "a\\b", "ab", "axb", "a-b", "a^b",
             "hello", "hallo", "hxllo", "hllo", "heeeello", "[", "]", "\\", "*", "?", "-", "^", "a", "b", "c", "x",
+            "café", "cafe", "cafë", "cafÃ", "caf", "cafés", "naïve", "über", "Über", "中", "中文", "日本語", "😀", "a😀b", "aéb",
+            "©", "é", "\u007f", "\u0080", "\u00ff", "\u0100", "\uFFFD", "\U0010FFFF", "x\U0001F600\U0001F601y",
         };
         while (keys.Count < 600)
         {
@@ -156,6 +274,10 @@ public sealed class GlobPatternTests : IAsyncLifetime
             "h[^e]llo", "h[a-b]llo", "h[b-a]llo", "a\\*b", "a\\?b", "a\\[b", "a\\]b", "a\\\\b", "a[\\[\\]]b", "a[*?]b", "a[^a-z]b",
             "[", "]", "\\", "a\\", "[abc", "[^", "[]", "[]]", "[^]", "[a-]", "[-a]", "[a-c-e]", "[\\]]", "a[\\", "*[", "*\\", "[*]",
             "*a*", "*a*b*", "*?*", "[a-c]*", "*[^a]", "\\a*", "*\\*", "*\\?*", "[\\-]*", "[a-\\]]", "[\\a-c]",
+            "caf?", "caf??", "caf???", "caf*", "caf[^e]?", "caf[é][é]", "caf?[é-ë]", "caf\\é", "*é", "*é*", "?", "??", "???",
+            "????", "a??b", "a????b", "*😀*", "[中]*", "[^中]*", "[é]", "[é]?", "?[é]", "[^é]?", "[a-é]*", "[é-a]*", "?[é-ë]",
+            "[\u0001-\u007f]*", "[\u0001-\u00ff]*", "[\u0080-\uffff]*", "*[\u0080-\u00bf]", "[^\u0000-\u007f]*", "[ü-Ü]*",
+            "[Ü-ü]*", "?ber", "??ber", "[^a-z]ber", "[^a-z]?ber", "\\中*", "[\\中]*", "*[©é]", "*[^©]", "[😀", "[^😀",
         };
         foreach (var key in keys.Take(150))
         {
@@ -191,6 +313,40 @@ public sealed class GlobPatternTests : IAsyncLifetime
         Assert.Contains(results, r => r.matched.Count > 1 && r.matched.Count < keys.Count);
     }
 
+    [Fact]
+    public async Task WhenAPatternHasOverAThousandStarsItGivesUpAsRedisDoes()
+    {
+        // stringmatchlen answers "no match" once a star would recurse past 1000 levels; a final star never recurses.
+        string[] keys = [new string('a', 1200), new string('a', 1200) + "b", "ab", "a"];
+        string[] patterns =
+        [
+            Repeat("*a", 999) + "*b", Repeat("*a", 1000) + "*", Repeat("*a", 1000) + "*b", Repeat("*a", 1000), Repeat("*a", 1000) + "b",
+            Repeat("*a", 1001), Repeat("*?", 1001), Repeat("*a", 1001) + "*", "a" + Repeat("*a", 1000) + "*b",
+        ];
+        var database = _connection!.GetDatabase();
+        await database.ExecuteAsync("FLUSHALL");
+        Assert.True(await database.StringSetAsync(keys.Select(k => new KeyValuePair<RedisKey, RedisValue>(k, 1)).ToArray()));
+
+        var outcomes = new List<bool>();
+        foreach (var pattern in patterns)
+        {
+            var matched = await ScanMatchAsync(database, pattern);
+            var glob = GlobPattern.Parse(pattern);
+            foreach (var key in keys)
+            {
+                Assert.True(matched.Contains(key) == glob.IsMatch(key), $"pattern of {pattern.Length} characters, key of {key.Length}: redis {matched.Contains(key)}");
+                outcomes.Add(matched.Contains(key));
+            }
+        }
+
+        Assert.Contains(true, outcomes);
+        Assert.Contains(false, outcomes);
+        Assert.False(GlobPattern.Parse(Repeat("*a", 1001)).IsMatch(new string('a', 1200)));
+        Assert.True(GlobPattern.Parse(Repeat("*a", 1000)).IsMatch(new string('a', 1200)));
+
+        static string Repeat(string text, int count) => string.Concat(Enumerable.Repeat(text, count));
+    }
+
     private static async Task<HashSet<string>> ScanMatchAsync(IDatabase database, string pattern)
     {
         var matched = new HashSet<string>(StringComparer.Ordinal);
@@ -211,13 +367,14 @@ public sealed class GlobPatternTests : IAsyncLifetime
 
     private static string RandomString(Random random, int minLength, int maxLength)
     {
-        var chars = new char[random.Next(minLength, maxLength + 1)];
-        for (var i = 0; i < chars.Length; i++)
+        var builder = new System.Text.StringBuilder();
+        var length = random.Next(minLength, maxLength + 1);
+        for (var i = 0; i < length; i++)
         {
-            chars[i] = Alphabet[random.Next(Alphabet.Length)];
+            builder.Append(Alphabet[random.Next(Alphabet.Length)]);
         }
 
-        return new string(chars);
+        return builder.ToString();
     }
 
     private static string RandomPattern(Random random)
