@@ -169,12 +169,9 @@ public sealed partial class CacheMechanism
     /// <summary>Checks one key of a batch, naming the batch parameter and the key's position in it.</summary>
     private void CheckKeyOfMany(string key, int index, string paramName)
     {
-        if (key is null || key.Length == 0 || key.Length > _maxKeyLength)
+        if (DescribeBadKey(key) is { } problem)
         {
-            throw new ArgumentException(
-                $"Key {index} of {paramName} is {(key is null ? "null" : key.Length == 0 ? "empty" : $"{key.Length} characters long")}; " +
-                $"every key must be a non-empty string of at most {_maxKeyLength} characters (CacheConfig.MaxKeyLength). Nothing was looked up.",
-                paramName);
+            throw new ArgumentException($"Key {index} of {paramName} is {problem}; {KeyRule}. Nothing was looked up.", paramName);
         }
     }
 

@@ -273,6 +273,16 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         };
     }
 
+    /// <summary>What is wrong with a key of a batch, for a message; null when it is allowed.</summary>
+    private string? DescribeBadKey(string? key) =>
+        key is null ? "null"
+        : key.Length == 0 ? "empty"
+        : key.Length > _maxKeyLength ? $"{key.Length} characters long"
+        : !Utf16Text.IsWellFormed(key) ? "not well-formed Unicode (it holds a lone surrogate)"
+        : null;
+
+    private string KeyRule => $"every key must be a non-empty string of whole Unicode characters, at most {_maxKeyLength} characters long (CacheConfig.MaxKeyLength)";
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckKey(string key, string? tenantId)
     {
@@ -291,6 +301,11 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             Throw.KeyTooLong(nameof(key), key.Length, _maxKeyLength);
         }
 
+        if (!Utf16Text.IsWellFormed(key))
+        {
+            Throw.KeyNotWellFormed(nameof(key));
+        }
+
         CheckTenant(tenantId);
     }
 
@@ -307,6 +322,11 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             if (tenantId.Length > CacheConfig.MaxTenantIdLength)
             {
                 Throw.TenantTooLong(nameof(tenantId), tenantId.Length, CacheConfig.MaxTenantIdLength);
+            }
+
+            if (!Utf16Text.IsWellFormed(tenantId))
+            {
+                Throw.TenantNotWellFormed(nameof(tenantId));
             }
         }
 
@@ -351,11 +371,10 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         foreach (var pair in keysAndValues)
         {
             // Check every key before storing any, so a rejected call changes nothing.
-            if (pair.Key is null || pair.Key.Length == 0 || pair.Key.Length > _maxKeyLength)
+            if (DescribeBadKey(pair.Key) is { } problem)
             {
                 throw new ArgumentException(
-                    $"Entry {entries.Count} of {paramName} has a key that is {(pair.Key is null ? "null" : pair.Key.Length == 0 ? "empty" : $"{pair.Key.Length} characters long")}; " +
-                    $"every key must be a non-empty string of at most {_maxKeyLength} characters. Nothing was stored.",
+                    $"Entry {entries.Count} of {paramName} has a key that is {problem}; {KeyRule}. Nothing was stored.",
                     paramName);
             }
 

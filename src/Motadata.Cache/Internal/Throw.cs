@@ -22,6 +22,16 @@ internal static class Throw
             $"The cache key is {length} characters long; at most {max} are allowed (CacheConfig.MaxKeyLength).", paramName);
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void KeyNotWellFormed(string paramName) =>
+        throw new ArgumentException(
+            "The cache key is not well-formed Unicode: it holds a lone surrogate (half of a UTF-16 pair), which has no UTF-8 form. Use a key of whole characters.", paramName);
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void TenantNotWellFormed(string paramName) =>
+        throw new ArgumentException(
+            "The tenant id is not well-formed Unicode: it holds a lone surrogate (half of a UTF-16 pair), which has no UTF-8 form. Use a tenant id of whole characters.", paramName);
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public static void TenantEmpty(string paramName) =>
         throw new ArgumentException(
             "A tenant id must not be empty; pass null for the global namespace or a non-empty tenant id.", paramName);
