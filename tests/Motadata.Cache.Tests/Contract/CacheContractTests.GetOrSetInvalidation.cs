@@ -1,0 +1,105 @@
+namespace Motadata.Cache.Tests.Contract;
+
+/// <summary>
+/// A factory that started before a Delete, Invalidate or Clear read the data source before it changed: its value must
+/// not reach the cache, nor a caller that arrives after the invalidation returned.
+/// </summary>
+public abstract partial class CacheContractTests
+{
+    /// <summary>Which invalidation a test makes while the factory runs.</summary>
+    public enum Removal
+    {
+        Delete,
+        InvalidatePattern,
+        ClearTenant,
+        ClearEverything,
+    }
+
+    [Theory]
+    [InlineData(Removal.Delete, CallStyle.Sync)]
+    [InlineData(Removal.Delete, CallStyle.Async)]
+    [InlineData(Removal.InvalidatePattern, CallStyle.Sync)]
+    [InlineData(Removal.InvalidatePattern, CallStyle.Async)]
+    [InlineData(Removal.ClearTenant, CallStyle.Sync)]
+    [InlineData(Removal.ClearTenant, CallStyle.Async)]
+    [InlineData(Removal.ClearEverything, CallStyle.Sync)]
+    [InlineData(Removal.ClearEverything, CallStyle.Async)]
+    public async Task WhenAKeyIsRemovedWhileItsFactoryRunsTheFactorysValueIsNotCached(Removal removal, CallStyle style)
+    {
+        var cache = CreateCache();
+        var calls = new CacheCalls(cache, style);
+        var stale = new GatedFactory("stale");
+        var early = cache.GetOrSetAsync("user:1", stale.RunAsync, tenantId: "t").AsTask();
+        await stale.Started.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await RemoveAsync(calls, removal, "user:1", "t");
+        stale.Release();
+
+        // The caller that started before the removal gets its value; the cache does not keep it.
+        Assert.Equal("stale", await early.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(cache.TryGet<string>("user:1", out var cached, "t"), $"found '{cached}' after the removal returned");
+        Assert.Equal("fresh", await cache.GetOrSetAsync("user:1", _ => ValueTask.FromResult("fresh"), tenantId: "t"));
+        Assert.Equal("fresh", cache.Get<string>("user:1", "t"));
+    }
+
+    [Theory]
+    [InlineData(Removal.Delete, CallStyle.Sync)]
+    [InlineData(Removal.Delete, CallStyle.Async)]
+    [InlineData(Removal.InvalidatePattern, CallStyle.Sync)]
+    [InlineData(Removal.InvalidatePattern, CallStyle.Async)]
+    [InlineData(Removal.ClearTenant, CallStyle.Sync)]
+    [InlineData(Removal.ClearTenant, CallStyle.Async)]
+    [InlineData(Removal.ClearEverything, CallStyle.Sync)]
+    [InlineData(Removal.ClearEverything, CallStyle.Async)]
+    public async Task WhenAKeyIsRemovedWhileItsFactoryRunsALaterCallerRunsAFreshFactory(Removal removal, CallStyle style)
+    {
+        var cache = CreateCache();
+        var calls = new CacheCalls(cache, style);
+        var stale = new GatedFactory("stale");
+        var early = cache.GetOrSetAsync("user:1", stale.RunAsync, tenantId: "t").AsTask();
+        await stale.Started.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await RemoveAsync(calls, removal, "user:1", "t");
+        var late = await cache.GetOrSetAsync("user:1", _ => ValueTask.FromResult("fresh"), tenantId: "t").AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        stale.Release();
+
+        Assert.Equal("fresh", late);
+        Assert.Equal("stale", await early.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("fresh", cache.Get<string>("user:1", "t"));
+        Assert.Equal(1, stale.Runs);
+    }
+
+    [Theory]
+    [InlineData(CallStyle.Sync)]
+    [InlineData(CallStyle.Async)]
+    public async Task WhenAnotherKeyOrTenantIsRemovedARunningFactoryStillCachesItsValue(CallStyle style)
+    {
+        var cache = CreateCache();
+        var calls = new CacheCalls(cache, style);
+        var factory = new GatedFactory("made");
+        var waiter = cache.GetOrSetAsync("user:1", factory.RunAsync, tenantId: "t").AsTask();
+        await factory.Started.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await calls.DeleteAsync("user:1", "other");
+        await calls.DeleteAsync("user:1");
+        await calls.DeleteAsync("user:2", "t");
+        await calls.InvalidateAsync("user:*", "other");
+        await calls.InvalidateAsync("order:*", "t");
+        await calls.ClearAsync("other");
+        var joined = cache.GetOrSetAsync("user:1", _ => ValueTask.FromResult("second factory"), tenantId: "t").AsTask();
+        factory.Release();
+
+        Assert.Equal("made", await waiter.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("made", await joined.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("made", cache.Get<string>("user:1", "t"));
+        Assert.Equal(1, factory.Runs);
+    }
+
+    private static Task RemoveAsync(CacheCalls calls, Removal removal, string key, string tenantId) => removal switch
+    {
+        Removal.Delete => calls.DeleteAsync(key, tenantId),
+        Removal.InvalidatePattern => calls.InvalidateAsync(key[..^1] + "*", tenantId),
+        Removal.ClearTenant => calls.ClearAsync(tenantId),
+        _ => calls.ClearAsync(),
+    };
+}
