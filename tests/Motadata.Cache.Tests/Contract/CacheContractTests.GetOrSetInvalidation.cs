@@ -15,15 +15,21 @@ public abstract partial class CacheContractTests
         ClearEverything,
     }
 
+    /// <summary>Every removal, through the synchronous method and its async twin.</summary>
+    public static TheoryData<Removal, CallStyle> EveryRemoval()
+    {
+        var data = new TheoryData<Removal, CallStyle>();
+        foreach (var removal in Enum.GetValues<Removal>())
+        {
+            data.Add(removal, CallStyle.Sync);
+            data.Add(removal, CallStyle.Async);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [InlineData(Removal.Delete, CallStyle.Sync)]
-    [InlineData(Removal.Delete, CallStyle.Async)]
-    [InlineData(Removal.InvalidatePattern, CallStyle.Sync)]
-    [InlineData(Removal.InvalidatePattern, CallStyle.Async)]
-    [InlineData(Removal.ClearTenant, CallStyle.Sync)]
-    [InlineData(Removal.ClearTenant, CallStyle.Async)]
-    [InlineData(Removal.ClearEverything, CallStyle.Sync)]
-    [InlineData(Removal.ClearEverything, CallStyle.Async)]
+    [MemberData(nameof(EveryRemoval))]
     public async Task WhenAKeyIsRemovedWhileItsFactoryRunsTheFactorysValueIsNotCached(Removal removal, CallStyle style)
     {
         var cache = CreateCache();
@@ -43,14 +49,7 @@ public abstract partial class CacheContractTests
     }
 
     [Theory]
-    [InlineData(Removal.Delete, CallStyle.Sync)]
-    [InlineData(Removal.Delete, CallStyle.Async)]
-    [InlineData(Removal.InvalidatePattern, CallStyle.Sync)]
-    [InlineData(Removal.InvalidatePattern, CallStyle.Async)]
-    [InlineData(Removal.ClearTenant, CallStyle.Sync)]
-    [InlineData(Removal.ClearTenant, CallStyle.Async)]
-    [InlineData(Removal.ClearEverything, CallStyle.Sync)]
-    [InlineData(Removal.ClearEverything, CallStyle.Async)]
+    [MemberData(nameof(EveryRemoval))]
     public async Task WhenAKeyIsRemovedWhileItsFactoryRunsALaterCallerRunsAFreshFactory(Removal removal, CallStyle style)
     {
         var cache = CreateCache();
