@@ -22,6 +22,7 @@ internal sealed class Flight<T> : IDisposable, IDetachableFlight
     private int _waiters;
     private bool _closed;
     private int _started;
+    private bool _finished;
     private volatile bool _stale;
 
     public Flight(CancellationToken disposing)
@@ -77,7 +78,9 @@ internal sealed class Flight<T> : IDisposable, IDetachableFlight
         lock (_gate)
         {
             _waiters--;
-            if (_waiters > 0 || _closed)
+
+            // A detached flight is closed but still running: its last waiter leaving cancels it all the same.
+            if (_waiters > 0 || _finished)
             {
                 return false;
             }
@@ -136,6 +139,7 @@ internal sealed class Flight<T> : IDisposable, IDetachableFlight
         lock (_gate)
         {
             _closed = true;
+            _finished = true;
         }
     }
 }

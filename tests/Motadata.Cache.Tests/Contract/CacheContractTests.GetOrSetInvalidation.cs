@@ -94,6 +94,24 @@ public abstract partial class CacheContractTests
         Assert.Equal(1, factory.Runs);
     }
 
+    [Fact]
+    public async Task WhenEveryCallerOfARemovedKeysFactoryGivesUpTheFactoryIsCancelled()
+    {
+        var cache = CreateCache();
+        var stale = new GatedFactory("stale");
+        using var caller = new CancellationTokenSource();
+        var early = cache.GetOrSetAsync("user:1", stale.RunAsync, tenantId: "t", cancellationToken: caller.Token).AsTask();
+        await stale.Started.WaitAsync(TimeSpan.FromSeconds(10));
+        await WaitUntilAsync(() => cache.WaitingCallers<string>("user:1", "t") == 1, "the caller waits");
+
+        cache.Delete("user:1", "t");
+        await caller.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => early);
+        await stale.Cancelled.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(cache.TryGet<string>("user:1", out _, "t"));
+    }
+
     private static Task RemoveAsync(CacheCalls calls, Removal removal, string key, string tenantId) => removal switch
     {
         Removal.Delete => calls.DeleteAsync(key, tenantId),
