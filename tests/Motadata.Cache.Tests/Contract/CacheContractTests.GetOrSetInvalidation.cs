@@ -32,13 +32,7 @@ public abstract partial class CacheContractTests
     [MemberData(nameof(EveryRemoval))]
     public async Task WhenAKeyIsRemovedWhileItsFactoryRunsTheFactorysValueIsNotCached(Removal removal, CallStyle style)
     {
-        var cache = CreateCache();
-        var calls = new CacheCalls(cache, style);
-        var stale = new GatedFactory("stale");
-        var early = cache.GetOrSetAsync("user:1", stale.RunAsync, tenantId: "t").AsTask();
-        await stale.Started.WaitAsync(TimeSpan.FromSeconds(10));
-
-        await RemoveAsync(calls, removal, "user:1", "t");
+        var (cache, stale, early) = await RemoveWhileAFactoryRunsAsync(removal, style);
         stale.Release();
 
         // The caller that started before the removal gets its value; the cache does not keep it.
@@ -52,13 +46,7 @@ public abstract partial class CacheContractTests
     [MemberData(nameof(EveryRemoval))]
     public async Task WhenAKeyIsRemovedWhileItsFactoryRunsALaterCallerRunsAFreshFactory(Removal removal, CallStyle style)
     {
-        var cache = CreateCache();
-        var calls = new CacheCalls(cache, style);
-        var stale = new GatedFactory("stale");
-        var early = cache.GetOrSetAsync("user:1", stale.RunAsync, tenantId: "t").AsTask();
-        await stale.Started.WaitAsync(TimeSpan.FromSeconds(10));
-
-        await RemoveAsync(calls, removal, "user:1", "t");
+        var (cache, stale, early) = await RemoveWhileAFactoryRunsAsync(removal, style);
         var late = await cache.GetOrSetAsync("user:1", _ => ValueTask.FromResult("fresh"), tenantId: "t").AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         stale.Release();
 
@@ -110,6 +98,18 @@ public abstract partial class CacheContractTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => early);
         await stale.Cancelled.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(cache.TryGet<string>("user:1", out _, "t"));
+    }
+
+    /// <summary>Starts a gated factory for tenant t's "user:1", then removes the key while it runs.</summary>
+    private async Task<(CacheMechanism Cache, GatedFactory Stale, Task<string> Early)> RemoveWhileAFactoryRunsAsync(Removal removal, CallStyle style)
+    {
+        var cache = CreateCache();
+        var stale = new GatedFactory("stale");
+        var early = cache.GetOrSetAsync("user:1", stale.RunAsync, tenantId: "t").AsTask();
+        await stale.Started.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await RemoveAsync(new CacheCalls(cache, style), removal, "user:1", "t");
+        return (cache, stale, early);
     }
 
     private static Task RemoveAsync(CacheCalls calls, Removal removal, string key, string tenantId) => removal switch
