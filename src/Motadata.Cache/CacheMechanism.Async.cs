@@ -113,7 +113,9 @@ public sealed partial class CacheMechanism
     public ValueTask<bool> DeleteAsync(string key, string? tenantId = null, CancellationToken cancellationToken = default)
     {
         CheckKey(key, tenantId);
-        return _store.DeleteAsync(new CacheKey(tenantId, key), cancellationToken);
+        var cacheKey = new CacheKey(tenantId, key);
+        DetachFlights(cacheKey);
+        return _store.DeleteAsync(cacheKey, cancellationToken);
     }
 
     /// <summary>Removes every key of one namespace that matches the Redis glob <paramref name="pattern"/>.</summary>
@@ -124,6 +126,7 @@ public sealed partial class CacheMechanism
     public ValueTask<long> InvalidateAsync(string pattern, string? tenantId = null, CancellationToken cancellationToken = default)
     {
         var glob = CheckPattern(pattern, tenantId);
+        DetachFlights(tenantId, glob);
         return _store.InvalidateAsync(tenantId, glob, cancellationToken);
     }
 
@@ -134,6 +137,7 @@ public sealed partial class CacheMechanism
     public ValueTask<long> ClearAsync(string? tenantId = null, CancellationToken cancellationToken = default)
     {
         CheckTenant(tenantId);
+        DetachFlights(tenantId);
         return _store.ClearAsync(tenantId, cancellationToken);
     }
 

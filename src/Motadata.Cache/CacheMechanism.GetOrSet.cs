@@ -66,7 +66,7 @@ public sealed partial class CacheMechanism
             {
                 // Finished or abandoned a moment ago: take its value if it has one, else start afresh.
                 _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
-                if (flight.Task.IsCompletedSuccessfully)
+                if (flight.Task.IsCompletedSuccessfully && !flight.IsStale)
                 {
                     return flight.Task.Result;
                 }
@@ -115,7 +115,22 @@ public sealed partial class CacheMechanism
             var value = await factory(flight.Token).ConfigureAwait(false);
             try
             {
-                await SetAsync(flightKey.Key.Key, value, ttl, flightKey.Key.TenantId, CancellationToken.None).ConfigureAwait(false);
+                // A Delete, Invalidate or Clear of this key that began while the factory ran makes its value
+                // possibly stale: it goes to the callers already waiting, never into the cache.
+                if (!flight.IsStale)
+                {
+                    await SetAsync(flightKey.Key.Key, value, ttl, flightKey.Key.TenantId, CancellationToken.None).ConfigureAwait(false);
+
+                    // The invalidation marks flights before it removes entries, so one that marked this flight
+                    // after the check above may have removed the key before the write landed: take it out again.
+                    // That may remove a fresher value stored meanwhile, which costs a miss, never a stale hit.
+                    // The fence keeps the read of the flag after the write.
+                    Interlocked.MemoryBarrier();
+                    if (flight.IsStale)
+                    {
+                        await _store.DeleteAsync(flightKey.Key, CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
             }
             catch (ObjectDisposedException)
             {
@@ -138,6 +153,41 @@ public sealed partial class CacheMechanism
             flight.Dispose();
         }
     }
+
+    /// <summary>
+    /// Detaches every running factory whose key <paramref name="matches"/>, before a Delete, Invalidate or Clear
+    /// touches the store: see <see cref="Flight{T}.Detach"/>. Flights are few, so a scan costs little.
+    /// </summary>
+    private void DetachFlights<TState>(TState state, Func<CacheKey, TState, bool> matches)
+    {
+        if (_inFlight.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var pair in _inFlight)
+        {
+            if (matches(pair.Key.Key, state))
+            {
+                _inFlight.TryRemove(pair);
+
+                // Marked even when the flight left the table on its own a moment ago: a caller holding it must not
+                // take its value as fresh.
+                ((IDetachableFlight)pair.Value).Detach();
+            }
+        }
+    }
+
+    private void DetachFlights(CacheKey key) =>
+        DetachFlights(key, static (flightKey, key) => flightKey == key);
+
+    private void DetachFlights(string? tenantId, GlobPattern pattern) =>
+        DetachFlights((tenantId, pattern), static (flightKey, state) =>
+            string.Equals(flightKey.TenantId, state.tenantId, StringComparison.Ordinal) && state.pattern.IsMatch(flightKey.Key));
+
+    private void DetachFlights(string? tenantId) =>
+        DetachFlights(tenantId, static (flightKey, tenantId) =>
+            tenantId is null || string.Equals(flightKey.TenantId, tenantId, StringComparison.Ordinal));
 
     /// <summary>How many callers wait on the running factory for this tenant, key and type: 0 when none runs. For tests.</summary>
     internal int WaitingCallers<T>(string key, string? tenantId) =>

@@ -142,7 +142,9 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     public bool Delete(string key, string? tenantId = null)
     {
         CheckKey(key, tenantId);
-        return _store.Delete(new CacheKey(tenantId, key));
+        var cacheKey = new CacheKey(tenantId, key);
+        DetachFlights(cacheKey);
+        return _store.Delete(cacheKey);
     }
 
     /// <summary>
@@ -155,6 +157,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     public long Invalidate(string pattern, string? tenantId = null)
     {
         var glob = CheckPattern(pattern, tenantId);
+        DetachFlights(tenantId, glob);
         return _store.Invalidate(tenantId, glob);
     }
 
@@ -164,6 +167,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     public long Clear(string? tenantId = null)
     {
         CheckTenant(tenantId);
+        DetachFlights(tenantId);
         return _store.Clear(tenantId);
     }
 

@@ -113,8 +113,8 @@ internal sealed class MotadataDistributedCache : IBufferDistributedCache
 
         if (refreshTtl is { } ttl)
         {
-            // Store the same bytes again with a fresh TTL: on the memory backend the same array, so nothing is copied.
-            _cache.Set(key, entry, ttl, _tenantId);
+            // Not a plain Set: a Remove or Set that landed since the read must not be undone.
+            _cache.ExtendDistributedEntry(key, _tenantId, entry, ttl);
         }
 
         return entry;
@@ -136,7 +136,7 @@ internal sealed class MotadataDistributedCache : IBufferDistributedCache
 
         if (refreshTtl is { } ttl)
         {
-            await _cache.SetAsync(key, entry, ttl, _tenantId, token).ConfigureAwait(false);
+            await _cache.ExtendDistributedEntryAsync(key, _tenantId, entry, ttl, token).ConfigureAwait(false);
         }
 
         return entry;

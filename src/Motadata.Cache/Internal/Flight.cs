@@ -1,11 +1,20 @@
 namespace Motadata.Cache.Internal;
 
 /// <summary>
+/// What a <c>Delete</c>, <c>Invalidate</c> or <c>Clear</c> does to a running factory of any value type: see
+/// <see cref="Flight{T}.Detach"/>.
+/// </summary>
+internal interface IDetachableFlight
+{
+    void Detach();
+}
+
+/// <summary>
 /// One running <c>GetOrSetAsync</c> factory and the callers waiting on it. The factory's token is cancelled only
 /// when the last waiter leaves before it finishes (or the cache is disposed); once closed, a flight takes no new
 /// waiters and callers start a new one.
 /// </summary>
-internal sealed class Flight<T> : IDisposable
+internal sealed class Flight<T> : IDisposable, IDetachableFlight
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _cancellation;
@@ -13,12 +22,20 @@ internal sealed class Flight<T> : IDisposable
     private int _waiters;
     private bool _closed;
     private int _started;
+    private bool _finished;
+    private volatile bool _stale;
 
     public Flight(CancellationToken disposing)
     {
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(disposing);
         Token = _cancellation.Token;
     }
+
+    /// <summary>
+    /// True once an invalidation of this key began while the flight ran: its value may predate the invalidation,
+    /// so it must not be cached, nor handed to a caller that arrives after it.
+    /// </summary>
+    public bool IsStale => _stale;
 
     /// <summary>The token handed to the factory.</summary>
     public CancellationToken Token { get; }
@@ -61,7 +78,9 @@ internal sealed class Flight<T> : IDisposable
         lock (_gate)
         {
             _waiters--;
-            if (_waiters > 0 || _closed)
+
+            // A detached flight is closed but still running: its last waiter leaving cancels it all the same.
+            if (_waiters > 0 || _finished)
             {
                 return false;
             }
@@ -79,6 +98,19 @@ internal sealed class Flight<T> : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The key was deleted, invalidated or cleared: the flight takes no new waiters (they start a fresh factory) and
+    /// is marked stale. Callers already waiting still get its value, since their calls overlapped the invalidation.
+    /// </summary>
+    public void Detach()
+    {
+        lock (_gate)
+        {
+            _stale = true;
+            _closed = true;
+        }
     }
 
     public void Complete(T value)
@@ -107,6 +139,7 @@ internal sealed class Flight<T> : IDisposable
         lock (_gate)
         {
             _closed = true;
+            _finished = true;
         }
     }
 }

@@ -79,6 +79,8 @@ public sealed class DragonflyKeysTests
         Assert.False(glob.IsMatch("other:" + prefix + "k"));
         Assert.False(glob.IsMatch(prefix.AsSpan(0, prefix.Length - 1)));
         Assert.False(glob.IsMatch(prefix[..^1] + "x:k"));
+        Assert.False(glob.IsMatch(DragonflyKeys.NamespacePrefix(prefix + "reports:", null) + "k"));
+        Assert.False(glob.IsMatch(DragonflyKeys.NamespacePrefix(prefix + "reports:", "t") + "k"));
     }
 
     /// <summary>Reads a server key back, as an operator (or a tool) would: proof that no two pairs share one.</summary>

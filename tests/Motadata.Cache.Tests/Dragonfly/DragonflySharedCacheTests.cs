@@ -83,6 +83,28 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
     }
 
     [Fact]
+    public async Task WhenAnotherCachesPrefixExtendsThisOnesClearEverythingLeavesItsKeysAlone()
+    {
+        // Two caches on one server, one prefix inside the other ("app:" and "app:reports:"): Clear() with no tenant
+        // removes "everything this cache owns", which is not the other cache's keys.
+        var outer = CreateCache();
+        var inner = CreateCache(c => c.KeyPrefix = _prefix + "reports:");
+        inner.Set("k", "inner's", tenantId: "t");
+        inner.Set("k", "inner's");
+        outer.Set("k", "outer's", tenantId: "t");
+
+        Assert.Equal(2, inner.GetStats().Size);
+        Assert.Equal(1, (await outer.GetStatsAsync()).Size);
+
+        Assert.Equal(1, await outer.ClearAsync());
+        Assert.Equal(0, outer.GetStats().Size);
+
+        Assert.Equal("inner's", inner.Get<string>("k", "t"));
+        Assert.Equal("inner's", inner.Get<string>("k"));
+        Assert.Equal(2, inner.GetStats().Size);
+    }
+
+    [Fact]
     public async Task ClearLeavesKeysOfOtherApplicationsUntouched()
     {
         var cache = CreateCache();

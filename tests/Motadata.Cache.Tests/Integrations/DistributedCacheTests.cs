@@ -137,6 +137,23 @@ public abstract class DistributedCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhenSlidingEntryIsReadOrRefreshedNoSetIsCounted()
+    {
+        var cache = CreateCache();
+        var distributed = cache.AsDistributedCache("t");
+        await distributed.SetAsync("k", [7], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(30) });
+
+        Assert.Equal(new byte[] { 7 }, await distributed.GetAsync("k"));
+        Assert.Equal(new byte[] { 7 }, distributed.Get("k"));
+        await distributed.RefreshAsync("k");
+        distributed.Refresh("k");
+
+        // One value was stored; the reads only extended its life.
+        var stats = cache.GetStats("t");
+        Assert.Equal((1L, 4L, 0L), (stats.Sets, stats.Hits, stats.Misses));
+    }
+
+    [Fact]
     public async Task WhenSlidingEntryIsRefreshedItsLifeIsExtendedWithoutReadingIt()
     {
         var distributed = CreateCache().AsDistributedCache("t");

@@ -67,8 +67,14 @@ internal sealed class DragonflyKeys
         GlobPattern.Escape(NamespacePrefix(keyPrefix, tenantId)) + pattern.Pattern;
 
     /// <inheritdoc cref="ClearPattern(string?)"/>
+    /// <remarks>
+    /// Every key of this cache continues its prefix with <c>{g}</c> or <c>{t:</c>, so "everything" matches only those:
+    /// another cache whose prefix extends this one (<c>app:</c> and <c>app:reports:</c>) keeps its keys.
+    /// </remarks>
     public static string ClearPattern(string keyPrefix, string? tenantId) =>
-        GlobPattern.Escape(tenantId is null ? keyPrefix : NamespacePrefix(keyPrefix, tenantId)) + "*";
+        tenantId is null
+            ? GlobPattern.Escape(keyPrefix) + "{[gt]*"
+            : GlobPattern.Escape(NamespacePrefix(keyPrefix, tenantId)) + "*";
 
     /// <summary>The part of a server key before the caller's key.</summary>
     public static string NamespacePrefix(string keyPrefix, string? tenantId) =>

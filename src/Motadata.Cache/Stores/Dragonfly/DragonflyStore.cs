@@ -672,10 +672,13 @@ internal sealed partial class DragonflyStore : ICacheStore
     // Besides its own exceptions, the client can surface the transport's: an IOException or SocketException, or an
     // InvalidOperationException from its pipes ("Reading is not allowed after reader was completed",
     // StackExchange.Redis #3085) when the connection dies under a read. Only from those sources: a serializer's own
-    // InvalidOperationException (warming encodes inside a try block) stays the caller's bug.
-    private static bool IsBackendFailure(Exception exception) => exception switch
+    // InvalidOperationException (warming encodes inside a try block) stays the caller's bug. The client also cancels
+    // the tasks of commands it gives up on when a connection fails: a cancellation nobody asked for (its token is not
+    // cancelled) is the server's failure, while the caller's own cancellation stays a cancellation.
+    internal static bool IsBackendFailure(Exception exception) => exception switch
     {
         RedisException or TimeoutException or ObjectDisposedException => true,
+        OperationCanceledException { CancellationToken.IsCancellationRequested: false } => true,
         IOException or System.Net.Sockets.SocketException => true,
         InvalidOperationException { Source: "System.IO.Pipelines" or "StackExchange.Redis" or "Pipelines.Sockets.Unofficial" } => true,
         AggregateException { InnerExceptions.Count: > 0 } aggregate => aggregate.InnerExceptions.All(IsBackendFailure),

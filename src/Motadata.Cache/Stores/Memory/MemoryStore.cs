@@ -199,6 +199,36 @@ internal sealed class MemoryStore : ICacheStore
 
     public ValueTask<bool> DeleteAsync(CacheKey key, CancellationToken cancellationToken) => new(Delete(key));
 
+    /// <summary>
+    /// Gives the live entry under <paramref name="key"/> a new TTL if it still holds <paramref name="expected"/>
+    /// (the same reference); false, changing nothing, when it was removed, expired or overwritten meanwhile. A
+    /// read-then-Set would bring a removed entry back, or put an old value over a newer one.
+    /// </summary>
+    internal bool TryExtend(in CacheKey key, object expected, TimeSpan ttl)
+    {
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            return false;
+        }
+
+        var expiresAt = ExpiresAt(ttl);
+        lock (entry)
+        {
+            var current = entry.ExpiresAt;
+            if (entry.Removed
+                || !ReferenceEquals(entry.Value, expected)
+                || (current != MemoryEntry.NeverExpires && _time.GetTimestamp() >= current))
+            {
+                return false;
+            }
+
+            Volatile.Write(ref entry.ExpiresAt, expiresAt);
+        }
+
+        MarkAccessed(entry);
+        return true;
+    }
+
     public long Invalidate(string? tenantId, GlobPattern pattern)
     {
         if (pattern.ExactKey is { } exactKey)
