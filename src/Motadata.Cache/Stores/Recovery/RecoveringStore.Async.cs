@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Motadata.Cache.Keys;
+using Motadata.Cache.Stats;
 using Polly.CircuitBreaker;
 
 namespace Motadata.Cache.Stores.Recovery;
@@ -28,6 +29,29 @@ internal sealed partial class RecoveringStore
         }
 
         return pending.IsCompletedSuccessfully ? pending : AwaitGetAsync(pending, key);
+    }
+
+    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, CancellationToken cancellationToken)
+    {
+        if (_mode != HealthyMode)
+        {
+            return CacheLookup<T>.CountAsync(TryGetRecoveringAsync<T>(key, cancellationToken), counters, defaultValue);
+        }
+
+        // The inner store counts only what it returns; a failure it throws is counted here, as the miss (or the
+        // fallback tier's hit) it becomes.
+        ValueTask<T?> pending;
+        try
+        {
+            pending = _inner.GetAsync(key, defaultValue, counters, cancellationToken);
+        }
+        catch (CacheBackendException exception)
+        {
+            OnFailure(exception);
+            return new(LookUpFallback<T>(key).Count(counters, defaultValue));
+        }
+
+        return pending.IsCompletedSuccessfully ? pending : AwaitGetValueAsync(pending, key, defaultValue, counters);
     }
 
     public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)
@@ -273,6 +297,20 @@ internal sealed partial class RecoveringStore
         {
             OnFailure(exception);
             return LookUpFallback<T>(key);
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T?> AwaitGetValueAsync<T>(ValueTask<T?> pending, CacheKey key, T? defaultValue, TenantCounters counters)
+    {
+        try
+        {
+            return await pending.ConfigureAwait(false);
+        }
+        catch (CacheBackendException exception)
+        {
+            OnFailure(exception);
+            return LookUpFallback<T>(key).Count(counters, defaultValue);
         }
     }
 
