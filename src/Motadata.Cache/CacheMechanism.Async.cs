@@ -21,7 +21,7 @@ public sealed partial class CacheMechanism
 
         // The store counts the hit or miss itself: a remote store then needs one continuation for the whole call
         // (decode, count, return), not one per layer.
-        return _store.GetAsync(new CacheKey(tenantId, key), defaultValue, _statistics.For(tenantId), cancellationToken);
+        return _store.GetAsync(new CacheKey(tenantId, key), defaultValue, _statistics.For(tenantId), onFailure: null, cancellationToken);
     }
 
     /// <summary>

@@ -53,7 +53,7 @@ public static class DragonflyGetProbe
             ("raw StringGetAsync", async () => { if ((await database.StringGetAsync(rawKey)).IsNull) { throw new InvalidOperationException("miss"); } }),
             ("raw StringGetLeaseAsync", async () => { using var lease = await database.StringGetLeaseAsync(rawKey); if (lease is null) { throw new InvalidOperationException("miss"); } }),
             ("X store TryGetAsync + CountAsync (2 boxes)", async () => { if (await Motadata.Cache.Stores.CacheLookup<byte[]>.CountAsync(store.TryGetAsync<byte[]>(storeKey, CancellationToken.None), counters, null) is null) { throw new InvalidOperationException("miss"); } }),
-            ("X store GetAsync (1 box)", async () => { if (await store.GetAsync<byte[]>(storeKey, null, counters, CancellationToken.None) is null) { throw new InvalidOperationException("miss"); } }),
+            ("X store GetAsync (1 box)", async () => { if (await store.GetAsync<byte[]>(storeKey, null, counters, null, CancellationToken.None) is null) { throw new InvalidOperationException("miss"); } }),
             ("DragonflyStore.TryGetAsync (no facade)", async () => { if (!(await store.TryGetAsync<byte[]>(storeKey, CancellationToken.None)).Found) { throw new InvalidOperationException("miss"); } }),
             ("ours GetAsync<byte[]>", async () => { if (await ours.GetAsync<byte[]>("key", "tenant-1") is null) { throw new InvalidOperationException("miss"); } }),
             ("ours GetAsync<byte[]>, recovery on", async () => { if (await oursRecoveryOn.GetAsync<byte[]>("key", "tenant-1") is null) { throw new InvalidOperationException("miss"); } }),

@@ -22,10 +22,13 @@ internal interface ICacheStore : IDisposable, IAsyncDisposable
     /// <summary>
     /// The facade's <c>GetAsync</c> in one step: looks <paramref name="key"/> up, counts the hit or miss on
     /// <paramref name="counters"/>, and returns the value or <paramref name="defaultValue"/>. A remote store does it
-    /// all in the one continuation that waits for the server, instead of one continuation per layer. A failure is
-    /// thrown before anything is counted, so a decorator that turns it into a miss counts that miss itself.
+    /// all in the one continuation that waits for the server, instead of one continuation per layer. A backend
+    /// failure (<see cref="CacheBackendException"/>) is thrown before anything is counted, so a decorator that turns it
+    /// into a miss counts that itself; except that a store given <paramref name="onFailure"/> hands every failure it
+    /// meets while waiting to it instead, and counts and returns its answer (it may still throw one raised before it
+    /// waits).
     /// </summary>
-    ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, CancellationToken cancellationToken);
+    ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken);
 
     /// <summary>Looks up several keys of one namespace at once (one round trip on a remote backend); one result per key, in order.</summary>
     ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken);

@@ -61,16 +61,18 @@ internal sealed class InstrumentedStore : ICacheStore
         }
     }
 
-    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, CancellationToken cancellationToken)
+    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
     {
-        return _telemetry.IsObserved ? Observed(key, defaultValue, counters, cancellationToken) : _inner.GetAsync(key, defaultValue, counters, cancellationToken);
+        return _telemetry.IsObserved
+            ? Observed(key, defaultValue, counters, onFailure, cancellationToken)
+            : _inner.GetAsync(key, defaultValue, counters, onFailure, cancellationToken);
 
-        async ValueTask<T?> Observed(CacheKey key, T? defaultValue, TenantCounters counters, CancellationToken cancellationToken)
+        async ValueTask<T?> Observed(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
         {
             using var scope = _telemetry.Start("get", key.TenantId);
             try
             {
-                return await _inner.GetAsync(key, defaultValue, counters, cancellationToken).ConfigureAwait(false);
+                return await _inner.GetAsync(key, defaultValue, counters, onFailure, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (scope.Fail(exception))
             {

@@ -147,7 +147,7 @@ internal sealed partial class DragonflyStore : ICacheStore
         return AwaitGetAsync<T>(pending, database, key, cancellationToken);
     }
 
-    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, CancellationToken cancellationToken)
+    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
     {
         var database = _keys.For(key.TenantId);
         Task<Lease<byte>?> pending;
@@ -160,7 +160,7 @@ internal sealed partial class DragonflyStore : ICacheStore
             throw Failure("GET", exception);
         }
 
-        return AwaitGetValueAsync(pending, database, key, defaultValue, counters, cancellationToken);
+        return AwaitGetValueAsync(pending, database, key, defaultValue, counters, onFailure, cancellationToken);
     }
 
     public async ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
@@ -562,10 +562,12 @@ internal sealed partial class DragonflyStore : ICacheStore
 
     /// <summary>
     /// <see cref="AwaitGetAsync"/> and the facade's counting in one pooled state machine: the only continuation of a
-    /// <c>GetAsync</c> (recovery off) decodes straight from the client's leased buffer, counts, and returns.
+    /// <c>GetAsync</c> decodes straight from the client's leased buffer, counts, and returns; a backend failure goes
+    /// to <paramref name="onFailure"/> (the recovery decorator) when there is one.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T?> AwaitGetValueAsync<T>(Task<Lease<byte>?> pending, IDatabase database, CacheKey key, T? defaultValue, TenantCounters counters, CancellationToken cancellationToken)
+    private async ValueTask<T?> AwaitGetValueAsync<T>(
+        Task<Lease<byte>?> pending, IDatabase database, CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
     {
         Lease<byte>? lease;
         try
@@ -580,7 +582,13 @@ internal sealed partial class DragonflyStore : ICacheStore
         }
         catch (Exception exception) when (IsBackendFailure(exception))
         {
-            throw Failure("GET", exception);
+            var failure = Failure("GET", exception);
+            if (onFailure is null)
+            {
+                throw failure;
+            }
+
+            return onFailure.OnGetFailed<T>(key, failure).Count(counters, defaultValue);
         }
 
         if (lease is null)

@@ -31,27 +31,30 @@ internal sealed partial class RecoveringStore
         return pending.IsCompletedSuccessfully ? pending : AwaitGetAsync(pending, key);
     }
 
-    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, CancellationToken cancellationToken)
+    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
     {
         if (_mode != HealthyMode)
         {
             return CacheLookup<T>.CountAsync(TryGetRecoveringAsync<T>(key, cancellationToken), counters, defaultValue);
         }
 
-        // The inner store counts only what it returns; a failure it throws is counted here, as the miss (or the
-        // fallback tier's hit) it becomes.
-        ValueTask<T?> pending;
+        // A failure while waiting comes back to OnGetFailed from the inner store's own continuation, so the healthy
+        // path adds no async layer; one thrown before the inner store waits is caught here. Either way the miss (or
+        // the fallback tier's hit) it becomes is counted once.
         try
         {
-            pending = _inner.GetAsync(key, defaultValue, counters, cancellationToken);
+            return _inner.GetAsync(key, defaultValue, counters, this, cancellationToken);
         }
         catch (CacheBackendException exception)
         {
-            OnFailure(exception);
-            return new(LookUpFallback<T>(key).Count(counters, defaultValue));
+            return new(((IGetFailureHandler)this).OnGetFailed<T>(key, exception).Count(counters, defaultValue));
         }
+    }
 
-        return pending.IsCompletedSuccessfully ? pending : AwaitGetValueAsync(pending, key, defaultValue, counters);
+    CacheLookup<T> IGetFailureHandler.OnGetFailed<T>(CacheKey key, CacheBackendException exception)
+    {
+        OnFailure(exception);
+        return LookUpFallback<T>(key);
     }
 
     public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)
@@ -297,20 +300,6 @@ internal sealed partial class RecoveringStore
         {
             OnFailure(exception);
             return LookUpFallback<T>(key);
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T?> AwaitGetValueAsync<T>(ValueTask<T?> pending, CacheKey key, T? defaultValue, TenantCounters counters)
-    {
-        try
-        {
-            return await pending.ConfigureAwait(false);
-        }
-        catch (CacheBackendException exception)
-        {
-            OnFailure(exception);
-            return LookUpFallback<T>(key).Count(counters, defaultValue);
         }
     }
 
