@@ -16,13 +16,6 @@ public static class DragonflyGetProbe
     private const int ReadsPerCaller = 500;
     private const int DefaultRounds = 7;
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<byte[]?> PooledCopy(Task<Lease<byte>?> pending)
-    {
-        using var lease = await pending.ConfigureAwait(false);
-        return lease?.Memory.ToArray();
-    }
-
     public static async Task RunAsync(TextWriter output, string? only = null, int rounds = DefaultRounds)
     {
         using var server = LocalRedisServer.Start();
@@ -37,23 +30,15 @@ public static class DragonflyGetProbe
         await oursValidationOff.SetAsync("key", value, TimeSpan.FromHours(1), "tenant-1");
         var storeConfig = new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = server.Url, EnableRecovery = false, KeyPrefix = "st:" };
         using var store = new Motadata.Cache.Stores.Dragonfly.DragonflyStore(storeConfig, new Motadata.Cache.Stats.CacheStatistics());
-        var counters = new Motadata.Cache.Stats.TenantCounters("tenant-1");
         var storeKey = new Motadata.Cache.Keys.CacheKey("tenant-1", "key");
         await store.SetAsync(storeKey, value, TimeSpan.FromHours(1), CancellationToken.None);
         RedisKey rawKey = "raw:tenant-1:key";
         await database.StringSetAsync(rawKey, value, TimeSpan.FromHours(1));
 
-        var prefixed = StackExchange.Redis.KeyspaceIsolation.DatabaseExtensions.WithKeyPrefix(database, System.Text.Encoding.UTF8.GetBytes("px:{t:8:tenant-1}:"));
-        await prefixed.StringSetAsync("key", value, TimeSpan.FromHours(1));
         var variants = new (string Name, Func<Task> Read)[]
         {
-            ("X raw lease, prefixed db", async () => { using var lease = await prefixed.StringGetLeaseAsync("key"); if (lease is null) { throw new InvalidOperationException("miss"); } }),
-            ("X raw lease, pooled VT + copy", async () => { if ((await PooledCopy(database.StringGetLeaseAsync(rawKey))) is null) { throw new InvalidOperationException("miss"); } }),
-            ("X raw lease, plain VT + copy", async () => { if ((await PlainCopy(database.StringGetLeaseAsync(rawKey))) is null) { throw new InvalidOperationException("miss"); } }),
             ("raw StringGetAsync", async () => { if ((await database.StringGetAsync(rawKey)).IsNull) { throw new InvalidOperationException("miss"); } }),
             ("raw StringGetLeaseAsync", async () => { using var lease = await database.StringGetLeaseAsync(rawKey); if (lease is null) { throw new InvalidOperationException("miss"); } }),
-            ("X store TryGetAsync + CountAsync (2 boxes)", async () => { if (await Motadata.Cache.Stores.CacheLookup<byte[]>.CountAsync(store.TryGetAsync<byte[]>(storeKey, CancellationToken.None), counters, null) is null) { throw new InvalidOperationException("miss"); } }),
-            ("X store GetAsync (1 box)", async () => { if (await store.GetAsync<byte[]>(storeKey, null, counters, null, CancellationToken.None) is null) { throw new InvalidOperationException("miss"); } }),
             ("DragonflyStore.TryGetAsync (no facade)", async () => { if (!(await store.TryGetAsync<byte[]>(storeKey, CancellationToken.None)).Found) { throw new InvalidOperationException("miss"); } }),
             ("ours GetAsync<byte[]>", async () => { if (await ours.GetAsync<byte[]>("key", "tenant-1") is null) { throw new InvalidOperationException("miss"); } }),
             ("ours GetAsync<byte[]>, recovery on", async () => { if (await oursRecoveryOn.GetAsync<byte[]>("key", "tenant-1") is null) { throw new InvalidOperationException("miss"); } }),
@@ -103,12 +88,6 @@ public static class DragonflyGetProbe
                 bestWall[v] = Math.Min(bestWall[v], wall.TotalMicroseconds / reads);
                 bestAllocated[v] = Math.Min(bestAllocated[v], allocated / reads);
             }
-        }
-
-        static async ValueTask<byte[]?> PlainCopy(Task<Lease<byte>?> pending)
-        {
-            using var lease = await pending.ConfigureAwait(false);
-            return lease?.Memory.ToArray();
         }
 
         output.WriteLine($"Best of {rounds} rounds, {Callers} callers x {ReadsPerCaller} reads of 512 B:");
