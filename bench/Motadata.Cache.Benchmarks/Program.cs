@@ -25,7 +25,10 @@ if (args.Length > 0 && string.Equals(args[0], "embeddings", StringComparison.Ord
 
 if (args.Length > 0 && string.Equals(args[0], "dfprobe", StringComparison.OrdinalIgnoreCase))
 {
-    await Motadata.Cache.Benchmarks.Diagnostics.DragonflyGetProbe.RunAsync(Console.Out, args.Length > 1 ? args[1] : null);
+    await Motadata.Cache.Benchmarks.Diagnostics.DragonflyGetProbe.RunAsync(
+        Console.Out,
+        args.Length > 1 && args[1].Length > 0 ? args[1] : null,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
     return;
 }
 

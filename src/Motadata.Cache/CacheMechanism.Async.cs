@@ -18,23 +18,10 @@ public sealed partial class CacheMechanism
     public ValueTask<T?> GetAsync<T>(string key, string? tenantId = null, T? defaultValue = default, CancellationToken cancellationToken = default)
     {
         CheckKey(key, tenantId);
-        var counters = _statistics.For(tenantId);
-        var pending = _store.TryGetAsync<T>(new CacheKey(tenantId, key), cancellationToken);
-        if (pending.IsCompletedSuccessfully)
-        {
-            var lookup = pending.Result;
-            return new ValueTask<T?>(Count(counters, lookup.Found) ? lookup.Value : defaultValue);
-        }
 
-        return AwaitGet(pending, counters, defaultValue);
-
-        // Pooled state machine: a remote get that has to wait allocates no box per call.
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-        static async ValueTask<T?> AwaitGet(ValueTask<CacheLookup<T>> pending, TenantCounters counters, T? defaultValue)
-        {
-            var lookup = await pending.ConfigureAwait(false);
-            return Count(counters, lookup.Found) ? lookup.Value : defaultValue;
-        }
+        // The store counts the hit or miss itself: a remote store then needs one continuation for the whole call
+        // (decode, count, return), not one per layer.
+        return _store.GetAsync(new CacheKey(tenantId, key), defaultValue, _statistics.For(tenantId), onFailure: null, cancellationToken);
     }
 
     /// <summary>

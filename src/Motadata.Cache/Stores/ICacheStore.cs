@@ -1,12 +1,14 @@
 using System.Diagnostics.CodeAnalysis;
 using Motadata.Cache.Keys;
+using Motadata.Cache.Stats;
 
 namespace Motadata.Cache.Stores;
 
 /// <summary>
 /// What every backend implements. The facade has already checked every argument and resolved the TTL: a
 /// <c>ttl</c> here is positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no expiry. Stores do not count hits
-/// and misses (the facade does); they count what only they see (evictions, expirations, corrupt payloads).
+/// and misses (the facade does, or hands its counters to <see cref="GetAsync"/>); they count what only they see
+/// (evictions, expirations, corrupt payloads).
 /// </summary>
 internal interface ICacheStore : IDisposable, IAsyncDisposable
 {
@@ -16,6 +18,17 @@ internal interface ICacheStore : IDisposable, IAsyncDisposable
     bool TryGet<T>(in CacheKey key, [MaybeNullWhen(false)] out T value);
 
     ValueTask<CacheLookup<T>> TryGetAsync<T>(CacheKey key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The facade's <c>GetAsync</c> in one step: looks <paramref name="key"/> up, counts the hit or miss on
+    /// <paramref name="counters"/>, and returns the value or <paramref name="defaultValue"/>. A remote store does it
+    /// all in the one continuation that waits for the server, instead of one continuation per layer. A backend
+    /// failure (<see cref="CacheBackendException"/>) is thrown before anything is counted, so a decorator that turns it
+    /// into a miss counts that itself; except that a store given <paramref name="onFailure"/> hands every failure it
+    /// meets while waiting to it instead, and counts and returns its answer (it may still throw one raised before it
+    /// waits).
+    /// </summary>
+    ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken);
 
     /// <summary>Looks up several keys of one namespace at once (one round trip on a remote backend); one result per key, in order.</summary>
     ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken);
@@ -53,6 +66,22 @@ internal interface ICacheStore : IDisposable, IAsyncDisposable
 internal readonly record struct CacheLookup<T>(bool Found, T? Value)
 {
     public static CacheLookup<T> Miss => default;
+
+    /// <summary>Counts this lookup as a hit or a miss on <paramref name="counters"/>; the value, or <paramref name="defaultValue"/> on a miss.</summary>
+    public T? Count(TenantCounters counters, T? defaultValue) => counters.RecordLookup(Found) ? Value : defaultValue;
+
+    /// <summary>
+    /// <see cref="Count(TenantCounters, T)"/> once <paramref name="pending"/> completes: at once when it already
+    /// has, otherwise in a pooled state machine (no allocation per call).
+    /// </summary>
+    public static ValueTask<T?> CountAsync(ValueTask<CacheLookup<T>> pending, TenantCounters counters, T? defaultValue)
+    {
+        return pending.IsCompletedSuccessfully ? new ValueTask<T?>(pending.Result.Count(counters, defaultValue)) : Await(pending, counters, defaultValue);
+
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+        static async ValueTask<T?> Await(ValueTask<CacheLookup<T>> pending, TenantCounters counters, T? defaultValue) =>
+            (await pending.ConfigureAwait(false)).Count(counters, defaultValue);
+    }
 }
 
 /// <summary>Entries and bytes a store holds.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Motadata.Cache.Keys;
+using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
 
 namespace Motadata.Cache.Telemetry;
@@ -52,6 +53,26 @@ internal sealed class InstrumentedStore : ICacheStore
             try
             {
                 return await _inner.TryGetAsync<T>(key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (scope.Fail(exception))
+            {
+                throw;
+            }
+        }
+    }
+
+    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
+    {
+        return _telemetry.IsObserved
+            ? Observed(key, defaultValue, counters, onFailure, cancellationToken)
+            : _inner.GetAsync(key, defaultValue, counters, onFailure, cancellationToken);
+
+        async ValueTask<T?> Observed(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
+        {
+            using var scope = _telemetry.Start("get", key.TenantId);
+            try
+            {
+                return await _inner.GetAsync(key, defaultValue, counters, onFailure, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (scope.Fail(exception))
             {

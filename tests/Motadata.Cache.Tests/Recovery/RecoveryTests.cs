@@ -58,6 +58,37 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task WhenAHealthyAsyncGetTimesOutItIsOneMissAndOneFailureAndRecoveryStarts()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var cache = CreateCache(server);
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("k", "v", tenantId: "t1").AsTask()));
+        Assert.Equal("v", await cache.GetAsync<string>("k", tenantId: "t1"));
+        Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
+
+        server.Pause();
+        try
+        {
+            var before = cache.GetStats("t1");
+            var failuresBefore = cache.BackendFailures;
+
+            // The first failure of a healthy cache surfaces while the store waits for the reply.
+            Assert.Equal("fallback", await cache.GetAsync("k", tenantId: "t1", defaultValue: "fallback"));
+
+            var after = cache.GetStats("t1");
+            Assert.Equal(before.Misses + 1, after.Misses);
+            Assert.Equal(before.Hits, after.Hits);
+            // At least this call's failure; the recovery loop it started may already have failed a probe too.
+            Assert.True(cache.BackendFailures > failuresBefore);
+            Assert.NotEqual(CacheHealthStatus.Healthy, cache.Health.Status);
+        }
+        finally
+        {
+            server.Resume();
+        }
+    }
+
+    [Fact]
     public async Task WhileTheBreakerIsOpenABurstOfCallsFinishesWithoutTouchingTheServer()
     {
         await using var server = await RedisServer.StartAsync();

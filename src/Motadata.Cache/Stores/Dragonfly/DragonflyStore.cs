@@ -147,6 +147,22 @@ internal sealed partial class DragonflyStore : ICacheStore
         return AwaitGetAsync<T>(pending, database, key, cancellationToken);
     }
 
+    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
+    {
+        var database = _keys.For(key.TenantId);
+        Task<Lease<byte>?> pending;
+        try
+        {
+            pending = database.StringGetLeaseAsync(key.Key);
+        }
+        catch (Exception exception) when (IsBackendFailure(exception))
+        {
+            throw Failure("GET", exception);
+        }
+
+        return AwaitGetValueAsync(pending, database, key, defaultValue, counters, onFailure, cancellationToken);
+    }
+
     public async ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var database = _keys.For(tenantId);
@@ -542,6 +558,66 @@ internal sealed partial class DragonflyStore : ICacheStore
         }
 
         return default;
+    }
+
+    /// <summary>
+    /// <see cref="AwaitGetAsync"/> and the facade's counting in one pooled state machine: the only continuation of a
+    /// <c>GetAsync</c> decodes straight from the client's leased buffer, counts, and returns; a backend failure goes
+    /// to <paramref name="onFailure"/> (the recovery decorator) when there is one.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T?> AwaitGetValueAsync<T>(
+        Task<Lease<byte>?> pending, IDatabase database, CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
+    {
+        Lease<byte>? lease;
+        try
+        {
+            lease = await WaitAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException exception) when (IsWrongType(exception))
+        {
+            await RemoveCorruptAsync(database, key, WrongTypeProblem).ConfigureAwait(false);
+            counters.Misses.Increment();
+            return defaultValue;
+        }
+        catch (Exception exception) when (IsBackendFailure(exception))
+        {
+            var failure = Failure("GET", exception);
+            if (onFailure is null)
+            {
+                throw failure;
+            }
+
+            return onFailure.OnGetFailed<T>(key, failure).Count(counters, defaultValue);
+        }
+
+        if (lease is null)
+        {
+            counters.Misses.Increment();
+            return defaultValue;
+        }
+
+        PayloadStatus status;
+        T? value;
+        string? problem;
+        using (lease)
+        {
+            status = PayloadCodec.Decode(lease.Memory, _serializer, out value, out problem, _signingKey);
+        }
+
+        if (status == PayloadStatus.Found)
+        {
+            counters.Hits.Increment();
+            return value;
+        }
+
+        if (status == PayloadStatus.Corrupt)
+        {
+            await RemoveCorruptAsync(database, key, problem!).ConfigureAwait(false);
+        }
+
+        counters.Misses.Increment();
+        return defaultValue;
     }
 
     private async ValueTask RemoveCorruptAsync(IDatabase database, CacheKey key, string problem)

@@ -107,6 +107,9 @@ internal sealed class MemoryStore : ICacheStore
     public ValueTask<CacheLookup<T>> TryGetAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
         new(TryGet(key, out T? value) ? new CacheLookup<T>(true, value) : default);
 
+    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken) =>
+        new(counters.RecordLookup(TryGet(key, out T? value)) ? value : defaultValue);
+
     public ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var results = new CacheLookup<T>[keys.Count];

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Motadata.Cache.Keys;
+using Motadata.Cache.Stats;
 using Polly.CircuitBreaker;
 
 namespace Motadata.Cache.Stores.Recovery;
@@ -28,6 +29,32 @@ internal sealed partial class RecoveringStore
         }
 
         return pending.IsCompletedSuccessfully ? pending : AwaitGetAsync(pending, key);
+    }
+
+    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
+    {
+        if (_mode != HealthyMode)
+        {
+            return CacheLookup<T>.CountAsync(TryGetRecoveringAsync<T>(key, cancellationToken), counters, defaultValue);
+        }
+
+        // A failure while waiting comes back to OnGetFailed from the inner store's own continuation, so the healthy
+        // path adds no async layer; one thrown before the inner store waits is caught here. Either way the miss (or
+        // the fallback tier's hit) it becomes is counted once.
+        try
+        {
+            return _inner.GetAsync(key, defaultValue, counters, this, cancellationToken);
+        }
+        catch (CacheBackendException exception)
+        {
+            return new(((IGetFailureHandler)this).OnGetFailed<T>(key, exception).Count(counters, defaultValue));
+        }
+    }
+
+    CacheLookup<T> IGetFailureHandler.OnGetFailed<T>(CacheKey key, CacheBackendException exception)
+    {
+        OnFailure(exception);
+        return LookUpFallback<T>(key);
     }
 
     public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)

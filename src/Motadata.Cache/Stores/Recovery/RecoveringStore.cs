@@ -28,7 +28,7 @@ namespace Motadata.Cache.Stores.Recovery;
 /// sit in a socket buffer of a paused server), and the value it was meant to replace must not be served either.
 /// </para>
 /// </remarks>
-internal sealed partial class RecoveringStore : ICacheStore
+internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
 {
     private const int HealthyMode = 0;
     private const int RecoveringMode = 1;
