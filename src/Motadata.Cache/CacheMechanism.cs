@@ -89,9 +89,12 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <returns>True on a hit.</returns>
     public bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId = null)
     {
-        CheckKey(key, tenantId);
         if (_memoryStore is { } memory)
         {
+            // The text check (no lone surrogate) waits for a miss: a hit matched a key and tenant that were checked
+            // when they were stored, so it cannot fail there, and the hit stays a few nanoseconds shorter.
+            CheckKeyShape(key, tenantId);
+
             // A hit is counted on the entry's own namespace counters (the same object _statistics.For returns),
             // so only a miss pays for the tenant lookup.
             if (memory.TryGetEntry(new CacheKey(tenantId, key), out value, out var entry))
@@ -100,9 +103,12 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
                 return true;
             }
 
+            CheckKeyText(key, tenantId);
             _statistics.For(tenantId).Misses.Increment();
             return false;
         }
+
+        CheckKey(key, tenantId);
 
         var counters = _statistics.For(tenantId);
         if (_store.TryGet(new CacheKey(tenantId, key), out value))
@@ -290,6 +296,14 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckKey(string key, string? tenantId)
     {
+        CheckKeyShape(key, tenantId);
+        CheckKeyText(key, tenantId);
+    }
+
+    /// <summary>Null, empty and length checks of the key and tenant, and disposal: what every call checks first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CheckKeyShape(string key, string? tenantId)
+    {
         if (key is null)
         {
             Throw.KeyNull(nameof(key));
@@ -305,16 +319,36 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             Throw.KeyTooLong(nameof(key), key.Length, _maxKeyLength);
         }
 
+        CheckTenantShape(tenantId);
+    }
+
+    /// <summary>That the key and tenant are well-formed Unicode (no lone surrogate).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CheckKeyText(string key, string? tenantId)
+    {
         if (!Utf16Text.IsWellFormed(key))
         {
             Throw.KeyNotWellFormed(nameof(key));
         }
 
-        CheckTenant(tenantId);
+        if (tenantId is not null && !Utf16Text.IsWellFormed(tenantId))
+        {
+            Throw.TenantNotWellFormed(nameof(tenantId));
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckTenant(string? tenantId)
+    {
+        CheckTenantShape(tenantId);
+        if (tenantId is not null && !Utf16Text.IsWellFormed(tenantId))
+        {
+            Throw.TenantNotWellFormed(nameof(tenantId));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CheckTenantShape(string? tenantId)
     {
         if (tenantId is not null)
         {
@@ -326,11 +360,6 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             if (tenantId.Length > CacheConfig.MaxTenantIdLength)
             {
                 Throw.TenantTooLong(nameof(tenantId), tenantId.Length, CacheConfig.MaxTenantIdLength);
-            }
-
-            if (!Utf16Text.IsWellFormed(tenantId))
-            {
-                Throw.TenantNotWellFormed(nameof(tenantId));
             }
         }
 

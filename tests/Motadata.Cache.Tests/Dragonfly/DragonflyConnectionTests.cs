@@ -51,7 +51,8 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
     {
         var server = await StartAsync(Password);
         var url = string.Format(System.Globalization.CultureInfo.InvariantCulture, urlFormat, Password, server.Port);
-        var cache = await OwnAsync(new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = url, EnableRecovery = false }));
+        // A generous timeout: this is about authentication, not speed, and CI machines can be busy.
+        var cache = await OwnAsync(new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = url, EnableRecovery = false, OperationTimeout = TimeSpan.FromSeconds(5) }));
 
         Assert.True(await cache.SetAsync("k", "v", tenantId: "t"));
 
