@@ -8,8 +8,10 @@ namespace Motadata.Cache.Stores.Memory;
 /// a hit) without ever returning an expired entry. <see cref="Environment.TickCount64"/> reads the kernel's coarse
 /// monotonic clock (about 5 ns): on Linux it is <c>CLOCK_MONOTONIC_COARSE</c>, the same clock as
 /// <see cref="Stopwatch.GetTimestamp"/> in milliseconds, lagging it by at most a scheduler tick (1–10 ms). So when the
-/// coarse time plus a wide margin (<see cref="Margin"/>, 100 ms) is still before an entry's expiry, the precise time
-/// is too, and the entry is live. Only entries within the margin of their expiry pay for the precise read.
+/// coarse time plus a wide margin (<see cref="Margin"/>, one second) is still before an entry's expiry, the precise
+/// time is too, and the entry is live. Only entries within the margin of their expiry pay for the precise read. The
+/// margin is a hundred ticks wide because the coarse clock only advances when the kernel's timekeeping CPU runs: on a
+/// VM whose timekeeping vCPU the host has descheduled, it can fall behind by that long, and a second covers any such stall.
 /// </summary>
 /// <remarks>
 /// Used only with <see cref="TimeProvider.System"/> on Linux, and only when a check at start shows the two clocks
@@ -20,7 +22,7 @@ namespace Motadata.Cache.Stores.Memory;
 internal sealed class CoarseClock
 {
     /// <summary>How far the coarse clock may lag the precise one before this shortcut would be wrong.</summary>
-    public static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan Margin = TimeSpan.FromSeconds(1);
 
     private static readonly CoarseClock s_disabled = new(0, long.MaxValue);
 
