@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Motadata.Cache.Benchmarks.Memory;
@@ -8,11 +7,7 @@ namespace Motadata.Cache.Benchmarks.Memory;
 /// A lookup of a key that is there (hit) and of one that is not (miss), single-threaded. Baseline: BitFaster's
 /// <c>ConcurrentTLru</c>, the peer our hit is measured against (target: within 1.25x of it, under half of MemoryCache).
 /// </summary>
-[MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 8)]
-[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
-[CategoriesColumn]
-public class MemoryGetBenchmarks
+public class MemoryGetBenchmarks : MemoryPeerBenchmarks
 {
     private const int KeyCount = 1_000;
     private const int HitIndex = 42;
@@ -26,16 +21,12 @@ public class MemoryGetBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _peers = new MemoryPeers(capacity: 10_000, KeyCount);
-        _peers.Fill();
+        _peers = CreateFilledPeers(capacity: 10_000, KeyCount);
         _hitKey = _peers.Keys[HitIndex];
         _peerHitKey = _peers.PeerKeys[HitIndex];
         _missKey = "key-missing";
         _peerMissKey = $"{MemoryPeers.Tenant}:key-missing";
     }
-
-    [GlobalCleanup]
-    public void Cleanup() => _peers.Dispose();
 
     [Benchmark, BenchmarkCategory("GetHit")]
     public BenchValue? Hit_Motadata() =>

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Motadata.Cache.Benchmarks.Memory;
@@ -9,11 +8,7 @@ namespace Motadata.Cache.Benchmarks.Memory;
 /// seed, the same sequence for every cache). The figure is the time per operation (total time over both threads'
 /// operations, so lower is better and perfect scaling halves it). Baseline: BitFaster's <c>ConcurrentTLru</c>.
 /// </summary>
-[MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 8)]
-[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
-[CategoriesColumn]
-public class MemoryMixedBenchmarks
+public class MemoryMixedBenchmarks : MemoryPeerBenchmarks
 {
     private const int Threads = 2;
     private const int OperationsPerThread = 100_000;
@@ -28,8 +23,7 @@ public class MemoryMixedBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _peers = new MemoryPeers(capacity: KeyCount * 2, KeyCount);
-        _peers.Fill();
+        _peers = CreateFilledPeers(capacity: KeyCount * 2, KeyCount);
         var random = new Random(20261124);
         _sequences = new int[Threads][];
         for (var t = 0; t < Threads; t++)
@@ -53,9 +47,6 @@ public class MemoryMixedBenchmarks
         _fusion0 = () => Fusion(_sequences[0]);
         _fusion1 = () => Fusion(_sequences[1]);
     }
-
-    [GlobalCleanup]
-    public void Cleanup() => _peers.Dispose();
 
     [Benchmark(OperationsPerInvoke = Operations), BenchmarkCategory("Mixed2Threads")]
     public void Mixed_Motadata() => Parallel.Invoke(_ours0, _ours1);

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Motadata.Cache.Benchmarks.Memory;
@@ -8,11 +7,7 @@ namespace Motadata.Cache.Benchmarks.Memory;
 /// An overwrite of a key that is there with a reference value (target: 0 bytes allocated), single-threaded, with
 /// a one-hour TTL for every cache that has TTLs. Baseline: BitFaster's <c>ConcurrentTLru</c>.
 /// </summary>
-[MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 8)]
-[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
-[CategoriesColumn]
-public class MemorySetBenchmarks
+public class MemorySetBenchmarks : MemoryPeerBenchmarks
 {
     private const int KeyCount = 1_000;
     private const int Index = 42;
@@ -25,15 +20,11 @@ public class MemorySetBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _peers = new MemoryPeers(capacity: 10_000, KeyCount);
-        _peers.Fill();
+        _peers = CreateFilledPeers(capacity: 10_000, KeyCount);
         _key = _peers.Keys[Index];
         _peerKey = _peers.PeerKeys[Index];
         _value = new BenchValue(-1);
     }
-
-    [GlobalCleanup]
-    public void Cleanup() => _peers.Dispose();
 
     [Benchmark, BenchmarkCategory("SetExisting")]
     public bool Set_Motadata() => _peers.Ours.Set(_key, _value, tenantId: MemoryPeers.Tenant);

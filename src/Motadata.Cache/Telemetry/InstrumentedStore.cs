@@ -43,279 +43,116 @@ internal sealed class InstrumentedStore : ICacheStore
         }
     }
 
-    public ValueTask<CacheLookup<T>> TryGetAsync<T>(CacheKey key, CancellationToken cancellationToken)
-    {
-        return _telemetry.IsObserved ? Observed(key, cancellationToken) : _inner.TryGetAsync<T>(key, cancellationToken);
+    public ValueTask<CacheLookup<T>> TryGetAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? ObserveAsync("get", key.TenantId, (key, cancellationToken), static (inner, s) => inner.TryGetAsync<T>(s.key, s.cancellationToken))
+            : _inner.TryGetAsync<T>(key, cancellationToken);
 
-        async ValueTask<CacheLookup<T>> Observed(CacheKey key, CancellationToken cancellationToken)
-        {
-            using var scope = _telemetry.Start("get", key.TenantId);
-            try
-            {
-                return await _inner.TryGetAsync<T>(key, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (scope.Fail(exception))
-            {
-                throw;
-            }
-        }
-    }
-
-    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
-    {
-        return _telemetry.IsObserved
-            ? Observed(key, defaultValue, counters, onFailure, cancellationToken)
+    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? ObserveAsync(
+                "get",
+                key.TenantId,
+                (key, defaultValue, counters, onFailure, cancellationToken),
+                static (inner, s) => inner.GetAsync(s.key, s.defaultValue, s.counters, s.onFailure, s.cancellationToken))
             : _inner.GetAsync(key, defaultValue, counters, onFailure, cancellationToken);
 
-        async ValueTask<T?> Observed(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
-        {
-            using var scope = _telemetry.Start("get", key.TenantId);
-            try
-            {
-                return await _inner.GetAsync(key, defaultValue, counters, onFailure, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (scope.Fail(exception))
-            {
-                throw;
-            }
-        }
-    }
+    public ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? ObserveAsync("get_many", tenantId, (tenantId, keys, cancellationToken), static (inner, s) => inner.TryGetManyAsync<T>(s.tenantId, s.keys, s.cancellationToken))
+            : _inner.TryGetManyAsync<T>(tenantId, keys, cancellationToken);
 
-    public ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
-    {
-        return _telemetry.IsObserved ? Observed(tenantId, keys, cancellationToken) : _inner.TryGetManyAsync<T>(tenantId, keys, cancellationToken);
+    public bool Set<T>(in CacheKey key, T value, TimeSpan ttl) =>
+        _telemetry.IsObserved
+            ? Observe("set", key.TenantId, (key, value, ttl), static (inner, s) => inner.Set(s.key, s.value, s.ttl))
+            : _inner.Set(key, value, ttl);
 
-        async ValueTask<CacheLookup<T>[]> Observed(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
-        {
-            using var scope = _telemetry.Start("get_many", tenantId);
-            try
-            {
-                return await _inner.TryGetManyAsync<T>(tenantId, keys, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (scope.Fail(exception))
-            {
-                throw;
-            }
-        }
-    }
+    public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? ObserveAsync("set", key.TenantId, (key, value, ttl, cancellationToken), static (inner, s) => inner.SetAsync(s.key, s.value, s.ttl, s.cancellationToken))
+            : _inner.SetAsync(key, value, ttl, cancellationToken);
 
-    public bool Set<T>(in CacheKey key, T value, TimeSpan ttl)
-    {
-        if (!_telemetry.IsObserved)
-        {
-            return _inner.Set(key, value, ttl);
-        }
+    public bool Delete(in CacheKey key) =>
+        _telemetry.IsObserved
+            ? Observe("delete", key.TenantId, key, static (inner, key) => inner.Delete(key))
+            : _inner.Delete(key);
 
-        using var scope = _telemetry.Start("set", key.TenantId);
-        try
-        {
-            return _inner.Set(key, value, ttl);
-        }
-        catch (Exception exception) when (scope.Fail(exception))
-        {
-            throw;
-        }
-    }
+    public ValueTask<bool> DeleteAsync(CacheKey key, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? ObserveAsync("delete", key.TenantId, (key, cancellationToken), static (inner, s) => inner.DeleteAsync(s.key, s.cancellationToken))
+            : _inner.DeleteAsync(key, cancellationToken);
 
-    public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)
-    {
-        return _telemetry.IsObserved ? Observed(key, value, ttl, cancellationToken) : _inner.SetAsync(key, value, ttl, cancellationToken);
+    public long Invalidate(string? tenantId, GlobPattern pattern) =>
+        _telemetry.IsObserved
+            ? Observe("invalidate", tenantId, (tenantId, pattern), static (inner, s) => inner.Invalidate(s.tenantId, s.pattern))
+            : _inner.Invalidate(tenantId, pattern);
 
-        async ValueTask<bool> Observed(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)
-        {
-            using var scope = _telemetry.Start("set", key.TenantId);
-            try
-            {
-                return await _inner.SetAsync(key, value, ttl, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (scope.Fail(exception))
-            {
-                throw;
-            }
-        }
-    }
+    public ValueTask<long> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? ObserveAsync("invalidate", tenantId, (tenantId, pattern, cancellationToken), static (inner, s) => inner.InvalidateAsync(s.tenantId, s.pattern, s.cancellationToken))
+            : _inner.InvalidateAsync(tenantId, pattern, cancellationToken);
 
-    public bool Delete(in CacheKey key)
-    {
-        if (!_telemetry.IsObserved)
-        {
-            return _inner.Delete(key);
-        }
+    public long Clear(string? tenantId) =>
+        _telemetry.IsObserved
+            ? Observe("clear", tenantId, tenantId, static (inner, tenantId) => inner.Clear(tenantId))
+            : _inner.Clear(tenantId);
 
-        using var scope = _telemetry.Start("delete", key.TenantId);
-        try
-        {
-            return _inner.Delete(key);
-        }
-        catch (Exception exception) when (scope.Fail(exception))
-        {
-            throw;
-        }
-    }
+    public ValueTask<long> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? ObserveAsync("clear", tenantId, (tenantId, cancellationToken), static (inner, s) => inner.ClearAsync(s.tenantId, s.cancellationToken))
+            : _inner.ClearAsync(tenantId, cancellationToken);
 
-    public ValueTask<bool> DeleteAsync(CacheKey key, CancellationToken cancellationToken)
-    {
-        return _telemetry.IsObserved ? Observed(key, cancellationToken) : _inner.DeleteAsync(key, cancellationToken);
+    public long SetMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl) =>
+        _telemetry.IsObserved
+            ? Observe("set_many", tenantId, (tenantId, entries, ttl), static (inner, s) => inner.SetMany(s.tenantId, s.entries, s.ttl))
+            : _inner.SetMany(tenantId, entries, ttl);
 
-        async ValueTask<bool> Observed(CacheKey key, CancellationToken cancellationToken)
-        {
-            using var scope = _telemetry.Start("delete", key.TenantId);
-            try
-            {
-                return await _inner.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (scope.Fail(exception))
-            {
-                throw;
-            }
-        }
-    }
+    public ValueTask<long> SetManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? ObserveAsync("set_many", tenantId, (tenantId, entries, ttl, cancellationToken), static (inner, s) => inner.SetManyAsync(s.tenantId, s.entries, s.ttl, s.cancellationToken))
+            : _inner.SetManyAsync(tenantId, entries, ttl, cancellationToken);
 
-    public long Invalidate(string? tenantId, GlobPattern pattern)
-    {
-        if (!_telemetry.IsObserved)
-        {
-            return _inner.Invalidate(tenantId, pattern);
-        }
+    public StoreUsage GetUsage(string? tenantId) =>
+        _telemetry.IsObserved
+            ? Observe("usage", tenantId, tenantId, static (inner, tenantId) => inner.GetUsage(tenantId))
+            : _inner.GetUsage(tenantId);
 
-        using var scope = _telemetry.Start("invalidate", tenantId);
-        try
-        {
-            return _inner.Invalidate(tenantId, pattern);
-        }
-        catch (Exception exception) when (scope.Fail(exception))
-        {
-            throw;
-        }
-    }
-
-    public ValueTask<long> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken)
-    {
-        return _telemetry.IsObserved ? Observed(tenantId, pattern, cancellationToken) : _inner.InvalidateAsync(tenantId, pattern, cancellationToken);
-
-        async ValueTask<long> Observed(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken)
-        {
-            using var scope = _telemetry.Start("invalidate", tenantId);
-            try
-            {
-                return await _inner.InvalidateAsync(tenantId, pattern, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (scope.Fail(exception))
-            {
-                throw;
-            }
-        }
-    }
-
-    public long Clear(string? tenantId)
-    {
-        if (!_telemetry.IsObserved)
-        {
-            return _inner.Clear(tenantId);
-        }
-
-        using var scope = _telemetry.Start("clear", tenantId);
-        try
-        {
-            return _inner.Clear(tenantId);
-        }
-        catch (Exception exception) when (scope.Fail(exception))
-        {
-            throw;
-        }
-    }
-
-    public ValueTask<long> ClearAsync(string? tenantId, CancellationToken cancellationToken)
-    {
-        return _telemetry.IsObserved ? Observed(tenantId, cancellationToken) : _inner.ClearAsync(tenantId, cancellationToken);
-
-        async ValueTask<long> Observed(string? tenantId, CancellationToken cancellationToken)
-        {
-            using var scope = _telemetry.Start("clear", tenantId);
-            try
-            {
-                return await _inner.ClearAsync(tenantId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (scope.Fail(exception))
-            {
-                throw;
-            }
-        }
-    }
-
-    public long SetMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl)
-    {
-        if (!_telemetry.IsObserved)
-        {
-            return _inner.SetMany(tenantId, entries, ttl);
-        }
-
-        using var scope = _telemetry.Start("set_many", tenantId);
-        try
-        {
-            return _inner.SetMany(tenantId, entries, ttl);
-        }
-        catch (Exception exception) when (scope.Fail(exception))
-        {
-            throw;
-        }
-    }
-
-    public ValueTask<long> SetManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken)
-    {
-        return _telemetry.IsObserved ? Observed(tenantId, entries, ttl, cancellationToken) : _inner.SetManyAsync(tenantId, entries, ttl, cancellationToken);
-
-        async ValueTask<long> Observed(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken)
-        {
-            using var scope = _telemetry.Start("set_many", tenantId);
-            try
-            {
-                return await _inner.SetManyAsync(tenantId, entries, ttl, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (scope.Fail(exception))
-            {
-                throw;
-            }
-        }
-    }
-
-    public StoreUsage GetUsage(string? tenantId)
-    {
-        if (!_telemetry.IsObserved)
-        {
-            return _inner.GetUsage(tenantId);
-        }
-
-        using var scope = _telemetry.Start("usage", tenantId);
-        try
-        {
-            return _inner.GetUsage(tenantId);
-        }
-        catch (Exception exception) when (scope.Fail(exception))
-        {
-            throw;
-        }
-    }
-
-    public ValueTask<StoreUsage> GetUsageAsync(string? tenantId, CancellationToken cancellationToken)
-    {
-        return _telemetry.IsObserved ? Observed(tenantId, cancellationToken) : _inner.GetUsageAsync(tenantId, cancellationToken);
-
-        async ValueTask<StoreUsage> Observed(string? tenantId, CancellationToken cancellationToken)
-        {
-            using var scope = _telemetry.Start("usage", tenantId);
-            try
-            {
-                return await _inner.GetUsageAsync(tenantId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (scope.Fail(exception))
-            {
-                throw;
-            }
-        }
-    }
+    public ValueTask<StoreUsage> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? ObserveAsync("usage", tenantId, (tenantId, cancellationToken), static (inner, s) => inner.GetUsageAsync(s.tenantId, s.cancellationToken))
+            : _inner.GetUsageAsync(tenantId, cancellationToken);
 
     public void Dispose() => _inner.Dispose();
 
     public ValueTask DisposeAsync() => _inner.DisposeAsync();
+
+    // The observed path only. The arguments travel as a value-tuple state and the call is a static lambda (cached
+    // once per closed generic type), so observing adds no allocation beyond the scope and, for async, the one state
+    // machine the hand-written local functions had. The scope starts before the inner call so its synchronous part
+    // (and any synchronous throw) is timed and traced.
+    private TResult Observe<TState, TResult>(string operation, string? tenantId, TState state, Func<ICacheStore, TState, TResult> call)
+    {
+        using var scope = _telemetry.Start(operation, tenantId);
+        try
+        {
+            return call(_inner, state);
+        }
+        catch (Exception exception) when (scope.Fail(exception))
+        {
+            throw;
+        }
+    }
+
+    private async ValueTask<TResult> ObserveAsync<TState, TResult>(string operation, string? tenantId, TState state, Func<ICacheStore, TState, ValueTask<TResult>> call)
+    {
+        using var scope = _telemetry.Start(operation, tenantId);
+        try
+        {
+            return await call(_inner, state).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (scope.Fail(exception))
+        {
+            throw;
+        }
+    }
 }

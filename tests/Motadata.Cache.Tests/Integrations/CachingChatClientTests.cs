@@ -4,31 +4,8 @@ using Motadata.Cache.AI;
 namespace Motadata.Cache.Tests.Integrations;
 
 /// <summary>The caching chat client on every backend (memory keeps responses by reference, Dragonfly as JSON).</summary>
-public abstract class CachingChatClientTests : IAsyncLifetime
+public abstract class CachingChatClientTests : CacheOwningTests
 {
-    private readonly List<CacheMechanism> _caches = [];
-
-    protected abstract void ConfigureBackend(CacheConfig config);
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var cache in _caches)
-        {
-            await cache.DisposeAsync();
-        }
-    }
-
-    protected CacheMechanism CreateCache()
-    {
-        var config = new CacheConfig();
-        ConfigureBackend(config);
-        var cache = new CacheMechanism(config);
-        _caches.Add(cache);
-        return cache;
-    }
-
     private static IChatClient Build(FakeChatClient model, CacheMechanism cache, Action<ChatCacheOptions>? configure = null) =>
         new ChatClientBuilder(model).UseMotadataCache(cache, configure).Build();
 

@@ -4,31 +4,8 @@ using Motadata.Cache.AI;
 namespace Motadata.Cache.Tests.Integrations;
 
 /// <summary>The caching embedding generator on every backend.</summary>
-public abstract class CachingEmbeddingGeneratorTests : IAsyncLifetime
+public abstract class CachingEmbeddingGeneratorTests : CacheOwningTests
 {
-    private readonly List<CacheMechanism> _caches = [];
-
-    protected abstract void ConfigureBackend(CacheConfig config);
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var cache in _caches)
-        {
-            await cache.DisposeAsync();
-        }
-    }
-
-    protected CacheMechanism CreateCache()
-    {
-        var config = new CacheConfig();
-        ConfigureBackend(config);
-        var cache = new CacheMechanism(config);
-        _caches.Add(cache);
-        return cache;
-    }
-
     protected static IEmbeddingGenerator<string, Embedding<float>> Build(FakeEmbeddingGenerator model, CacheMechanism cache, Action<EmbeddingCacheOptions>? configure = null) =>
         new EmbeddingGeneratorBuilder<string, Embedding<float>>(model).UseMotadataCache(cache, configure).Build();
 
