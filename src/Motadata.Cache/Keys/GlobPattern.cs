@@ -28,8 +28,17 @@ internal sealed class GlobPattern
     /// <summary>Four 64-bit words (one bit per byte value) for each class, in token order.</summary>
     private readonly ulong[] _classes;
 
-    /// <summary>Index of the first star Redis's nesting guard fails at, or past the end when there is none.</summary>
-    private readonly int _unreachableStar;
+    /// <summary>
+    /// The runs of non-star tokens between stars, in order (one more than there are stars; the first and last may be
+    /// empty). See <see cref="MatchBytes{TCounter}"/>.
+    /// </summary>
+    private readonly Segment[] _segments;
+
+    /// <summary>For each middle segment, its Shift-And table: for each byte value, the words of token positions that accept it.</summary>
+    private readonly ulong[]?[] _shiftAndTables;
+
+    /// <summary>True when Redis's nesting guard makes the pattern match nothing (over 1000 stars before its last token).</summary>
+    private readonly bool _neverMatches;
 
     /// <summary>
     /// The leading ASCII literals, as text: UTF-8 starts with these bytes exactly when the text starts with these
@@ -38,7 +47,8 @@ internal sealed class GlobPattern
     private readonly string _asciiPrefix;
 
     /// <summary>True when the pattern is <see cref="_asciiPrefix"/> then one final star.</summary>
-    private readonly bool _isPrefixThenStar;
+    private readonly bool _isAsciiPrefixThenStar;
+
 
     private GlobPattern(string pattern, Token[] tokens, ulong[] classes, string? exactKey)
     {
@@ -47,7 +57,13 @@ internal sealed class GlobPattern
         _classes = classes;
         IsMatchAll = tokens.Length == 1 && tokens[0].Kind == TokenKind.Star;
         ExactKey = exactKey;
-        _unreachableStar = UnreachableStar(tokens);
+        _neverMatches = PassesStarNestingLimit(tokens);
+        _segments = SegmentsOf(tokens);
+        _shiftAndTables = new ulong[]?[_segments.Length];
+        for (var i = 1; i < _segments.Length - 1; i++)
+        {
+            _shiftAndTables[i] = ShiftAndTable(_segments[i]);
+        }
         var prefixLength = 0;
         while (prefixLength < tokens.Length && tokens[prefixLength].Kind == TokenKind.Literal && tokens[prefixLength].Literal < 0x80)
         {
@@ -61,11 +77,21 @@ internal sealed class GlobPattern
         }
 
         _asciiPrefix = new string(prefix);
-        _isPrefixThenStar = prefixLength == tokens.Length - 1 && tokens[^1].Kind == TokenKind.Star;
+        var literals = 0;
+        while (literals < tokens.Length && tokens[literals].Kind == TokenKind.Literal)
+        {
+            literals++;
+        }
+
+        IsPrefixThenStar = literals == tokens.Length - 1 && tokens[^1].Kind == TokenKind.Star;
+        _isAsciiPrefixThenStar = IsPrefixThenStar && prefixLength == literals;
     }
 
     /// <summary>The pattern as the caller wrote it.</summary>
     public string Pattern { get; }
+
+    /// <summary>True when the pattern is literal bytes then one final star (<c>user_*</c>): a prefix test.</summary>
+    public bool IsPrefixThenStar { get; }
 
     /// <summary>True for <c>*</c> (and <c>**</c>...): every key matches.</summary>
     public bool IsMatchAll { get; }
@@ -168,7 +194,7 @@ internal sealed class GlobPattern
             return false;
         }
 
-        if (_isPrefixThenStar)
+        if (_isAsciiPrefixThenStar)
         {
             return true;
         }
@@ -198,59 +224,167 @@ internal sealed class GlobPattern
     /// <summary>True when the UTF-8 bytes <paramref name="utf8"/> match the whole pattern, as Redis decides.</summary>
     public bool IsMatch(ReadOnlySpan<byte> utf8) => IsMatchAll || MatchBytes(utf8, 0);
 
+    /// <summary>As <see cref="IsMatch(ReadOnlySpan{byte})"/>, adding the work done to <paramref name="steps"/> (tests and benchmarks).</summary>
+    internal bool IsMatch(ReadOnlySpan<byte> utf8, ref StepCounter steps) => IsMatchAll || MatchBytes(utf8, 0, ref steps);
+
+    /// <summary>
+    /// The pattern's leading literal bytes (up to its first wildcard), re-escaped, then <c>*</c>: a glob that every
+    /// key matching this pattern matches, and that costs Redis only a prefix comparison per key. The Dragonfly
+    /// backend sends this to <c>SCAN MATCH</c> and matches the rest of the pattern itself, in linear time.
+    /// </summary>
+    public byte[] ServerPrefixPattern()
+    {
+        var buffer = new List<byte>(_tokens.Length + 1);
+        foreach (var token in _tokens)
+        {
+            if (token.Kind != TokenKind.Literal)
+            {
+                break;
+            }
+
+            if (token.Literal is (byte)'*' or (byte)'?' or (byte)'[' or (byte)']' or (byte)'\\')
+            {
+                buffer.Add((byte)'\\');
+            }
+
+            buffer.Add(token.Literal);
+        }
+
+        buffer.Add((byte)'*');
+        return [.. buffer];
+    }
+
     public override string ToString() => Pattern;
 
     private bool MatchBytes(ReadOnlySpan<byte> text, int firstToken)
     {
-        // Every token but the star matches exactly one byte, so backtracking to the last star only is complete
-        // (the same argument that lets Redis stop early with skipLongerMatches).
-        var tokens = _tokens;
-        int t = firstToken, s = 0, starToken = -1, starText = 0;
-        while (s < text.Length)
+        var noCount = default(NoStepCounter);
+        return MatchBytes(text, firstToken, ref noCount);
+    }
+
+    /// <summary>
+    /// Matches <paramref name="text"/> against the tokens from <paramref name="firstToken"/> on, in time linear in the
+    /// text: the pattern is <c>S0*S1*...*Sk</c> where each segment <c>Si</c> takes exactly one byte per token, so
+    /// <c>S0</c> is anchored at the start, <c>Sk</c> at the end, and each middle segment is taken at its leftmost
+    /// occurrence after the previous one (any match can be shifted to that one). Each byte of the text is read by
+    /// at most one segment search, which costs one step per 64 tokens of the segment (bit-parallel Shift-And).
+    /// Redis's own matcher backtracks and costs pattern length x key length; the answers are the same.
+    /// </summary>
+    internal bool MatchBytes<TCounter>(ReadOnlySpan<byte> text, int firstToken, ref TCounter steps)
+        where TCounter : struct, IStepCounter
+    {
+        if (_neverMatches)
         {
-            if (t < tokens.Length)
-            {
-                var token = tokens[t];
-                if (token.Kind == TokenKind.Star)
-                {
-                    if (t == tokens.Length - 1)
-                    {
-                        return true;
-                    }
+            return false;
+        }
 
-                    if (t == _unreachableStar)
-                    {
-                        return false;
-                    }
+        // The skipped ASCII prefix (firstToken tokens) is all literals, so it lies inside the first segment.
+        var segments = _segments;
+        var firstLength = segments[0].Length - firstToken;
+        if (segments.Length == 1)
+        {
+            steps.Add(firstLength);
+            return text.Length == firstLength && MatchesAt(text, firstToken, firstLength);
+        }
 
-                    starToken = t++;
-                    starText = s;
-                    continue;
-                }
+        var last = segments[^1];
+        var lastLength = last.Length;
+        if (text.Length < firstLength + lastLength)
+        {
+            return false;
+        }
 
-                if (Matches(token, text[s]))
-                {
-                    t++;
-                    s++;
-                    continue;
-                }
-            }
+        steps.Add(firstLength + lastLength);
+        if (!MatchesAt(text, firstToken, firstLength) || !MatchesAt(text[(text.Length - lastLength)..], last.Start, lastLength))
+        {
+            return false;
+        }
 
-            if (starToken < 0)
+        var position = firstLength;
+        var end = text.Length - lastLength;
+        for (var segment = 1; segment < segments.Length - 1; segment++)
+        {
+            var found = IndexOfSegment(text[position..end], segment, ref steps);
+            if (found < 0)
             {
                 return false;
             }
 
-            t = starToken + 1;
-            s = ++starText;
+            position += found + segments[segment].Length;
         }
 
-        while (t < tokens.Length && tokens[t].Kind == TokenKind.Star)
+        return true;
+    }
+
+    /// <summary>True when the <paramref name="length"/> tokens from <paramref name="firstToken"/> match the first bytes of <paramref name="text"/>.</summary>
+    private bool MatchesAt(ReadOnlySpan<byte> text, int firstToken, int length)
+    {
+        var tokens = _tokens;
+        for (var i = 0; i < length; i++)
         {
-            t++;
+            if (!Matches(tokens[firstToken + i], text[i]))
+            {
+                return false;
+            }
         }
 
-        return t == tokens.Length;
+        return true;
+    }
+
+    /// <summary>Where the leftmost occurrence of middle segment <paramref name="segment"/> starts in <paramref name="text"/>, or -1.</summary>
+    private int IndexOfSegment<TCounter>(ReadOnlySpan<byte> text, int segment, ref TCounter steps)
+        where TCounter : struct, IStepCounter
+    {
+        var length = _segments[segment].Length;
+        if (length > text.Length)
+        {
+            return -1;
+        }
+
+        // Shift-And: bit j of the state is set when the segment's first j + 1 tokens match the text ending here.
+        var table = _shiftAndTables![segment]!;
+        var words = (length + 63) >> 6;
+        var finalWord = (length - 1) >> 6;
+        var finalBit = 1UL << ((length - 1) & 63);
+        if (words == 1)
+        {
+            ulong state = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                state = ((state << 1) | 1UL) & table[text[i]];
+                if ((state & finalBit) != 0)
+                {
+                    steps.Add(i + 1);
+                    return i + 1 - length;
+                }
+            }
+
+            steps.Add(text.Length);
+            return -1;
+        }
+
+        Span<ulong> states = words <= 64 ? stackalloc ulong[words] : new ulong[words];
+        states.Clear();
+        for (var i = 0; i < text.Length; i++)
+        {
+            var row = text[i] * words;
+            var carry = 1UL;
+            for (var w = 0; w < words; w++)
+            {
+                var word = states[w];
+                states[w] = ((word << 1) | carry) & table[row + w];
+                carry = word >> 63;
+            }
+
+            if ((states[finalWord] & finalBit) != 0)
+            {
+                steps.Add((i + 1) * words);
+                return i + 1 - length;
+            }
+        }
+
+        steps.Add(text.Length * words);
+        return -1;
     }
 
     private bool Matches(Token token, byte b) => token.Kind switch
@@ -338,20 +472,57 @@ internal sealed class GlobPattern
         return key.Contains('\uFFFD', StringComparison.Ordinal) ? null : key;
     }
 
-    private static int UnreachableStar(Token[] tokens)
+    private static bool PassesStarNestingLimit(Token[] tokens)
     {
         // stringmatchlen recurses once per star and answers "no match" below 1000 levels; the last token being a
-        // star matches the rest without recursing, so only a star with something after it can trip the guard.
+        // star matches the rest without recursing, so only a star with something after it can trip the guard. Every
+        // match must pass through that star with text left (a non-star token follows it), so none can succeed.
         var stars = 0;
         for (var i = 0; i < tokens.Length - 1; i++)
         {
             if (tokens[i].Kind == TokenKind.Star && ++stars > MaxStarNesting)
             {
-                return i;
+                return true;
             }
         }
 
-        return int.MaxValue;
+        return false;
+    }
+
+    private static Segment[] SegmentsOf(Token[] tokens)
+    {
+        var segments = new List<Segment>();
+        var start = 0;
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            if (tokens[i].Kind == TokenKind.Star)
+            {
+                segments.Add(new Segment(start, i - start));
+                start = i + 1;
+            }
+        }
+
+        segments.Add(new Segment(start, tokens.Length - start));
+        return [.. segments];
+    }
+
+    private ulong[] ShiftAndTable(Segment segment)
+    {
+        var words = (segment.Length + 63) >> 6;
+        var table = new ulong[256 * words];
+        for (var j = 0; j < segment.Length; j++)
+        {
+            var token = _tokens[segment.Start + j];
+            for (var b = 0; b < 256; b++)
+            {
+                if (Matches(token, (byte)b))
+                {
+                    table[(b * words) + (j >> 6)] |= 1UL << (j & 63);
+                }
+            }
+        }
+
+        return table;
     }
 
     private enum TokenKind : byte
@@ -362,6 +533,31 @@ internal sealed class GlobPattern
         Class,
     }
 
+    /// <summary>Counts the work a match does (bytes read, times words of state), so tests can bound it without timing.</summary>
+    internal interface IStepCounter
+    {
+        void Add(long steps);
+    }
+
+    /// <summary>What production matching uses: the JIT compiles the counting away.</summary>
+    internal struct NoStepCounter : IStepCounter
+    {
+        public readonly void Add(long steps)
+        {
+        }
+    }
+
+    /// <summary>A counter that keeps the total, for tests and benchmarks.</summary>
+    internal struct StepCounter : IStepCounter
+    {
+        public long Steps { get; private set; }
+
+        public void Add(long steps) => Steps += steps;
+    }
+
     /// <summary>One step of the pattern: a literal byte, any byte, a star, or a class (its words at ClassOffset).</summary>
     private readonly record struct Token(TokenKind Kind, byte Literal, int ClassOffset);
+
+    /// <summary>A run of <paramref name="Length"/> non-star tokens from token <paramref name="Start"/>.</summary>
+    private readonly record struct Segment(int Start, int Length);
 }

@@ -54,6 +54,8 @@ public sealed partial class DragonflyCommandTests : IClassFixture<RedisServerFix
             cache.GetStats("t");
             await cache.GetStatsAsync();
             cache.Invalidate("w*", "t");
+            cache.Invalidate("*" + new string('a', 300) + "b", "t");
+            await cache.InvalidateAsync("w?[0-9]*x", "t");
             await cache.InvalidateAsync("k");
             cache.Delete("forever", "t");
             await cache.ClearAsync("t");
@@ -90,6 +92,13 @@ public sealed partial class DragonflyCommandTests : IClassFixture<RedisServerFix
             {
                 Assert.Equal("MATCH", command[2]);
                 Assert.StartsWith(prefix, command[3], StringComparison.Ordinal);
+
+                // Only a literal prefix and one final star (clear-all: one fixed class too): Redis's matcher costs
+                // pattern x key length per key, so a caller's wildcards are matched by the client, never by the
+                // server every tenant shares.
+                var fixedClass = command[3].EndsWith("{[gt]*", StringComparison.Ordinal) ? 1 : 0;
+                Assert.Equal(1 + fixedClass, UnescapedWildcards(command[3]));
+                Assert.EndsWith("*", command[3], StringComparison.Ordinal);
             }
 
             if (command[0] == "MEMORY")
@@ -136,6 +145,25 @@ public sealed partial class DragonflyCommandTests : IClassFixture<RedisServerFix
         // The raw client also wrote the garbage value and pinged; drop every line from its connection.
         var rawPort = rawClientPorts.Single();
         return lines.Where(l => ClientOf(l) != rawPort).ToList();
+    }
+
+    /// <summary>How many of <c>*</c>, <c>?</c> and <c>[</c> in a glob are syntax (not escaped with a backslash).</summary>
+    private static int UnescapedWildcards(string glob)
+    {
+        var count = 0;
+        for (var i = 0; i < glob.Length; i++)
+        {
+            if (glob[i] == '\\')
+            {
+                i++;
+            }
+            else if (glob[i] is '*' or '?' or '[')
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     private static string ClientOf(string line) => ClientRegex().Match(line).Groups[1].Value;

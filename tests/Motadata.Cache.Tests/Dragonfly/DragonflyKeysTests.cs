@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using FsCheck;
 using FsCheck.Xunit;
 using Motadata.Cache.Keys;
@@ -40,31 +41,49 @@ public sealed class DragonflyKeysTests
     public bool AMatchAllPatternReachesOnlyItsOwnNamespace(NonEmptyString tenant, NonEmptyString otherTenant, NonEmptyString key)
     {
         var everything = GlobPattern.Parse("*");
-        var own = GlobPattern.Parse(DragonflyKeys.MatchPattern(Prefix, tenant.Get, everything));
-        var global = GlobPattern.Parse(DragonflyKeys.MatchPattern(Prefix, null, everything));
-        var clearOwn = GlobPattern.Parse(DragonflyKeys.ClearPattern(Prefix, tenant.Get));
+        var own = ScanSelection.Matching(DragonflyKeys.NamespacePrefix(Prefix, tenant.Get), everything);
+        var global = ScanSelection.Matching(DragonflyKeys.NamespacePrefix(Prefix, null), everything);
+        var clearOwn = ScanSelection.Namespace(DragonflyKeys.NamespacePrefix(Prefix, tenant.Get));
 
         var ownKey = DragonflyKeys.NamespacePrefix(Prefix, tenant.Get) + key.Get;
         var otherKey = DragonflyKeys.NamespacePrefix(Prefix, otherTenant.Get) + key.Get;
         var globalKey = DragonflyKeys.NamespacePrefix(Prefix, null) + key.Get;
         var sameTenant = tenant.Get == otherTenant.Get;
 
-        return own.IsMatch(ownKey) && clearOwn.IsMatch(ownKey)
-            && own.IsMatch(otherKey) == sameTenant && clearOwn.IsMatch(otherKey) == sameTenant
-            && !own.IsMatch(globalKey) && !global.IsMatch(ownKey) && global.IsMatch(globalKey);
+        return Takes(own, ownKey) && Takes(clearOwn, ownKey)
+            && Takes(own, otherKey) == sameTenant && Takes(clearOwn, otherKey) == sameTenant
+            && !Takes(own, globalKey) && !Takes(global, ownKey) && Takes(global, globalKey);
     }
 
     [Theory]
     [InlineData("user_*", "user_1", true)]
     [InlineData("user_*", "order_1", false)]
     [InlineData("user_?", "user_12", false)]
+    [InlineData("user_?", "user_1", true)]
     [InlineData("[ab]*", "b:c", true)]
-    public void TheCallersGlobIsAppendedVerbatim(string pattern, string key, bool matches)
+    [InlineData("*_1", "user_1", true)]
+    [InlineData("*_1", "user_2", false)]
+    [InlineData("u\\*er*", "u*er1", true)]
+    [InlineData("u\\*er*", "user1", false)]
+    public void TheCallersGlobSelectsExactlyTheKeysItMatchesInTheTenant(string pattern, string key, bool matches)
     {
-        var glob = GlobPattern.Parse(DragonflyKeys.MatchPattern(Prefix, "t*[1]", GlobPattern.Parse(pattern)));
+        var selection = ScanSelection.Matching(DragonflyKeys.NamespacePrefix(Prefix, "t*[1]"), GlobPattern.Parse(pattern));
 
-        Assert.Equal(matches, glob.IsMatch(DragonflyKeys.NamespacePrefix(Prefix, "t*[1]") + key));
-        Assert.False(glob.IsMatch(DragonflyKeys.NamespacePrefix(Prefix, "tx[1]") + key));
+        Assert.Equal(matches, Takes(selection, DragonflyKeys.NamespacePrefix(Prefix, "t*[1]") + key));
+        Assert.False(Takes(selection, DragonflyKeys.NamespacePrefix(Prefix, "tx[1]") + key));
+    }
+
+    [Theory]
+    [InlineData("*" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "")]
+    [InlineData("user_*_x?[ab]*", "user_")]
+    [InlineData("us\\?er*", "us\\?er")]
+    [InlineData("?ser", "")]
+    [InlineData("plain", "plain")]
+    public void TheServerIsSentOnlyTheLiteralPrefixAndOneStar(string pattern, string serverPrefix)
+    {
+        var selection = ScanSelection.Matching(DragonflyKeys.NamespacePrefix(Prefix, "t"), GlobPattern.Parse(pattern));
+
+        Assert.Equal(GlobPattern.Escape(DragonflyKeys.NamespacePrefix(Prefix, "t")) + serverPrefix + "*", Encoding.UTF8.GetString((byte[])selection.ServerPattern!));
     }
 
     [Theory]
@@ -72,15 +91,45 @@ public sealed class DragonflyKeysTests
     [InlineData("app*[x]:")]
     public void ClearingEverythingReachesEveryNamespaceUnderThePrefixAndNothingElse(string prefix)
     {
-        var glob = GlobPattern.Parse(DragonflyKeys.ClearPattern(prefix, null));
+        var selection = ScanSelection.Everything(prefix);
 
-        Assert.True(glob.IsMatch(DragonflyKeys.NamespacePrefix(prefix, null) + "k"));
-        Assert.True(glob.IsMatch(DragonflyKeys.NamespacePrefix(prefix, "t") + "k"));
-        Assert.False(glob.IsMatch("other:" + prefix + "k"));
-        Assert.False(glob.IsMatch(prefix.AsSpan(0, prefix.Length - 1)));
-        Assert.False(glob.IsMatch(prefix[..^1] + "x:k"));
-        Assert.False(glob.IsMatch(DragonflyKeys.NamespacePrefix(prefix + "reports:", null) + "k"));
-        Assert.False(glob.IsMatch(DragonflyKeys.NamespacePrefix(prefix + "reports:", "t") + "k"));
+        Assert.True(Takes(selection, DragonflyKeys.NamespacePrefix(prefix, null) + "k"));
+        Assert.True(Takes(selection, DragonflyKeys.NamespacePrefix(prefix, "t") + "k"));
+        Assert.True(Takes(selection, DragonflyKeys.NamespacePrefix(prefix, "a}:b{t:1:") + "}:"));
+        Assert.True(Takes(selection, DragonflyKeys.NamespacePrefix(prefix, new string('t', 256)) + "k"));
+        Assert.True(Takes(selection, DragonflyKeys.NamespacePrefix(prefix, "中😀é") + "k"));
+        Assert.False(Takes(selection, "other:" + prefix + "k"));
+        Assert.False(Takes(selection, prefix[..^1]));
+        Assert.False(Takes(selection, prefix[..^1] + "x:k"));
+        Assert.False(Takes(selection, DragonflyKeys.NamespacePrefix(prefix + "reports:", null) + "k"));
+        Assert.False(Takes(selection, DragonflyKeys.NamespacePrefix(prefix + "reports:", "t") + "k"));
+    }
+
+    [Theory]
+    [InlineData("{tomato}")]
+    [InlineData("{t:x}")]
+    [InlineData("{tail}:x")]
+    [InlineData("{glob}")]
+    [InlineData("{g}")]
+    [InlineData("{g}x")]
+    [InlineData("{t:1:ab}:k")]
+    [InlineData("{t:2:a}:k")]
+    [InlineData("{t:01:a}:k")]
+    [InlineData("{t:1:a}")]
+    [InlineData("{t:1:a}x")]
+    [InlineData("{t::a}:k")]
+    [InlineData("{t:257:" + "x}:k")]
+    [InlineData("{t:99999:a}:k")]
+    public void ClearingEverythingLeavesKeysOfOtherShapesUnderThePrefixAlone(string rest)
+    {
+        Assert.False(Takes(ScanSelection.Everything("mc:"), "mc:" + rest));
+    }
+
+    /// <summary>True when the server's MATCH would return <paramref name="serverKey"/> and the client then takes it.</summary>
+    private static bool Takes(ScanSelection selection, string serverKey)
+    {
+        var onServer = GlobPattern.Parse(Encoding.UTF8.GetString((byte[])selection.ServerPattern!)).IsMatch(serverKey);
+        return onServer && selection.Selects(Encoding.UTF8.GetBytes(serverKey));
     }
 
     /// <summary>Reads a server key back, as an operator (or a tool) would: proof that no two pairs share one.</summary>

@@ -56,25 +56,61 @@ internal sealed class DragonflyKeys
     /// <summary>The full server key, as a string (for tests, logs and the rare paths that need it).</summary>
     public string ServerKey(string? tenantId, string key) => NamespacePrefix(KeyPrefix, tenantId) + key;
 
-    /// <summary>The <c>SCAN MATCH</c> pattern for <paramref name="pattern"/> inside one namespace: the namespace escaped, the caller's glob verbatim.</summary>
-    public string MatchPattern(string? tenantId, GlobPattern pattern) => MatchPattern(KeyPrefix, tenantId, pattern);
+    /// <summary>The keys of one namespace whose caller key matches <paramref name="pattern"/>.</summary>
+    public ScanSelection Matching(string? tenantId, GlobPattern pattern) => ScanSelection.Matching(NamespacePrefix(KeyPrefix, tenantId), pattern);
 
-    /// <summary>The <c>SCAN MATCH</c> pattern for every key of a tenant, or with no tenant every key under the prefix.</summary>
-    public string ClearPattern(string? tenantId) => ClearPattern(KeyPrefix, tenantId);
+    /// <summary>Every key of a tenant, or with no tenant every key this cache writes (what <c>Clear</c> and <c>GetStats</c> cover).</summary>
+    public ScanSelection Owned(string? tenantId) =>
+        tenantId is null ? ScanSelection.Everything(KeyPrefix) : ScanSelection.Namespace(NamespacePrefix(KeyPrefix, tenantId));
 
-    /// <inheritdoc cref="MatchPattern(string?, GlobPattern)"/>
-    public static string MatchPattern(string keyPrefix, string? tenantId, GlobPattern pattern) =>
-        GlobPattern.Escape(NamespacePrefix(keyPrefix, tenantId)) + pattern.Pattern;
+    /// <summary>
+    /// True when <paramref name="afterPrefix"/> (a server key without the cache's key prefix) has exactly the shape
+    /// this class writes: <c>{g}:</c> then a key, or <c>{t:</c>N<c>:</c>a tenant of N UTF-16 characters<c>}:</c>
+    /// then a key, N written in decimal without leading zeros.
+    /// </summary>
+    public static bool IsNamespacedKey(ReadOnlySpan<byte> afterPrefix)
+    {
+        if (afterPrefix.StartsWith("{g}:"u8))
+        {
+            return true;
+        }
 
-    /// <inheritdoc cref="ClearPattern(string?)"/>
-    /// <remarks>
-    /// Every key of this cache continues its prefix with <c>{g}</c> or <c>{t:</c>, so "everything" matches only those:
-    /// another cache whose prefix extends this one (<c>app:</c> and <c>app:reports:</c>) keeps its keys.
-    /// </remarks>
-    public static string ClearPattern(string keyPrefix, string? tenantId) =>
-        tenantId is null
-            ? GlobPattern.Escape(keyPrefix) + "{[gt]*"
-            : GlobPattern.Escape(NamespacePrefix(keyPrefix, tenantId)) + "*";
+        if (!afterPrefix.StartsWith("{t:"u8))
+        {
+            return false;
+        }
+
+        var rest = afterPrefix[3..];
+        var digits = 0;
+        var length = 0;
+        while (digits < rest.Length && rest[digits] is >= (byte)'0' and <= (byte)'9' && digits < 4)
+        {
+            length = (length * 10) + (rest[digits] - '0');
+            digits++;
+        }
+
+        if (digits == 0 || digits >= rest.Length || rest[digits] != ':' || rest[0] == '0' || length > CacheConfig.MaxTenantIdLength)
+        {
+            return false;
+        }
+
+        // The tenant: exactly `length` UTF-16 characters of well-formed UTF-8 (tenant ids are well-formed Unicode).
+        var tenant = rest[(digits + 1)..];
+        var offset = 0;
+        var characters = 0;
+        while (characters < length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(tenant[offset..], out var rune, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return false;
+            }
+
+            offset += consumed;
+            characters += rune.Utf16SequenceLength;
+        }
+
+        return characters == length && tenant[offset..].StartsWith("}:"u8);
+    }
 
     /// <summary>The part of a server key before the caller's key.</summary>
     public static string NamespacePrefix(string keyPrefix, string? tenantId) =>

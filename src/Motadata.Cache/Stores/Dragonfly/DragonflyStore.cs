@@ -304,17 +304,17 @@ internal sealed partial class DragonflyStore : ICacheStore
     public long Invalidate(string? tenantId, GlobPattern pattern) =>
         pattern.ExactKey is { } exactKey
             ? Delete(new CacheKey(tenantId, exactKey)) ? 1 : 0
-            : ScanAndUnlink(_keys.MatchPattern(tenantId, pattern));
+            : ScanAndUnlink(_keys.Matching(tenantId, pattern));
 
     public async ValueTask<long> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
         pattern.ExactKey is { } exactKey
             ? await DeleteAsync(new CacheKey(tenantId, exactKey), cancellationToken).ConfigureAwait(false) ? 1 : 0
-            : await ScanAndUnlinkAsync(_keys.MatchPattern(tenantId, pattern), cancellationToken).ConfigureAwait(false);
+            : await ScanAndUnlinkAsync(_keys.Matching(tenantId, pattern), cancellationToken).ConfigureAwait(false);
 
-    public long Clear(string? tenantId) => ScanAndUnlink(_keys.ClearPattern(tenantId));
+    public long Clear(string? tenantId) => ScanAndUnlink(_keys.Owned(tenantId));
 
     public ValueTask<long> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
-        ScanAndUnlinkAsync(_keys.ClearPattern(tenantId), cancellationToken);
+        ScanAndUnlinkAsync(_keys.Owned(tenantId), cancellationToken);
 
     public long SetMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl)
     {
@@ -402,13 +402,13 @@ internal sealed partial class DragonflyStore : ICacheStore
         var keys = new HashSet<RedisKey>();
         try
         {
-            var pattern = _keys.ClearPattern(tenantId);
+            var selection = _keys.Owned(tenantId);
             var cursor = "0";
             do
             {
-                var page = ParseScan(_database.Execute("SCAN", cursor, "MATCH", pattern, "COUNT", ScanPageSize));
+                var page = ParseScan(_database.Execute("SCAN", cursor, "MATCH", selection.ServerPattern, "COUNT", ScanPageSize));
                 cursor = page.Cursor;
-                keys.UnionWith(page.Keys);
+                keys.UnionWith(Select(selection, page.Keys));
             }
             while (cursor != "0");
 
@@ -450,14 +450,14 @@ internal sealed partial class DragonflyStore : ICacheStore
         var keys = new HashSet<RedisKey>();
         try
         {
-            var pattern = _keys.ClearPattern(tenantId);
+            var selection = _keys.Owned(tenantId);
             var cursor = "0";
             do
             {
-                var reply = await WaitAsync(_database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", ScanPageSize), cancellationToken).ConfigureAwait(false);
+                var reply = await WaitAsync(_database.ExecuteAsync("SCAN", cursor, "MATCH", selection.ServerPattern, "COUNT", ScanPageSize), cancellationToken).ConfigureAwait(false);
                 var page = ParseScan(reply);
                 cursor = page.Cursor;
-                keys.UnionWith(page.Keys);
+                keys.UnionWith(Select(selection, page.Keys));
             }
             while (cursor != "0");
 
@@ -649,7 +649,7 @@ internal sealed partial class DragonflyStore : ICacheStore
         return true;
     }
 
-    private long ScanAndUnlink(string pattern)
+    private long ScanAndUnlink(ScanSelection selection)
     {
         var pending = new List<Task<RedisResult>>();
         try
@@ -657,12 +657,13 @@ internal sealed partial class DragonflyStore : ICacheStore
             var cursor = "0";
             do
             {
-                var page = ParseScan(_database.Execute("SCAN", cursor, "MATCH", pattern, "COUNT", ScanPageSize));
+                var page = ParseScan(_database.Execute("SCAN", cursor, "MATCH", selection.ServerPattern, "COUNT", ScanPageSize));
                 cursor = page.Cursor;
-                if (page.Keys.Length > 0)
+                var selected = Select(selection, page.Keys);
+                if (selected.Length > 0)
                 {
                     // Sent without waiting, so the next SCAN page is fetched while the server unlinks this one.
-                    pending.Add(_database.ExecuteAsync("UNLINK", ToArguments(page.Keys), CommandFlags.None));
+                    pending.Add(_database.ExecuteAsync("UNLINK", ToArguments(selected), CommandFlags.None));
                 }
             }
             while (cursor != "0");
@@ -682,7 +683,7 @@ internal sealed partial class DragonflyStore : ICacheStore
         }
     }
 
-    private async ValueTask<long> ScanAndUnlinkAsync(string pattern, CancellationToken cancellationToken)
+    private async ValueTask<long> ScanAndUnlinkAsync(ScanSelection selection, CancellationToken cancellationToken)
     {
         var pending = new List<Task<RedisResult>>();
         try
@@ -690,12 +691,13 @@ internal sealed partial class DragonflyStore : ICacheStore
             var cursor = "0";
             do
             {
-                var reply = await WaitAsync(_database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", ScanPageSize), cancellationToken).ConfigureAwait(false);
+                var reply = await WaitAsync(_database.ExecuteAsync("SCAN", cursor, "MATCH", selection.ServerPattern, "COUNT", ScanPageSize), cancellationToken).ConfigureAwait(false);
                 var page = ParseScan(reply);
                 cursor = page.Cursor;
-                if (page.Keys.Length > 0)
+                var selected = Select(selection, page.Keys);
+                if (selected.Length > 0)
                 {
-                    pending.Add(_database.ExecuteAsync("UNLINK", ToArguments(page.Keys), CommandFlags.None));
+                    pending.Add(_database.ExecuteAsync("UNLINK", ToArguments(selected), CommandFlags.None));
                 }
             }
             while (cursor != "0");
@@ -719,6 +721,26 @@ internal sealed partial class DragonflyStore : ICacheStore
     {
         var parts = (RedisResult[])reply!;
         return ((string)parts[0]!, (RedisKey[])parts[1]!);
+    }
+
+    /// <summary>The keys of a page that <paramref name="selection"/> takes (the page itself when it takes all).</summary>
+    private static RedisKey[] Select(ScanSelection selection, RedisKey[] keys)
+    {
+        if (selection.SelectsEveryMatch)
+        {
+            return keys;
+        }
+
+        var selected = new List<RedisKey>(keys.Length);
+        foreach (var key in keys)
+        {
+            if (selection.Selects((byte[])key!))
+            {
+                selected.Add(key);
+            }
+        }
+
+        return [.. selected];
     }
 
     private static object[] ToArguments(RedisKey[] keys)
