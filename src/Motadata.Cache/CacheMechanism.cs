@@ -280,6 +280,8 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             BackendFailures = whole ? _statistics.BackendFailures : 0,
             BreakerOpenings = whole ? _statistics.BreakerOpenings : 0,
             ReplayedOperations = whole ? _statistics.ReplayedOperations : 0,
+            JournalOverflows = whole ? _statistics.JournalOverflows : 0,
+            AbandonedRemovals = whole ? _statistics.AbandonedRemovals : 0,
         };
     }
 

@@ -96,6 +96,16 @@ public sealed class CacheConfig
     /// <value>Default five seconds.</value>
     public TimeSpan RecoveryBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How many replays of one journaled removal may fail while the server otherwise answers before recovery stops
+    /// retrying it: a delete or invalidation is then widened to a clear of its namespace (a cold cache rather than a
+    /// stale one), and a clear that keeps failing too is abandoned, logged (event 5006) and counted
+    /// (<see cref="CacheStats.AbandonedRemovals"/>), so one removal the server cannot finish never keeps recovery,
+    /// or the server, busy forever. Failures during an outage (the server answers nothing) do not count.
+    /// </summary>
+    /// <value>Default 3.</value>
+    public int RecoveryMaxReplayAttempts { get; set; } = 3;
+
     /// <summary>Entries of the in-process tier that serves this instance's own writes while the server is away; 0 turns it off.</summary>
     /// <value>Default 0 (off).</value>
     public int RecoveryFallbackMaxSize { get; set; }
@@ -221,6 +231,11 @@ public sealed class CacheConfig
         if (RecoveryBreakDuration < TimeSpan.FromMilliseconds(500) || RecoveryBreakDuration > TimeSpan.FromDays(1))
         {
             errors.Add($"RecoveryBreakDuration is {RecoveryBreakDuration}; use between 0.5 seconds and one day.");
+        }
+
+        if (RecoveryMaxReplayAttempts is < 1 or > 100)
+        {
+            errors.Add($"RecoveryMaxReplayAttempts is {RecoveryMaxReplayAttempts}; use between 1 and 100 replays of one removal before it is widened, then abandoned.");
         }
 
         if (RecoveryFallbackMaxSize < 0)

@@ -13,6 +13,8 @@ internal sealed class CacheStatistics
     private long _backendFailures;
     private long _breakerOpenings;
     private long _replayedOperations;
+    private long _journalOverflows;
+    private long _abandonedRemovals;
 
     /// <summary>The global namespace's counters (tenant id null).</summary>
     public TenantCounters Global { get; } = new(null);
@@ -22,6 +24,10 @@ internal sealed class CacheStatistics
     public long BreakerOpenings => Volatile.Read(ref _breakerOpenings);
 
     public long ReplayedOperations => Volatile.Read(ref _replayedOperations);
+
+    public long JournalOverflows => Volatile.Read(ref _journalOverflows);
+
+    public long AbandonedRemovals => Volatile.Read(ref _abandonedRemovals);
 
     /// <summary>The counters of <paramref name="tenantId"/>, created on first use.</summary>
     public TenantCounters For(string? tenantId)
@@ -55,4 +61,8 @@ internal sealed class CacheStatistics
     public void RecordBreakerOpening() => Interlocked.Increment(ref _breakerOpenings);
 
     public void RecordReplayedOperations(long count) => Interlocked.Add(ref _replayedOperations, count);
+
+    public void RecordJournalOverflow() => Interlocked.Increment(ref _journalOverflows);
+
+    public void RecordAbandonedRemoval() => Interlocked.Increment(ref _abandonedRemovals);
 }

@@ -51,6 +51,18 @@ public sealed class CacheStats
     /// <summary>Invalidations kept during an outage and applied to the server once it was back (whole cache only).</summary>
     public long ReplayedOperations { get; init; }
 
+    /// <summary>
+    /// Times the journal of removals kept during an outage overflowed, so that the removals it held were widened to
+    /// clears of their whole namespaces (whole cache only; see <see cref="CacheConfig.RecoveryJournalCapacity"/>).
+    /// </summary>
+    public long JournalOverflows { get; init; }
+
+    /// <summary>
+    /// Journaled removals that recovery gave up on after the server failed them
+    /// <see cref="CacheConfig.RecoveryMaxReplayAttempts"/> times, even once widened to a clear of their namespace (whole cache only).
+    /// </summary>
+    public long AbandonedRemovals { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"Hits={Hits}, Misses={Misses}, HitRate={HitRate:P1}, Size={Size}, MemoryUsage={MemoryUsage}, Sets={Sets}, Evictions={Evictions}, Expirations={Expirations}";

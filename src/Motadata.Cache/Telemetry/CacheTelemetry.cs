@@ -178,6 +178,8 @@ internal sealed class CacheTelemetry : IDisposable
         }
 
         measurements.Add(new Measurement<long>(_statistics.BackendFailures, _backendTag, new(CacheDiagnostics.ErrorTypeTag, "backend_failure")));
+        measurements.Add(new Measurement<long>(_statistics.JournalOverflows, _backendTag, new(CacheDiagnostics.ErrorTypeTag, "journal_overflow")));
+        measurements.Add(new Measurement<long>(_statistics.AbandonedRemovals, _backendTag, new(CacheDiagnostics.ErrorTypeTag, "abandoned_removal")));
         foreach (var corrupt in Observe(static c => c.CorruptPayloads))
         {
             measurements.Add(WithErrorType(corrupt, "corrupt_payload"));

@@ -26,7 +26,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Where <c>redis-server</c> is, or null when it is not installed.</summary>
     public static string? ExecutablePath { get; } = FindExecutable();
 
-    public static async Task<RedisServer> StartAsync(string? password = null)
+    public static async Task<RedisServer> StartAsync(string? password = null, string? extraArguments = null)
     {
         if (ExecutablePath is null)
         {
@@ -34,12 +34,15 @@ public sealed class RedisServer : IAsyncDisposable
                 "redis-server is not installed; the Dragonfly tests need it (apt-get install -y redis-server). .ci/run installs it.");
         }
 
-        var server = new RedisServer(FreePort()) { Password = password };
+        var server = new RedisServer(FreePort()) { Password = password, ExtraArguments = extraArguments };
         await server.StartProcessAsync();
         return server;
     }
 
     public string? Password { get; private init; }
+
+    /// <summary>More <c>redis-server</c> options, such as <c>--rename-command UNLINK ""</c> to make a command fail.</summary>
+    public string? ExtraArguments { get; private init; }
 
     /// <summary>
     /// A server on a free port that is not running yet, for tests of a server that is down when the cache is built:
@@ -109,6 +112,11 @@ public sealed class RedisServer : IAsyncDisposable
         if (Password is not null)
         {
             arguments += $" --requirepass {Password}";
+        }
+
+        if (ExtraArguments is not null)
+        {
+            arguments += " " + ExtraArguments;
         }
 
         var info = new ProcessStartInfo(ExecutablePath!, arguments)

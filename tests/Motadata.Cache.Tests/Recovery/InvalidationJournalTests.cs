@@ -76,7 +76,7 @@ public sealed class InvalidationJournalTests
         // Made again while the replay runs: the replay may have passed it already, so it is kept again.
         journal.Add(Delete("t1", "a"));
         journal.Add(Delete("t1", "c"));
-        journal.Complete(snapshot.Length, generation);
+        journal.Complete(Applied(snapshot.Length), generation);
 
         Assert.Equal([Delete("t1", "a"), Delete("t1", "c")], journal.TakeSnapshot());
     }
@@ -90,7 +90,7 @@ public sealed class InvalidationJournalTests
         journal.Add(Delete("t1", "c"));
         var generation = journal.Generation;
         journal.TakeSnapshot();
-        journal.Complete(1, generation);
+        journal.Complete([ReplayOutcome.Applied, ReplayOutcome.Failed, ReplayOutcome.Failed], generation);
 
         Assert.Equal(2, journal.Count);
         journal.Add(Delete("t1", "b"));
@@ -106,7 +106,7 @@ public sealed class InvalidationJournalTests
         var snapshot = journal.TakeSnapshot();
         var generation = journal.Generation;
         journal.Add(Delete("t1", "c"));
-        journal.Complete(snapshot.Length, generation);
+        journal.Complete(Applied(snapshot.Length), generation);
 
         Assert.Equal([ClearNamespace("t1")], journal.TakeSnapshot());
         Assert.True(journal.Overflowed);
@@ -120,9 +120,30 @@ public sealed class InvalidationJournalTests
         journal.Add(Delete("t1", "b"));
         var generation = journal.Generation;
         var snapshot = journal.TakeSnapshot();
-        journal.Complete(snapshot.Length, generation);
+        journal.Complete(Applied(snapshot.Length), generation);
 
         Assert.Equal(0, journal.Count);
         Assert.False(journal.Overflowed);
     }
+
+    [Fact]
+    public void AnEntryThatFailedTooOftenIsWidenedOrAbandonedAndItsCountStartsAgain()
+    {
+        var journal = new InvalidationJournal(10);
+        journal.Add(Delete("t1", "a"));
+        journal.Add(ClearNamespace("t2"));
+        journal.Add(Delete("t3", "c"));
+        Assert.Equal(1, journal.CountFailedReplay(Delete("t1", "a")));
+        Assert.Equal(2, journal.CountFailedReplay(Delete("t1", "a")));
+        var generation = journal.Generation;
+        journal.TakeSnapshot();
+
+        journal.Complete([ReplayOutcome.Widened, ReplayOutcome.Abandoned, ReplayOutcome.Failed], generation);
+
+        Assert.Equal([ClearNamespace("t1"), Delete("t3", "c")], journal.TakeSnapshot());
+        Assert.Equal(1, journal.CountFailedReplay(ClearNamespace("t1")));
+        Assert.Equal(1, journal.CountFailedReplay(Delete("t3", "c")));
+    }
+
+    private static ReplayOutcome[] Applied(int count) => Enumerable.Repeat(ReplayOutcome.Applied, count).ToArray();
 }

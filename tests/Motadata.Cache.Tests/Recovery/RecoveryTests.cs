@@ -268,6 +268,60 @@ public sealed class RecoveryTests
         // Cold, not stale: the whole tenant went, including what was never invalidated; the other tenant stays.
         Assert.Null(await ReadOnServerAsync(second, "untouched", tenantId: "t1"));
         Assert.Equal("old", await ReadOnServerAsync(second, "other", tenantId: "t2"));
+        Assert.Equal(1, first.GetStats().JournalOverflows);
+    }
+
+    [Fact]
+    public async Task WhenTheServerKeepsFailingOneJournaledRemovalRecoveryWidensItThenGivesItUpWithLogLinesAndACounter()
+    {
+        // The server answers GET and SET but refuses UNLINK, so every invalidation fails while the server is up.
+        await using var server = await RedisServer.StartAsync(extraArguments: "--rename-command UNLINK \"\"");
+        var logs = new RecordingLoggerFactory();
+        await using var cache = CreateCache(server, config =>
+        {
+            config.LoggerFactory = logs;
+            config.RecoveryMaxReplayAttempts = 2;
+        });
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("user_1", "old", tenantId: "acme").AsTask()));
+
+        Assert.Equal(0, await cache.InvalidateAsync("user_*", tenantId: "acme"));
+
+        // Not an endless replay: two failed replays, widened to a clear of the tenant, two more, then given up.
+        await cache.WaitForRecoveryAsync().WaitAsync(s_patience);
+        Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
+        var stats = cache.GetStats();
+        Assert.Equal(1, stats.AbandonedRemovals);
+        Assert.Equal(0, stats.ReplayedOperations);
+        var replayLines = logs.For("Motadata.Cache.Recovery").Where(line => line.EventId.Id is 5006 or 5007).ToList();
+        Assert.Equal([5007, 5006], replayLines.Select(line => line.EventId.Id));
+        Assert.Equal([LogLevel.Warning, LogLevel.Error], replayLines.Select(line => line.Level));
+        Assert.Contains("acme", replayLines[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WhenRemovalsFailOnlyBecauseTheServerIsDownNoReplayAttemptIsCounted()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var cache = CreateCache(server, config => config.RecoveryMaxReplayAttempts = 1);
+        await using var reader = CreateReader(server);
+        Assert.True(await ServedAsync(cache, () => cache.SetAsync("user_1", "old", tenantId: "acme").AsTask()));
+
+        server.Pause();
+        try
+        {
+            Assert.Equal(0, await cache.InvalidateAsync("user_*", tenantId: "acme"));
+
+            // Several replay rounds fail while the server is paused; none may count against the removal.
+            await DriveUntilAsync(cache, CacheHealthStatus.Unavailable);
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        await cache.WaitForRecoveryAsync().WaitAsync(s_patience);
+        Assert.Equal(0, cache.GetStats().AbandonedRemovals);
+        Assert.Null(await ReadOnServerAsync(reader, "user_1", tenantId: "acme"));
     }
 
     [Fact]

@@ -19,6 +19,9 @@ internal sealed class InvalidationJournal
     // removal made again during the replay is kept again: the replay may have run before the caller's call.
     private HashSet<JournalEntry> _pending = [];
 
+    // How many replays of each entry failed while the server otherwise answered.
+    private readonly Dictionary<JournalEntry, int> _failedReplays = [];
+
     public InvalidationJournal(int capacity) => _capacity = capacity;
 
     /// <summary>Entries waiting for replay, including any being replayed now.</summary>
@@ -75,15 +78,39 @@ internal sealed class InvalidationJournal
         return snapshot;
     }
 
+    /// <summary>Notes one more failed replay of <paramref name="entry"/> while the server answered; returns how many so far.</summary>
+    public int CountFailedReplay(JournalEntry entry)
+    {
+        var failures = _failedReplays.GetValueOrDefault(entry) + 1;
+        _failedReplays[entry] = failures;
+        return failures;
+    }
+
     /// <summary>
-    /// Removes the first <paramref name="applied"/> entries of the snapshot taken at <paramref name="generation"/>,
-    /// now applied on the server. Entries not applied become pending again.
+    /// Settles the snapshot taken at <paramref name="generation"/>: <paramref name="outcomes"/> says, entry by entry,
+    /// whether it was applied (removed), abandoned (removed), widened to its namespace (replaced), or failed (kept).
+    /// Entries kept become pending again. A snapshot of an older generation (the journal overflowed meanwhile and
+    /// was rewritten) changes nothing: every entry of the rewritten journal is replayed again.
     /// </summary>
-    public void Complete(int applied, int generation)
+    public void Complete(ReadOnlySpan<ReplayOutcome> outcomes, int generation)
     {
         if (generation == Generation)
         {
-            _entries.RemoveRange(0, Math.Min(applied, _entries.Count));
+            // The snapshot is the start of the list (entries are only appended between snapshots), so indexes match.
+            for (var i = Math.Min(outcomes.Length, _entries.Count) - 1; i >= 0; i--)
+            {
+                switch (outcomes[i])
+                {
+                    case ReplayOutcome.Applied or ReplayOutcome.Abandoned:
+                        _failedReplays.Remove(_entries[i]);
+                        _entries.RemoveAt(i);
+                        break;
+                    case ReplayOutcome.Widened:
+                        _failedReplays.Remove(_entries[i]);
+                        _entries[i] = _entries[i].Widen();
+                        break;
+                }
+            }
         }
 
         _pending = [.. _entries];
@@ -114,6 +141,7 @@ internal sealed class InvalidationJournal
 
     private void Replace(List<JournalEntry> entries)
     {
+        _failedReplays.Clear();
         _entries = entries;
         _pending = [.. entries];
         Generation++;

@@ -49,6 +49,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
     private readonly TimeSpan _probeInterval;
     private readonly TimeSpan _settleTime;
     private readonly int _journalCapacity;
+    private readonly int _maxReplayAttempts;
     private readonly Lock _sync = new();
     private readonly CancellationTokenSource _disposing = new();
 
@@ -74,6 +75,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
         _time = time;
         _logger = (config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Motadata.Cache.Recovery");
         _journalCapacity = config.RecoveryJournalCapacity;
+        _maxReplayAttempts = config.RecoveryMaxReplayAttempts;
         _journal = new InvalidationJournal(config.RecoveryJournalCapacity);
         _breakDuration = config.RecoveryBreakDuration;
 
@@ -229,6 +231,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
 
         if (overflowed)
         {
+            _statistics.RecordJournalOverflow();
             RecoveryLog.JournalOverflowed(_logger, _inner.Name, _journalCapacity);
         }
     }
@@ -258,6 +261,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
 
         if (overflowed)
         {
+            _statistics.RecordJournalOverflow();
             RecoveryLog.JournalOverflowed(_logger, _inner.Name, _journalCapacity);
         }
     }
@@ -401,7 +405,12 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
         }
     }
 
-    /// <summary>Replays every journaled removal on the server; with none, reads the probe key to learn whether it answers.</summary>
+    /// <summary>
+    /// Replays every journaled removal on the server; with none, reads the probe key to learn whether it answers.
+    /// A removal that fails while the server answers (other removals of the round succeed, or the probe does) counts
+    /// a failed attempt; past <see cref="CacheConfig.RecoveryMaxReplayAttempts"/> it is widened to a clear of its
+    /// namespace, and a clear that still fails is abandoned, so no removal keeps recovery (or the server) busy forever.
+    /// </summary>
     private async ValueTask ReplayAsync(CancellationToken cancellationToken)
     {
         JournalEntry[] entries;
@@ -420,34 +429,107 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
 
         // In batches, so thousands of deletes share round trips; the entries commute, so their order is free.
         const int BatchSize = 64;
-        var applied = 0;
-        var batch = new List<Task>(BatchSize);
+        var failures = new CacheBackendException?[entries.Length];
+        var attempted = 0;
+        var serverAnswers = false;
         try
         {
+            var batch = new List<Task>(BatchSize);
             for (var start = 0; start < entries.Length; start += BatchSize)
             {
                 batch.Clear();
                 var end = Math.Min(start + BatchSize, entries.Length);
                 for (var i = start; i < end; i++)
                 {
-                    batch.Add(ApplyAsync(entries[i], cancellationToken));
+                    batch.Add(ApplyAsync(entries, failures, i, cancellationToken));
                 }
 
                 await Task.WhenAll(batch).ConfigureAwait(false);
-                applied = end;
+                attempted = end;
             }
+
+            serverAnswers = Array.Exists(failures, static failure => failure is null)
+                || await ProbeAnswersAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            lock (_sync)
+            Settle(entries, failures, attempted, serverAnswers, generation);
+        }
+
+        if (Array.Find(failures, static failure => failure is not null) is { } first)
+        {
+            throw first;
+        }
+    }
+
+    /// <summary>Applies one entry, keeping the server's failure (if any) instead of throwing it.</summary>
+    private async Task ApplyAsync(JournalEntry[] entries, CacheBackendException?[] failures, int index, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ApplyAsync(entries[index], cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheBackendException exception)
+        {
+            failures[index] = exception;
+        }
+    }
+
+    /// <summary>True when the server answers the probe read: the removals that failed did, not the server.</summary>
+    private async ValueTask<bool> ProbeAnswersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _inner.TryGetAsync<byte[]>(ProbeKey, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (CacheBackendException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Takes the applied entries out of the journal, and widens or abandons those that failed too often.</summary>
+    private void Settle(JournalEntry[] entries, CacheBackendException?[] failures, int attempted, bool serverAnswers, int generation)
+    {
+        var outcomes = new ReplayOutcome[attempted];
+        var applied = 0;
+        List<(JournalEntry Entry, ReplayOutcome Outcome, string? Error)>? givenUp = null;
+        lock (_sync)
+        {
+            for (var i = 0; i < attempted; i++)
             {
-                _journal.Complete(applied, generation);
-                _pendingRemovals = _journal.Count;
+                if (failures[i] is null)
+                {
+                    outcomes[i] = ReplayOutcome.Applied;
+                    applied++;
+                }
+                else if (serverAnswers && _journal.CountFailedReplay(entries[i]) >= _maxReplayAttempts)
+                {
+                    outcomes[i] = entries[i].Widen() == entries[i] ? ReplayOutcome.Abandoned : ReplayOutcome.Widened;
+                    (givenUp ??= []).Add((entries[i], outcomes[i], failures[i]!.Message));
+                }
             }
 
-            if (applied > 0)
+            _journal.Complete(outcomes, generation);
+            _pendingRemovals = _journal.Count;
+        }
+
+        if (applied > 0)
+        {
+            _statistics.RecordReplayedOperations(applied);
+        }
+
+        foreach (var (entry, outcome, error) in givenUp ?? [])
+        {
+            if (outcome == ReplayOutcome.Abandoned)
             {
-                _statistics.RecordReplayedOperations(applied);
+                _statistics.RecordAbandonedRemoval();
+                RecoveryLog.ReplayAbandoned(_logger, _inner.Name, entry.Operation, entry.TenantId, _maxReplayAttempts, error);
+            }
+            else
+            {
+                RecoveryLog.ReplayWidened(_logger, _inner.Name, entry.Operation, entry.TenantId, entry.Text, _maxReplayAttempts, error);
             }
         }
     }

@@ -24,4 +24,12 @@ internal static partial class RecoveryLog
     [LoggerMessage(EventId = 5005, EventName = "CacheJournalOverflowed", Level = LogLevel.Warning,
         Message = "More than {Capacity} invalidations were journaled while the {Backend} cache server was unreachable; the namespaces concerned will be cleared entirely when it is back (CacheConfig.RecoveryJournalCapacity).")]
     public static partial void JournalOverflowed(ILogger logger, string backend, int capacity);
+
+    [LoggerMessage(EventId = 5006, EventName = "CacheReplayAbandoned", Level = LogLevel.Error,
+        Message = "The {Backend} cache server failed a journaled {Operation} of tenant {TenantId} {Attempts} times while answering other calls; recovery gives it up (values it should have removed may be served until they expire). Last error: {Error}")]
+    public static partial void ReplayAbandoned(ILogger logger, string backend, JournalOperation operation, string? tenantId, int attempts, string? error);
+
+    [LoggerMessage(EventId = 5007, EventName = "CacheReplayWidened", Level = LogLevel.Warning,
+        Message = "The {Backend} cache server failed a journaled {Operation} ({Text}) of tenant {TenantId} {Attempts} times while answering other calls; recovery clears the tenant's whole namespace instead. Last error: {Error}")]
+    public static partial void ReplayWidened(ILogger logger, string backend, JournalOperation operation, string? tenantId, string? text, int attempts, string? error);
 }
