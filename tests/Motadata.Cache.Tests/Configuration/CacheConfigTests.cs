@@ -45,6 +45,7 @@ public sealed class CacheConfigTests
             RecoveryJournalCapacity = 0,
             RecoveryBreakDuration = TimeSpan.FromMilliseconds(10),
             RecoveryFallbackMaxSize = -1,
+            RecoveryMaxReplayAttempts = 0,
             SigningKey = new byte[8],
         };
 
@@ -56,6 +57,7 @@ public sealed class CacheConfigTests
             "MaxSize is 0", "Ttl is 00:00:00", "ShardCount is 0", "MaxKeyLength is 0", "MaxMemoryBytes is -1", "MaxValueBytes is 0",
             "KeyPrefix is empty", "OperationTimeout is 00:00:00", "ConnectTimeout is 01:00:00", "ExpirationScanInterval is -00:00:01",
             "RecoveryJournalCapacity is 0", "RecoveryBreakDuration is 00:00:00.0100000", "RecoveryFallbackMaxSize is -1", "SigningKey is 8 bytes",
+            "RecoveryMaxReplayAttempts is 0",
         ];
         foreach (var text in named)
         {
@@ -68,6 +70,7 @@ public sealed class CacheConfigTests
     public static TheoryData<string, Action<CacheConfig>> BadSettings() => new()
     {
         { "MaxSize", c => c.MaxSize = -5 },
+        { "RecoveryMaxReplayAttempts", c => c.RecoveryMaxReplayAttempts = 101 },
         { "Ttl", c => c.Ttl = TimeSpan.FromSeconds(-1) },
         { "Ttl", c => c.Ttl = TimeSpan.FromTicks(-9_999) },
         { "ShardCount", c => { c.EnableSharding = true; c.ShardCount = -1; } },
