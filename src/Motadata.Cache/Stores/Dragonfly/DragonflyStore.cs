@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Serialization;
@@ -17,7 +16,8 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// <remarks>
 /// Every client failure (connection, timeout, server error, disposed client) becomes a
 /// <see cref="CacheBackendException"/> naming the endpoint and the command, and counts as a backend failure; the
-/// recovery decorator, when enabled, turns those into misses. A stored value that cannot be read back (see
+/// recovery decorator, when enabled, turns those into misses. Failures are returned inside the outcomes
+/// (<see cref="ICacheStore"/>), never thrown. A stored value that cannot be read back (see
 /// <see cref="PayloadCodec"/>) is a miss, counted, logged and removed from the server, never an exception.
 /// <para>
 /// This class is the single-key path. Its parts, one job each: <see cref="DragonflyConnection"/> (the multiplexer and
@@ -57,7 +57,7 @@ internal sealed class DragonflyStore : ICacheStore
     /// <summary>The key layout, for tests and tools.</summary>
     internal DragonflyKeys Keys => _keys;
 
-    public bool TryGet<T>(in CacheKey key, [MaybeNullWhen(false)] out T value)
+    public ReadOutcome<T> Read<T>(in CacheKey key)
     {
         var database = _keys.For(key.TenantId);
         Lease<byte>? lease;
@@ -68,18 +68,16 @@ internal sealed class DragonflyStore : ICacheStore
         catch (RedisServerException exception) when (DragonflyConnection.IsWrongType(exception))
         {
             _values.RemoveCorrupt(database, key, DragonflyValues.WrongType);
-            value = default;
-            return false;
+            return ReadOutcome<T>.Miss;
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            throw _connection.Failure("GET", exception);
+            return ReadOutcome<T>.Failed(_connection.Failure("GET", exception));
         }
 
-        if (_values.TryDecode(lease, out T? found, out var problem))
+        if (_values.TryDecode(lease, out T? value, out var problem))
         {
-            value = found!;
-            return true;
+            return ReadOutcome<T>.Hit(value);
         }
 
         if (problem is not null)
@@ -87,23 +85,26 @@ internal sealed class DragonflyStore : ICacheStore
             _values.RemoveCorrupt(database, key, problem);
         }
 
-        value = default;
-        return false;
+        return ReadOutcome<T>.Miss;
     }
 
-    public ValueTask<CacheLookup<T>> TryGetAsync<T>(CacheKey key, CancellationToken cancellationToken)
+    public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken)
     {
         var database = _keys.For(key.TenantId);
-        return AwaitGetAsync<T>(StartGet(database, key), database, key, cancellationToken);
+        Task<Lease<byte>?> pending;
+        try
+        {
+            pending = database.StringGetLeaseAsync(key.Key);
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return new(ReadOutcome<T>.Failed(_connection.Failure("GET", exception)));
+        }
+
+        return AwaitReadAsync<T>(pending, database, key, cancellationToken);
     }
 
-    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
-    {
-        var database = _keys.For(key.TenantId);
-        return AwaitGetValueAsync(StartGet(database, key), database, key, defaultValue, counters, onFailure, cancellationToken);
-    }
-
-    public async ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public async ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var database = _keys.For(tenantId);
         var serverKeys = new RedisKey[keys.Count];
@@ -119,16 +120,16 @@ internal sealed class DragonflyStore : ICacheStore
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            throw _connection.Failure("MGET", exception);
+            return StoreOutcome<ReadOutcome<T>[]>.Failed(_connection.Failure("MGET", exception));
         }
 
-        var results = new CacheLookup<T>[stored.Length];
+        var results = new ReadOutcome<T>[stored.Length];
         List<RedisKey>? corrupt = null;
         for (var i = 0; i < stored.Length; i++)
         {
             if (_values.TryDecode(stored[i].IsNull ? null : (ReadOnlyMemory<byte>?)(ReadOnlyMemory<byte>)stored[i], out T? value, out var problem))
             {
-                results[i] = new CacheLookup<T>(true, value);
+                results[i] = ReadOutcome<T>.Hit(value);
             }
             else if (problem is not null)
             {
@@ -152,11 +153,11 @@ internal sealed class DragonflyStore : ICacheStore
         return results;
     }
 
-    public bool Set<T>(in CacheKey key, T value, TimeSpan ttl)
+    public WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl)
     {
         if (!TryEncode(key, value, out var payload))
         {
-            return false;
+            return WriteOutcome.TooLarge;
         }
 
         try
@@ -165,19 +166,19 @@ internal sealed class DragonflyStore : ICacheStore
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            throw _connection.Failure("SET", exception);
+            return WriteOutcome.Unavailable(_connection.Failure("SET", exception));
         }
 
         // Acknowledged, so the client is done with the bytes.
         payload.Return();
-        return true;
+        return WriteOutcome.Stored;
     }
 
-    public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)
+    public ValueTask<WriteOutcome> WriteAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken)
     {
         if (!TryEncode(key, value, out var payload))
         {
-            return new ValueTask<bool>(false);
+            return new(WriteOutcome.TooLarge);
         }
 
         Task<bool> pending;
@@ -187,13 +188,27 @@ internal sealed class DragonflyStore : ICacheStore
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            throw _connection.Failure("SET", exception);
+            return new(WriteOutcome.Unavailable(_connection.Failure("SET", exception)));
         }
 
-        return AwaitSetAsync(pending, payload, cancellationToken);
+        return AwaitWriteAsync(pending, payload, cancellationToken);
     }
 
-    public bool Delete(in CacheKey key)
+    // No compare-and-extend here yet (it would be a script comparing the bytes before PEXPIRE): the entry is stored
+    // again, so a Remove or Set landing between the read and this call is undone. See docs/integrations.md.
+    public StoreOutcome<bool> Extend(in CacheKey key, byte[] expected, TimeSpan ttl)
+    {
+        var written = Write(key, expected, ttl);
+        return written.Failure is { } failure ? StoreOutcome<bool>.Failed(failure) : written.IsStored;
+    }
+
+    public async ValueTask<StoreOutcome<bool>> ExtendAsync(CacheKey key, byte[] expected, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var written = await WriteAsync(key, expected, ttl, cancellationToken).ConfigureAwait(false);
+        return written.Failure is { } failure ? StoreOutcome<bool>.Failed(failure) : written.IsStored;
+    }
+
+    public StoreOutcome<bool> Delete(in CacheKey key)
     {
         try
         {
@@ -201,11 +216,11 @@ internal sealed class DragonflyStore : ICacheStore
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            throw _connection.Failure("DEL", exception);
+            return StoreOutcome<bool>.Failed(_connection.Failure("DEL", exception));
         }
     }
 
-    public async ValueTask<bool> DeleteAsync(CacheKey key, CancellationToken cancellationToken)
+    public async ValueTask<StoreOutcome<bool>> DeleteAsync(CacheKey key, CancellationToken cancellationToken)
     {
         try
         {
@@ -213,35 +228,67 @@ internal sealed class DragonflyStore : ICacheStore
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            throw _connection.Failure("DEL", exception);
+            return StoreOutcome<bool>.Failed(_connection.Failure("DEL", exception));
         }
     }
 
-    public long Invalidate(string? tenantId, GlobPattern pattern) =>
-        pattern.ExactKey is { } exactKey
-            ? Delete(new CacheKey(tenantId, exactKey)) ? 1 : 0
-            : _scanner.Unlink(_keys.Matching(tenantId, pattern));
+    public StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern)
+    {
+        if (pattern.ExactKey is { } exactKey)
+        {
+            var deleted = Delete(new CacheKey(tenantId, exactKey));
+            return deleted.Failure is { } failure ? StoreOutcome<long>.Failed(failure) : deleted.Result ? 1 : 0;
+        }
 
-    public async ValueTask<long> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
-        pattern.ExactKey is { } exactKey
-            ? await DeleteAsync(new CacheKey(tenantId, exactKey), cancellationToken).ConfigureAwait(false) ? 1 : 0
-            : await _scanner.UnlinkAsync(_keys.Matching(tenantId, pattern), cancellationToken).ConfigureAwait(false);
+        return Scan(static (scanner, selection) => scanner.Unlink(selection), _keys.Matching(tenantId, pattern));
+    }
 
-    public long Clear(string? tenantId) => _scanner.Unlink(_keys.Owned(tenantId));
+    public async ValueTask<StoreOutcome<long>> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken)
+    {
+        if (pattern.ExactKey is { } exactKey)
+        {
+            var deleted = await DeleteAsync(new CacheKey(tenantId, exactKey), cancellationToken).ConfigureAwait(false);
+            return deleted.Failure is { } failure ? StoreOutcome<long>.Failed(failure) : deleted.Result ? 1 : 0;
+        }
 
-    public ValueTask<long> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
-        _scanner.UnlinkAsync(_keys.Owned(tenantId), cancellationToken);
+        return await ScanAsync(static (scanner, selection, token) => scanner.UnlinkAsync(selection, token), _keys.Matching(tenantId, pattern), cancellationToken).ConfigureAwait(false);
+    }
 
-    public long SetMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl) =>
-        _writer.SetMany(tenantId, entries, ttl);
+    public StoreOutcome<long> Clear(string? tenantId) =>
+        Scan(static (scanner, selection) => scanner.Unlink(selection), _keys.Owned(tenantId));
 
-    public ValueTask<long> SetManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken) =>
-        _writer.SetManyAsync(tenantId, entries, ttl, cancellationToken);
+    public ValueTask<StoreOutcome<long>> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
+        ScanAsync(static (scanner, selection, token) => scanner.UnlinkAsync(selection, token), _keys.Owned(tenantId), cancellationToken);
 
-    public StoreUsage GetUsage(string? tenantId) => _scanner.Usage(_keys.Owned(tenantId));
+    public StoreOutcome<long> WriteMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl)
+    {
+        try
+        {
+            return _writer.SetMany(tenantId, entries, ttl);
+        }
+        catch (CacheBackendException failure)
+        {
+            return StoreOutcome<long>.Failed(failure);
+        }
+    }
 
-    public ValueTask<StoreUsage> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
-        _scanner.UsageAsync(_keys.Owned(tenantId), cancellationToken);
+    public async ValueTask<StoreOutcome<long>> WriteManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _writer.SetManyAsync(tenantId, entries, ttl, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheBackendException failure)
+        {
+            return StoreOutcome<long>.Failed(failure);
+        }
+    }
+
+    public StoreOutcome<StoreUsage> GetUsage(string? tenantId) =>
+        Scan(static (scanner, selection) => scanner.Usage(selection), _keys.Owned(tenantId));
+
+    public ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
+        ScanAsync(static (scanner, selection, token) => scanner.UsageAsync(selection, token), _keys.Owned(tenantId), cancellationToken);
 
     public void Dispose() => _connection.Dispose();
 
@@ -264,15 +311,29 @@ internal sealed class DragonflyStore : ICacheStore
         return TimeSpan.FromTicks(milliseconds * TimeSpan.TicksPerMillisecond);
     }
 
-    private Task<Lease<byte>?> StartGet(IDatabase database, CacheKey key)
+    /// <summary>Runs one scanner walk; a backend failure (the scanner throws it) becomes the outcome's.</summary>
+    private StoreOutcome<TResult> Scan<TResult>(Func<DragonflyScanner, ScanSelection, TResult> walk, ScanSelection selection)
     {
         try
         {
-            return database.StringGetLeaseAsync(key.Key);
+            return walk(_scanner, selection);
         }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        catch (CacheBackendException failure)
         {
-            throw _connection.Failure("GET", exception);
+            return StoreOutcome<TResult>.Failed(failure);
+        }
+    }
+
+    /// <inheritdoc cref="Scan"/>
+    private async ValueTask<StoreOutcome<TResult>> ScanAsync<TResult>(Func<DragonflyScanner, ScanSelection, CancellationToken, ValueTask<TResult>> walk, ScanSelection selection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await walk(_scanner, selection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheBackendException failure)
+        {
+            return StoreOutcome<TResult>.Failed(failure);
         }
     }
 
@@ -290,7 +351,7 @@ internal sealed class DragonflyStore : ICacheStore
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheLookup<T>> AwaitGetAsync<T>(Task<Lease<byte>?> pending, IDatabase database, CacheKey key, CancellationToken cancellationToken)
+    private async ValueTask<ReadOutcome<T>> AwaitReadAsync<T>(Task<Lease<byte>?> pending, IDatabase database, CacheKey key, CancellationToken cancellationToken)
     {
         Lease<byte>? lease;
         try
@@ -300,16 +361,16 @@ internal sealed class DragonflyStore : ICacheStore
         catch (RedisServerException exception) when (DragonflyConnection.IsWrongType(exception))
         {
             await _values.RemoveCorruptAsync(database, key, DragonflyValues.WrongType).ConfigureAwait(false);
-            return default;
+            return ReadOutcome<T>.Miss;
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            throw _connection.Failure("GET", exception);
+            return ReadOutcome<T>.Failed(_connection.Failure("GET", exception));
         }
 
         if (_values.TryDecode(lease, out T? value, out var problem))
         {
-            return new CacheLookup<T>(true, value);
+            return ReadOutcome<T>.Hit(value);
         }
 
         if (problem is not null)
@@ -317,57 +378,11 @@ internal sealed class DragonflyStore : ICacheStore
             await _values.RemoveCorruptAsync(database, key, problem).ConfigureAwait(false);
         }
 
-        return default;
-    }
-
-    /// <summary>
-    /// <see cref="AwaitGetAsync"/> and the facade's counting in one pooled state machine: the only continuation of a
-    /// <c>GetAsync</c> decodes straight from the client's leased buffer, counts, and returns; a backend failure goes
-    /// to <paramref name="onFailure"/> (the recovery decorator) when there is one.
-    /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T?> AwaitGetValueAsync<T>(
-        Task<Lease<byte>?> pending, IDatabase database, CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken)
-    {
-        Lease<byte>? lease;
-        try
-        {
-            lease = await DragonflyConnection.WaitAsync(pending, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisServerException exception) when (DragonflyConnection.IsWrongType(exception))
-        {
-            await _values.RemoveCorruptAsync(database, key, DragonflyValues.WrongType).ConfigureAwait(false);
-            counters.Misses.Increment();
-            return defaultValue;
-        }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            var failure = _connection.Failure("GET", exception);
-            if (onFailure is null)
-            {
-                throw failure;
-            }
-
-            return onFailure.OnGetFailed<T>(key, failure).Count(counters, defaultValue);
-        }
-
-        if (_values.TryDecode(lease, out T? value, out var problem))
-        {
-            counters.Hits.Increment();
-            return value;
-        }
-
-        if (problem is not null)
-        {
-            await _values.RemoveCorruptAsync(database, key, problem).ConfigureAwait(false);
-        }
-
-        counters.Misses.Increment();
-        return defaultValue;
+        return ReadOutcome<T>.Miss;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> AwaitSetAsync(Task<bool> pending, PooledPayload payload, CancellationToken cancellationToken)
+    private async ValueTask<WriteOutcome> AwaitWriteAsync(Task<bool> pending, PooledPayload payload, CancellationToken cancellationToken)
     {
         try
         {
@@ -375,10 +390,10 @@ internal sealed class DragonflyStore : ICacheStore
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            throw _connection.Failure("SET", exception);
+            return WriteOutcome.Unavailable(_connection.Failure("SET", exception));
         }
 
         payload.Return();
-        return true;
+        return WriteOutcome.Stored;
     }
 }
