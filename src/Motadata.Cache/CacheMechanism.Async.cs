@@ -18,10 +18,11 @@ public sealed partial class CacheMechanism
     public ValueTask<T?> GetAsync<T>(string key, string? tenantId = null, T? defaultValue = default, CancellationToken cancellationToken = default)
     {
         CheckKey(key, tenantId);
-
-        // The store counts the hit or miss itself: a remote store then needs one continuation for the whole call
-        // (decode, count, return), not one per layer.
-        return _store.GetAsync(new CacheKey(tenantId, key), defaultValue, _statistics.For(tenantId), onFailure: null, cancellationToken);
+        var counters = _statistics.For(tenantId);
+        var pending = _store.ReadAsync<T>(new CacheKey(tenantId, key), cancellationToken);
+        return pending.IsCompletedSuccessfully
+            ? new ValueTask<T?>(CountValue(counters, pending.Result, defaultValue))
+            : CountValueAsync(pending, counters, defaultValue);
     }
 
     /// <summary>
@@ -53,13 +54,13 @@ public sealed partial class CacheMechanism
             return hits;
         }
 
-        var results = await _store.TryGetManyAsync<T>(tenantId, list, cancellationToken).ConfigureAwait(false);
+        var results = Settle(await _store.ReadManyAsync<T>(tenantId, list, cancellationToken).ConfigureAwait(false));
         var counters = _statistics.For(tenantId);
         for (var i = 0; i < results.Length; i++)
         {
-            if (Count(counters, results[i].Found))
+            if (Count(counters, results[i], out var value))
             {
-                hits[list[i]] = results[i].Value!;
+                hits[list[i]] = value;
             }
         }
 
@@ -76,20 +77,33 @@ public sealed partial class CacheMechanism
     /// <returns>True when stored; false when the value was refused or, with recovery on, the server is unreachable.</returns>
     public ValueTask<bool> SetAsync<T>(string key, T value, TimeSpan? ttl = null, string? tenantId = null, CancellationToken cancellationToken = default)
     {
+        var pending = SetWithStatusAsync(key, value, ttl, tenantId, cancellationToken);
+        return pending.IsCompletedSuccessfully
+            ? new ValueTask<bool>(pending.Result == CacheWriteStatus.Stored)
+            : AwaitStored(pending);
+
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        static async ValueTask<bool> AwaitStored(ValueTask<CacheWriteStatus> pending) =>
+            await pending.ConfigureAwait(false) == CacheWriteStatus.Stored;
+    }
+
+    /// <summary>The asynchronous twin of <see cref="SetWithStatus{T}"/>: stores the value and says what became of it.</summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key, at most <see cref="CacheConfig.MaxKeyLength"/> characters.</param>
+    /// <param name="value">The value; null is cached too.</param>
+    /// <param name="ttl">How long it lives: null for <see cref="CacheConfig.Ttl"/>, <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
+    /// <returns>What became of the write.</returns>
+    public ValueTask<CacheWriteStatus> SetWithStatusAsync<T>(string key, T value, TimeSpan? ttl = null, string? tenantId = null, CancellationToken cancellationToken = default)
+    {
         CheckKey(key, tenantId);
         var effectiveTtl = ResolveTtl(ttl);
         var counters = _statistics.For(tenantId);
-        var pending = _store.SetAsync(new CacheKey(tenantId, key), value, effectiveTtl, cancellationToken);
-        if (pending.IsCompletedSuccessfully)
-        {
-            return new ValueTask<bool>(CountSet(counters, pending.Result));
-        }
-
-        return AwaitSet(pending, counters);
-
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-        static async ValueTask<bool> AwaitSet(ValueTask<bool> pending, TenantCounters counters) =>
-            CountSet(counters, await pending.ConfigureAwait(false));
+        var pending = _store.WriteAsync(new CacheKey(tenantId, key), value, effectiveTtl, cancellationToken);
+        return pending.IsCompletedSuccessfully
+            ? new ValueTask<CacheWriteStatus>(CountWrite(counters, pending.Result))
+            : CountWriteAsync(pending, counters);
     }
 
     /// <summary>Removes <paramref name="key"/>.</summary>
@@ -102,7 +116,8 @@ public sealed partial class CacheMechanism
         CheckKey(key, tenantId);
         var cacheKey = new CacheKey(tenantId, key);
         DetachFlights(cacheKey);
-        return _store.DeleteAsync(cacheKey, cancellationToken);
+        var pending = _store.DeleteAsync(cacheKey, cancellationToken);
+        return pending.IsCompletedSuccessfully ? new ValueTask<bool>(Settle(pending.Result)) : SettleAsync(pending);
     }
 
     /// <summary>Removes every key of one namespace that matches the Redis glob <paramref name="pattern"/>.</summary>
@@ -114,7 +129,7 @@ public sealed partial class CacheMechanism
     {
         var glob = CheckPattern(pattern, tenantId);
         DetachFlights(tenantId, glob);
-        return _store.InvalidateAsync(tenantId, glob, cancellationToken);
+        return SettleAsync(_store.InvalidateAsync(tenantId, glob, cancellationToken));
     }
 
     /// <summary>Removes a tenant's entries, or with no tenant everything this cache owns.</summary>
@@ -125,7 +140,7 @@ public sealed partial class CacheMechanism
     {
         CheckTenant(tenantId);
         DetachFlights(tenantId);
-        return _store.ClearAsync(tenantId, cancellationToken);
+        return SettleAsync(_store.ClearAsync(tenantId, cancellationToken));
     }
 
     /// <summary>Statistics for one tenant, or with no tenant for the whole cache.</summary>
@@ -135,7 +150,7 @@ public sealed partial class CacheMechanism
     public async ValueTask<CacheStats> GetStatsAsync(string? tenantId = null, CancellationToken cancellationToken = default)
     {
         CheckTenant(tenantId);
-        var usage = await _store.GetUsageAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        var usage = Settle(await _store.GetUsageAsync(tenantId, cancellationToken).ConfigureAwait(false));
         return BuildStats(tenantId, usage);
     }
 
@@ -152,7 +167,7 @@ public sealed partial class CacheMechanism
         var effectiveTtl = ResolveTtl(ttl);
         var stored = entries.Count == 0
             ? 0
-            : await _store.SetManyAsync(tenantId, entries, effectiveTtl, cancellationToken).ConfigureAwait(false);
+            : Settle(await _store.WriteManyAsync(tenantId, entries, effectiveTtl, cancellationToken).ConfigureAwait(false));
         _statistics.For(tenantId).RecordSets(stored);
         return stored;
     }
@@ -164,29 +179,5 @@ public sealed partial class CacheMechanism
         {
             throw new ArgumentException($"Key {index} of {paramName} is {problem}; {KeyRule}. Nothing was looked up.", paramName);
         }
-    }
-
-    private static bool Count(TenantCounters counters, bool found)
-    {
-        if (found)
-        {
-            counters.Hits.Increment();
-        }
-        else
-        {
-            counters.Misses.Increment();
-        }
-
-        return found;
-    }
-
-    private static bool CountSet(TenantCounters counters, bool stored)
-    {
-        if (stored)
-        {
-            counters.RecordSet();
-        }
-
-        return stored;
     }
 }

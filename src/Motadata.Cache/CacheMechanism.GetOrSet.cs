@@ -29,7 +29,7 @@ public sealed partial class CacheMechanism
 
         var effectiveTtl = ResolveTtl(ttl);
         var cacheKey = new CacheKey(tenantId, key);
-        var pending = _store.TryGetAsync<T>(cacheKey, cancellationToken);
+        var pending = _store.ReadAsync<T>(cacheKey, cancellationToken);
         if (!pending.IsCompletedSuccessfully)
         {
             return GetOrSetSlowAsync(pending, cacheKey, factory, effectiveTtl, cancellationToken);
@@ -42,15 +42,14 @@ public sealed partial class CacheMechanism
             return new ValueTask<T>(result.Value!);
         }
 
-        return GetOrSetSlowAsync(new ValueTask<CacheLookup<T>>(result), cacheKey, factory, effectiveTtl, cancellationToken);
+        return GetOrSetSlowAsync(new ValueTask<ReadOutcome<T>>(result), cacheKey, factory, effectiveTtl, cancellationToken);
     }
 
-    private async ValueTask<T> GetOrSetSlowAsync<T>(ValueTask<CacheLookup<T>> lookup, CacheKey cacheKey, Func<CancellationToken, ValueTask<T>> factory, TimeSpan ttl, CancellationToken cancellationToken)
+    private async ValueTask<T> GetOrSetSlowAsync<T>(ValueTask<ReadOutcome<T>> lookup, CacheKey cacheKey, Func<CancellationToken, ValueTask<T>> factory, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        var found = await lookup.ConfigureAwait(false);
-        if (Count(_statistics.For(cacheKey.TenantId), found.Found))
+        if (Count(_statistics.For(cacheKey.TenantId), await lookup.ConfigureAwait(false), out var cached))
         {
-            return found.Value!;
+            return cached;
         }
 
         var flightKey = new FlightKey(cacheKey, typeof(T));
@@ -104,7 +103,12 @@ public sealed partial class CacheMechanism
 
             // Look again before running the factory: on a remote backend a caller's miss can cross the network while
             // an earlier flight for this key stores its value and leaves the table, and that caller then starts this one.
-            var stored = await _store.TryGetAsync<T>(flightKey.Key, flight.Token).ConfigureAwait(false);
+            var stored = await _store.ReadAsync<T>(flightKey.Key, flight.Token).ConfigureAwait(false);
+            if (stored.Failure is { } failure)
+            {
+                throw failure;
+            }
+
             if (stored.Found)
             {
                 _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
@@ -128,7 +132,7 @@ public sealed partial class CacheMechanism
                     Interlocked.MemoryBarrier();
                     if (flight.IsStale)
                     {
-                        await _store.DeleteAsync(flightKey.Key, CancellationToken.None).ConfigureAwait(false);
+                        Settle(await _store.DeleteAsync(flightKey.Key, CancellationToken.None).ConfigureAwait(false));
                     }
                 }
             }

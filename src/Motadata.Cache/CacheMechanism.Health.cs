@@ -15,17 +15,17 @@ public sealed partial class CacheMechanism
     /// health check may poll it. The memory backend, and Dragonfly with <see cref="CacheConfig.EnableRecovery"/> off
     /// (where failures reach the caller as exceptions), are always healthy.
     /// </summary>
-    public CacheHealth Health => Recovering is { } recovering ? recovering.Health : _steadyHealth;
+    public CacheHealth Health => _recovering is { } recovering ? recovering.Health : _steadyHealth;
 
     /// <summary>
     /// Completes once the backend is healthy again: the breaker closed and every invalidation kept during the outage
     /// replayed on the server. At once when healthy, or when nothing tracks the backend.
     /// </summary>
     internal Task WaitForRecoveryAsync(CancellationToken cancellationToken = default) =>
-        Recovering is { } recovering ? recovering.WaitUntilHealthyAsync(cancellationToken) : Task.CompletedTask;
+        _recovering is { } recovering ? recovering.WaitUntilHealthyAsync(cancellationToken) : Task.CompletedTask;
 
     /// <summary>The circuit breaker's state with recovery on (Dragonfly); null when nothing guards the backend. For tests and diagnostics.</summary>
-    internal CircuitState? BreakerState => Recovering is { } recovering ? recovering.BreakerState : null;
+    internal CircuitState? BreakerState => _recovering is { } recovering ? recovering.BreakerState : null;
 
     /// <summary>Failed server calls so far, without the server round trips <see cref="GetStats"/> makes. For tests.</summary>
     internal long BackendFailures => _statistics.BackendFailures;

@@ -28,9 +28,13 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     private readonly ICacheStore _store;
     private readonly Telemetry.CacheTelemetry _telemetry;
 
-    // The store itself when it is the memory store (no decorator): TryGet calls it directly, because a call through
-    // ICacheStore.TryGet<T> is a generic virtual call, which costs more than the rest of a memory hit.
+    // The memory store, handed over by the composition root when it is the backend (it has no decorator): the hit
+    // path calls it directly, because a call through ICacheStore.Read<T> is a generic virtual call, which costs more
+    // than the rest of a memory hit. Everything else goes through _store.
     private readonly MemoryStore? _memoryStore;
+
+    // The recovery decorator with recovery on (Dragonfly), for Health; handed over by the composition root.
+    private readonly RecoveringStore? _recovering;
     private readonly CacheStatistics _statistics = new();
     private readonly ConcurrentDictionary<FlightKey, object> _inFlight = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -56,10 +60,9 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         _defaultTtl = _config.Ttl;
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
-        _store = CreateStore(_config, _statistics, TimeProvider);
+        (_store, _memoryStore, _recovering) = CreateStore(_config, _statistics, TimeProvider);
         _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
         _store = _telemetry.Instrument(_store);
-        _memoryStore = _store as MemoryStore;
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
     }
 
@@ -109,16 +112,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         }
 
         CheckKey(key, tenantId);
-
-        var counters = _statistics.For(tenantId);
-        if (_store.TryGet(new CacheKey(tenantId, key), out value))
-        {
-            counters.Hits.Increment();
-            return true;
-        }
-
-        counters.Misses.Increment();
-        return false;
+        return Count(_statistics.For(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
     }
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value there.</summary>
@@ -127,18 +121,30 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <param name="value">The value; null is cached too.</param>
     /// <param name="ttl">How long it lives: null for <see cref="CacheConfig.Ttl"/>, <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
     /// <param name="tenantId">The tenant, or null for the global namespace.</param>
-    /// <returns>True when stored; false when the value was refused (too large) or, with recovery on, the server is unreachable.</returns>
-    public bool Set<T>(string key, T value, TimeSpan? ttl = null, string? tenantId = null)
+    /// <returns>
+    /// True when stored; false when the value was refused (too large) or, with recovery on, the server is unreachable
+    /// (<see cref="SetWithStatus{T}"/> tells which).
+    /// </returns>
+    public bool Set<T>(string key, T value, TimeSpan? ttl = null, string? tenantId = null) =>
+        SetWithStatus(key, value, ttl, tenantId) == CacheWriteStatus.Stored;
+
+    /// <summary>
+    /// Stores <paramref name="value"/> under <paramref name="key"/> as <see cref="Set{T}"/> does, and says what became
+    /// of it: <see cref="CacheWriteStatus.Stored"/>, <see cref="CacheWriteStatus.TooLarge"/> (the caller's to fix:
+    /// nothing changed), or <see cref="CacheWriteStatus.Unavailable"/> (the backend is away and recovery is on; with
+    /// recovery off that is a <see cref="CacheBackendException"/> instead).
+    /// </summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key, at most <see cref="CacheConfig.MaxKeyLength"/> characters.</param>
+    /// <param name="value">The value; null is cached too.</param>
+    /// <param name="ttl">How long it lives: null for <see cref="CacheConfig.Ttl"/>, <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
+    /// <returns>What became of the write.</returns>
+    public CacheWriteStatus SetWithStatus<T>(string key, T value, TimeSpan? ttl = null, string? tenantId = null)
     {
         CheckKey(key, tenantId);
         var effectiveTtl = ResolveTtl(ttl);
-        if (!_store.Set(new CacheKey(tenantId, key), value, effectiveTtl))
-        {
-            return false;
-        }
-
-        _statistics.For(tenantId).RecordSet();
-        return true;
+        return CountWrite(_statistics.For(tenantId), _store.Write(new CacheKey(tenantId, key), value, effectiveTtl));
     }
 
     /// <summary>Removes <paramref name="key"/>.</summary>
@@ -150,7 +156,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         CheckKey(key, tenantId);
         var cacheKey = new CacheKey(tenantId, key);
         DetachFlights(cacheKey);
-        return _store.Delete(cacheKey);
+        return Settle(_store.Delete(cacheKey));
     }
 
     /// <summary>
@@ -164,7 +170,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     {
         var glob = CheckPattern(pattern, tenantId);
         DetachFlights(tenantId, glob);
-        return _store.Invalidate(tenantId, glob);
+        return Settle(_store.Invalidate(tenantId, glob));
     }
 
     /// <summary>Removes a tenant's entries, or with no tenant everything this cache owns.</summary>
@@ -174,7 +180,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     {
         CheckTenant(tenantId);
         DetachFlights(tenantId);
-        return _store.Clear(tenantId);
+        return Settle(_store.Clear(tenantId));
     }
 
     /// <summary>Statistics for one tenant, or with no tenant for the whole cache.</summary>
@@ -183,7 +189,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     public CacheStats GetStats(string? tenantId = null)
     {
         CheckTenant(tenantId);
-        return BuildStats(tenantId, _store.GetUsage(tenantId));
+        return BuildStats(tenantId, Settle(_store.GetUsage(tenantId)));
     }
 
     /// <summary>Stores every pair (in bulk where the backend can batch). Every key is checked before anything is stored.</summary>
@@ -196,7 +202,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     {
         var entries = CheckWarmEntries(keysAndValues, tenantId, nameof(keysAndValues));
         var effectiveTtl = ResolveTtl(ttl);
-        var stored = entries.Count == 0 ? 0 : _store.SetMany(tenantId, entries, effectiveTtl);
+        var stored = entries.Count == 0 ? 0 : Settle(_store.WriteMany(tenantId, entries, effectiveTtl));
         _statistics.For(tenantId).RecordSets(stored);
         return stored;
     }
@@ -233,20 +239,29 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <inheritdoc />
     public override string ToString() => $"CacheMechanism({_config})";
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "One store per backend; more are added.")]
-    private static ICacheStore CreateStore(CacheConfig config, CacheStatistics statistics, TimeProvider time)
+    /// <summary>
+    /// The composition root of the store layer: the backend's store with its decorators, plus the two parts the facade
+    /// talks to directly (the memory store's hit path, recovery's health), so nothing has to be found by unwrapping.
+    /// </summary>
+    private static (ICacheStore Store, MemoryStore? Memory, RecoveringStore? Recovering) CreateStore(CacheConfig config, CacheStatistics statistics, TimeProvider time)
     {
-        if (config.Backend == CacheBackend.Dragonfly)
+        switch (config.Backend)
         {
-            var store = new DragonflyStore(config, statistics);
-            return config.EnableRecovery ? new RecoveringStore(store, config, statistics, time) : store;
-        }
+            case CacheBackend.Dragonfly:
+                var dragonfly = new DragonflyStore(config, statistics);
+                if (!config.EnableRecovery)
+                {
+                    return (dragonfly, null, null);
+                }
 
-        return config.Backend switch
-        {
-            CacheBackend.Memory => new MemoryStore(config, statistics, time),
-            _ => throw new NotSupportedException($"The {config.Backend} backend is not available in this build."),
-        };
+                var recovering = new RecoveringStore(dragonfly, config, statistics, time);
+                return (recovering, null, recovering);
+            case CacheBackend.Memory:
+                var memory = new MemoryStore(config, statistics, time);
+                return (memory, memory, null);
+            default:
+                throw new NotSupportedException($"The {config.Backend} backend is not available in this build.");
+        }
     }
 
     private CacheStats BuildStats(string? tenantId, StoreUsage usage)

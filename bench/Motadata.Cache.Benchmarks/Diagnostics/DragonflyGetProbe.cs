@@ -31,7 +31,7 @@ public static class DragonflyGetProbe
         var storeConfig = new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = server.Url, EnableRecovery = false, KeyPrefix = "st:" };
         using var store = new Motadata.Cache.Stores.Dragonfly.DragonflyStore(storeConfig, new Motadata.Cache.Stats.CacheStatistics());
         var storeKey = new Motadata.Cache.Keys.CacheKey("tenant-1", "key");
-        await store.SetAsync(storeKey, value, TimeSpan.FromHours(1), CancellationToken.None);
+        await store.WriteAsync(storeKey, value, TimeSpan.FromHours(1), CancellationToken.None);
         RedisKey rawKey = "raw:tenant-1:key";
         await database.StringSetAsync(rawKey, value, TimeSpan.FromHours(1));
 
@@ -39,7 +39,7 @@ public static class DragonflyGetProbe
         {
             ("raw StringGetAsync", async () => { if ((await database.StringGetAsync(rawKey)).IsNull) { throw new InvalidOperationException("miss"); } }),
             ("raw StringGetLeaseAsync", async () => { using var lease = await database.StringGetLeaseAsync(rawKey); if (lease is null) { throw new InvalidOperationException("miss"); } }),
-            ("DragonflyStore.TryGetAsync (no facade)", async () => { if (!(await store.TryGetAsync<byte[]>(storeKey, CancellationToken.None)).Found) { throw new InvalidOperationException("miss"); } }),
+            ("DragonflyStore.ReadAsync (no facade)", async () => { if (!(await store.ReadAsync<byte[]>(storeKey, CancellationToken.None)).Found) { throw new InvalidOperationException("miss"); } }),
             ("ours GetAsync<byte[]>", async () => { if (await ours.GetAsync<byte[]>("key", "tenant-1") is null) { throw new InvalidOperationException("miss"); } }),
             ("ours GetAsync<byte[]>, recovery on", async () => { if (await oursRecoveryOn.GetAsync<byte[]>("key", "tenant-1") is null) { throw new InvalidOperationException("miss"); } }),
             ("ours GetAsync<byte[]>, validation off", async () => { if (await oursValidationOff.GetAsync<byte[]>("key", "tenant-1") is null) { throw new InvalidOperationException("miss"); } }),

@@ -52,7 +52,7 @@ public class HitPathBreakdownBenchmarks
     public bool PublicTryGet() => _cache.TryGet(Key, out BenchValue? _, Tenant);
 
     [Benchmark]
-    public bool StoreTryGetThroughInterface() => _storeInterface.TryGet(new CacheKey(Tenant, Key), out BenchValue? _);
+    public bool StoreTryGetThroughInterface() => _storeInterface.Read<BenchValue>(new CacheKey(Tenant, Key)).Found;
 
     [Benchmark]
     public bool StoreTryGetDirect() => _store.TryGet(new CacheKey(Tenant, Key), out BenchValue? _);

@@ -1,87 +1,78 @@
-using System.Diagnostics.CodeAnalysis;
 using Motadata.Cache.Keys;
-using Motadata.Cache.Stats;
 
 namespace Motadata.Cache.Stores;
 
 /// <summary>
-/// What every backend implements. The facade has already checked every argument and resolved the TTL: a
-/// <c>ttl</c> here is positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no expiry. Stores do not count hits
-/// and misses (the facade does, or hands its counters to <see cref="GetAsync"/>); they count what only they see
-/// (evictions, expirations, corrupt payloads).
+/// What every backend implements, and every decorator (recovery, telemetry) wraps. The facade has already checked
+/// every argument and resolved the TTL: a <c>ttl</c> here is positive, or <see cref="Timeout.InfiniteTimeSpan"/> for
+/// no expiry.
 /// </summary>
+/// <remarks>
+/// Outcomes are values: a backend failure comes back inside the outcome (<c>Failure</c>), never as a thrown
+/// <see cref="CacheBackendException"/>, so a decorator looks at it instead of catching, and the facade throws it only
+/// when nothing below turned it into a miss. A caller's cancellation is still thrown. Stores never count hits and
+/// misses (the facade does, in one place); they count what only they see (evictions, expirations, corrupt payloads,
+/// refused values). Data flows one way: nothing here calls back up.
+/// </remarks>
 internal interface ICacheStore : IDisposable, IAsyncDisposable
 {
     /// <summary>A short name for logs and metrics: <c>memory</c>, <c>dragonfly</c>.</summary>
     string Name { get; }
 
-    bool TryGet<T>(in CacheKey key, [MaybeNullWhen(false)] out T value);
+    /// <summary>Looks one key up.</summary>
+    ReadOutcome<T> Read<T>(in CacheKey key);
 
-    ValueTask<CacheLookup<T>> TryGetAsync<T>(CacheKey key, CancellationToken cancellationToken);
+    /// <inheritdoc cref="Read{T}"/>
+    ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken);
+
+    /// <summary>Looks up several keys of one namespace at once (one round trip on a remote backend); one outcome per key, in order.</summary>
+    ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken);
+
+    /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value there.</summary>
+    WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl);
+
+    /// <inheritdoc cref="Write{T}"/>
+    ValueTask<WriteOutcome> WriteAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The facade's <c>GetAsync</c> in one step: looks <paramref name="key"/> up, counts the hit or miss on
-    /// <paramref name="counters"/>, and returns the value or <paramref name="defaultValue"/>. A remote store does it
-    /// all in the one continuation that waits for the server, instead of one continuation per layer. A backend
-    /// failure (<see cref="CacheBackendException"/>) is thrown before anything is counted, so a decorator that turns it
-    /// into a miss counts that itself; except that a store given <paramref name="onFailure"/> hands every failure it
-    /// meets while waiting to it instead, and counts and returns its answer (it may still throw one raised before it
-    /// waits).
+    /// Gives the entry under <paramref name="key"/> a new TTL if it still holds <paramref name="expected"/> (a sliding
+    /// <c>IDistributedCache</c> entry just read): true when it was extended. A backend that cannot compare stores
+    /// <paramref name="expected"/> again.
     /// </summary>
-    ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken);
+    StoreOutcome<bool> Extend(in CacheKey key, byte[] expected, TimeSpan ttl);
 
-    /// <summary>Looks up several keys of one namespace at once (one round trip on a remote backend); one result per key, in order.</summary>
-    ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken);
+    /// <inheritdoc cref="Extend"/>
+    ValueTask<StoreOutcome<bool>> ExtendAsync(CacheKey key, byte[] expected, TimeSpan ttl, CancellationToken cancellationToken);
 
-    bool Set<T>(in CacheKey key, T value, TimeSpan ttl);
+    /// <summary>Removes one key; true when a live entry was removed.</summary>
+    StoreOutcome<bool> Delete(in CacheKey key);
 
-    ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken);
+    /// <inheritdoc cref="Delete"/>
+    ValueTask<StoreOutcome<bool>> DeleteAsync(CacheKey key, CancellationToken cancellationToken);
 
-    bool Delete(in CacheKey key);
+    /// <summary>Removes the keys of one namespace (<paramref name="tenantId"/> null: the global namespace) that match; returns how many.</summary>
+    StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern);
 
-    ValueTask<bool> DeleteAsync(CacheKey key, CancellationToken cancellationToken);
+    /// <inheritdoc cref="Invalidate"/>
+    ValueTask<StoreOutcome<long>> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken);
 
-    /// <summary>Removes the keys of one namespace (<paramref name="tenantId"/> null: the global namespace) that match.</summary>
-    long Invalidate(string? tenantId, GlobPattern pattern);
+    /// <summary>Removes a tenant's entries; <paramref name="tenantId"/> null removes everything this cache owns. Returns how many.</summary>
+    StoreOutcome<long> Clear(string? tenantId);
 
-    ValueTask<long> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken);
+    /// <inheritdoc cref="Clear"/>
+    ValueTask<StoreOutcome<long>> ClearAsync(string? tenantId, CancellationToken cancellationToken);
 
-    /// <summary>Removes a tenant's entries; <paramref name="tenantId"/> null removes everything this cache owns.</summary>
-    long Clear(string? tenantId);
+    /// <summary>Stores every pair in bulk and returns how many were stored (refused values are counted by the store).</summary>
+    StoreOutcome<long> WriteMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl);
 
-    ValueTask<long> ClearAsync(string? tenantId, CancellationToken cancellationToken);
-
-    /// <summary>Stores every pair in bulk and returns how many were stored.</summary>
-    long SetMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl);
-
-    ValueTask<long> SetManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken);
+    /// <inheritdoc cref="WriteMany{T}"/>
+    ValueTask<StoreOutcome<long>> WriteManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>Entries and bytes held for a tenant; <paramref name="tenantId"/> null for everything this cache owns.</summary>
-    StoreUsage GetUsage(string? tenantId);
+    StoreOutcome<StoreUsage> GetUsage(string? tenantId);
 
-    ValueTask<StoreUsage> GetUsageAsync(string? tenantId, CancellationToken cancellationToken);
-}
-
-/// <summary>The result of an asynchronous lookup: a struct, so a completed lookup allocates nothing.</summary>
-internal readonly record struct CacheLookup<T>(bool Found, T? Value)
-{
-    public static CacheLookup<T> Miss => default;
-
-    /// <summary>Counts this lookup as a hit or a miss on <paramref name="counters"/>; the value, or <paramref name="defaultValue"/> on a miss.</summary>
-    public T? Count(TenantCounters counters, T? defaultValue) => counters.RecordLookup(Found) ? Value : defaultValue;
-
-    /// <summary>
-    /// <see cref="Count(TenantCounters, T)"/> once <paramref name="pending"/> completes: at once when it already
-    /// has, otherwise in a pooled state machine (no allocation per call).
-    /// </summary>
-    public static ValueTask<T?> CountAsync(ValueTask<CacheLookup<T>> pending, TenantCounters counters, T? defaultValue)
-    {
-        return pending.IsCompletedSuccessfully ? new ValueTask<T?>(pending.Result.Count(counters, defaultValue)) : Await(pending, counters, defaultValue);
-
-        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-        static async ValueTask<T?> Await(ValueTask<CacheLookup<T>> pending, TenantCounters counters, T? defaultValue) =>
-            (await pending.ConfigureAwait(false)).Count(counters, defaultValue);
-    }
+    /// <inheritdoc cref="GetUsage"/>
+    ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken);
 }
 
 /// <summary>Entries and bytes a store holds.</summary>

@@ -1,6 +1,4 @@
-using System.Diagnostics.CodeAnalysis;
 using Motadata.Cache.Keys;
-using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
 
 namespace Motadata.Cache.Telemetry;
@@ -22,102 +20,87 @@ internal sealed class InstrumentedStore : ICacheStore
 
     public string Name => _inner.Name;
 
-    /// <summary>The store being instrumented.</summary>
-    public ICacheStore Inner => _inner;
-
-    public bool TryGet<T>(in CacheKey key, [MaybeNullWhen(false)] out T value)
-    {
-        if (!_telemetry.IsObserved)
-        {
-            return _inner.TryGet(key, out value);
-        }
-
-        using var scope = _telemetry.Start("get", key.TenantId);
-        try
-        {
-            return _inner.TryGet(key, out value);
-        }
-        catch (Exception exception) when (scope.Fail(exception))
-        {
-            throw;
-        }
-    }
-
-    public ValueTask<CacheLookup<T>> TryGetAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
+    public ReadOutcome<T> Read<T>(in CacheKey key) =>
         _telemetry.IsObserved
-            ? ObserveAsync("get", key.TenantId, (key, cancellationToken), static (inner, s) => inner.TryGetAsync<T>(s.key, s.cancellationToken))
-            : _inner.TryGetAsync<T>(key, cancellationToken);
+            ? Observe("get", key.TenantId, key, static (inner, key) => inner.Read<T>(key))
+            : _inner.Read<T>(key);
 
-    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken) =>
+    public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
         _telemetry.IsObserved
-            ? ObserveAsync(
-                "get",
-                key.TenantId,
-                (key, defaultValue, counters, onFailure, cancellationToken),
-                static (inner, s) => inner.GetAsync(s.key, s.defaultValue, s.counters, s.onFailure, s.cancellationToken))
-            : _inner.GetAsync(key, defaultValue, counters, onFailure, cancellationToken);
+            ? ObserveAsync("get", key.TenantId, (key, cancellationToken), static (inner, s) => inner.ReadAsync<T>(s.key, s.cancellationToken))
+            : _inner.ReadAsync<T>(key, cancellationToken);
 
-    public ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+    public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
         _telemetry.IsObserved
-            ? ObserveAsync("get_many", tenantId, (tenantId, keys, cancellationToken), static (inner, s) => inner.TryGetManyAsync<T>(s.tenantId, s.keys, s.cancellationToken))
-            : _inner.TryGetManyAsync<T>(tenantId, keys, cancellationToken);
+            ? ObserveAsync("get_many", tenantId, (tenantId, keys, cancellationToken), static (inner, s) => inner.ReadManyAsync<T>(s.tenantId, s.keys, s.cancellationToken))
+            : _inner.ReadManyAsync<T>(tenantId, keys, cancellationToken);
 
-    public bool Set<T>(in CacheKey key, T value, TimeSpan ttl) =>
+    public WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl) =>
         _telemetry.IsObserved
-            ? Observe("set", key.TenantId, (key, value, ttl), static (inner, s) => inner.Set(s.key, s.value, s.ttl))
-            : _inner.Set(key, value, ttl);
+            ? Observe("set", key.TenantId, (key, value, ttl), static (inner, s) => inner.Write(s.key, s.value, s.ttl))
+            : _inner.Write(key, value, ttl);
 
-    public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken) =>
+    public ValueTask<WriteOutcome> WriteAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken) =>
         _telemetry.IsObserved
-            ? ObserveAsync("set", key.TenantId, (key, value, ttl, cancellationToken), static (inner, s) => inner.SetAsync(s.key, s.value, s.ttl, s.cancellationToken))
-            : _inner.SetAsync(key, value, ttl, cancellationToken);
+            ? ObserveAsync("set", key.TenantId, (key, value, ttl, cancellationToken), static (inner, s) => inner.WriteAsync(s.key, s.value, s.ttl, s.cancellationToken))
+            : _inner.WriteAsync(key, value, ttl, cancellationToken);
 
-    public bool Delete(in CacheKey key) =>
+    public StoreOutcome<bool> Extend(in CacheKey key, byte[] expected, TimeSpan ttl) =>
+        _telemetry.IsObserved
+            ? Observe("extend", key.TenantId, (key, expected, ttl), static (inner, s) => inner.Extend(s.key, s.expected, s.ttl))
+            : _inner.Extend(key, expected, ttl);
+
+    public ValueTask<StoreOutcome<bool>> ExtendAsync(CacheKey key, byte[] expected, TimeSpan ttl, CancellationToken cancellationToken) =>
+        _telemetry.IsObserved
+            ? ObserveAsync("extend", key.TenantId, (key, expected, ttl, cancellationToken), static (inner, s) => inner.ExtendAsync(s.key, s.expected, s.ttl, s.cancellationToken))
+            : _inner.ExtendAsync(key, expected, ttl, cancellationToken);
+
+    public StoreOutcome<bool> Delete(in CacheKey key) =>
         _telemetry.IsObserved
             ? Observe("delete", key.TenantId, key, static (inner, key) => inner.Delete(key))
             : _inner.Delete(key);
 
-    public ValueTask<bool> DeleteAsync(CacheKey key, CancellationToken cancellationToken) =>
+    public ValueTask<StoreOutcome<bool>> DeleteAsync(CacheKey key, CancellationToken cancellationToken) =>
         _telemetry.IsObserved
             ? ObserveAsync("delete", key.TenantId, (key, cancellationToken), static (inner, s) => inner.DeleteAsync(s.key, s.cancellationToken))
             : _inner.DeleteAsync(key, cancellationToken);
 
-    public long Invalidate(string? tenantId, GlobPattern pattern) =>
+    public StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern) =>
         _telemetry.IsObserved
             ? Observe("invalidate", tenantId, (tenantId, pattern), static (inner, s) => inner.Invalidate(s.tenantId, s.pattern))
             : _inner.Invalidate(tenantId, pattern);
 
-    public ValueTask<long> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
+    public ValueTask<StoreOutcome<long>> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
         _telemetry.IsObserved
             ? ObserveAsync("invalidate", tenantId, (tenantId, pattern, cancellationToken), static (inner, s) => inner.InvalidateAsync(s.tenantId, s.pattern, s.cancellationToken))
             : _inner.InvalidateAsync(tenantId, pattern, cancellationToken);
 
-    public long Clear(string? tenantId) =>
+    public StoreOutcome<long> Clear(string? tenantId) =>
         _telemetry.IsObserved
             ? Observe("clear", tenantId, tenantId, static (inner, tenantId) => inner.Clear(tenantId))
             : _inner.Clear(tenantId);
 
-    public ValueTask<long> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
+    public ValueTask<StoreOutcome<long>> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
         _telemetry.IsObserved
             ? ObserveAsync("clear", tenantId, (tenantId, cancellationToken), static (inner, s) => inner.ClearAsync(s.tenantId, s.cancellationToken))
             : _inner.ClearAsync(tenantId, cancellationToken);
 
-    public long SetMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl) =>
+    public StoreOutcome<long> WriteMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl) =>
         _telemetry.IsObserved
-            ? Observe("set_many", tenantId, (tenantId, entries, ttl), static (inner, s) => inner.SetMany(s.tenantId, s.entries, s.ttl))
-            : _inner.SetMany(tenantId, entries, ttl);
+            ? Observe("set_many", tenantId, (tenantId, entries, ttl), static (inner, s) => inner.WriteMany(s.tenantId, s.entries, s.ttl))
+            : _inner.WriteMany(tenantId, entries, ttl);
 
-    public ValueTask<long> SetManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken) =>
+    public ValueTask<StoreOutcome<long>> WriteManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken) =>
         _telemetry.IsObserved
-            ? ObserveAsync("set_many", tenantId, (tenantId, entries, ttl, cancellationToken), static (inner, s) => inner.SetManyAsync(s.tenantId, s.entries, s.ttl, s.cancellationToken))
-            : _inner.SetManyAsync(tenantId, entries, ttl, cancellationToken);
+            ? ObserveAsync("set_many", tenantId, (tenantId, entries, ttl, cancellationToken), static (inner, s) => inner.WriteManyAsync(s.tenantId, s.entries, s.ttl, s.cancellationToken))
+            : _inner.WriteManyAsync(tenantId, entries, ttl, cancellationToken);
 
-    public StoreUsage GetUsage(string? tenantId) =>
+    public StoreOutcome<StoreUsage> GetUsage(string? tenantId) =>
         _telemetry.IsObserved
             ? Observe("usage", tenantId, tenantId, static (inner, tenantId) => inner.GetUsage(tenantId))
             : _inner.GetUsage(tenantId);
 
-    public ValueTask<StoreUsage> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
+    public ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
         _telemetry.IsObserved
             ? ObserveAsync("usage", tenantId, (tenantId, cancellationToken), static (inner, s) => inner.GetUsageAsync(s.tenantId, s.cancellationToken))
             : _inner.GetUsageAsync(tenantId, cancellationToken);
@@ -131,11 +114,12 @@ internal sealed class InstrumentedStore : ICacheStore
     // machine the hand-written local functions had. The scope starts before the inner call so its synchronous part
     // (and any synchronous throw) is timed and traced.
     private TResult Observe<TState, TResult>(string operation, string? tenantId, TState state, Func<ICacheStore, TState, TResult> call)
+        where TResult : struct, IStoreOutcome
     {
         using var scope = _telemetry.Start(operation, tenantId);
         try
         {
-            return call(_inner, state);
+            return Settle(scope, call(_inner, state));
         }
         catch (Exception exception) when (scope.Fail(exception))
         {
@@ -144,15 +128,28 @@ internal sealed class InstrumentedStore : ICacheStore
     }
 
     private async ValueTask<TResult> ObserveAsync<TState, TResult>(string operation, string? tenantId, TState state, Func<ICacheStore, TState, ValueTask<TResult>> call)
+        where TResult : struct, IStoreOutcome
     {
         using var scope = _telemetry.Start(operation, tenantId);
         try
         {
-            return await call(_inner, state).ConfigureAwait(false);
+            return Settle(scope, await call(_inner, state).ConfigureAwait(false));
         }
         catch (Exception exception) when (scope.Fail(exception))
         {
             throw;
         }
+    }
+
+    /// <summary>A failure the store returned (rather than threw) marks the call failed too.</summary>
+    private static TResult Settle<TResult>(OperationScope scope, TResult outcome)
+        where TResult : struct, IStoreOutcome
+    {
+        if (outcome.Failure is { } failure)
+        {
+            scope.Fail(failure);
+        }
+
+        return outcome;
     }
 }

@@ -13,9 +13,9 @@ public sealed class DragonflyFailureClassificationTests
     [Fact]
     public void ACommandTheClientCancelledOnItsOwnIsABackendFailure()
     {
-        Assert.True(DragonflyStore.IsBackendFailure(new TaskCanceledException()));
-        Assert.True(DragonflyStore.IsBackendFailure(new OperationCanceledException()));
-        Assert.True(DragonflyStore.IsBackendFailure(new AggregateException(new TaskCanceledException(), new RedisConnectionException(ConnectionFailureType.SocketFailure, "gone"))));
+        Assert.True(DragonflyConnection.IsBackendFailure(new TaskCanceledException()));
+        Assert.True(DragonflyConnection.IsBackendFailure(new OperationCanceledException()));
+        Assert.True(DragonflyConnection.IsBackendFailure(new AggregateException(new TaskCanceledException(), new RedisConnectionException(ConnectionFailureType.SocketFailure, "gone"))));
     }
 
     [Fact]
@@ -25,14 +25,14 @@ public sealed class DragonflyFailureClassificationTests
         await cancelled.CancelAsync();
         var exception = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.Delay(Timeout.Infinite, cancelled.Token));
 
-        Assert.False(DragonflyStore.IsBackendFailure(exception));
-        Assert.False(DragonflyStore.IsBackendFailure(new OperationCanceledException(cancelled.Token)));
+        Assert.False(DragonflyConnection.IsBackendFailure(exception));
+        Assert.False(DragonflyConnection.IsBackendFailure(new OperationCanceledException(cancelled.Token)));
     }
 
     [Fact]
     public void AnExceptionOfTheCallersOwnCodeIsNotABackendFailure()
     {
-        Assert.False(DragonflyStore.IsBackendFailure(new InvalidOperationException("a serializer's bug")));
-        Assert.False(DragonflyStore.IsBackendFailure(new ArgumentException("bad")));
+        Assert.False(DragonflyConnection.IsBackendFailure(new InvalidOperationException("a serializer's bug")));
+        Assert.False(DragonflyConnection.IsBackendFailure(new ArgumentException("bad")));
     }
 }

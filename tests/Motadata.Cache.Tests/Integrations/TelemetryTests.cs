@@ -149,8 +149,8 @@ public sealed class TelemetryTests
 
         // Activity listeners see every test's spans: a tenant of this test's own tells its spans apart.
         var tenant = $"tel-{Guid.NewGuid():N}";
-        store.Set(new CacheKey(tenant, "k"), "v", TimeSpan.FromMinutes(1));
-        store.TryGet<string>(new CacheKey(tenant, "k"), out _);
+        store.Write(new CacheKey(tenant, "k"), "v", TimeSpan.FromMinutes(1));
+        store.Read<string>(new CacheKey(tenant, "k"));
 
         var recorded = durations.GetMeasurementSnapshot();
         Assert.Equal(["set", "get"], recorded.Select(m => (string)m.Tags[CacheDiagnostics.OperationTag]!));
@@ -174,9 +174,10 @@ public sealed class TelemetryTests
         using var telemetry = new CacheTelemetry(config, "dragonfly", statistics);
         using var store = new InstrumentedStore(new MemoryStore(config, statistics, TimeProvider.System), telemetry);
 
-        Assert.True(store.Set(new CacheKey(null, "k"), 1, TimeSpan.FromMinutes(1)));
-        Assert.True(store.TryGet<int>(new CacheKey(null, "k"), out var value));
-        Assert.Equal(1, value);
+        Assert.True(store.Write(new CacheKey(null, "k"), 1, TimeSpan.FromMinutes(1)).IsStored);
+        var read = store.Read<int>(new CacheKey(null, "k"));
+        Assert.True(read.Found);
+        Assert.Equal(1, read.Value);
         Assert.Equal("memory", store.Name);
     }
 }

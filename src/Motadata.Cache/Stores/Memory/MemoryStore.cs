@@ -11,7 +11,7 @@ namespace Motadata.Cache.Stores.Memory;
 /// domains when sharding is on. Values are held by reference. A hit is one dictionary lookup, one clock read and
 /// a flag write, and allocates nothing; expired entries are removed when read and by a background scan.
 /// </summary>
-internal sealed class MemoryStore : ICacheStore
+internal sealed partial class MemoryStore : ICacheStore
 {
     // Rough object sizes for the byte estimate (64-bit runtime): an entry with its dictionary node, a string's
     // header, an array's header, and anything else.
@@ -104,26 +104,6 @@ internal sealed class MemoryStore : ICacheStore
         return false;
     }
 
-    public ValueTask<CacheLookup<T>> TryGetAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
-        new(TryGet(key, out T? value) ? new CacheLookup<T>(true, value) : default);
-
-    public ValueTask<T?> GetAsync<T>(CacheKey key, T? defaultValue, TenantCounters counters, IGetFailureHandler? onFailure, CancellationToken cancellationToken) =>
-        new(counters.RecordLookup(TryGet(key, out T? value)) ? value : defaultValue);
-
-    public ValueTask<CacheLookup<T>[]> TryGetManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
-    {
-        var results = new CacheLookup<T>[keys.Count];
-        for (var i = 0; i < results.Length; i++)
-        {
-            if (TryGet(new CacheKey(tenantId, keys[i]), out T? value))
-            {
-                results[i] = new CacheLookup<T>(true, value);
-            }
-        }
-
-        return new(results);
-    }
-
     public bool Set<T>(in CacheKey key, T value, TimeSpan ttl)
     {
         var expiresAt = ExpiresAt(ttl);
@@ -194,13 +174,8 @@ internal sealed class MemoryStore : ICacheStore
         }
     }
 
-    public ValueTask<bool> SetAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken) =>
-        new(Set(key, value, ttl));
-
     public bool Delete(in CacheKey key) =>
         _entries.TryGetValue(key, out var entry) && RemoveLive(entry, RemovalReason.Deleted);
-
-    public ValueTask<bool> DeleteAsync(CacheKey key, CancellationToken cancellationToken) => new(Delete(key));
 
     /// <summary>
     /// Gives the live entry under <paramref name="key"/> a new TTL if it still holds <paramref name="expected"/>
@@ -254,9 +229,6 @@ internal sealed class MemoryStore : ICacheStore
         return removed;
     }
 
-    public ValueTask<long> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
-        new(Invalidate(tenantId, pattern));
-
     public long Clear(string? tenantId)
     {
         long removed = 0;
@@ -272,8 +244,6 @@ internal sealed class MemoryStore : ICacheStore
         return removed;
     }
 
-    public ValueTask<long> ClearAsync(string? tenantId, CancellationToken cancellationToken) => new(Clear(tenantId));
-
     public long SetMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl)
     {
         long stored = 0;
@@ -287,9 +257,6 @@ internal sealed class MemoryStore : ICacheStore
 
         return stored;
     }
-
-    public ValueTask<long> SetManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken) =>
-        new(SetMany(tenantId, entries, ttl));
 
     public StoreUsage GetUsage(string? tenantId)
     {
@@ -309,8 +276,6 @@ internal sealed class MemoryStore : ICacheStore
 
         return new StoreUsage(_entries.Count, bytes);
     }
-
-    public ValueTask<StoreUsage> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) => new(GetUsage(tenantId));
 
     /// <summary>
     /// Takes <paramref name="entry"/> out of the dictionary if it is still there, and settles its accounting.

@@ -28,7 +28,7 @@ namespace Motadata.Cache.Stores.Recovery;
 /// sit in a socket buffer of a paused server), and the value it was meant to replace must not be served either.
 /// </para>
 /// </remarks>
-internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
+internal sealed partial class RecoveringStore : ICacheStore
 {
     private const int HealthyMode = 0;
     private const int RecoveringMode = 1;
@@ -60,7 +60,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
     private volatile int _mode;
     private volatile bool _breakerOpen;
     private volatile int _pendingRemovals;
-    private volatile MemoryStore? _fallback;
+    private volatile ICacheStore? _fallback;
     private volatile CacheHealth _health;
     private long _outageStartedAt;
     private long _lastFailureAt;
@@ -423,7 +423,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
 
         if (entries.Length == 0)
         {
-            await _inner.TryGetAsync<byte[]>(ProbeKey, cancellationToken).ConfigureAwait(false);
+            ThrowIfFailed(await _inner.ReadAsync<byte[]>(ProbeKey, cancellationToken).ConfigureAwait(false));
             return;
         }
 
@@ -478,15 +478,8 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
     /// <summary>True when the server answers the probe read: the removals that failed did, not the server.</summary>
     private async ValueTask<bool> ProbeAnswersAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await _inner.TryGetAsync<byte[]>(ProbeKey, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (CacheBackendException)
-        {
-            return false;
-        }
+        var probe = await _inner.ReadAsync<byte[]>(ProbeKey, cancellationToken).ConfigureAwait(false);
+        return probe.Failure is null;
     }
 
     /// <summary>Takes the applied entries out of the journal, and widens or abandons those that failed too often.</summary>
@@ -536,24 +529,19 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
 
     private async Task ApplyAsync(JournalEntry entry, CancellationToken cancellationToken)
     {
-        switch (entry.Operation)
+        var outcome = entry.Operation switch
         {
-            case JournalOperation.Delete:
-                await _inner.DeleteAsync(new CacheKey(entry.TenantId, entry.Text!), cancellationToken).ConfigureAwait(false);
-                break;
-            case JournalOperation.Invalidate:
-                await _inner.InvalidateAsync(entry.TenantId, GlobPattern.Parse(entry.Text!), cancellationToken).ConfigureAwait(false);
-                break;
-            case JournalOperation.ClearNamespace when entry.TenantId is null:
-                // Clear(null) would clear every tenant; the global namespace alone is "every key of it".
-                await _inner.InvalidateAsync(null, MatchAll, cancellationToken).ConfigureAwait(false);
-                break;
-            case JournalOperation.ClearNamespace:
-                await _inner.ClearAsync(entry.TenantId, cancellationToken).ConfigureAwait(false);
-                break;
-            default:
-                await _inner.ClearAsync(null, cancellationToken).ConfigureAwait(false);
-                break;
+            JournalOperation.Delete => (await _inner.DeleteAsync(new CacheKey(entry.TenantId, entry.Text!), cancellationToken).ConfigureAwait(false)).Failure,
+            JournalOperation.Invalidate => (await _inner.InvalidateAsync(entry.TenantId, GlobPattern.Parse(entry.Text!), cancellationToken).ConfigureAwait(false)).Failure,
+
+            // Clear(null) would clear every tenant; the global namespace alone is "every key of it".
+            JournalOperation.ClearNamespace when entry.TenantId is null => (await _inner.InvalidateAsync(null, MatchAll, cancellationToken).ConfigureAwait(false)).Failure,
+            JournalOperation.ClearNamespace => (await _inner.ClearAsync(entry.TenantId, cancellationToken).ConfigureAwait(false)).Failure,
+            _ => (await _inner.ClearAsync(null, cancellationToken).ConfigureAwait(false)).Failure,
+        };
+        if (outcome is not null)
+        {
+            throw outcome;
         }
     }
 
@@ -563,7 +551,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IGetFailureHandler
     /// </summary>
     private bool TryFinishRecovery(out TimeSpan wait)
     {
-        MemoryStore? fallback;
+        ICacheStore? fallback;
         wait = TimeSpan.Zero;
         lock (_sync)
         {

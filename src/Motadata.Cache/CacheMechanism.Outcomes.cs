@@ -1,0 +1,65 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Motadata.Cache.Stats;
+using Motadata.Cache.Stores;
+
+namespace Motadata.Cache;
+
+// Where the facade turns store outcomes into answers: the one place hits, misses and sets are counted (the memory
+// backend's inlined hit path in TryGet counts the same way on the entry's own counters), and where a backend failure
+// that nothing below turned into an answer (recovery off) is thrown to the caller.
+public sealed partial class CacheMechanism
+{
+    private static bool Count<T>(TenantCounters counters, in ReadOutcome<T> outcome, [MaybeNullWhen(false)] out T value)
+    {
+        if (outcome.Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        if (outcome.Found)
+        {
+            counters.Hits.Increment();
+            value = outcome.Value!;
+            return true;
+        }
+
+        counters.Misses.Increment();
+        value = default;
+        return false;
+    }
+
+    private static T? CountValue<T>(TenantCounters counters, in ReadOutcome<T> outcome, T? defaultValue) =>
+        Count(counters, outcome, out var value) ? value : defaultValue;
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<T?> CountValueAsync<T>(ValueTask<ReadOutcome<T>> pending, TenantCounters counters, T? defaultValue) =>
+        CountValue(counters, await pending.ConfigureAwait(false), defaultValue);
+
+    private static CacheWriteStatus CountWrite(TenantCounters counters, in WriteOutcome outcome)
+    {
+        // With recovery on, a failure arrives as Unavailable with no exception left to throw: recovery handled it.
+        if (outcome.Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        if (outcome.IsStored)
+        {
+            counters.RecordSet();
+        }
+
+        return outcome.Status;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<CacheWriteStatus> CountWriteAsync(ValueTask<WriteOutcome> pending, TenantCounters counters) =>
+        CountWrite(counters, await pending.ConfigureAwait(false));
+
+    private static TResult Settle<TResult>(in StoreOutcome<TResult> outcome) =>
+        outcome.Failure is { } failure ? throw failure : outcome.Result;
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<TResult> SettleAsync<TResult>(ValueTask<StoreOutcome<TResult>> pending) =>
+        Settle(await pending.ConfigureAwait(false));
+}

@@ -1,0 +1,100 @@
+using Motadata.Cache.Configuration;
+using Motadata.Cache.Stats;
+using StackExchange.Redis;
+
+namespace Motadata.Cache.Stores.Dragonfly;
+
+/// <summary>
+/// The one StackExchange.Redis multiplexer a Dragonfly store shares across every call, and the rules for its failures:
+/// which client exceptions mean the server failed (<see cref="IsBackendFailure"/>), and how they become a
+/// <see cref="CacheBackendException"/> that names the endpoint and the command but never the password.
+/// </summary>
+internal sealed class DragonflyConnection : IDisposable, IAsyncDisposable
+{
+    private readonly ConnectionMultiplexer _multiplexer;
+    private readonly string? _password;
+    private readonly CacheStatistics _statistics;
+
+    public DragonflyConnection(CacheConfig config, CacheStatistics statistics)
+    {
+        var endpoint = DragonflyEndpoint.Parse(config.DragonflyUrl!);
+        Endpoint = endpoint.Describe();
+        _password = endpoint.Password;
+        _statistics = statistics;
+        try
+        {
+            // AbortOnConnectFail is off: with the server down this returns, and the client keeps reconnecting.
+            _multiplexer = ConnectionMultiplexer.Connect(endpoint.ToConfigurationOptions(config.ConnectTimeout, config.OperationTimeout));
+        }
+        catch (Exception exception) when (IsBackendFailure(exception))
+        {
+            throw Failure("connect", exception);
+        }
+
+        Database = _multiplexer.GetDatabase();
+    }
+
+    /// <summary>The endpoints, for messages (no password).</summary>
+    public string Endpoint { get; }
+
+    /// <summary>The database every command goes through (key-prefixed views of it come from <see cref="DragonflyKeys"/>).</summary>
+    public IDatabase Database { get; }
+
+    // Besides its own exceptions, the client can surface the transport's: an IOException or SocketException, or an
+    // InvalidOperationException from its pipes ("Reading is not allowed after reader was completed",
+    // StackExchange.Redis #3085) when the connection dies under a read. Only from those sources: a serializer's own
+    // InvalidOperationException (warming encodes inside a try block) stays the caller's bug. The client also cancels
+    // the tasks of commands it gives up on when a connection fails: a cancellation nobody asked for (its token is not
+    // cancelled) is the server's failure, while the caller's own cancellation stays a cancellation.
+    public static bool IsBackendFailure(Exception exception) => exception switch
+    {
+        RedisException or TimeoutException or ObjectDisposedException => true,
+        OperationCanceledException { CancellationToken.IsCancellationRequested: false } => true,
+        IOException or System.Net.Sockets.SocketException => true,
+        InvalidOperationException { Source: "System.IO.Pipelines" or "StackExchange.Redis" or "Pipelines.Sockets.Unofficial" } => true,
+        AggregateException { InnerExceptions.Count: > 0 } aggregate => aggregate.InnerExceptions.All(IsBackendFailure),
+        _ => false,
+    };
+
+    /// <summary>
+    /// Another client put a list, hash or set under one of our keys: the server answers <c>WRONGTYPE</c>. That is a
+    /// bad value, not a failing server, so it is handled as one (and trips no circuit breaker).
+    /// </summary>
+    public static bool IsWrongType(RedisServerException exception) =>
+        exception.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal);
+
+    public static Task<TResult> WaitAsync<TResult>(Task<TResult> pending, CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending;
+
+    public static Task WaitAsync(Task pending, CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? pending.WaitAsync(cancellationToken) : pending;
+
+    /// <summary>Counts a backend failure and wraps the client's exception for the caller (or the recovery decorator).</summary>
+    public CacheBackendException Failure(string operation, Exception exception)
+    {
+        _statistics.RecordBackendFailure();
+        if (exception is AggregateException { InnerException: { } inner })
+        {
+            exception = inner;
+        }
+
+        var detail = exception.Message;
+        if (!string.IsNullOrEmpty(_password))
+        {
+            // The client's messages should never hold the password; make sure.
+            detail = detail.Replace(_password, "***", StringComparison.Ordinal);
+        }
+
+        return new CacheBackendException($"Dragonfly at {Endpoint} failed on {operation}: {detail}", exception);
+    }
+
+    /// <summary>
+    /// A clean-up after a read (removing an unreadable value) failed: the read already answered "miss", so this is
+    /// only counted; the bad value stays for the next reader to remove.
+    /// </summary>
+    public void RecordCleanupFailure() => _statistics.RecordBackendFailure();
+
+    public void Dispose() => _multiplexer.Dispose();
+
+    public ValueTask DisposeAsync() => _multiplexer.DisposeAsync();
+}
