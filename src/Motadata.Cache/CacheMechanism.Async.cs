@@ -157,11 +157,11 @@ public sealed partial class CacheMechanism
     /// <summary>Stores every pair, in pipelined batches on a remote backend. Every key is checked before anything is stored.</summary>
     /// <typeparam name="T">The values' type.</typeparam>
     /// <param name="keysAndValues">The pairs to store.</param>
-    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
     /// <param name="ttl">How long they live: null for <see cref="CacheConfig.Ttl"/>.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
     /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
     /// <returns>How many were stored.</returns>
-    public async ValueTask<long> WarmCacheAsync<T>(IEnumerable<KeyValuePair<string, T>> keysAndValues, string? tenantId = null, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    public async ValueTask<long> WarmCacheAsync<T>(IEnumerable<KeyValuePair<string, T>> keysAndValues, TimeSpan? ttl = null, string? tenantId = null, CancellationToken cancellationToken = default)
     {
         var entries = CheckWarmEntries(keysAndValues, tenantId, nameof(keysAndValues));
         var effectiveTtl = ResolveTtl(ttl);

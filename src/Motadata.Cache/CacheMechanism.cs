@@ -195,10 +195,10 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <summary>Stores every pair (in bulk where the backend can batch). Every key is checked before anything is stored.</summary>
     /// <typeparam name="T">The values' type.</typeparam>
     /// <param name="keysAndValues">The pairs to store.</param>
-    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
     /// <param name="ttl">How long they live: null for <see cref="CacheConfig.Ttl"/>.</param>
+    /// <param name="tenantId">The tenant, or null for the global namespace.</param>
     /// <returns>How many were stored.</returns>
-    public long WarmCache<T>(IEnumerable<KeyValuePair<string, T>> keysAndValues, string? tenantId = null, TimeSpan? ttl = null)
+    public long WarmCache<T>(IEnumerable<KeyValuePair<string, T>> keysAndValues, TimeSpan? ttl = null, string? tenantId = null)
     {
         var entries = CheckWarmEntries(keysAndValues, tenantId, nameof(keysAndValues));
         var effectiveTtl = ResolveTtl(ttl);

@@ -50,7 +50,7 @@ public class DragonflyInvalidateBenchmarks
             _rawMatching[i] = $"raw:{Tenant}:session:{i}";
         }
 
-        await _ours.WarmCacheAsync(others, Tenant, s_ttl);
+        await _ours.WarmCacheAsync(others, s_ttl, Tenant);
         var pending = new List<Task>(others.Length);
         foreach (var pair in others)
         {
@@ -63,7 +63,7 @@ public class DragonflyInvalidateBenchmarks
     [IterationSetup]
     public void WriteMatchingKeys()
     {
-        _ours.WarmCache(_matching, Tenant, s_ttl);
+        _ours.WarmCache(_matching, s_ttl, Tenant);
         var pending = new Task[Matching];
         for (var i = 0; i < Matching; i++)
         {

@@ -54,7 +54,7 @@ public class DragonflyWarmBenchmarks
     [Benchmark(OperationsPerInvoke = Entries)]
     public async Task<long> WarmCacheAsync_Motadata()
     {
-        var stored = await _ours.WarmCacheAsync(_entries, Tenant, s_ttl);
+        var stored = await _ours.WarmCacheAsync(_entries, s_ttl, Tenant);
         return stored == Entries ? stored : throw new InvalidOperationException($"Stored {stored} of {Entries}.");
     }
 

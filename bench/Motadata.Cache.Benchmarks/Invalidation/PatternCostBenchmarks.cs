@@ -49,7 +49,7 @@ public class PatternCostBenchmarks
         _cache = new CacheMechanism(config);
         var filler = new string('a', 990);
         var entries = Enumerable.Range(0, 2_000).Select(i => KeyValuePair.Create(filler + i.ToString("D10", System.Globalization.CultureInfo.InvariantCulture), "v")).ToList();
-        await _cache.WarmCacheAsync(entries, Tenant, TimeSpan.FromHours(1));
+        await _cache.WarmCacheAsync(entries, TimeSpan.FromHours(1), Tenant);
     }
 
     [GlobalCleanup]

@@ -148,7 +148,7 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
 
         try
         {
-            await _cache.WarmCacheAsync(toStore, tenantId, _options.Ttl, cancellationToken).ConfigureAwait(false);
+            await _cache.WarmCacheAsync(toStore, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
         }
         catch (CacheBackendException)
         {

@@ -290,7 +290,7 @@ internal sealed class CacheEndpoints
         long warmed;
         try
         {
-            warmed = await _cache.WarmCacheAsync(entries, request.Tenant, ttlSeconds is { } s ? TimeSpan.FromSeconds(s) : null, context.RequestAborted);
+            warmed = await _cache.WarmCacheAsync(entries, ttlSeconds is { } s ? TimeSpan.FromSeconds(s) : null, request.Tenant, context.RequestAborted);
         }
         catch (ArgumentException exception)
         {

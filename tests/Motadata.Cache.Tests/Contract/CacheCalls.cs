@@ -27,5 +27,5 @@ internal sealed class CacheCalls(CacheMechanism cache, CallStyle style)
         IsAsync ? await cache.GetStatsAsync(tenantId) : cache.GetStats(tenantId);
 
     public async Task<long> WarmCacheAsync<T>(IEnumerable<KeyValuePair<string, T>> keysAndValues, string? tenantId = null, TimeSpan? ttl = null) =>
-        IsAsync ? await cache.WarmCacheAsync(keysAndValues, tenantId, ttl) : cache.WarmCache(keysAndValues, tenantId, ttl);
+        IsAsync ? await cache.WarmCacheAsync(keysAndValues, ttl, tenantId) : cache.WarmCache(keysAndValues, ttl, tenantId);
 }

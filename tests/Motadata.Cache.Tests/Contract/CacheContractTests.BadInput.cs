@@ -116,8 +116,8 @@ public abstract partial class CacheContractTests
         var cache = CreateBadInputCache();
         var before = Snapshot(cache);
 
-        Assert.Equal("keysAndValues", Assert.Throws<ArgumentNullException>(() => cache.WarmCache<string>(null!, "t")).ParamName);
-        Assert.Equal("keysAndValues", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await cache.WarmCacheAsync<string>(null!, "t"))).ParamName);
+        Assert.Equal("keysAndValues", Assert.Throws<ArgumentNullException>(() => cache.WarmCache<string>(null!, tenantId: "t")).ParamName);
+        Assert.Equal("keysAndValues", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await cache.WarmCacheAsync<string>(null!, tenantId: "t"))).ParamName);
 
         AssertUnchanged(cache, before);
     }
@@ -138,8 +138,8 @@ public abstract partial class CacheContractTests
             new("last", "v"),
         };
 
-        var sync = Assert.ThrowsAny<ArgumentException>(() => cache.WarmCache(pairs, "t"));
-        var async = await Assert.ThrowsAnyAsync<ArgumentException>(async () => await cache.WarmCacheAsync(pairs, "t"));
+        var sync = Assert.ThrowsAny<ArgumentException>(() => cache.WarmCache(pairs, tenantId: "t"));
+        var async = await Assert.ThrowsAnyAsync<ArgumentException>(async () => await cache.WarmCacheAsync(pairs, tenantId: "t"));
 
         Assert.Equal("keysAndValues", sync.ParamName);
         Assert.Equal("keysAndValues", async.ParamName);
@@ -221,8 +221,8 @@ public abstract partial class CacheContractTests
             case "ClearAsync": await cache.ClearAsync(tenantId); break;
             case "GetStats": cache.GetStats(tenantId); break;
             case "GetStatsAsync": await cache.GetStatsAsync(tenantId); break;
-            case "WarmCache": cache.WarmCache(new Dictionary<string, string> { [key] = "changed" }, tenantId); break;
-            case "WarmCacheAsync": await cache.WarmCacheAsync(new Dictionary<string, string> { [key] = "changed" }, tenantId); break;
+            case "WarmCache": cache.WarmCache(new Dictionary<string, string> { [key] = "changed" }, tenantId: tenantId); break;
+            case "WarmCacheAsync": await cache.WarmCacheAsync(new Dictionary<string, string> { [key] = "changed" }, tenantId: tenantId); break;
             case "GetManyAsync": await cache.GetManyAsync<string>([key], tenantId); break;
             default: throw new ArgumentOutOfRangeException(nameof(operation), operation, "unknown operation");
         }

@@ -165,7 +165,7 @@ public abstract partial class CacheContractTests
     {
         var cache = CreateCache();
         var pairs = Enumerable.Range(0, 1500).ToDictionary(i => $"session:{i}", i => i);
-        cache.WarmCache(pairs, "t");
+        cache.WarmCache(pairs, tenantId: "t");
         cache.Set("keep", 1, tenantId: "t");
 
         Assert.Equal(1500, cache.Invalidate("session:*", "t"));

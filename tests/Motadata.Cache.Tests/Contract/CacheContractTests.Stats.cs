@@ -119,8 +119,8 @@ public abstract partial class CacheContractTests
 
         cache.Set("a", 1, tenantId: "t");
         await cache.SetAsync("b", 2, tenantId: "t");
-        cache.WarmCache(new Dictionary<string, int> { ["c"] = 3, ["d"] = 4 }, "t");
-        await cache.WarmCacheAsync(new Dictionary<string, int> { ["e"] = 5 }, "t");
+        cache.WarmCache(new Dictionary<string, int> { ["c"] = 3, ["d"] = 4 }, tenantId: "t");
+        await cache.WarmCacheAsync(new Dictionary<string, int> { ["e"] = 5 }, tenantId: "t");
         await cache.GetOrSetAsync("f", _ => ValueTask.FromResult(6), tenantId: "t");
         await cache.GetOrSetAsync("f", _ => ValueTask.FromResult(7), tenantId: "t");
 

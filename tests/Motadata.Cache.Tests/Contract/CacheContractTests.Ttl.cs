@@ -170,8 +170,8 @@ public abstract partial class CacheContractTests
         AssertTtlRejected(Assert.Throws<ArgumentOutOfRangeException>(() => cache.Set("existing", "changed", ttl, "t")));
         AssertTtlRejected(Assert.Throws<ArgumentOutOfRangeException>(() => cache.Set("new", "value", ttl, "t")));
         AssertTtlRejected(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await cache.SetAsync("existing", "changed", ttl, "t")));
-        AssertTtlRejected(Assert.Throws<ArgumentOutOfRangeException>(() => cache.WarmCache(pairs, "t", ttl)));
-        AssertTtlRejected(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await cache.WarmCacheAsync(pairs, "t", ttl)));
+        AssertTtlRejected(Assert.Throws<ArgumentOutOfRangeException>(() => cache.WarmCache(pairs, ttl, "t")));
+        AssertTtlRejected(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await cache.WarmCacheAsync(pairs, ttl, "t")));
         var factoryRuns = 0;
         AssertTtlRejected(await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () =>
             await cache.GetOrSetAsync("new", _ => { factoryRuns++; return ValueTask.FromResult("made"); }, ttl, "t")));

@@ -45,7 +45,7 @@ public abstract partial class CacheContractTests
         var before = Snapshot(cache);
         var pairs = new List<KeyValuePair<string, string>> { new("first", "v"), new(KeyWithLoneHighSurrogate, "v") };
 
-        var warm = Assert.ThrowsAny<ArgumentException>(() => cache.WarmCache(pairs, "t"));
+        var warm = Assert.ThrowsAny<ArgumentException>(() => cache.WarmCache(pairs, tenantId: "t"));
         var getMany = await Assert.ThrowsAnyAsync<ArgumentException>(async () => await cache.GetManyAsync<string>(["existing", KeyWithLoneHighSurrogate], "t"));
 
         Assert.Equal("keysAndValues", warm.ParamName);

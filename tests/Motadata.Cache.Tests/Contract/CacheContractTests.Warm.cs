@@ -136,7 +136,7 @@ public abstract partial class CacheContractTests
     public async Task WhenManyKeysAreLookedUpInABigBatchEveryOneIsFound()
     {
         var cache = CreateCache();
-        cache.WarmCache(Enumerable.Range(0, 2000).ToDictionary(i => $"k{i}", i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), "t");
+        cache.WarmCache(Enumerable.Range(0, 2000).ToDictionary(i => $"k{i}", i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), tenantId: "t");
 
         var found = await cache.GetManyAsync<string>(Enumerable.Range(0, 2100).Select(i => $"k{i}"), "t");
 

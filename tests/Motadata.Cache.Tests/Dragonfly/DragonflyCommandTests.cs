@@ -47,7 +47,7 @@ public sealed partial class DragonflyCommandTests : IClassFixture<RedisServerFix
             cache.Get<string>("k", "t");
             await cache.GetAsync<int>("forever", "t");
             await cache.GetManyAsync<string>(["k", "missing"], "t");
-            cache.WarmCache([KeyValuePair.Create("w1", "a"), KeyValuePair.Create("w2", "b")], "t");
+            cache.WarmCache([KeyValuePair.Create("w1", "a"), KeyValuePair.Create("w2", "b")], tenantId: "t");
             await cache.WarmCacheAsync([KeyValuePair.Create("w3", "c")]);
             await _fixture.Raw.StringSetAsync(RedisServerFixture.ServerKey(prefix, "t", "bad"), "garbage");
             cache.Get<string>("bad", "t");

@@ -49,7 +49,7 @@ public sealed class DragonflyOwnedKeysTests : IClassFixture<RedisServerFixture>
         var filler = new string('a', 1000);
         var entries = Enumerable.Range(0, 200).Select(i => KeyValuePair.Create(filler + i, "v")).ToList();
         entries.Add(KeyValuePair.Create(filler + "b", "match"));
-        cache.WarmCache(entries, "acme");
+        cache.WarmCache(entries, tenantId: "acme");
         cache.Set(filler + "b", "other tenant", tenantId: "globex");
 
         // Redis's matcher would cost 1023 x 1000 steps per key here; ours is linear, and the answer the same.

@@ -106,7 +106,7 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
 
         cache.Get<Person>("bad", "t");
         cache.Set("big", new string('x', 11), tenantId: "t");
-        cache.WarmCache(Enumerable.Range(0, 50).Select(i => KeyValuePair.Create($"w{i}", new string('y', 20))), "t");
+        cache.WarmCache(Enumerable.Range(0, 50).Select(i => KeyValuePair.Create($"w{i}", new string('y', 20))), tenantId: "t");
 
         var warnings = logs.Lines.Where(l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning).Select(l => l.Message).ToList();
         Assert.Equal(3, warnings.Count);
@@ -215,7 +215,7 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
         cache.Set("hour", "v", TimeSpan.FromHours(1), "t");
         await cache.SetAsync("ms", "v", TimeSpan.FromMilliseconds(90_000.2), "t");
         cache.Set("forever", "v", Timeout.InfiniteTimeSpan, "t");
-        cache.WarmCache([KeyValuePair.Create("warm", "v")], "t", TimeSpan.FromMinutes(5));
+        cache.WarmCache([KeyValuePair.Create("warm", "v")], TimeSpan.FromMinutes(5), "t");
 
         var hour = await _fixture.Raw.KeyTimeToLiveAsync(RedisServerFixture.ServerKey(_prefix, "t", "hour"));
         var ms = await _fixture.Raw.KeyTimeToLiveAsync(RedisServerFixture.ServerKey(_prefix, "t", "ms"));
@@ -284,8 +284,8 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
         var cache = CreateCache(config => config.MaxValueBytes = 10);
         var entries = new Dictionary<string, string> { ["a"] = "small", ["b"] = new string('x', 11), ["c"] = "ok", ["d"] = new string('y', 50) };
 
-        Assert.Equal(2, await cache.WarmCacheAsync(entries, "t"));
-        Assert.Equal(2, cache.WarmCache(entries, "u"));
+        Assert.Equal(2, await cache.WarmCacheAsync(entries, tenantId: "t"));
+        Assert.Equal(2, cache.WarmCache(entries, tenantId: "u"));
 
         Assert.Equal(2, cache.GetStats("t").RejectedValues);
         Assert.Equal(2, cache.GetStats("u").RejectedValues);

@@ -169,8 +169,8 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
     {
         var cache = CreateCache();
         var entries = Enumerable.Range(0, 2_500).Select(i => KeyValuePair.Create($"user_{i}", i)).ToList();
-        Assert.Equal(2_500, await cache.WarmCacheAsync(entries, "t"));
-        Assert.Equal(1_000, await cache.WarmCacheAsync(Enumerable.Range(0, 1_000).Select(i => KeyValuePair.Create($"order_{i}", i)), "t"));
+        Assert.Equal(2_500, await cache.WarmCacheAsync(entries, tenantId: "t"));
+        Assert.Equal(1_000, await cache.WarmCacheAsync(Enumerable.Range(0, 1_000).Select(i => KeyValuePair.Create($"order_{i}", i)), tenantId: "t"));
 
         Assert.Equal(2_500, await cache.InvalidateAsync("user_*", "t"));
         Assert.Equal(0, await cache.InvalidateAsync("user_*", "t"));
@@ -198,7 +198,7 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
         var reader = CreateCache();
         var entries = Enumerable.Range(0, 2_345).ToDictionary(i => $"k{i}", i => $"value {i}");
 
-        Assert.Equal(2_345, writer.WarmCache(entries, "t"));
+        Assert.Equal(2_345, writer.WarmCache(entries, tenantId: "t"));
 
         Assert.Equal("value 0", reader.Get<string>("k0", "t"));
         Assert.Equal("value 2344", await reader.GetAsync<string>("k2344", "t"));
@@ -219,7 +219,7 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
             .Select(i => KeyValuePair.Create($"k{i}", i % 1_000 == 7 ? new string('x', 65) : $"v{i}"))
             .ToList();
 
-        var stored = async ? await cache.WarmCacheAsync(entries, "t") : cache.WarmCache(entries, "t");
+        var stored = async ? await cache.WarmCacheAsync(entries, tenantId: "t") : cache.WarmCache(entries, tenantId: "t");
 
         Assert.Equal(12_345 - 13, stored);
         var stats = await cache.GetStatsAsync("t");
@@ -249,8 +249,8 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
     {
         var cache = CreateCache();
         var other = CreateCache();
-        cache.WarmCache(Enumerable.Range(0, 30).Select(i => KeyValuePair.Create($"k{i}", new string('x', 100))), "t1");
-        cache.WarmCache(Enumerable.Range(0, 12).Select(i => KeyValuePair.Create($"k{i}", "y")), "t2");
+        cache.WarmCache(Enumerable.Range(0, 30).Select(i => KeyValuePair.Create($"k{i}", new string('x', 100))), tenantId: "t1");
+        cache.WarmCache(Enumerable.Range(0, 12).Select(i => KeyValuePair.Create($"k{i}", "y")), tenantId: "t2");
         cache.Set("g", "z");
         await _fixture.Raw.StringSetAsync("not-ours-" + Guid.NewGuid(), "x");
 

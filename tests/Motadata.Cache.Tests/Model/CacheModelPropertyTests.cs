@@ -126,7 +126,7 @@ public sealed class CacheModelPropertyTests
                     break;
                 case WarmOperation(var t, var count, var value):
                     var pairs = s_keys.Take(count).ToDictionary(k => k, _ => value);
-                    Assert.Equal(count, cache.WarmCache(pairs, s_tenants[t]));
+                    Assert.Equal(count, cache.WarmCache(pairs, tenantId: s_tenants[t]));
                     foreach (var key in pairs.Keys)
                     {
                         Store(s_tenants[t], key, value, null);
