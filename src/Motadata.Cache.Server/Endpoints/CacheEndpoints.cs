@@ -71,20 +71,20 @@ internal sealed class CacheEndpoints
             .WithSummary("Removes the key.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        tenant.MapDelete("/keys", ClearTenantAsync).WithMetadata(RouteAccess.Tenant).WithName("ClearTenant")
+        tenant.MapDelete("/keys", ClearTenantAsync).WithMetadata(RouteAccess.Tenant("keys")).WithName("ClearTenant")
             .WithSummary("Removes every entry of the tenant.")
             .Produces<ClearedResponse>();
-        tenant.MapPost("/invalidate", InvalidateAsync).WithMetadata(RouteAccess.Tenant).WithName("Invalidate")
+        tenant.MapPost("/invalidate", InvalidateAsync).WithMetadata(RouteAccess.Tenant("invalidate")).WithName("Invalidate")
             .WithSummary("Removes the tenant's keys matching a Redis glob, such as user_*.")
             .Accepts<InvalidateRequest>("application/json", "*/*")
             .Produces<InvalidatedResponse>()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        tenant.MapPost("/warm", WarmAsync).WithMetadata(RouteAccess.Tenant).WithName("Warm")
+        tenant.MapPost("/warm", WarmAsync).WithMetadata(RouteAccess.Tenant("warm")).WithName("Warm")
             .WithSummary("Stores many JSON values at once; each is served back as application/json.")
             .Accepts<WarmRequest>("application/json", "*/*")
             .Produces<WarmedResponse>()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        tenant.MapGet("/stats", TenantStatsAsync).WithMetadata(RouteAccess.Tenant).WithName("TenantStats")
+        tenant.MapGet("/stats", TenantStatsAsync).WithMetadata(RouteAccess.Tenant("stats")).WithName("TenantStats")
             .WithSummary("The tenant's statistics.")
             .Produces<TenantStatsResponse>();
 

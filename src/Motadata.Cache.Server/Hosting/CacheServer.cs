@@ -193,6 +193,9 @@ internal static class CacheServer
 
         // Routing's own 404s and 405s get a problem+json body too.
         app.UseStatusCodePages();
+
+        // Before routing: a path the router would read after removing dot segments never reaches it (issue 10, F1).
+        app.UseMiddleware<RequestTargetMiddleware>();
         app.UseRouting();
         app.UseMiddleware<TenantAccessMiddleware>();
         if (service.RateLimit.Enabled)
