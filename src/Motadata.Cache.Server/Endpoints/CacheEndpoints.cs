@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 using Motadata.Cache.Server.Configuration;
 using Motadata.Cache.Server.Endpoints.Contracts;
@@ -28,6 +29,7 @@ internal sealed class CacheEndpoints
     private readonly CacheMechanism _cache;
     private readonly int _maxValueBytes;
     private readonly int _maxRequestBytes;
+    private readonly int _maxWarmEntries;
     private readonly bool _remote;
 
     /// <summary>Creates the handlers.</summary>
@@ -39,6 +41,7 @@ internal sealed class CacheEndpoints
         _cache = cache;
         _maxValueBytes = maxValueBytes;
         _maxRequestBytes = service.MaxRequestBytes;
+        _maxWarmEntries = service.MaxWarmEntries;
         _remote = cache.Backend != CacheBackend.Memory;
     }
 
@@ -222,14 +225,22 @@ internal sealed class CacheEndpoints
             return;
         }
 
+        var json = read.Buffer.AsSpan(0, read.Length);
+        if (!Utf8.IsValid(json))
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "The body is not valid UTF-8; JSON text must be. Send {\"pattern\": \"user_*\"}.");
+            return;
+        }
+
         InvalidateRequest? invalidate;
         try
         {
-            invalidate = JsonSerializer.Deserialize(read.Buffer.AsSpan(0, read.Length), ServiceJsonContext.Default.InvalidateRequest);
+            invalidate = JsonSerializer.Deserialize(json, ServiceJsonContext.Default.InvalidateRequest);
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
-            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, $"The body is not valid JSON: {exception.Message} Send {{\"pattern\": \"user_*\"}}.");
+            // InvalidOperationException: a lone surrogate escape (\udc00) the reader cannot turn into a string.
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, $"The body is not valid JSON text: {exception.Message} Send {{\"pattern\": \"user_*\"}}.");
             return;
         }
 
@@ -263,21 +274,9 @@ internal sealed class CacheEndpoints
             return;
         }
 
-        Dictionary<string, byte[]> entries;
-        long? ttlSeconds;
-        string? error;
-        bool tooLarge;
-        try
+        if (!WarmBody.TryParse(read.Buffer.AsSpan(0, read.Length), _maxValueBytes, _maxWarmEntries, out var entries, out var ttlSeconds, out var error, out var tooLarge))
         {
-            if (!WarmBody.TryParse(read.Buffer.AsSpan(0, read.Length), _maxValueBytes, out entries, out ttlSeconds, out error, out tooLarge))
-            {
-                await Problems.WriteAsync(context, tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, error!);
-                return;
-            }
-        }
-        catch (JsonException exception)
-        {
-            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, $"The body is not valid JSON: {exception.Message} Nothing was stored.");
+            await Problems.WriteAsync(context, tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, error!);
             return;
         }
 
