@@ -29,6 +29,10 @@ internal sealed class ServiceOptions
     /// <value>Default 100.</value>
     public int MaxMetricTenants { get; set; } = 100;
 
+    /// <summary>Who may read <c>/metrics</c> and whether its series name tenants.</summary>
+    /// <value>Default: anyone may read it, with a tenant label.</value>
+    public MetricsOptions Metrics { get; init; } = new();
+
     /// <summary>How long <c>/readyz</c> waits for the backend to answer before reporting it unavailable.</summary>
     /// <value>Default two seconds.</value>
     public TimeSpan ReadinessTimeout { get; set; } = TimeSpan.FromSeconds(2);
@@ -48,6 +52,7 @@ internal sealed class ServiceOptions
         }
 
         RateLimit.Validate(errors);
+        Metrics.Validate(ApiKeys, errors);
         if (MaxRequestBytes < 1)
         {
             errors.Add($"Service:MaxRequestBytes is {MaxRequestBytes}; it must be at least 1.");

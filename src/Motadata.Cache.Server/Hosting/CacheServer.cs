@@ -91,6 +91,7 @@ internal static class CacheServer
             provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             provider.GetRequiredService<CacheMechanism>(),
             service.MaxMetricTenants,
+            service.Metrics.TenantLabels,
             provider.GetRequiredService<ILogger<ServiceMetrics>>()));
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = static problem =>
         {
@@ -118,6 +119,11 @@ internal static class CacheServer
             // The runtime's own meter (GC, thread pool, exceptions) since .NET 9: what OpenTelemetry.Instrumentation.Runtime turns on there.
             .AddMeter("System.Runtime")
             .AddMeter(LibraryMeterName, ServiceMetrics.MeterName)
+            .AddView(instrument => service.Metrics.TenantLabels || instrument.Meter.Name != CacheDiagnostics.MeterName
+                ? null
+
+                // The library's series without their tenant tag (a view keeps only the tags it lists).
+                : new MetricStreamConfiguration { TagKeys = [CacheDiagnostics.BackendTag, CacheDiagnostics.OperationTag, CacheDiagnostics.ErrorTypeTag, CacheDiagnostics.NameTag] })
             .AddPrometheusExporter());
         if (service.RateLimit.Enabled)
         {
@@ -206,7 +212,12 @@ internal static class CacheServer
         var cache = app.Services.GetRequiredService<CacheMechanism>();
         new CacheEndpoints(cache, maxValueBytes, service).Map(app, service.RateLimit.Enabled ? TenantRateLimitPolicy : null);
         new HealthEndpoints(cache, service.ReadinessTimeout, app.Services.GetRequiredService<ILogger<HealthEndpoints>>()).Map(app);
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (service.Metrics.RequireApiKey)
+        {
+            metrics.WithMetadata(RouteAccess.MetricsOnly);
+        }
+
         app.MapOpenApi("/openapi/{documentName}.json");
         if (service.EnableBenchEndpoints)
         {

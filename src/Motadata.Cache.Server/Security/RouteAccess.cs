@@ -6,11 +6,12 @@ namespace Motadata.Cache.Server.Security;
 /// </summary>
 internal sealed class RouteAccess
 {
-    private RouteAccess(string? routeSegment, bool hasKey, bool admin)
+    private RouteAccess(string? routeSegment, bool hasKey, bool admin, bool metrics = false)
     {
         RouteSegment = routeSegment;
         HasKey = hasKey;
         Admin = admin;
+        Metrics = metrics;
     }
 
     /// <summary>A <c>/v1/tenants/{tenant}/keys/{**key}</c> route.</summary>
@@ -18,6 +19,9 @@ internal sealed class RouteAccess
 
     /// <summary>An admin route over the whole cache.</summary>
     public static RouteAccess AdminOnly { get; } = new(null, hasKey: false, admin: true);
+
+    /// <summary><c>/metrics</c> when <c>Service:Metrics:RequireApiKey</c> is on: keys with <c>Metrics</c> or <c>Admin</c>.</summary>
+    public static RouteAccess MetricsOnly { get; } = new(null, hasKey: false, admin: false, metrics: true);
 
     /// <summary>Whether the route's path names a tenant.</summary>
     public bool TenantScoped => RouteSegment is not null;
@@ -30,6 +34,9 @@ internal sealed class RouteAccess
 
     /// <summary>Whether only admin keys may call it.</summary>
     public bool Admin { get; }
+
+    /// <summary>Whether only keys that may read metrics may call it.</summary>
+    public bool Metrics { get; }
 
     /// <summary>A <c>/v1/tenants/{tenant}/{segment}</c> route without a key.</summary>
     /// <param name="segment">The route's last segment, such as <c>stats</c>.</param>

@@ -77,6 +77,11 @@ internal sealed class TenantAccessMiddleware
                 return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "This route is for admin keys only; this API key is not an admin key.").AsTask();
             }
 
+            if (access.Metrics && !grant.Metrics)
+            {
+                return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "/metrics needs a key with \"Metrics\": true or \"Admin\": true (Service:Metrics:RequireApiKey is on); this API key may only use tenants.").AsTask();
+            }
+
             if (tenant is not null && !grant.Allows(tenant))
             {
                 return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, $"This API key may not use tenant '{tenant}'.").AsTask();

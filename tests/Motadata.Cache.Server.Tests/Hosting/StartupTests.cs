@@ -80,6 +80,8 @@ public sealed partial class StartupTests
     [InlineData("Service:ApiKeys:0:Key", "short", "at least 16")]
     [InlineData("Service:ApiKeys:0:KeySha256", "abc", "64 hexadecimal")]
     [InlineData("Service:Unknown", "1", "Unknown")]
+    [InlineData("Service:MaxWarmEntries", "0", "MaxWarmEntries is 0")]
+    [InlineData("Service:Metrics:RequireApiKey", "true", "no key of Service:ApiKeys may read metrics")]
     public void BadSettingFailsTheBuildWithAMessageNamingIt(string key, string value, string expected)
     {
         var settings = new List<string> { "--urls=http://127.0.0.1:0", $"--{key}={value}" };
