@@ -72,15 +72,19 @@ internal sealed class CacheEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         tenant.MapDelete("/keys/{**key}", DeleteAsync).WithMetadata(RouteAccess.TenantKey).WithName("DeleteKey")
             .WithSummary("Removes the key.")
+            .WithDescription("202 {\"queued\": true} when the backend is not healthy and the removal was kept to be replayed.")
             .Produces(StatusCodes.Status204NoContent)
+            .Produces<QueuedResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound);
         tenant.MapDelete("/keys", ClearTenantAsync).WithMetadata(RouteAccess.Tenant("keys")).WithName("ClearTenant")
             .WithSummary("Removes every entry of the tenant.")
-            .Produces<ClearedResponse>();
+            .Produces<ClearedResponse>()
+            .Produces<ClearedResponse>(StatusCodes.Status202Accepted);
         tenant.MapPost("/invalidate", InvalidateAsync).WithMetadata(RouteAccess.Tenant("invalidate")).WithName("Invalidate")
             .WithSummary("Removes the tenant's keys matching a Redis glob, such as user_*.")
             .Accepts<InvalidateRequest>("application/json", "*/*")
             .Produces<InvalidatedResponse>()
+            .Produces<InvalidatedResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         tenant.MapPost("/warm", WarmAsync).WithMetadata(RouteAccess.Tenant("warm")).WithName("Warm")
             .WithSummary("Stores many JSON values at once; each is served back as application/json.")
@@ -99,7 +103,8 @@ internal sealed class CacheEndpoints
             .Produces<CacheStatsResponse>();
         admin.MapDelete("/keys", ClearAllAsync).WithName("ClearAll")
             .WithSummary("Removes every entry of every tenant (admin keys only).")
-            .Produces<ClearedResponse>();
+            .Produces<ClearedResponse>()
+            .Produces<ClearedResponse>(StatusCodes.Status202Accepted);
     }
 
     private async ValueTask GetAsync(HttpContext context, [Description(TenantDescription)] string tenant, [Description(KeyDescription)] string? key)
@@ -191,6 +196,13 @@ internal sealed class CacheEndpoints
 
         if (!removed)
         {
+            if (MayHaveQueued)
+            {
+                context.Response.StatusCode = StatusCodes.Status202Accepted;
+                await context.Response.WriteAsJsonAsync(new QueuedResponse(true), ServiceJsonContext.Default.QueuedResponse, cancellationToken: context.RequestAborted);
+                return;
+            }
+
             await Problems.WriteAsync(context, StatusCodes.Status404NotFound, $"Tenant '{request.Tenant}' has no key '{request.Key}' to delete.");
             return;
         }
@@ -212,7 +224,7 @@ internal sealed class CacheEndpoints
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(new ClearedResponse(cleared), ServiceJsonContext.Default.ClearedResponse, cancellationToken: context.RequestAborted);
+        await WriteClearedAsync(context, cleared);
     }
 
     private async ValueTask InvalidateAsync(HttpContext context, [Description(TenantDescription)] string tenant)
@@ -261,7 +273,9 @@ internal sealed class CacheEndpoints
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(new InvalidatedResponse(invalidated), ServiceJsonContext.Default.InvalidatedResponse, cancellationToken: context.RequestAborted);
+        var queued = invalidated == 0 && MayHaveQueued;
+        context.Response.StatusCode = queued ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
+        await context.Response.WriteAsJsonAsync(new InvalidatedResponse(invalidated, queued), ServiceJsonContext.Default.InvalidatedResponse, cancellationToken: context.RequestAborted);
     }
 
     private async ValueTask WarmAsync(HttpContext context, [Description(TenantDescription)] string tenant)
@@ -326,8 +340,23 @@ internal sealed class CacheEndpoints
     private async ValueTask ClearAllAsync(HttpContext context)
     {
         var cleared = await _cache.ClearAsync(null, context.RequestAborted);
-        await context.Response.WriteAsJsonAsync(new ClearedResponse(cleared), ServiceJsonContext.Default.ClearedResponse, cancellationToken: context.RequestAborted);
+        await WriteClearedAsync(context, cleared);
     }
+
+    private Task WriteClearedAsync(HttpContext context, long cleared)
+    {
+        var queued = cleared == 0 && MayHaveQueued;
+        context.Response.StatusCode = queued ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
+        return context.Response.WriteAsJsonAsync(new ClearedResponse(cleared, queued), ServiceJsonContext.Default.ClearedResponse, cancellationToken: context.RequestAborted);
+    }
+
+    /// <summary>
+    /// True when a removal that reports nothing removed may instead have been kept for replay: with recovery on, a
+    /// removal the server did not take is journaled and the cache leaves Healthy until the journal is replayed. The
+    /// library says no more than that today, so a removal that found nothing while the backend was already degraded
+    /// is answered "queued" too; either way the entry is gone, or will be once replayed.
+    /// </summary>
+    private bool MayHaveQueued => _remote && _cache.Health.Status != CacheHealthStatus.Healthy;
 
     private static bool TryReadTtl(HttpContext context, out TimeSpan? ttl, out string error)
     {
