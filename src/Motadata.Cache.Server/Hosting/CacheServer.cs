@@ -278,6 +278,15 @@ internal static class CacheServer
             return;
         }
 
+        foreach (var address in configured)
+        {
+            if (ListenAddresses.Ipv4Instead(address) is { } ipv4)
+            {
+                throw new ServiceConfigurationException(
+                    $"The service is asked to listen on {address}, an IPv4-mapped IPv6 address, which cannot be listened on. Use the IPv4 address itself: --urls {ipv4}.");
+            }
+        }
+
         if (keysConfigured)
         {
             return;
