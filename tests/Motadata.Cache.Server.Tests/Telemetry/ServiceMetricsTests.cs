@@ -36,7 +36,8 @@ public sealed class ServiceMetricsTests
     {
         using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var cache = new CacheMechanism(new CacheConfig());
-        var metrics = new ServiceMetrics(provider.GetRequiredService<IMeterFactory>(), cache, 10, tenantLabels: true, NullLogger<ServiceMetrics>.Instance);
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        var metrics = new ServiceMetrics(factory, cache, 10, tenantLabels: true, NullLogger<ServiceMetrics>.Instance);
         metrics.TrackTenant("a");
         metrics.TrackTenant("b");
         var measured = new List<string>();
@@ -44,7 +45,8 @@ public sealed class ServiceMetricsTests
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == ServiceMetrics.MeterName)
+                // This factory's meter only: services started by tests running alongside publish the same meter name.
+                if (instrument.Meter.Name == ServiceMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
