@@ -81,6 +81,10 @@ internal static class CacheServer
 
             // The handlers enforce the exact limits (413 with a message); this is Kestrel's backstop above both.
             kestrel.Limits.MaxRequestBodySize = (long)Math.Max(cacheConfig.MaxValueBytes, service.MaxRequestBytes) + StoredValue.MaxOverheadBytes;
+
+            // Backstops above the limits RequestTargetMiddleware answers with a problem body; Kestrel's own answers have none.
+            kestrel.Limits.MaxRequestLineSize = RequestTargetMiddleware.MaxTargetLength * RequestTargetMiddleware.KestrelBackstopFactor;
+            kestrel.Limits.MaxRequestHeadersTotalSize = RequestTargetMiddleware.MaxHeaderBytes * RequestTargetMiddleware.KestrelBackstopFactor;
         });
 
         var services = builder.Services;

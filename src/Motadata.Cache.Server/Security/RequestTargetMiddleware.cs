@@ -10,6 +10,18 @@ namespace Motadata.Cache.Server.Security;
 /// </summary>
 internal sealed class RequestTargetMiddleware
 {
+    /// <summary>The longest request target answered, in characters (Kestrel's own default line limit).</summary>
+    public const int MaxTargetLength = 8192;
+
+    /// <summary>The most header bytes answered (names, values and their separators; Kestrel's own default).</summary>
+    public const int MaxHeaderBytes = 32 * 1024;
+
+    /// <summary>
+    /// Kestrel's limits, set above the ones checked here: Kestrel answers a request over its own limits before any of
+    /// this code runs, with an empty body it offers no way to change, so the service refuses first, with a problem.
+    /// </summary>
+    public const int KestrelBackstopFactor = 2;
+
     private readonly RequestDelegate _next;
 
     /// <summary>Creates the middleware.</summary>
@@ -22,6 +34,23 @@ internal sealed class RequestTargetMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+        if (rawTarget.Length > MaxTargetLength)
+        {
+            return Problems.WriteAsync(
+                context,
+                StatusCodes.Status414UriTooLong,
+                $"The request target is {rawTarget.Length} characters long; at most {MaxTargetLength} are accepted. Keys are at most Cache:MaxKeyLength characters.").AsTask();
+        }
+
+        var headerBytes = HeaderBytes(context.Request.Headers);
+        if (headerBytes > MaxHeaderBytes)
+        {
+            return Problems.WriteAsync(
+                context,
+                StatusCodes.Status431RequestHeaderFieldsTooLarge,
+                $"The request headers are {headerBytes} bytes; at most {MaxHeaderBytes} are accepted.").AsTask();
+        }
+
         var ambiguity = RequestTarget.FindAmbiguity(RequestTarget.Path(rawTarget));
         if (ambiguity is null)
         {
@@ -34,5 +63,21 @@ internal sealed class RequestTargetMiddleware
             $"The request path has {ambiguity}, which clients, proxies and this server may each read differently, so it is refused. " +
             "Every path segment must be non-empty and neither '.' nor '..' (nor '%2E'). A key may still contain any of these: " +
             "percent-encode the '/' inside the key as %2F (the key 'a/..' is sent as 'a%2F..').").AsTask();
+    }
+
+    private static long HeaderBytes(IHeaderDictionary headers)
+    {
+        // As Kestrel counts them: "Name: value\r\n" per value.
+        long bytes = 0;
+        foreach (var header in headers)
+        {
+            var values = header.Value;
+            for (var i = 0; i < values.Count; i++)
+            {
+                bytes += header.Key.Length + (values[i]?.Length ?? 0) + 4;
+            }
+        }
+
+        return bytes;
     }
 }

@@ -114,6 +114,24 @@ public sealed class RequestTargetTests : IAsyncLifetime
         Assert.Equal("acme's", keyResponse.Body);
     }
 
+    [Fact]
+    public async Task TargetOverTheLimitIs414ProblemNamingTheLimit()
+    {
+        var response = await RawHttp.SendAsync(Host.BaseAddress, "GET", "/v1/tenants/acme/keys/" + new string('k', 9000), AcmeKey);
+
+        var detail = response.AssertProblem(414);
+        Assert.Contains("8192", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HeadersOverTheLimitAre431ProblemNamingTheLimit()
+    {
+        var response = await RawHttp.SendAsync(Host.BaseAddress, "GET", "/healthz", headers: "X-Padding: " + new string('p', 40_000));
+
+        var detail = response.AssertProblem(431);
+        Assert.Contains("32768", detail, StringComparison.Ordinal);
+    }
+
     private async Task AssertBothTenantsKeptTheirEntryAsync()
     {
         Assert.Equal("acme's", await Host.CreateClient(AcmeKey).GetStringAsync("v1/tenants/acme/keys/x"));
