@@ -135,6 +135,9 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
             await Http.AssertStatusAsync(await client.PutAsync($"v1/tenants/{tenant}/keys/{key}", Http.Bytes("v"u8.ToArray(), "text/plain")), HttpStatusCode.NoContent);
         }
 
+        var cleared = NewTenant();
+        await Http.AssertStatusAsync(await client.PutAsync($"v1/tenants/{cleared}/keys/c", Http.Bytes("v"u8.ToArray(), "text/plain")), HttpStatusCode.NoContent);
+
         Redis.Pause();
         try
         {
@@ -144,6 +147,10 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
             Assert.True(deleted.GetProperty("queued").GetBoolean());
             Assert.True(invalidated.GetProperty("queued").GetBoolean());
             Assert.Equal(0, invalidated.GetProperty("invalidated").GetInt64());
+
+            var clear = await Http.ReadJsonAsync(await client.DeleteAsync($"v1/tenants/{cleared}/keys"), HttpStatusCode.Accepted);
+            Assert.True(clear.GetProperty("queued").GetBoolean());
+            Assert.Equal(0, clear.GetProperty("cleared").GetInt64());
         }
         finally
         {
