@@ -51,7 +51,16 @@ internal sealed class RequestTargetMiddleware
                 $"The request headers are {headerBytes} bytes; at most {MaxHeaderBytes} are accepted.").AsTask();
         }
 
-        var ambiguity = RequestTarget.FindAmbiguity(RequestTarget.Path(rawTarget));
+        var rawPath = RequestTarget.Path(rawTarget);
+        var ambiguity = RequestTarget.FindAmbiguity(rawPath);
+
+        // The general rule behind the one above: the router must see as many segments as were sent (Kestrel keeps
+        // %2F encoded, so only a rewrite of the path changes the count). Anything the checks above miss stops here.
+        if (ambiguity is null && !rawPath.IsEmpty && rawPath.Count('/') != context.Request.Path.Value.AsSpan().Count('/'))
+        {
+            ambiguity = "segments the server rewrote before routing";
+        }
+
         if (ambiguity is null)
         {
             return _next(context);
