@@ -33,8 +33,9 @@ internal static class Program
                 await Console.Error.WriteLineAsync($"Motadata.Cache.Server cannot start. {exception.Message}");
                 return CacheServer.ConfigurationErrorExitCode;
             }
-            catch (IOException exception)
+            catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
             {
+                // Kestrel reports a port in use as an IOException, and passes other bind failures on as SocketExceptions.
                 await Console.Error.WriteLineAsync($"Motadata.Cache.Server cannot listen: {exception.Message} Choose another address with --urls (such as --urls http://127.0.0.1:8081).");
                 return CacheServer.ListenErrorExitCode;
             }

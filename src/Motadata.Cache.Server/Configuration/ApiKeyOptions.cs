@@ -23,6 +23,10 @@ internal sealed class ApiKeyOptions
     /// <value>Default false.</value>
     public bool Admin { get; set; }
 
+    /// <summary>Whether the key may read <c>/metrics</c> when <c>Service:Metrics:RequireApiKey</c> is on (admin keys may too); a scraper's key needs nothing else.</summary>
+    /// <value>Default false.</value>
+    public bool Metrics { get; set; }
+
     /// <summary>Adds a line to <paramref name="errors"/> for every bad setting of this key.</summary>
     /// <param name="path">Where the key sits in the configuration, for the messages.</param>
     /// <param name="errors">Where the messages go.</param>
@@ -54,9 +58,9 @@ internal sealed class ApiKeyOptions
             }
         }
 
-        if (Tenants.Count == 0 && !Admin)
+        if (Tenants.Count == 0 && !Admin && !Metrics)
         {
-            errors.Add($"{path} grants nothing: list the tenants it may use in Tenants (or \"*\"), or set Admin to true.");
+            errors.Add($"{path} grants nothing: list the tenants it may use in Tenants (or \"*\"), or set Admin or Metrics to true.");
         }
     }
 

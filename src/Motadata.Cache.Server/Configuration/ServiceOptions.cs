@@ -18,9 +18,20 @@ internal sealed class ServiceOptions
     /// <value>Default 16 MiB.</value>
     public int MaxRequestBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The most entries one <c>warm</c> request may store; a body with more is refused with 413 and stores nothing, so one
+    /// tenant cannot flood the shared cache (and evict every other tenant's entries) in a single call.
+    /// </summary>
+    /// <value>Default 1000.</value>
+    public int MaxWarmEntries { get; set; } = 1000;
+
     /// <summary>The most tenants reported one by one in <c>/metrics</c>; tenants past it are served but not reported, which bounds the series count.</summary>
     /// <value>Default 100.</value>
     public int MaxMetricTenants { get; set; } = 100;
+
+    /// <summary>Who may read <c>/metrics</c> and whether its series name tenants.</summary>
+    /// <value>Default: anyone may read it, with a tenant label.</value>
+    public MetricsOptions Metrics { get; init; } = new();
 
     /// <summary>How long <c>/readyz</c> waits for the backend to answer before reporting it unavailable.</summary>
     /// <value>Default two seconds.</value>
@@ -41,9 +52,15 @@ internal sealed class ServiceOptions
         }
 
         RateLimit.Validate(errors);
+        Metrics.Validate(ApiKeys, errors);
         if (MaxRequestBytes < 1)
         {
             errors.Add($"Service:MaxRequestBytes is {MaxRequestBytes}; it must be at least 1.");
+        }
+
+        if (MaxWarmEntries < 1)
+        {
+            errors.Add($"Service:MaxWarmEntries is {MaxWarmEntries}; it must be at least 1.");
         }
 
         if (MaxMetricTenants < 0)

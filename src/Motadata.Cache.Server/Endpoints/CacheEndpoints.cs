@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 using Motadata.Cache.Server.Configuration;
 using Motadata.Cache.Server.Endpoints.Contracts;
@@ -28,6 +29,7 @@ internal sealed class CacheEndpoints
     private readonly CacheMechanism _cache;
     private readonly int _maxValueBytes;
     private readonly int _maxRequestBytes;
+    private readonly int _maxWarmEntries;
     private readonly bool _remote;
 
     /// <summary>Creates the handlers.</summary>
@@ -39,6 +41,7 @@ internal sealed class CacheEndpoints
         _cache = cache;
         _maxValueBytes = maxValueBytes;
         _maxRequestBytes = service.MaxRequestBytes;
+        _maxWarmEntries = service.MaxWarmEntries;
         _remote = cache.Backend != CacheBackend.Memory;
     }
 
@@ -69,22 +72,26 @@ internal sealed class CacheEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         tenant.MapDelete("/keys/{**key}", DeleteAsync).WithMetadata(RouteAccess.TenantKey).WithName("DeleteKey")
             .WithSummary("Removes the key.")
+            .WithDescription("202 {\"queued\": true} when the backend is not healthy and the removal was kept to be replayed.")
             .Produces(StatusCodes.Status204NoContent)
+            .Produces<QueuedResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        tenant.MapDelete("/keys", ClearTenantAsync).WithMetadata(RouteAccess.Tenant).WithName("ClearTenant")
+        tenant.MapDelete("/keys", ClearTenantAsync).WithMetadata(RouteAccess.Tenant("keys")).WithName("ClearTenant")
             .WithSummary("Removes every entry of the tenant.")
-            .Produces<ClearedResponse>();
-        tenant.MapPost("/invalidate", InvalidateAsync).WithMetadata(RouteAccess.Tenant).WithName("Invalidate")
+            .Produces<ClearedResponse>()
+            .Produces<ClearedResponse>(StatusCodes.Status202Accepted);
+        tenant.MapPost("/invalidate", InvalidateAsync).WithMetadata(RouteAccess.Tenant("invalidate")).WithName("Invalidate")
             .WithSummary("Removes the tenant's keys matching a Redis glob, such as user_*.")
             .Accepts<InvalidateRequest>("application/json", "*/*")
             .Produces<InvalidatedResponse>()
+            .Produces<InvalidatedResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        tenant.MapPost("/warm", WarmAsync).WithMetadata(RouteAccess.Tenant).WithName("Warm")
+        tenant.MapPost("/warm", WarmAsync).WithMetadata(RouteAccess.Tenant("warm")).WithName("Warm")
             .WithSummary("Stores many JSON values at once; each is served back as application/json.")
             .Accepts<WarmRequest>("application/json", "*/*")
             .Produces<WarmedResponse>()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        tenant.MapGet("/stats", TenantStatsAsync).WithMetadata(RouteAccess.Tenant).WithName("TenantStats")
+        tenant.MapGet("/stats", TenantStatsAsync).WithMetadata(RouteAccess.Tenant("stats")).WithName("TenantStats")
             .WithSummary("The tenant's statistics.")
             .Produces<TenantStatsResponse>();
 
@@ -96,7 +103,8 @@ internal sealed class CacheEndpoints
             .Produces<CacheStatsResponse>();
         admin.MapDelete("/keys", ClearAllAsync).WithName("ClearAll")
             .WithSummary("Removes every entry of every tenant (admin keys only).")
-            .Produces<ClearedResponse>();
+            .Produces<ClearedResponse>()
+            .Produces<ClearedResponse>(StatusCodes.Status202Accepted);
     }
 
     private async ValueTask GetAsync(HttpContext context, [Description(TenantDescription)] string tenant, [Description(KeyDescription)] string? key)
@@ -188,6 +196,13 @@ internal sealed class CacheEndpoints
 
         if (!removed)
         {
+            if (MayHaveQueued)
+            {
+                context.Response.StatusCode = StatusCodes.Status202Accepted;
+                await context.Response.WriteAsJsonAsync(new QueuedResponse(true), ServiceJsonContext.Default.QueuedResponse, cancellationToken: context.RequestAborted);
+                return;
+            }
+
             await Problems.WriteAsync(context, StatusCodes.Status404NotFound, $"Tenant '{request.Tenant}' has no key '{request.Key}' to delete.");
             return;
         }
@@ -209,7 +224,7 @@ internal sealed class CacheEndpoints
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(new ClearedResponse(cleared), ServiceJsonContext.Default.ClearedResponse, cancellationToken: context.RequestAborted);
+        await WriteClearedAsync(context, cleared);
     }
 
     private async ValueTask InvalidateAsync(HttpContext context, [Description(TenantDescription)] string tenant)
@@ -222,14 +237,22 @@ internal sealed class CacheEndpoints
             return;
         }
 
+        var json = read.Buffer.AsSpan(0, read.Length);
+        if (!Utf8.IsValid(json))
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "The body is not valid UTF-8; JSON text must be. Send {\"pattern\": \"user_*\"}.");
+            return;
+        }
+
         InvalidateRequest? invalidate;
         try
         {
-            invalidate = JsonSerializer.Deserialize(read.Buffer.AsSpan(0, read.Length), ServiceJsonContext.Default.InvalidateRequest);
+            invalidate = JsonSerializer.Deserialize(json, ServiceJsonContext.Default.InvalidateRequest);
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
-            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, $"The body is not valid JSON: {exception.Message} Send {{\"pattern\": \"user_*\"}}.");
+            // InvalidOperationException: a lone surrogate escape (\udc00) the reader cannot turn into a string.
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, $"The body is not valid JSON text: {exception.Message} Send {{\"pattern\": \"user_*\"}}.");
             return;
         }
 
@@ -250,7 +273,9 @@ internal sealed class CacheEndpoints
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(new InvalidatedResponse(invalidated), ServiceJsonContext.Default.InvalidatedResponse, cancellationToken: context.RequestAborted);
+        var queued = invalidated == 0 && MayHaveQueued;
+        context.Response.StatusCode = queued ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
+        await context.Response.WriteAsJsonAsync(new InvalidatedResponse(invalidated, queued), ServiceJsonContext.Default.InvalidatedResponse, cancellationToken: context.RequestAborted);
     }
 
     private async ValueTask WarmAsync(HttpContext context, [Description(TenantDescription)] string tenant)
@@ -263,21 +288,9 @@ internal sealed class CacheEndpoints
             return;
         }
 
-        Dictionary<string, byte[]> entries;
-        long? ttlSeconds;
-        string? error;
-        bool tooLarge;
-        try
+        if (!WarmBody.TryParse(read.Buffer.AsSpan(0, read.Length), _maxValueBytes, _maxWarmEntries, out var entries, out var ttlSeconds, out var error, out var tooLarge))
         {
-            if (!WarmBody.TryParse(read.Buffer.AsSpan(0, read.Length), _maxValueBytes, out entries, out ttlSeconds, out error, out tooLarge))
-            {
-                await Problems.WriteAsync(context, tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, error!);
-                return;
-            }
-        }
-        catch (JsonException exception)
-        {
-            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, $"The body is not valid JSON: {exception.Message} Nothing was stored.");
+            await Problems.WriteAsync(context, tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, error!);
             return;
         }
 
@@ -327,8 +340,23 @@ internal sealed class CacheEndpoints
     private async ValueTask ClearAllAsync(HttpContext context)
     {
         var cleared = await _cache.ClearAsync(null, context.RequestAborted);
-        await context.Response.WriteAsJsonAsync(new ClearedResponse(cleared), ServiceJsonContext.Default.ClearedResponse, cancellationToken: context.RequestAborted);
+        await WriteClearedAsync(context, cleared);
     }
+
+    private Task WriteClearedAsync(HttpContext context, long cleared)
+    {
+        var queued = cleared == 0 && MayHaveQueued;
+        context.Response.StatusCode = queued ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
+        return context.Response.WriteAsJsonAsync(new ClearedResponse(cleared, queued), ServiceJsonContext.Default.ClearedResponse, cancellationToken: context.RequestAborted);
+    }
+
+    /// <summary>
+    /// True when a removal that reports nothing removed may instead have been kept for replay: with recovery on, a
+    /// removal the server did not take is journaled and the cache leaves Healthy until the journal is replayed. The
+    /// library says no more than that today, so a removal that found nothing while the backend was already degraded
+    /// is answered "queued" too; either way the entry is gone, or will be once replayed.
+    /// </summary>
+    private bool MayHaveQueued => _remote && _cache.Health.Status != CacheHealthStatus.Healthy;
 
     private static bool TryReadTtl(HttpContext context, out TimeSpan? ttl, out string error)
     {

@@ -1,29 +1,53 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Motadata.Cache.Server.Endpoints;
 
 /// <summary>
 /// Reads <c>{"entries": {"k": &lt;json value&gt;, ...}, "ttl": SECONDS}</c>, keeping each value's JSON text byte for
-/// byte as it arrived (no re-serialization).
+/// byte as it arrived (no re-serialization). Never throws on a bad body: every way a body can be wrong (not JSON,
+/// not UTF-8, a lone surrogate escape in a key, the wrong shape, too many entries) comes back as an error message.
 /// </summary>
 internal static class WarmBody
 {
     /// <summary>Parses a warm request.</summary>
     /// <param name="json">The body.</param>
     /// <param name="maxValueBytes">The largest value accepted, in bytes.</param>
+    /// <param name="maxEntries">The most entries accepted in one body (<c>Service:MaxWarmEntries</c>).</param>
     /// <param name="entries">Key to stored value (<see cref="StoredValue"/>, <c>application/json</c>); a repeated key keeps its last value.</param>
     /// <param name="ttlSeconds">The <c>ttl</c>, or null when absent.</param>
     /// <param name="error">What is wrong, when parsing fails.</param>
-    /// <param name="tooLarge">True when the failure is a value over <paramref name="maxValueBytes"/>.</param>
+    /// <param name="tooLarge">True when the failure is a value over <paramref name="maxValueBytes"/> or more than <paramref name="maxEntries"/> entries.</param>
     /// <returns>True when the body is a valid warm request.</returns>
-    public static bool TryParse(ReadOnlySpan<byte> json, int maxValueBytes, out Dictionary<string, byte[]> entries, out long? ttlSeconds, out string? error, out bool tooLarge)
+    public static bool TryParse(ReadOnlySpan<byte> json, int maxValueBytes, int maxEntries, out Dictionary<string, byte[]> entries, out long? ttlSeconds, out string? error, out bool tooLarge)
     {
         entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         ttlSeconds = null;
         error = null;
         tooLarge = false;
+        if (!Utf8.IsValid(json))
+        {
+            // JSON text is UTF-8 (RFC 8259); values are stored as sent, so a stray byte would be served back to every reader.
+            error = "The body is not valid UTF-8; JSON text must be. Nothing was stored.";
+            return false;
+        }
+
+        try
+        {
+            return TryParseValid(json, maxValueBytes, maxEntries, entries, ref ttlSeconds, ref error, ref tooLarge);
+        }
+        catch (JsonException exception)
+        {
+            error = $"The body is not valid JSON: {exception.Message} Nothing was stored.";
+            return false;
+        }
+    }
+
+    private static bool TryParseValid(ReadOnlySpan<byte> json, int maxValueBytes, int maxEntries, Dictionary<string, byte[]> entries, ref long? ttlSeconds, ref string? error, ref bool tooLarge)
+    {
         var seenEntries = false;
+        var entryCount = 0;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -33,7 +57,12 @@ internal static class WarmBody
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString();
+            if (!TryGetString(ref reader, out var name))
+            {
+                error = "A property name of the body is not valid Unicode (a lone surrogate escape such as \\udc00). Nothing was stored.";
+                return false;
+            }
+
             reader.Read();
             switch (name)
             {
@@ -47,7 +76,25 @@ internal static class WarmBody
                     seenEntries = true;
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
-                        var key = reader.GetString()!;
+                        if (!TryGetString(ref reader, out var key))
+                        {
+                            error = "A key in \"entries\" is not valid Unicode (a lone surrogate escape such as \\udc00); keys are text. Nothing was stored.";
+                            return false;
+                        }
+
+                        if (++entryCount > maxEntries)
+                        {
+                            error = $"The body has more than {maxEntries} entries; the most one warm request may store is {maxEntries} (Service:MaxWarmEntries). Send them in several requests. Nothing was stored.";
+                            tooLarge = true;
+                            return false;
+                        }
+
+                        if (key is "." or "..")
+                        {
+                            error = $"The key '{key}' cannot be named in a request path (a '.' or '..' segment is refused there), so it could never be read or deleted; choose another key. Nothing was stored.";
+                            return false;
+                        }
+
                         reader.Read();
                         var start = (int)reader.TokenStartIndex;
                         reader.Skip();
@@ -97,6 +144,21 @@ internal static class WarmBody
         }
 
         return true;
+    }
+
+    /// <summary>The reader's string, or false when it holds a lone surrogate escape (which <see cref="Utf8JsonReader.GetString"/> refuses with an <see cref="InvalidOperationException"/>).</summary>
+    private static bool TryGetString(ref Utf8JsonReader reader, out string value)
+    {
+        try
+        {
+            value = reader.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = string.Empty;
+            return false;
+        }
     }
 
     private static string Describe(JsonTokenType token) => token switch

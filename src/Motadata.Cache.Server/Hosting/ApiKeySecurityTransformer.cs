@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Motadata.Cache.Server.Configuration;
 using Motadata.Cache.Server.Security;
 
 namespace Motadata.Cache.Server.Hosting;
@@ -26,6 +27,13 @@ internal sealed class ApiKeySecurityTransformer : IOpenApiDocumentTransformer, I
                 Scheme = "bearer",
                 Description = "An API key of Service:ApiKeys, sent as 'Authorization: Bearer <key>'.",
             };
+
+            if (context.ApplicationServices.GetRequiredService<ServiceOptions>().Metrics.RequireApiKey
+                && document.Paths.TryGetValue("/metrics", out var metrics)
+                && metrics.Operations?.TryGetValue(HttpMethod.Get, out var scrape) == true)
+            {
+                scrape.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] }];
+            }
         }
 
         return Task.CompletedTask;

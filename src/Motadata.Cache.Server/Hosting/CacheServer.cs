@@ -81,6 +81,10 @@ internal static class CacheServer
 
             // The handlers enforce the exact limits (413 with a message); this is Kestrel's backstop above both.
             kestrel.Limits.MaxRequestBodySize = (long)Math.Max(cacheConfig.MaxValueBytes, service.MaxRequestBytes) + StoredValue.MaxOverheadBytes;
+
+            // Backstops above the limits RequestTargetMiddleware answers with a problem body; Kestrel's own answers have none.
+            kestrel.Limits.MaxRequestLineSize = RequestTargetMiddleware.MaxTargetLength * RequestTargetMiddleware.KestrelBackstopFactor;
+            kestrel.Limits.MaxRequestHeadersTotalSize = RequestTargetMiddleware.MaxHeaderBytes * RequestTargetMiddleware.KestrelBackstopFactor;
         });
 
         var services = builder.Services;
@@ -91,6 +95,7 @@ internal static class CacheServer
             provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             provider.GetRequiredService<CacheMechanism>(),
             service.MaxMetricTenants,
+            service.Metrics.TenantLabels,
             provider.GetRequiredService<ILogger<ServiceMetrics>>()));
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = static problem =>
         {
@@ -118,6 +123,11 @@ internal static class CacheServer
             // The runtime's own meter (GC, thread pool, exceptions) since .NET 9: what OpenTelemetry.Instrumentation.Runtime turns on there.
             .AddMeter("System.Runtime")
             .AddMeter(LibraryMeterName, ServiceMetrics.MeterName)
+            .AddView(instrument => service.Metrics.TenantLabels || instrument.Meter.Name != CacheDiagnostics.MeterName
+                ? null
+
+                // The library's series without their tenant tag (a view keeps only the tags it lists).
+                : new MetricStreamConfiguration { TagKeys = [CacheDiagnostics.BackendTag, CacheDiagnostics.OperationTag, CacheDiagnostics.ErrorTypeTag, CacheDiagnostics.NameTag] })
             .AddPrometheusExporter());
         if (service.RateLimit.Enabled)
         {
@@ -193,6 +203,9 @@ internal static class CacheServer
 
         // Routing's own 404s and 405s get a problem+json body too.
         app.UseStatusCodePages();
+
+        // Before routing: a path the router would read after removing dot segments never reaches it (issue 10, F1).
+        app.UseMiddleware<RequestTargetMiddleware>();
         app.UseRouting();
         app.UseMiddleware<TenantAccessMiddleware>();
         if (service.RateLimit.Enabled)
@@ -203,7 +216,12 @@ internal static class CacheServer
         var cache = app.Services.GetRequiredService<CacheMechanism>();
         new CacheEndpoints(cache, maxValueBytes, service).Map(app, service.RateLimit.Enabled ? TenantRateLimitPolicy : null);
         new HealthEndpoints(cache, service.ReadinessTimeout, app.Services.GetRequiredService<ILogger<HealthEndpoints>>()).Map(app);
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (service.Metrics.RequireApiKey)
+        {
+            metrics.WithMetadata(RouteAccess.MetricsOnly);
+        }
+
         app.MapOpenApi("/openapi/{documentName}.json");
         if (service.EnableBenchEndpoints)
         {
@@ -262,6 +280,15 @@ internal static class CacheServer
         {
             builder.WebHost.UseUrls(ListenAddresses.DefaultUrl);
             return;
+        }
+
+        foreach (var address in configured)
+        {
+            if (ListenAddresses.Ipv4Instead(address) is { } ipv4)
+            {
+                throw new ServiceConfigurationException(
+                    $"The service is asked to listen on {address}, an IPv4-mapped IPv6 address, which cannot be listened on. Use the IPv4 address itself: --urls {ipv4}.");
+            }
         }
 
         if (keysConfigured)

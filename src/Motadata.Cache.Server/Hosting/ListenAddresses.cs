@@ -62,7 +62,31 @@ internal static class ListenAddresses
 
         var host = parsed.Host.Trim('[', ']');
         return string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
-            || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+            || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip));
+    }
+
+    /// <summary>
+    /// For an IPv4-mapped IPv6 address (<c>http://[::ffff:127.0.0.1]:8080</c>), the same URL with the IPv4 address
+    /// itself; null for any other address. Linux refuses to bind an IPv6 socket to such an address (EINVAL), so the
+    /// service says which address to use instead of failing with a socket error.
+    /// </summary>
+    /// <param name="address">A URL such as <c>http://127.0.0.1:8080</c>.</param>
+    /// <returns>The URL to use instead, or null.</returns>
+    public static string? Ipv4Instead(string address)
+    {
+        BindingAddress parsed;
+        try
+        {
+            parsed = BindingAddress.Parse(address);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        return parsed.Host.StartsWith('[') && IPAddress.TryParse(parsed.Host.Trim('[', ']'), out var ip) && ip.IsIPv4MappedToIPv6
+            ? $"{parsed.Scheme}://{ip.MapToIPv4()}:{parsed.Port}{parsed.PathBase}"
+            : null;
     }
 
     private static void AddPorts(string? ports, string scheme, List<string> addresses)

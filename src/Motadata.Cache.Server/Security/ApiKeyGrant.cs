@@ -7,7 +7,8 @@ namespace Motadata.Cache.Server.Security;
 /// <param name="Hash">The SHA-256 of the key.</param>
 /// <param name="Tenants">The tenants it may use; null for every tenant.</param>
 /// <param name="Admin">Whether it may call the admin routes.</param>
-internal sealed record ApiKeyGrant(string Name, byte[] Hash, FrozenSet<string>? Tenants, bool Admin)
+/// <param name="Metrics">Whether it may read <c>/metrics</c> when a key is required there (admin keys may too).</param>
+internal sealed record ApiKeyGrant(string Name, byte[] Hash, FrozenSet<string>? Tenants, bool Admin, bool Metrics)
 {
     /// <summary>True when the key may use <paramref name="tenant"/>.</summary>
     /// <param name="tenant">The tenant asked for.</param>

@@ -27,7 +27,7 @@ internal sealed class ApiKeyRing
                 ? Convert.FromHexString(hex)
                 : SHA256.HashData(Encoding.UTF8.GetBytes(key.Key!));
             var tenants = key.Tenants.Contains("*") ? null : key.Tenants.ToFrozenSet(StringComparer.Ordinal);
-            _grants[i] = new ApiKeyGrant(key.Name ?? $"key {i}", hash, tenants, key.Admin);
+            _grants[i] = new ApiKeyGrant(key.Name ?? $"key {i}", hash, tenants, key.Admin, key.Metrics || key.Admin);
         }
     }
 

@@ -47,12 +47,12 @@ internal sealed class TenantAccessMiddleware
         if (access.TenantScoped)
         {
             var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
-            if (!CachePath.TryParse(rawTarget, access.HasKey, out tenant, out var key))
+            if (!CachePath.TryParse(rawTarget, access, out tenant, out var key))
             {
                 return Problems.WriteAsync(
                     context,
                     StatusCodes.Status400BadRequest,
-                    $"The path '{context.Request.Path}' could not be read as /v1/tenants/{{tenant}}{(access.HasKey ? "/keys/{key}" : "/...")}: percent-encode the tenant and key (a key may contain '/', or '%2F'), and do not use '.' or '..' segments.").AsTask();
+                    $"The path '{context.Request.Path}' could not be read as /v1/tenants/{{tenant}}/{access.RouteSegment}{(access.HasKey ? "/{key}" : string.Empty)}: percent-encode the tenant and key (a key may contain '/', or '%2F').").AsTask();
             }
 
             context.Features.Set(new CacheRequestFeature(tenant, key));
@@ -75,6 +75,11 @@ internal sealed class TenantAccessMiddleware
             if (access.Admin && !grant.Admin)
             {
                 return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "This route is for admin keys only; this API key is not an admin key.").AsTask();
+            }
+
+            if (access.Metrics && !grant.Metrics)
+            {
+                return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "/metrics needs a key with \"Metrics\": true or \"Admin\": true (Service:Metrics:RequireApiKey is on); this API key may only use tenants.").AsTask();
             }
 
             if (tenant is not null && !grant.Allows(tenant))

@@ -1,12 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Text;
 
 namespace Motadata.Cache.Server.Telemetry;
 
 /// <summary>
 /// The service's own meter: hits, misses, entries and bytes per tenant, read from <see cref="CacheMechanism.GetStats"/>
 /// when metrics are collected, so the request path pays only for noting the tenant. At most
-/// <c>Service:MaxMetricTenants</c> tenants are reported, which bounds the number of series.
+/// <c>Service:MaxMetricTenants</c> tenants are reported, which bounds the number of series; with
+/// <c>Service:Metrics:TenantLabels</c> off, the whole cache is reported in one series and no tenant is named.
+/// Only tenants the cache accepts are noted, and no failure while reading escapes a collection callback: one bad
+/// tenant or one failed read never takes the other series, or the rest of <c>/metrics</c>, down with it.
 /// </summary>
 internal sealed class ServiceMetrics
 {
@@ -18,21 +22,25 @@ internal sealed class ServiceMetrics
     private readonly Meter _meter;
     private readonly CacheMechanism _cache;
     private readonly int _maxTenants;
+    private readonly bool _tenantLabels;
     private readonly ILogger<ServiceMetrics> _logger;
     private readonly Lock _snapshotLock = new();
     private TenantSnapshot[] _snapshot = [];
     private long _snapshotTakenAt;
     private int _overflowLogged;
+    private int _failureLogged;
 
     /// <summary>Creates the meter and its instruments.</summary>
     /// <param name="meterFactory">The host's meter factory.</param>
     /// <param name="cache">The cache whose statistics are reported.</param>
     /// <param name="maxTenants">The most tenants reported one by one.</param>
-    /// <param name="logger">Where the tenant cap is reported once reached.</param>
-    public ServiceMetrics(IMeterFactory meterFactory, CacheMechanism cache, int maxTenants, ILogger<ServiceMetrics> logger)
+    /// <param name="tenantLabels">False to report the whole cache in one series per instrument, naming no tenant.</param>
+    /// <param name="logger">Where the tenant cap and failed reads are reported.</param>
+    public ServiceMetrics(IMeterFactory meterFactory, CacheMechanism cache, int maxTenants, bool tenantLabels, ILogger<ServiceMetrics> logger)
     {
         _cache = cache;
         _maxTenants = maxTenants;
+        _tenantLabels = tenantLabels;
         _logger = logger;
         // The factory owns its meters (and may hand the same one out again): it disposes them, not this class.
         _meter = meterFactory.Create(MeterName);
@@ -42,11 +50,14 @@ internal sealed class ServiceMetrics
         _meter.CreateObservableGauge("motadata.cache.server.memory", () => Measure(static s => s.MemoryUsage), "By", "Bytes held, per tenant (an estimate on the memory backend).");
     }
 
-    /// <summary>Notes that <paramref name="tenant"/> was used, so its figures are reported; free after the first time.</summary>
+    /// <summary>
+    /// Notes that <paramref name="tenant"/> was used, so its figures are reported; free after the first time. A tenant
+    /// the cache would refuse (empty, over <see cref="CacheConfig.MaxTenantIdLength"/>, a lone surrogate) is not noted.
+    /// </summary>
     /// <param name="tenant">The tenant of an authorized request.</param>
     public void TrackTenant(string tenant)
     {
-        if (_tenants.ContainsKey(tenant))
+        if (!_tenantLabels || _tenants.ContainsKey(tenant) || !IsValidTenant(tenant))
         {
             return;
         }
@@ -64,16 +75,48 @@ internal sealed class ServiceMetrics
         _tenants.TryAdd(tenant, 0);
     }
 
-    private List<Measurement<long>> Measure(Func<CacheStats, long> read)
+    private static bool IsValidTenant(string tenant)
     {
-        var snapshot = Snapshot();
-        var measurements = new List<Measurement<long>>(snapshot.Length);
-        foreach (var tenant in snapshot)
+        if (tenant.Length is 0 or > CacheConfig.MaxTenantIdLength)
         {
-            measurements.Add(new Measurement<long>(read(tenant.Stats), new KeyValuePair<string, object?>("tenant", tenant.Tenant)));
+            return false;
         }
 
-        return measurements;
+        // Well-formed UTF-16, as the cache requires: no lone surrogate.
+        for (var i = 0; i < tenant.Length; i++)
+        {
+            if (Rune.DecodeFromUtf16(tenant.AsSpan(i), out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return false;
+            }
+
+            i += consumed - 1;
+        }
+
+        return true;
+    }
+
+    private List<Measurement<long>> Measure(Func<CacheStats, long> read)
+    {
+        // The exporter calls every callback in turn; one that throws would cost the scrape more than its own series.
+        try
+        {
+            var snapshot = Snapshot();
+            var measurements = new List<Measurement<long>>(snapshot.Length);
+            foreach (var tenant in snapshot)
+            {
+                measurements.Add(tenant.Tenant is null
+                    ? new Measurement<long>(read(tenant.Stats))
+                    : new Measurement<long>(read(tenant.Stats), new KeyValuePair<string, object?>("tenant", tenant.Tenant)));
+            }
+
+            return measurements;
+        }
+        catch (Exception exception)
+        {
+            LogFailure(exception, null);
+            return [];
+        }
     }
 
     /// <summary>One statistics read per tenant per collection, shared by the four instruments.</summary>
@@ -82,21 +125,22 @@ internal sealed class ServiceMetrics
         lock (_snapshotLock)
         {
             var now = Environment.TickCount64;
-            if (now - _snapshotTakenAt < SnapshotAge.TotalMilliseconds && _snapshot.Length == _tenants.Count)
+            var expected = _tenantLabels ? _tenants.Count : 1;
+            if (now - _snapshotTakenAt < SnapshotAge.TotalMilliseconds && _snapshot.Length == expected)
             {
                 return _snapshot;
             }
 
-            var snapshot = new List<TenantSnapshot>(_tenants.Count);
-            foreach (var tenant in _tenants.Keys)
+            var snapshot = new List<TenantSnapshot>(expected);
+            if (!_tenantLabels)
             {
-                try
+                Read(null, snapshot);
+            }
+            else
+            {
+                foreach (var tenant in _tenants.Keys)
                 {
-                    snapshot.Add(new TenantSnapshot(tenant, _cache.GetStats(tenant)));
-                }
-                catch (CacheBackendException exception)
-                {
-                    _logger.LogWarning(exception, "Could not read the statistics of tenant {Tenant} for /metrics.", tenant);
+                    Read(tenant, snapshot);
                 }
             }
 
@@ -106,5 +150,36 @@ internal sealed class ServiceMetrics
         }
     }
 
-    private readonly record struct TenantSnapshot(string Tenant, CacheStats Stats);
+    private void Read(string? tenant, List<TenantSnapshot> snapshot)
+    {
+        try
+        {
+            snapshot.Add(new TenantSnapshot(tenant, _cache.GetStats(tenant)));
+        }
+        catch (ArgumentException exception) when (tenant is not null)
+        {
+            // The cache refuses this tenant: it can never be read, so stop asking.
+            _tenants.TryRemove(tenant, out _);
+            LogFailure(exception, tenant);
+        }
+        catch (Exception exception)
+        {
+            LogFailure(exception, tenant);
+        }
+    }
+
+    private void LogFailure(Exception exception, string? tenant)
+    {
+        if (exception is CacheBackendException)
+        {
+            _logger.LogWarning(exception, "Could not read the statistics of tenant {Tenant} for /metrics.", tenant ?? "(all)");
+        }
+        else if (Interlocked.Exchange(ref _failureLogged, 1) == 0)
+        {
+            // Logged once: a scrape every few seconds would otherwise repeat it for as long as the cause lasts.
+            _logger.LogError(exception, "Reading statistics for /metrics failed (tenant {Tenant}); those series are left out until it works again.", tenant ?? "(all)");
+        }
+    }
+
+    private readonly record struct TenantSnapshot(string? Tenant, CacheStats Stats);
 }

@@ -503,6 +503,24 @@ public abstract class CacheServiceContractTests
     }
 
     [Fact]
+    public async Task WarmWithMoreEntriesThanTheLimitIs413NamingTheLimitAndStoresNothing()
+    {
+        await using var host = await StartAsync(("Service:MaxWarmEntries", "3"));
+        var client = host.CreateClient();
+        var tenant = NewTenant();
+
+        await Http.ReadJsonAsync(await client.PostAsync($"v1/tenants/{tenant}/warm", Http.Json("{\"entries\": {\"a\": 1, \"b\": 2, \"c\": 3}}")));
+        var detail = await Http.AssertProblemAsync(
+            await client.PostAsync($"v1/tenants/{tenant}/warm", Http.Json("{\"entries\": {\"d\": 1, \"e\": 2, \"f\": 3, \"g\": 4}}")),
+            HttpStatusCode.RequestEntityTooLarge);
+
+        Assert.Contains("3", detail, StringComparison.Ordinal);
+        Assert.Contains("Service:MaxWarmEntries", detail, StringComparison.Ordinal);
+        var stats = await Http.ReadJsonAsync(await client.GetAsync($"v1/tenants/{tenant}/stats"));
+        Assert.Equal(3, stats.GetProperty("size").GetInt64());
+    }
+
+    [Fact]
     public async Task WarmOrInvalidateBodyOverTheRequestLimitIs413()
     {
         await using var host = await StartAsync(("Service:MaxRequestBytes", "100"));

@@ -124,6 +124,57 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
         Assert.Equal("application/json", ready.Content.Headers.ContentType?.MediaType);
     }
 
+    [Fact]
+    public async Task DuringAnOutageRemovalsAreAnswered202QueuedAndReplayedOnceTheServerAnswers()
+    {
+        await using var host = await StartAsync(("Cache:KeyPrefix", "queued:"), ("Cache:OperationTimeout", "00:00:00.5"), ("Cache:RecoveryBreakDuration", "00:00:00.5"));
+        var client = host.CreateClient();
+        var tenant = NewTenant();
+        foreach (var key in new[] { "k", "user_1", "user_2", "other" })
+        {
+            await Http.AssertStatusAsync(await client.PutAsync($"v1/tenants/{tenant}/keys/{key}", Http.Bytes("v"u8.ToArray(), "text/plain")), HttpStatusCode.NoContent);
+        }
+
+        var cleared = NewTenant();
+        await Http.AssertStatusAsync(await client.PutAsync($"v1/tenants/{cleared}/keys/c", Http.Bytes("v"u8.ToArray(), "text/plain")), HttpStatusCode.NoContent);
+
+        Redis.Pause();
+        try
+        {
+            var deleted = await Http.ReadJsonAsync(await client.DeleteAsync($"v1/tenants/{tenant}/keys/k"), HttpStatusCode.Accepted);
+            var invalidated = await Http.ReadJsonAsync(await client.PostAsync($"v1/tenants/{tenant}/invalidate", Http.Json("{\"pattern\": \"user_*\"}")), HttpStatusCode.Accepted);
+
+            Assert.True(deleted.GetProperty("queued").GetBoolean());
+            Assert.True(invalidated.GetProperty("queued").GetBoolean());
+            Assert.Equal(0, invalidated.GetProperty("invalidated").GetInt64());
+
+            var clear = await Http.ReadJsonAsync(await client.DeleteAsync($"v1/tenants/{cleared}/keys"), HttpStatusCode.Accepted);
+            Assert.True(clear.GetProperty("queued").GetBoolean());
+            Assert.Equal(0, clear.GetProperty("cleared").GetInt64());
+        }
+        finally
+        {
+            Redis.Resume();
+        }
+
+        // The replay removes them on the server; only "other" is left. Polled: the replay runs on its own schedule.
+        string keys = string.Empty;
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            keys = await Redis.CommandAsync("KEYS", "queued:*");
+            if (keys.StartsWith("*1\r\n", StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.StartsWith("*1\r\n", keys, StringComparison.Ordinal);
+        Assert.Contains("other", keys, StringComparison.Ordinal);
+        await Http.AssertProblemAsync(await client.DeleteAsync($"v1/tenants/{tenant}/keys/k"), HttpStatusCode.NotFound);
+    }
+
     private static async Task<HttpResponseMessage> PollAsync(HttpClient client, HttpStatusCode wanted)
     {
         HttpResponseMessage? last = null;

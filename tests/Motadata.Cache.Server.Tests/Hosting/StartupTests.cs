@@ -56,6 +56,19 @@ public sealed partial class StartupTests
     }
 
     [Fact]
+    public async Task ProcessAskedToListenOnAnIpv4MappedAddressExitsCleanlyNamingTheAddressToUse()
+    {
+        await using var server = ServerProcess.Start(new Dictionary<string, string>(), "--urls=http://[::ffff:127.0.0.1]:0");
+
+        var exitCode = await server.WaitForExitAsync(ProcessTimeout);
+
+        Assert.Equal(CacheServer.ConfigurationErrorExitCode, exitCode);
+        Assert.Contains("cannot start", server.Output, StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.1:0", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("SocketException", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ProcessOnTheMemoryBackendPrintsWhereItListensAndServes()
     {
         await using var server = ServerProcess.Start(new Dictionary<string, string>(), "--urls=http://127.0.0.1:0");
@@ -80,6 +93,8 @@ public sealed partial class StartupTests
     [InlineData("Service:ApiKeys:0:Key", "short", "at least 16")]
     [InlineData("Service:ApiKeys:0:KeySha256", "abc", "64 hexadecimal")]
     [InlineData("Service:Unknown", "1", "Unknown")]
+    [InlineData("Service:MaxWarmEntries", "0", "MaxWarmEntries is 0")]
+    [InlineData("Service:Metrics:RequireApiKey", "true", "no key of Service:ApiKeys may read metrics")]
     public void BadSettingFailsTheBuildWithAMessageNamingIt(string key, string value, string expected)
     {
         var settings = new List<string> { "--urls=http://127.0.0.1:0", $"--{key}={value}" };

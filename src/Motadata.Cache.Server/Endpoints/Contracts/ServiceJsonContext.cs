@@ -11,4 +11,5 @@ namespace Motadata.Cache.Server.Endpoints.Contracts;
 [JsonSerializable(typeof(TenantStatsResponse))]
 [JsonSerializable(typeof(CacheStatsResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(QueuedResponse))]
 internal sealed partial class ServiceJsonContext : JsonSerializerContext;

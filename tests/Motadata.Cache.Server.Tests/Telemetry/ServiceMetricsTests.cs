@@ -1,0 +1,116 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Motadata.Cache.Server.Telemetry;
+using Motadata.Cache.Server.Tests.Infrastructure;
+
+namespace Motadata.Cache.Server.Tests.Telemetry;
+
+/// <summary>The service's own meter: only valid tenants recorded, a failing read never breaks a scrape, and the /metrics settings (key required, no tenant names).</summary>
+public sealed class ServiceMetricsTests
+{
+    private const string Scope = "otel_scope_name=\"Motadata.Cache.Server\"";
+    private const string TenantKey = "tenant-key-0123456789abcdef";
+    private const string MetricsKey = "metrics-key-0123456789abcdef";
+    private const string AdminKey = "admin-key-0123456789abcdef";
+
+    [Fact]
+    public async Task ATenantTheCacheRefusesIsNeverReportedAndEveryValidTenantStillIs()
+    {
+        await using var host = await ServiceHost.StartAsync([new("Cache:Backend", "Memory")]);
+        var client = host.CreateClient();
+
+        await Http.AssertProblemAsync(await client.GetAsync($"v1/tenants/{new string('t', 300)}/stats"), HttpStatusCode.BadRequest);
+        await client.PutAsync("v1/tenants/good/keys/k", Http.Bytes("v"u8.ToArray(), "text/plain"));
+        await client.GetAsync("v1/tenants/good/keys/k");
+
+        var metrics = await client.GetStringAsync("metrics");
+        Assert.Contains($"motadata_cache_server_hits_total{{{Scope},tenant=\"good\"}} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains($"motadata_cache_server_entries{{{Scope},tenant=\"good\"}} 1", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("ttttt", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WhenReadingTheStatisticsThrowsEveryInstrumentAnswersWithoutThrowing()
+    {
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var cache = new CacheMechanism(new CacheConfig());
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        var metrics = new ServiceMetrics(factory, cache, 10, tenantLabels: true, NullLogger<ServiceMetrics>.Instance);
+        metrics.TrackTenant("a");
+        metrics.TrackTenant("b");
+        var measured = new List<string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                // This factory's meter only: services started by tests running alongside publish the same meter name.
+                if (instrument.Meter.Name == ServiceMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, _, _) => measured.Add(instrument.Name));
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Contains("motadata.cache.server.hits", measured);
+
+        // A disposed cache throws ObjectDisposedException from GetStats: not a backend failure, and not the scrape's
+        // problem. A new tenant makes the next collection read again.
+        cache.Dispose();
+        metrics.TrackTenant("c");
+        measured.Clear();
+        listener.RecordObservableInstruments();
+
+        Assert.Empty(measured);
+    }
+
+    [Fact]
+    public async Task MetricsThatRequireAKeyRefuseTenantKeysAndServeMetricsAndAdminKeys()
+    {
+        await using var host = await ServiceHost.StartAsync(
+        [
+            new("Cache:Backend", "Memory"),
+            new("Service:Metrics:RequireApiKey", "true"),
+            new("Service:ApiKeys:0:Key", TenantKey),
+            new("Service:ApiKeys:0:Tenants:0", "*"),
+            new("Service:ApiKeys:1:Key", MetricsKey),
+            new("Service:ApiKeys:1:Metrics", "true"),
+            new("Service:ApiKeys:2:Key", AdminKey),
+            new("Service:ApiKeys:2:Admin", "true"),
+        ]);
+
+        await Http.AssertProblemAsync(await host.CreateClient().GetAsync("metrics"), HttpStatusCode.Unauthorized);
+        var detail = await Http.AssertProblemAsync(await host.CreateClient(TenantKey).GetAsync("metrics"), HttpStatusCode.Forbidden);
+        Assert.Contains("Metrics", detail, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds", await host.CreateClient(MetricsKey).GetStringAsync("metrics"), StringComparison.Ordinal);
+        await Http.AssertStatusAsync(await host.CreateClient(AdminKey).GetAsync("metrics"), HttpStatusCode.OK);
+
+        var document = await Http.ReadJsonAsync(await host.CreateClient().GetAsync("openapi/v1.json"));
+        Assert.True(document.GetProperty("paths").GetProperty("/metrics").GetProperty("get").TryGetProperty("security", out _), "The OpenAPI document does not say /metrics needs a key.");
+
+        // A key that may only read metrics reaches no tenant and no admin route.
+        await Http.AssertProblemAsync(await host.CreateClient(MetricsKey).GetAsync("v1/tenants/a/stats"), HttpStatusCode.Forbidden);
+        await Http.AssertProblemAsync(await host.CreateClient(MetricsKey).GetAsync("v1/stats"), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task MetricsWithoutTenantLabelsNameNoTenantAndReportTheWholeCache()
+    {
+        await using var host = await ServiceHost.StartAsync([new("Cache:Backend", "Memory"), new("Service:Metrics:TenantLabels", "false")]);
+        var client = host.CreateClient();
+        foreach (var tenant in new[] { "secret-one", "secret-two" })
+        {
+            await client.PutAsync($"v1/tenants/{tenant}/keys/k", Http.Bytes("v"u8.ToArray(), "text/plain"));
+            await client.GetAsync($"v1/tenants/{tenant}/keys/k");
+        }
+
+        var metrics = await client.GetStringAsync("metrics");
+
+        Assert.DoesNotContain("secret-", metrics, StringComparison.Ordinal);
+        Assert.Contains($"motadata_cache_server_hits_total{{{Scope}}} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains($"motadata_cache_server_entries{{{Scope}}} 2", metrics, StringComparison.Ordinal);
+    }
+}
