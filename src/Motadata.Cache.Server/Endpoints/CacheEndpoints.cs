@@ -160,10 +160,10 @@ internal sealed class CacheEndpoints
         }
 
         StoredValue.WriteHeader(contentType, read.Buffer);
-        bool stored;
+        CacheWriteStatus status;
         try
         {
-            stored = await _cache.SetAsync(request.Key!, read.Buffer, ttl, request.Tenant, context.RequestAborted);
+            status = await _cache.SetWithStatusAsync(request.Key!, read.Buffer, ttl, request.Tenant, context.RequestAborted);
         }
         catch (ArgumentException exception)
         {
@@ -171,13 +171,18 @@ internal sealed class CacheEndpoints
             return;
         }
 
-        if (!stored)
+        switch (status)
         {
-            await WriteNotStoredAsync(context);
-            return;
+            case CacheWriteStatus.Stored:
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                break;
+            case CacheWriteStatus.TooLarge:
+                await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "The cache refused the value as too large for it (Cache:MaxValueBytes once encoded, or Cache:MaxMemoryBytes and the tenant's memory quota on the memory backend). Nothing was stored.");
+                break;
+            default:
+                await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The backend did not store the value: the server is unreachable (the key was queued for removal so no older value is served). Nothing was stored; retry later.");
+                break;
         }
-
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
     private async ValueTask DeleteAsync(HttpContext context, [Description(TenantDescription)] string tenant, [Description(KeyDescription)] string? key)
@@ -388,9 +393,4 @@ internal sealed class CacheEndpoints
 
     private static string Describe(long? contentLength) =>
         contentLength is { } length ? $"{length} bytes" : "over the limit";
-
-    private Task WriteNotStoredAsync(HttpContext context) =>
-        _cache.Backend == CacheBackend.Memory
-            ? Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "The memory backend refused the value: it is larger than a shard's share of Cache:MaxMemoryBytes. Nothing was stored.").AsTask()
-            : Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The backend did not store the value: the server is unreachable (recovery turns failed writes into refusals). Nothing was stored; retry later.").AsTask();
 }

@@ -105,6 +105,28 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
     }
 
     [Fact]
+    public async Task WithRecoveryOnAWriteDuringAnOutageIs503NotATooLargeRefusal()
+    {
+        // The service once guessed 413 or 503 from the backend type; it now maps the cache's own answer
+        // (CacheWriteStatus): an outage is 503 whatever the backend, and 413 is kept for values that are too large.
+        await using var host = await StartAsync(("Cache:OperationTimeout", "00:00:00.5"), ("Cache:RecoveryBreakDuration", "00:00:30"));
+        var client = host.CreateClient();
+        var tenant = NewTenant();
+        await Http.AssertStatusAsync(await client.PutAsync($"v1/tenants/{tenant}/keys/k", Http.Bytes("small"u8.ToArray(), "text/plain")), HttpStatusCode.NoContent);
+
+        Redis.Pause();
+        try
+        {
+            var unavailable = await Http.AssertProblemAsync(await client.PutAsync($"v1/tenants/{tenant}/keys/k", Http.Bytes("new"u8.ToArray(), "text/plain")), HttpStatusCode.ServiceUnavailable);
+            Assert.Contains("unreachable", unavailable, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Redis.Resume();
+        }
+    }
+
+    [Fact]
     public async Task WithRecoveryReadinessTurns503OnceTheBreakerOpensAnd200AfterTheServerReturns()
     {
         await using var host = await StartAsync(("Cache:RecoveryBreakDuration", "00:00:00.5"), ("Cache:OperationTimeout", "00:00:00.5"));
