@@ -241,9 +241,27 @@ public abstract class CacheServiceContractTests
         var invalidated = await Http.ReadJsonAsync(await client.PostAsync($"v1/tenants/{tenant}/invalidate", Http.Json("{\"pattern\": \"user_*\"}")));
 
         Assert.Equal(2, invalidated.GetProperty("invalidated").GetInt64());
+        Assert.False(invalidated.TryGetProperty("queued", out _), "A removal the backend took says nothing of a queue.");
         await Http.AssertProblemAsync(await client.GetAsync($"v1/tenants/{tenant}/keys/user_1"), HttpStatusCode.NotFound);
         await Http.AssertStatusAsync(await client.GetAsync($"v1/tenants/{tenant}/keys/order_1"), HttpStatusCode.OK);
         await Http.AssertStatusAsync(await client.GetAsync($"v1/tenants/{other}/keys/user_1"), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task RemovalsThatFindNothingWhileTheBackendIsHealthyAre404Or200WithZeroNotQueued()
+    {
+        await using var host = await StartAsync();
+        var client = host.CreateClient();
+        var tenant = NewTenant();
+
+        var invalidated = await Http.ReadJsonAsync(await client.PostAsync($"v1/tenants/{tenant}/invalidate", Http.Json("{\"pattern\": \"none_*\"}")));
+        var cleared = await Http.ReadJsonAsync(await client.DeleteAsync($"v1/tenants/{tenant}/keys"));
+
+        Assert.Equal(0, invalidated.GetProperty("invalidated").GetInt64());
+        Assert.False(invalidated.TryGetProperty("queued", out _));
+        Assert.Equal(0, cleared.GetProperty("cleared").GetInt64());
+        Assert.False(cleared.TryGetProperty("queued", out _));
+        await Http.AssertProblemAsync(await client.DeleteAsync($"v1/tenants/{tenant}/keys/none"), HttpStatusCode.NotFound);
     }
 
     [Fact]
