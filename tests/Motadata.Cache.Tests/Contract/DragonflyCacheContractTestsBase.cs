@@ -1,5 +1,5 @@
 using Motadata.Cache.Tests.Dragonfly;
-using StackExchange.Redis;
+using Motadata.Cache.Tests.Infrastructure;
 
 namespace Motadata.Cache.Tests.Contract;
 
@@ -34,28 +34,8 @@ public abstract class DragonflyCacheContractTestsBase : CacheContractTests, ICla
         config.OperationTimeout = TimeSpan.FromSeconds(5);
     }
 
-    protected override async Task AdvanceTimeAsync(TimeSpan by)
-    {
-        var database = _fixture.Raw;
-        foreach (var key in await _fixture.KeysStartingWithAsync(_keyPrefix))
-        {
-            var left = await database.KeyTimeToLiveAsync(key);
-            if (left is not { } ttl)
-            {
-                continue; // No expiry (or gone already): time does not touch it.
-            }
-
-            var remaining = ttl - by;
-            if (remaining > TimeSpan.Zero)
-            {
-                Assert.True(await database.KeyExpireAsync(key, remaining), $"Could not shorten the TTL of {key}.");
-            }
-            else
-            {
-                await database.KeyDeleteAsync(key);
-            }
-        }
-    }
+    protected override Task AdvanceTimeAsync(TimeSpan by) =>
+        ServerClock.AdvanceAsync(_fixture.Connection, _fixture.Server.EndPoint, _keyPrefix, by);
 
     /// <summary>With recovery on a failed call reads as a miss: none may have happened during a contract test.</summary>
     protected override void AssertNoHiddenFailure(CacheMechanism cache)
