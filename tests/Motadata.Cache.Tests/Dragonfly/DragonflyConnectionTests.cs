@@ -88,7 +88,9 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
             Backend = CacheBackend.Dragonfly,
             DragonflyUrl = $"dragonfly://default:{Password}@127.0.0.1:{server.Port}",
             EnableRecovery = false,
-            OperationTimeout = TimeSpan.FromMilliseconds(500),
+
+            // Generous for the set made before the fault; the killed server then fails calls at once.
+            OperationTimeout = TimeSpan.FromSeconds(5),
         }));
         cache.Set("k", "v");
 
@@ -127,7 +129,9 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
             EnableRecovery = false,
             OperationTimeout = TimeSpan.FromMilliseconds(300),
         }));
-        cache.Set("k", "v");
+
+        // Before the fault: a set that timed out on a stalled machine is retried, so only the paused server can fail.
+        Assert.True(await EventuallyAsync(() => cache.Set("k", "v")));
 
         server.Pause();
         try
