@@ -202,7 +202,9 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
     public async Task AServerRestartedEmptyIsUsedAgainOnceTheClientReconnects()
     {
         var server = await StartAsync();
-        var cache = await OwnAsync(new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = server.Url, EnableRecovery = false }));
+        // A generous timeout: the set before the fault, and the one after the reconnection, must not time out (the
+        // killed server fails calls at once).
+        var cache = await OwnAsync(new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = server.Url, EnableRecovery = false, OperationTimeout = TimeSpan.FromSeconds(5) }));
         cache.Set("k", "v");
 
         await server.KillAsync();
