@@ -27,6 +27,17 @@ public sealed partial class CacheMechanism
     /// <summary>The circuit breaker's state with recovery on (Dragonfly); null when nothing guards the backend. For tests and diagnostics.</summary>
     internal CircuitState? BreakerState => _recovering is { } recovering ? recovering.BreakerState : null;
 
+    /// <summary>
+    /// One read of <paramref name="key"/> (global namespace) through every store layer, as a health probe: a failure
+    /// reaches recovery (which tracks it, or turns it into a miss) like any read's, but nothing counts a hit or a miss,
+    /// so polling a health check leaves <see cref="GetStats"/> as it was.
+    /// </summary>
+    internal async ValueTask ProbeAsync(string key, CancellationToken cancellationToken)
+    {
+        CheckKey(key, tenantId: null);
+        await _store.TryGetAsync<byte[]>(new Keys.CacheKey(null, key), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Failed server calls so far, without the server round trips <see cref="GetStats"/> makes. For tests.</summary>
     internal long BackendFailures => _statistics.BackendFailures;
 }

@@ -27,10 +27,14 @@ internal static class DistributedEntry
         {
             if (at <= now)
             {
+                // Parameter name and first sentence as RedisCache and MemoryDistributedCache give them, so code and
+                // tests written against those keep working: the name is the option's, not this method's parameter.
+#pragma warning disable CA2208
                 throw new ArgumentOutOfRangeException(
-                    nameof(options),
+                    nameof(DistributedCacheEntryOptions.AbsoluteExpiration),
                     at,
-                    $"The absolute expiration {at:O} is not in the future (now is {now:O}); use a later time or AbsoluteExpirationRelativeToNow.");
+                    $"The absolute expiration value must be in the future. It is {at:O}, and now is {now:O}: use a later time or AbsoluteExpirationRelativeToNow.");
+#pragma warning restore CA2208
             }
 
             absolute = at;

@@ -13,6 +13,10 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
     [
         new("Cache:Backend", "Dragonfly"),
         new("Cache:DragonflyUrl", Redis.Url),
+
+        // Generous, because the machine is shared: a call that timed out before a test injects its fault would fail
+        // the test (recovery off) or read as a miss (recovery on). The tests kill the server, which fails calls at once.
+        new("Cache:OperationTimeout", "00:00:05"),
     ];
 
     private RedisServer Redis => _redis ?? throw new InvalidOperationException("The server is not started.");
@@ -62,7 +66,7 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
     [Fact]
     public async Task ReadinessIs503WhenTheServerIsGone()
     {
-        await using var host = await StartAsync(("Cache:EnableRecovery", "false"), ("Service:ReadinessTimeout", "00:00:02"));
+        await using var host = await StartAsync(("Cache:EnableRecovery", "false"), ("Service:ReadinessTimeout", "00:00:10"), ("Cache:OperationTimeout", "00:00:05"));
         var client = host.CreateClient();
         await Http.AssertStatusAsync(await client.GetAsync("readyz"), HttpStatusCode.OK);
 
@@ -77,7 +81,7 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
     {
         await Redis.KillAsync();
 
-        await using var host = await StartAsync(("Cache:EnableRecovery", "false"), ("Cache:OperationTimeout", "00:00:00.5"));
+        await using var host = await StartAsync(("Cache:EnableRecovery", "false"), ("Cache:OperationTimeout", "00:00:05"));
         var client = host.CreateClient();
         await Http.AssertStatusAsync(await client.GetAsync("healthz"), HttpStatusCode.OK);
         await Http.AssertProblemAsync(await client.GetAsync("readyz"), HttpStatusCode.ServiceUnavailable);
@@ -91,7 +95,7 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
     [Fact]
     public async Task WithRecoveryOffAnOutageIs503ProblemOnReadsAndWrites()
     {
-        await using var host = await StartAsync(("Cache:EnableRecovery", "false"), ("Cache:OperationTimeout", "00:00:00.5"));
+        await using var host = await StartAsync(("Cache:EnableRecovery", "false"), ("Cache:OperationTimeout", "00:00:05"));
         var client = host.CreateClient();
         var tenant = NewTenant();
         await Http.AssertStatusAsync(await client.PutAsync($"v1/tenants/{tenant}/keys/k", Http.Bytes("v"u8.ToArray(), "text/plain")), HttpStatusCode.NoContent);
@@ -129,7 +133,7 @@ public sealed class DragonflyCacheServiceTests : CacheServiceContractTests, IAsy
     [Fact]
     public async Task WithRecoveryReadinessTurns503OnceTheBreakerOpensAnd200AfterTheServerReturns()
     {
-        await using var host = await StartAsync(("Cache:RecoveryBreakDuration", "00:00:00.5"), ("Cache:OperationTimeout", "00:00:00.5"));
+        await using var host = await StartAsync(("Cache:RecoveryBreakDuration", "00:00:00.5"), ("Cache:OperationTimeout", "00:00:05"));
         var client = host.CreateClient();
         await Http.AssertStatusAsync(await client.GetAsync("readyz"), HttpStatusCode.OK);
 

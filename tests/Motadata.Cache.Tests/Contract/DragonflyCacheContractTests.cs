@@ -3,29 +3,13 @@ using Motadata.Cache.Tests.Dragonfly;
 namespace Motadata.Cache.Tests.Contract;
 
 /// <summary>
-/// The contract on the Dragonfly backend, against a real <c>redis-server</c> (same protocol, and the store only
-/// uses commands Dragonfly supports). Time is real: expiry tests wait.
+/// The contract on Dragonfly with recovery on (the default): failures would read as misses, so every test also
+/// asserts that no backend call failed.
 /// </summary>
-public sealed class DragonflyCacheContractTests : CacheContractTests, IClassFixture<RedisServerFixture>
+public sealed class DragonflyCacheContractTests : DragonflyCacheContractTestsBase
 {
-    private static readonly TimeSpan s_expiryMargin = TimeSpan.FromMilliseconds(50);
-
-    private readonly RedisServerFixture _fixture;
-
-    // xunit builds one instance per test, so each test gets its own prefix, shared by every cache it creates.
-    private readonly string _keyPrefix = RedisServerFixture.UniquePrefix("contract");
-
-    public DragonflyCacheContractTests(RedisServerFixture fixture) => _fixture = fixture;
-
-    protected override void ConfigureBackend(CacheConfig config)
+    public DragonflyCacheContractTests(RedisServerFixture fixture)
+        : base(fixture, enableRecovery: true)
     {
-        config.Backend = CacheBackend.Dragonfly;
-        config.DragonflyUrl = _fixture.Server.Url;
-        config.KeyPrefix = _keyPrefix;
-
-        // Generous, because the test machine is shared: with recovery on, a timed-out call would be a silent miss.
-        config.OperationTimeout = TimeSpan.FromSeconds(5);
     }
-
-    protected override Task AdvanceTimeAsync(TimeSpan by) => Task.Delay(by + s_expiryMargin);
 }

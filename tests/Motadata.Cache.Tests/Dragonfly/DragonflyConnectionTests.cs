@@ -88,7 +88,9 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
             Backend = CacheBackend.Dragonfly,
             DragonflyUrl = $"dragonfly://default:{Password}@127.0.0.1:{server.Port}",
             EnableRecovery = false,
-            OperationTimeout = TimeSpan.FromMilliseconds(500),
+
+            // Generous for the set made before the fault; the killed server then fails calls at once.
+            OperationTimeout = TimeSpan.FromSeconds(5),
         }));
         cache.Set("k", "v");
 
@@ -127,7 +129,9 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
             EnableRecovery = false,
             OperationTimeout = TimeSpan.FromMilliseconds(300),
         }));
-        cache.Set("k", "v");
+
+        // Before the fault: a set that timed out on a stalled machine is retried, so only the paused server can fail.
+        Assert.True(await EventuallyAsync(() => cache.Set("k", "v")));
 
         server.Pause();
         try
@@ -198,7 +202,9 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
     public async Task AServerRestartedEmptyIsUsedAgainOnceTheClientReconnects()
     {
         var server = await StartAsync();
-        var cache = await OwnAsync(new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = server.Url, EnableRecovery = false }));
+        // A generous timeout: the set before the fault, and the one after the reconnection, must not time out (the
+        // killed server fails calls at once).
+        var cache = await OwnAsync(new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = server.Url, EnableRecovery = false, OperationTimeout = TimeSpan.FromSeconds(5) }));
         cache.Set("k", "v");
 
         await server.KillAsync();

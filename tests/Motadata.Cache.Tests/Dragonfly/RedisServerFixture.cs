@@ -14,6 +14,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public RedisServer Server { get; private set; } = null!;
 
+    /// <summary>The plain client's connection, for <see cref="ServerClock"/>.</summary>
+    public IConnectionMultiplexer Connection => _raw!;
+
     /// <summary>A direct client of the server, outside any cache.</summary>
     public IDatabase Raw => _raw!.GetDatabase();
 

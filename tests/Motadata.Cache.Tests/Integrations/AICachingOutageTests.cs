@@ -14,7 +14,9 @@ public sealed class AICachingOutageTests
         await using var cache = CacheMechanism.CreateDragonfly(server.Url, configure: c =>
         {
             c.EnableRecovery = false;
-            c.OperationTimeout = TimeSpan.FromMilliseconds(300);
+
+            // Generous for the calls made before the fault; the killed server then fails calls at once.
+            c.OperationTimeout = TimeSpan.FromSeconds(5);
         });
         var chatModel = new FakeChatClient();
         var embeddingModel = new FakeEmbeddingGenerator();

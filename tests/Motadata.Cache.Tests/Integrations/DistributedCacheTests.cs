@@ -5,8 +5,9 @@ using Microsoft.Extensions.Caching.Distributed;
 namespace Motadata.Cache.Tests.Integrations;
 
 /// <summary>
-/// <see cref="IDistributedCache"/> semantics as ASP.NET Core defines them, run on every backend. Durations are a
-/// few seconds so the Dragonfly run, whose server keeps real time, stays short.
+/// <see cref="IDistributedCache"/> semantics as ASP.NET Core defines them, run on every backend. Time only moves through
+/// <see cref="AdvanceTimeAsync"/> (a fake clock, and on a server TTLs shortened there), and durations are minutes, so a
+/// real server's TTL can never run out while a test is reading: nothing races the wall clock.
 /// </summary>
 public abstract class DistributedCacheTests : IAsyncLifetime
 {
@@ -83,10 +84,10 @@ public abstract class DistributedCacheTests : IAsyncLifetime
     public async Task WhenRelativeAbsoluteExpirationPassesTheEntryIsGone()
     {
         var distributed = CreateCache().AsDistributedCache("t");
-        await distributed.SetAsync("k", [1], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(1) });
+        await distributed.SetAsync("k", [1], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1) });
 
         Assert.NotNull(await distributed.GetAsync("k"));
-        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.5));
+        await AdvanceTimeAsync(TimeSpan.FromMinutes(1.5));
 
         Assert.Null(await distributed.GetAsync("k"));
     }
@@ -96,11 +97,11 @@ public abstract class DistributedCacheTests : IAsyncLifetime
     {
         var cache = CreateCache();
         var distributed = cache.AsDistributedCache("t");
-        var at = cache.TimeProvider.GetUtcNow().AddSeconds(1);
+        var at = cache.TimeProvider.GetUtcNow().AddMinutes(1);
         distributed.Set("k", [1], new DistributedCacheEntryOptions { AbsoluteExpiration = at });
 
         Assert.NotNull(distributed.Get("k"));
-        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.5));
+        await AdvanceTimeAsync(TimeSpan.FromMinutes(1.5));
 
         Assert.Null(distributed.Get("k"));
     }
@@ -115,7 +116,10 @@ public abstract class DistributedCacheTests : IAsyncLifetime
         var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
             distributed.Set("k", [1], new DistributedCacheEntryOptions { AbsoluteExpiration = past }));
 
-        Assert.Contains("not in the future", error.Message, StringComparison.Ordinal);
+        // As RedisCache says it (issue 11), so code written against RedisCache keeps working.
+        Assert.Equal(nameof(DistributedCacheEntryOptions.AbsoluteExpiration), error.ParamName);
+        Assert.StartsWith("The absolute expiration value must be in the future.", error.Message, StringComparison.Ordinal);
+        Assert.Equal(past, error.ActualValue);
         Assert.Null(distributed.Get("k"));
     }
 
@@ -123,16 +127,16 @@ public abstract class DistributedCacheTests : IAsyncLifetime
     public async Task WhenSlidingEntryIsReadItsLifeIsExtended()
     {
         var distributed = CreateCache().AsDistributedCache("t");
-        await distributed.SetAsync("k", [7], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(2) });
+        await distributed.SetAsync("k", [7], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(2) });
 
-        // Three reads 1.2 s apart: 3.6 s in all, well past the 2 s window, yet each read finds it.
+        // Three reads 1.2 min apart: 3.6 min in all, well past the 2 min window, yet each read finds it.
         for (var i = 0; i < 3; i++)
         {
-            await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+            await AdvanceTimeAsync(TimeSpan.FromMinutes(1.2));
             Assert.Equal(new byte[] { 7 }, await distributed.GetAsync("k"));
         }
 
-        await AdvanceTimeAsync(TimeSpan.FromSeconds(2.5));
+        await AdvanceTimeAsync(TimeSpan.FromMinutes(2.5));
         Assert.Null(await distributed.GetAsync("k"));
     }
 
@@ -141,7 +145,7 @@ public abstract class DistributedCacheTests : IAsyncLifetime
     {
         var cache = CreateCache();
         var distributed = cache.AsDistributedCache("t");
-        await distributed.SetAsync("k", [7], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(30) });
+        await distributed.SetAsync("k", [7], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(30) });
 
         Assert.Equal(new byte[] { 7 }, await distributed.GetAsync("k"));
         Assert.Equal(new byte[] { 7 }, distributed.Get("k"));
@@ -157,13 +161,13 @@ public abstract class DistributedCacheTests : IAsyncLifetime
     public async Task WhenSlidingEntryIsRefreshedItsLifeIsExtendedWithoutReadingIt()
     {
         var distributed = CreateCache().AsDistributedCache("t");
-        distributed.Set("k", [7], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(2) });
+        distributed.Set("k", [7], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(2) });
 
-        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+        await AdvanceTimeAsync(TimeSpan.FromMinutes(1.2));
         await distributed.RefreshAsync("k");
-        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+        await AdvanceTimeAsync(TimeSpan.FromMinutes(1.2));
         distributed.Refresh("k");
-        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+        await AdvanceTimeAsync(TimeSpan.FromMinutes(1.2));
 
         Assert.Equal(new byte[] { 7 }, distributed.Get("k"));
     }
@@ -174,28 +178,28 @@ public abstract class DistributedCacheTests : IAsyncLifetime
         var distributed = CreateCache().AsDistributedCache("t");
         await distributed.SetAsync("k", [7], new DistributedCacheEntryOptions
         {
-            SlidingExpiration = TimeSpan.FromSeconds(2),
-            AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(3),
+            SlidingExpiration = TimeSpan.FromMinutes(2),
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(3),
         });
 
-        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+        await AdvanceTimeAsync(TimeSpan.FromMinutes(1.2));
         Assert.NotNull(await distributed.GetAsync("k"));
-        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+        await AdvanceTimeAsync(TimeSpan.FromMinutes(1.2));
         Assert.NotNull(await distributed.GetAsync("k"));
-        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
+        await AdvanceTimeAsync(TimeSpan.FromMinutes(1.2));
 
-        // 3.6 s after the set: the last read was 1.2 s ago (inside the sliding window) but the 3 s cap has passed.
+        // 3.6 min after the set: the last read was 1.2 min ago (inside the sliding window) but the 3 min cap has passed.
         Assert.Null(await distributed.GetAsync("k"));
     }
 
     [Fact]
     public async Task WhenNoExpirationIsGivenTheEntryLivesForTheCacheDefaultTtl()
     {
-        var distributed = CreateCache(c => c.Ttl = TimeSpan.FromSeconds(1)).AsDistributedCache("t");
+        var distributed = CreateCache(c => c.Ttl = TimeSpan.FromMinutes(1)).AsDistributedCache("t");
         await distributed.SetAsync("k", [1], new DistributedCacheEntryOptions());
 
         Assert.NotNull(await distributed.GetAsync("k"));
-        await AdvanceTimeAsync(TimeSpan.FromSeconds(1.5));
+        await AdvanceTimeAsync(TimeSpan.FromMinutes(1.5));
 
         Assert.Null(await distributed.GetAsync("k"));
     }

@@ -48,7 +48,8 @@ public sealed class HealthCheckTests
         Assert.Equal("motadata-cache-sessions", registration.Name);
         Assert.Contains("ready", registration.Tags);
         Assert.Equal(HealthStatus.Healthy, result.Status);
-        Assert.Equal(1, provider.GetRequiredKeyedService<CacheMechanism>("sessions").GetStats().Misses);
+        // The probe went to the named cache (its backend answered), and was not counted as a miss (issue 11).
+        Assert.Equal(0, provider.GetRequiredKeyedService<CacheMechanism>("sessions").GetStats().Misses);
     }
 
     [Fact]
@@ -58,7 +59,9 @@ public sealed class HealthCheckTests
         await using var cache = CacheMechanism.CreateDragonfly(server.Url, configure: c =>
         {
             c.EnableRecovery = false;
-            c.OperationTimeout = TimeSpan.FromMilliseconds(500);
+
+            // Generous for the healthy check made before the fault; the killed server then fails calls at once.
+            c.OperationTimeout = TimeSpan.FromSeconds(5);
         });
         var check = new MotadataCacheHealthCheck(cache);
         Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
@@ -78,7 +81,9 @@ public sealed class HealthCheckTests
         await using var cache = CacheMechanism.CreateDragonfly(server.Url, configure: c =>
         {
             c.EnableRecovery = true;
-            c.OperationTimeout = TimeSpan.FromMilliseconds(300);
+
+            // Generous for the healthy check made before the fault; the killed server then fails calls at once.
+            c.OperationTimeout = TimeSpan.FromSeconds(5);
         });
         var check = new MotadataCacheHealthCheck(cache);
         Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
@@ -95,5 +100,33 @@ public sealed class HealthCheckTests
         Assert.Null(result.Exception);
         Assert.Equal(cache.Health.Status.ToString(), result.Data["status"]);
         Assert.NotEqual(nameof(CacheHealthStatus.Healthy), result.Data["status"]);
+    }
+
+    [Theory]
+    [InlineData(CacheBackend.Memory)]
+    [InlineData(CacheBackend.Dragonfly)]
+    public async Task WhenTheCheckPollsManyTimesNoHitOrMissIsCounted(CacheBackend backend)
+    {
+        await using var server = backend == CacheBackend.Dragonfly ? await RedisServer.StartAsync() : null;
+        await using var cache = new CacheMechanism(new CacheConfig
+        {
+            Backend = backend,
+            DragonflyUrl = server?.Url,
+            OperationTimeout = TimeSpan.FromSeconds(5),
+        });
+        cache.Set("k", "v");
+        Assert.Equal("v", cache.Get<string>("k"));
+        Assert.Null(cache.Get<string>("absent"));
+        var check = new MotadataCacheHealthCheck(cache);
+
+        const int Polls = 25;
+        for (var poll = 0; poll < Polls; poll++)
+        {
+            Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
+        }
+
+        var stats = await cache.GetStatsAsync();
+        Assert.Equal((1L, 1L), (stats.Hits, stats.Misses));
+        Assert.Equal(0, stats.BackendFailures);
     }
 }

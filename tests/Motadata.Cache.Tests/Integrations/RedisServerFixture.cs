@@ -1,4 +1,5 @@
 using Motadata.Cache.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace Motadata.Cache.Tests.Integrations;
 
@@ -6,13 +7,26 @@ namespace Motadata.Cache.Tests.Integrations;
 public sealed class RedisServerFixture : IAsyncLifetime
 {
     private RedisServer? _server;
+    private ConnectionMultiplexer? _connection;
 
     public RedisServer Server => _server ?? throw new InvalidOperationException("The server has not started.");
 
-    public async Task InitializeAsync() => _server = await RedisServer.StartAsync();
+    /// <summary>A plain client of the server, outside any cache, for <see cref="ServerClock"/> and inspection.</summary>
+    public IConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("The server has not started.");
+
+    public async Task InitializeAsync()
+    {
+        _server = await RedisServer.StartAsync();
+        _connection = await ConnectionMultiplexer.ConnectAsync(_server.EndPoint);
+    }
 
     public async Task DisposeAsync()
     {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
         if (_server is not null)
         {
             await _server.DisposeAsync();
@@ -26,5 +40,8 @@ public sealed class RedisServerFixture : IAsyncLifetime
         config.DragonflyUrl = Server.Url;
         config.KeyPrefix = $"it{Guid.NewGuid():N}:";
         config.EnableRecovery = false;
+
+        // Generous, because the machine is shared: no test here injects a fault, so nothing should ever time out.
+        config.OperationTimeout = TimeSpan.FromSeconds(5);
     }
 }

@@ -63,7 +63,7 @@ public sealed class RecoveryTests
         await using var server = await RedisServer.StartAsync();
         await using var cache = CreateCache(server);
         Assert.True(await ServedAsync(cache, () => cache.SetAsync("k", "v", tenantId: "t1").AsTask()));
-        Assert.Equal("v", await cache.GetAsync<string>("k", tenantId: "t1"));
+        Assert.Equal("v", await ServedAsync(cache, () => cache.GetAsync<string>("k", tenantId: "t1").AsTask()));
         Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
 
         server.Pause();
@@ -387,10 +387,32 @@ public sealed class RecoveryTests
         await using var second = CreateReader(server);
         Assert.True(await ServedAsync(first, () => first.SetAsync("k", "old").AsTask()));
 
-        // DEBUG SLEEP blocks the whole server for longer than the operation timeout.
+        // DEBUG SLEEP blocks the whole server for longer than the operation timeout. Nothing says when the server
+        // starts sleeping, so the test waits for the fault instead of guessing: a read served before the sleep began
+        // returns the value and counts no failure, and is tried again; a stall that outlasts the sleep starts another.
         var sleep = server.CommandAsync("DEBUG", "SLEEP", "1.5");
-        await Task.Delay(50);
-        Assert.Null(await first.GetAsync<string>("k"));
+        using (var patience = new CancellationTokenSource(s_patience))
+        {
+            while (true)
+            {
+                var failures = first.BackendFailures;
+                var read = await first.GetAsync<string>("k");
+                if (first.BackendFailures > failures)
+                {
+                    // The read met the slow server: it failed open.
+                    Assert.Null(read);
+                    break;
+                }
+
+                Assert.Equal("old", read);
+                patience.Token.ThrowIfCancellationRequested();
+                if (sleep.IsCompleted)
+                {
+                    Assert.StartsWith("+OK", await sleep, StringComparison.Ordinal);
+                    sleep = server.CommandAsync("DEBUG", "SLEEP", "1.5");
+                }
+            }
+        }
 
         // Journaled, or applied if it reached the server after its sleep: either way the value must go.
         await first.DeleteAsync("k");
@@ -634,7 +656,8 @@ public sealed class RecoveryTests
     /// Runs <paramref name="call"/> on a recovered cache until the server served it, and returns its result. Right
     /// after an outage the client may still be settling (a reconnection, a timeout while the thread pool grows): such
     /// a call fails open (a miss, false), counts a backend failure, and is retried once the cache has recovered again,
-    /// so the assertion is about the server's answer, not about a transient failure. <paramref name="nudge"/> moves a
+    /// so the assertion is about the server's answer, not about a transient failure (with recovery off, such a call
+    /// throws, and is retried the same way). <paramref name="nudge"/> moves a
     /// fake clock so that the breaker can probe again.
     /// </summary>
     private static async Task<T> ServedAsync<T>(CacheMechanism cache, Func<Task<T>> call, Action? nudge = null)
@@ -650,7 +673,17 @@ public sealed class RecoveryTests
             }
 
             var failures = cache.BackendFailures;
-            var result = await call();
+            T result;
+            try
+            {
+                result = await call();
+            }
+            catch (CacheBackendException) when (!cache.Config.EnableRecovery && !patience.IsCancellationRequested)
+            {
+                // Recovery off: a call that timed out on a stalled machine throws instead of failing open; try again.
+                continue;
+            }
+
             if (cache.BackendFailures == failures)
             {
                 return result;

@@ -150,6 +150,9 @@ public sealed class SigningTests : IClassFixture<RedisServerFixture>, IAsyncLife
             DragonflyUrl = _fixture.Server.Url,
             KeyPrefix = _prefix,
             SigningKey = signingKey,
+
+            // Generous, because the machine is shared: with recovery on, a timed-out call would read as a miss.
+            OperationTimeout = TimeSpan.FromSeconds(5),
         });
         _caches.Add(cache);
         return cache;
