@@ -28,14 +28,25 @@ public sealed partial class CacheMechanism
     internal CircuitState? BreakerState => _recovering is { } recovering ? recovering.BreakerState : null;
 
     /// <summary>
-    /// One read of <paramref name="key"/> (global namespace) through every store layer, as a health probe: a failure
-    /// reaches recovery (which tracks it, or turns it into a miss) like any read's, but nothing counts a hit or a miss,
-    /// so polling a health check leaves <see cref="GetStats"/> as it was.
+    /// Asks the backend to answer, for readiness probes: one read of a reserved key of the global namespace
+    /// (<see cref="MotadataCacheHealthCheck.ProbeKey"/>, never written) through every layer, counting no hit or miss,
+    /// so polling leaves <see cref="GetStats"/> as it was. With <see cref="CacheConfig.EnableRecovery"/> off a backend
+    /// that does not answer throws <see cref="CacheBackendException"/>; with it on, the failure shows in
+    /// <see cref="Health"/> instead. The memory backend always answers.
     /// </summary>
+    /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
+    /// <returns>A task that completes when the backend answered (or recovery took the failure).</returns>
+    public ValueTask PingAsync(CancellationToken cancellationToken = default) => ProbeAsync(MotadataCacheHealthCheck.ProbeKey, cancellationToken);
+
+    /// <summary>As <see cref="PingAsync"/>, reading <paramref name="key"/> (global namespace).</summary>
     internal async ValueTask ProbeAsync(string key, CancellationToken cancellationToken)
     {
         CheckKey(key, tenantId: null);
-        await _store.TryGetAsync<byte[]>(new Keys.CacheKey(null, key), cancellationToken).ConfigureAwait(false);
+        var outcome = await _store.ReadAsync<byte[]>(new Keys.CacheKey(null, key), cancellationToken).ConfigureAwait(false);
+        if (outcome.Failure is { } failure)
+        {
+            throw failure;
+        }
     }
 
     /// <summary>Failed server calls so far, without the server round trips <see cref="GetStats"/> makes. For tests.</summary>

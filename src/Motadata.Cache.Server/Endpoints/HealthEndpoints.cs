@@ -5,10 +5,6 @@ namespace Motadata.Cache.Server.Endpoints;
 /// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (the backend answers too).</summary>
 internal sealed class HealthEndpoints
 {
-    /// <summary>The tenant the readiness probe reads from; reserved, never written.</summary>
-    public const string ProbeTenant = "__motadata_readyz";
-
-    private const string ProbeKey = "probe";
     private readonly CacheMechanism _cache;
     private readonly TimeSpan _timeout;
     private readonly ILogger<HealthEndpoints> _logger;
@@ -46,7 +42,8 @@ internal sealed class HealthEndpoints
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             timeout.CancelAfter(_timeout);
-            await _cache.GetAsync<byte[]>(ProbeKey, ProbeTenant, null, timeout.Token).AsTask().WaitAsync(_timeout, context.RequestAborted);
+            // Counts no miss: polling readiness leaves the statistics as they were.
+            await _cache.PingAsync(timeout.Token).AsTask().WaitAsync(_timeout, context.RequestAborted);
         }
         catch (Exception exception) when (exception is CacheBackendException or TimeoutException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
         {

@@ -336,6 +336,22 @@ public abstract class CacheServiceContractTests
         await Http.AssertProblemAsync(await client.GetAsync($"v1/tenants/{second}/keys/a"), HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task PollingReadinessCountsNoHitOrMiss()
+    {
+        await using var host = await StartAsync();
+        var client = host.CreateClient();
+        var before = await Http.ReadJsonAsync(await client.GetAsync("v1/stats"));
+        for (var i = 0; i < 5; i++)
+        {
+            await Http.AssertStatusAsync(await client.GetAsync("readyz"), HttpStatusCode.OK);
+        }
+
+        var after = await Http.ReadJsonAsync(await client.GetAsync("v1/stats"));
+        Assert.Equal(before.GetProperty("misses").GetInt64(), after.GetProperty("misses").GetInt64());
+        Assert.Equal(before.GetProperty("hits").GetInt64(), after.GetProperty("hits").GetInt64());
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("-5")]
