@@ -17,11 +17,26 @@ internal sealed class MetricsOptions
     /// <value>Default true.</value>
     public bool TenantLabels { get; set; } = true;
 
+    /// <summary>
+    /// On a remote backend, how old the service's per-tenant figures (entries, bytes, and the hits and misses read
+    /// with them) may get. Counting a tenant's entries and bytes there takes a <c>SCAN</c> and one <c>MEMORY USAGE</c>
+    /// per key, so after the first scrape the figures are refreshed in the background at most this often and a scrape
+    /// never waits for a scan. The memory backend's figures cost nothing and are at most a second old. The library's
+    /// own <c>motadata_cache_*</c> counters are always current.
+    /// </summary>
+    /// <value>Default 30 seconds; between one second and one day.</value>
+    public TimeSpan StatsRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Adds a line to <paramref name="errors"/> for every bad setting.</summary>
     /// <param name="keys">The configured API keys.</param>
     /// <param name="errors">Where the messages go.</param>
     public void Validate(IReadOnlyList<ApiKeyOptions> keys, List<string> errors)
     {
+        if (StatsRefreshInterval < TimeSpan.FromSeconds(1) || StatsRefreshInterval > TimeSpan.FromDays(1))
+        {
+            errors.Add($"Service:Metrics:StatsRefreshInterval is {StatsRefreshInterval}; use between 00:00:01 and 1.00:00:00.");
+        }
+
         if (RequireApiKey && !keys.Any(static key => key.Metrics || key.Admin))
         {
             errors.Add("Service:Metrics:RequireApiKey is true, but no key of Service:ApiKeys may read metrics: add one with \"Metrics\": true (or \"Admin\": true), or set RequireApiKey to false.");

@@ -90,13 +90,24 @@ internal static class CacheServer
         var services = builder.Services;
         services.AddSingleton(service);
         services.AddSingleton(keys);
-        services.AddSingleton(provider => CreateCache(cacheConfig, provider.GetRequiredService<ILoggerFactory>()));
+        // The cache comes from the library's own composition root, as in any app: the Cache section bound to
+        // CacheConfig, validated at start, with the host's logger, meter factory and clock.
+        services.AddMotadataCache(builder.Configuration.GetSection("Cache"));
+        if (configureCache is not null)
+        {
+            services.Configure(Microsoft.Extensions.Options.Options.DefaultName, configureCache);
+        }
+
+        // Cache:MaxValueBytes bounds the body; the stored value adds a small header (content type), given room here.
+        services.PostConfigure<CacheConfig>(Microsoft.Extensions.Options.Options.DefaultName, config =>
+            config.MaxValueBytes = (int)Math.Min(int.MaxValue, (long)config.MaxValueBytes + StoredValue.MaxOverheadBytes));
         services.AddSingleton(provider => new ServiceMetrics(
             provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             provider.GetRequiredService<CacheMechanism>(),
             service.MaxMetricTenants,
             service.Metrics.TenantLabels,
-            provider.GetRequiredService<ILogger<ServiceMetrics>>()));
+            provider.GetRequiredService<ILogger<ServiceMetrics>>(),
+            service.Metrics.StatsRefreshInterval));
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = static problem =>
         {
             // Exceptions that reach the handler are the client's (a malformed request) or the backend's (an outage):
@@ -228,16 +239,6 @@ internal static class CacheServer
             // The load test's yardstick: the cheapest endpoint this pipeline can serve.
             app.MapGet("/bench/hello", static () => "hello").ExcludeFromDescription();
         }
-    }
-
-    private static CacheMechanism CreateCache(CacheConfig settings, ILoggerFactory loggerFactory)
-    {
-        var config = settings.Clone();
-        config.LoggerFactory ??= loggerFactory;
-
-        // Cache:MaxValueBytes bounds the body; the stored value adds a small header (content type), given room here.
-        config.MaxValueBytes = (int)Math.Min(int.MaxValue, (long)settings.MaxValueBytes + StoredValue.MaxOverheadBytes);
-        return new CacheMechanism(config);
     }
 
     private static ServiceOptions ReadService(ConfigurationManager configuration)

@@ -17,7 +17,7 @@ internal sealed class ServiceMetrics
     /// <summary>The meter's name, for <c>AddMeter</c>.</summary>
     public const string MeterName = "Motadata.Cache.Server";
 
-    private static readonly TimeSpan SnapshotAge = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LocalSnapshotAge = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, byte> _tenants = new(StringComparer.Ordinal);
     private readonly Meter _meter;
     private readonly CacheMechanism _cache;
@@ -25,8 +25,11 @@ internal sealed class ServiceMetrics
     private readonly bool _tenantLabels;
     private readonly ILogger<ServiceMetrics> _logger;
     private readonly Lock _snapshotLock = new();
+    private readonly long _snapshotAgeMilliseconds;
     private TenantSnapshot[] _snapshot = [];
     private long _snapshotTakenAt;
+    private bool _hasSnapshot;
+    private Task? _refreshing;
     private int _overflowLogged;
     private int _failureLogged;
 
@@ -36,9 +39,13 @@ internal sealed class ServiceMetrics
     /// <param name="maxTenants">The most tenants reported one by one.</param>
     /// <param name="tenantLabels">False to report the whole cache in one series per instrument, naming no tenant.</param>
     /// <param name="logger">Where the tenant cap and failed reads are reported.</param>
-    public ServiceMetrics(IMeterFactory meterFactory, CacheMechanism cache, int maxTenants, bool tenantLabels, ILogger<ServiceMetrics> logger)
+    /// <param name="refreshInterval">On a remote backend, how old the figures may get (see <c>Service:Metrics:StatsRefreshInterval</c>).</param>
+    public ServiceMetrics(IMeterFactory meterFactory, CacheMechanism cache, int maxTenants, bool tenantLabels, ILogger<ServiceMetrics> logger, TimeSpan? refreshInterval = null)
     {
         _cache = cache;
+        _snapshotAgeMilliseconds = (long)(cache.Backend == CacheBackend.Memory
+            ? LocalSnapshotAge
+            : refreshInterval ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
         _maxTenants = maxTenants;
         _tenantLabels = tenantLabels;
         _logger = logger;
@@ -119,35 +126,79 @@ internal sealed class ServiceMetrics
         }
     }
 
-    /// <summary>One statistics read per tenant per collection, shared by the four instruments.</summary>
+    /// <summary>
+    /// One statistics read per tenant, shared by the four instruments. The memory backend's is read again when a
+    /// second old. A remote backend's is read in the scrape only the first time; after that, once older than the
+    /// refresh interval, it is read again in the background while scrapes keep the last one, so no scrape waits for
+    /// a scan of the server.
+    /// </summary>
     private TenantSnapshot[] Snapshot()
     {
         lock (_snapshotLock)
         {
             var now = Environment.TickCount64;
             var expected = _tenantLabels ? _tenants.Count : 1;
-            if (now - _snapshotTakenAt < SnapshotAge.TotalMilliseconds && _snapshot.Length == expected)
+            var fresh = now - _snapshotTakenAt < _snapshotAgeMilliseconds;
+            if (_cache.Backend == CacheBackend.Memory || !_hasSnapshot)
             {
-                return _snapshot;
-            }
-
-            var snapshot = new List<TenantSnapshot>(expected);
-            if (!_tenantLabels)
-            {
-                Read(null, snapshot);
-            }
-            else
-            {
-                foreach (var tenant in _tenants.Keys)
+                if (!fresh || _snapshot.Length != expected || !_hasSnapshot)
                 {
-                    Read(tenant, snapshot);
+                    Publish(ReadAll(), now);
                 }
             }
+            else if ((!fresh || _snapshot.Length != expected) && _refreshing is null or { IsCompleted: true })
+            {
+                // Marked as taken now, so the next scrapes do not start another read while this one runs.
+                _snapshotTakenAt = now;
+                _refreshing = Task.Run(() =>
+                {
+                    var snapshot = ReadAll();
+                    lock (_snapshotLock)
+                    {
+                        Publish(snapshot, Environment.TickCount64);
+                    }
+                });
+            }
 
-            _snapshot = [.. snapshot];
-            _snapshotTakenAt = now;
             return _snapshot;
         }
+    }
+
+    /// <summary>The background read in progress or last finished, if any (tests wait for it).</summary>
+    internal Task? Refreshing
+    {
+        get
+        {
+            lock (_snapshotLock)
+            {
+                return _refreshing;
+            }
+        }
+    }
+
+    private void Publish(TenantSnapshot[] snapshot, long takenAt)
+    {
+        _snapshot = snapshot;
+        _snapshotTakenAt = takenAt;
+        _hasSnapshot = true;
+    }
+
+    private TenantSnapshot[] ReadAll()
+    {
+        var snapshot = new List<TenantSnapshot>(_tenantLabels ? _tenants.Count : 1);
+        if (!_tenantLabels)
+        {
+            Read(null, snapshot);
+        }
+        else
+        {
+            foreach (var tenant in _tenants.Keys)
+            {
+                Read(tenant, snapshot);
+            }
+        }
+
+        return [.. snapshot];
     }
 
     private void Read(string? tenant, List<TenantSnapshot> snapshot)

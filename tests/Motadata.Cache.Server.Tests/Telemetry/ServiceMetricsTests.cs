@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Motadata.Cache.Server.Telemetry;
 using Motadata.Cache.Server.Tests.Infrastructure;
+using Motadata.Cache.Tests.Infrastructure;
 
 namespace Motadata.Cache.Server.Tests.Telemetry;
 
@@ -29,6 +30,97 @@ public sealed class ServiceMetricsTests
         Assert.Contains($"motadata_cache_server_hits_total{{{Scope},tenant=\"good\"}} 1", metrics, StringComparison.Ordinal);
         Assert.Contains($"motadata_cache_server_entries{{{Scope},tenant=\"good\"}} 1", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("ttttt", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OnDragonflyAScrapeNeverWaitsForAScanAfterTheFirstAndServesTheLastFiguresMeanwhile()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        await using var cache = new CacheMechanism(new CacheConfig
+        {
+            Backend = CacheBackend.Dragonfly,
+            DragonflyUrl = redis.Url,
+            EnableRecovery = false,
+            OperationTimeout = TimeSpan.FromSeconds(5),
+        });
+        var factory = provider.GetRequiredService<IMeterFactory>();
+
+        // A zero interval: every scrape after the first finds the figures stale and starts a background read.
+        var metrics = new ServiceMetrics(factory, cache, 10, tenantLabels: true, NullLogger<ServiceMetrics>.Instance, TimeSpan.Zero);
+        metrics.TrackTenant("a");
+        cache.Set("k1", "v", tenantId: "a");
+        var entries = new List<long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ServiceMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Name == "motadata.cache.server.entries")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => entries.Add(value));
+        listener.Start();
+
+        listener.RecordObservableInstruments();
+        Assert.Equal([1L], entries);
+
+        // The second scrape answers from the last figures at once; the scan runs behind it.
+        cache.Set("k2", "v", tenantId: "a");
+        var scansBefore = await ScanCallsAsync(redis);
+        listener.RecordObservableInstruments();
+        Assert.Equal([1L, 1L], entries);
+        await metrics.Refreshing!;
+        Assert.True(await ScanCallsAsync(redis) > scansBefore);
+
+        // Then the figures the background read took are served.
+        listener.RecordObservableInstruments();
+        Assert.Equal(2L, entries[^1]);
+    }
+
+    [Fact]
+    public async Task OnDragonflyAScrapeWithinTheRefreshIntervalDoesNotTouchTheServer()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        await using var cache = new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = redis.Url, EnableRecovery = false });
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        var metrics = new ServiceMetrics(factory, cache, 10, tenantLabels: true, NullLogger<ServiceMetrics>.Instance, TimeSpan.FromDays(1));
+        metrics.TrackTenant("a");
+        cache.Set("k1", "v", tenantId: "a");
+        var measured = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ServiceMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, _, _) => measured++);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        var scans = await ScanCallsAsync(redis);
+
+        for (var i = 0; i < 10; i++)
+        {
+            listener.RecordObservableInstruments();
+        }
+
+        Assert.Equal(scans, await ScanCallsAsync(redis));
+        Assert.Equal(44, measured);
+        Assert.Null(metrics.Refreshing);
+    }
+
+    private static async Task<long> ScanCallsAsync(RedisServer redis)
+    {
+        var info = await redis.CommandAsync("INFO", "commandstats");
+        var match = System.Text.RegularExpressions.Regex.Match(info, @"cmdstat_scan:calls=(\d+)");
+        return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
 
     [Fact]
