@@ -22,9 +22,9 @@ internal sealed class FrequencySketch
 
     public FrequencySketch(int maximumSize)
     {
-        // Half a long (eight 4-bit counters) per entry the cache can hold: a quarter of Caffeine's table, which measured
-        // the same hit ratios here (docs/benchmarks.md) for 5 bytes less per entry.
-        var wanted = Math.Clamp(maximumSize / 2, 16, MaxTableLength);
+        // One long (sixteen 4-bit counters) per entry the cache can hold, as Caffeine sizes it: with fewer, the
+        // counters fill up between agings and keys used once start to look frequent.
+        var wanted = Math.Clamp(maximumSize, 16, MaxTableLength);
         _table = new long[BitOperations.RoundUpToPowerOf2((uint)wanted)];
         _tableMask = _table.Length - 1;
         _sampleSize = (int)Math.Min(10L * Math.Max(maximumSize, 16), int.MaxValue);

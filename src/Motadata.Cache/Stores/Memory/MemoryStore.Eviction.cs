@@ -104,7 +104,7 @@ internal sealed partial class MemoryStore
                 break;
         }
 
-        _sketch.Increment(node.Hash);
+        _sketch.Increment(node.SketchHash);
         node.Segment.MoveToEnd(node);
     }
 
@@ -136,7 +136,7 @@ internal sealed partial class MemoryStore
                     existing.Value = boxed;
                     Volatile.Write(ref existing.ExpiresAt, expiresAt);
                     delta = bytes - existing.Bytes;
-                    existing.Bytes = bytes;
+                    existing.Bytes = (int)bytes;
                 }
 
                 Interlocked.Add(ref _bytes, delta);
@@ -144,14 +144,13 @@ internal sealed partial class MemoryStore
                 return true;
             }
 
-            var hash = HashCode.Combine(segment.Hash, key.GetHashCode(StringComparison.Ordinal));
-            var node = new MemoryNode(key, segment, hash) { Value = boxed, ExpiresAt = expiresAt, Bytes = bytes };
+            var node = new MemoryNode(key, segment) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
 
             // In the window (and the tenant's order) before room is made, so the window's overflow competes for
             // admission; counted only once room is made, so readers never see a bound passed.
             _window.AddLast(node);
             segment.AddLast(node);
-            _sketch.Increment(hash);
+            _sketch.Increment(node.SketchHash);
             MakeRoom(segment, 1, bytes, node);
 
             segment.Entries[key] = node;
@@ -229,8 +228,8 @@ internal sealed partial class MemoryStore
 
             // The duel: the candidate stays if used more often than the victim (or as often, while both were used once).
             var next = NextCandidate(candidate);
-            var candidateFrequency = _sketch.Frequency(candidate.Hash);
-            var victimFrequency = _sketch.Frequency(victim.Hash);
+            var candidateFrequency = _sketch.Frequency(candidate.SketchHash);
+            var victimFrequency = _sketch.Frequency(victim.SketchHash);
             if (candidateFrequency > victimFrequency || (candidateFrequency == victimFrequency && candidateFrequency <= AdmitTiesUpTo))
             {
                 Evict(victim, reason);
@@ -277,7 +276,7 @@ internal sealed partial class MemoryStore
             }
 
             looked++;
-            var frequency = _sketch.Frequency(node.Hash);
+            var frequency = _sketch.Frequency(node.SketchHash);
             if (frequency < victimFrequency)
             {
                 victim = node;

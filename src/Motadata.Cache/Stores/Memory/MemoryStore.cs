@@ -349,13 +349,16 @@ internal sealed partial class MemoryStore : ICacheStore
     private static long EstimateBytes<T>(string key, T value)
     {
         var keyBytes = EntryOverheadBytes + StringOverheadBytes + (2L * key.Length);
-        return keyBytes + value switch
+        var total = keyBytes + value switch
         {
             null => 0,
             string text => StringOverheadBytes + (2L * text.Length),
             byte[] bytes => ArrayOverheadBytes + bytes.Length,
             _ => OtherObjectBytes,
         };
+
+        // A node keeps its size in an int; only a value of about 2 GB reaches the cap, and it is counted the same way everywhere.
+        return Math.Min(total, int.MaxValue);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -395,7 +398,7 @@ internal sealed partial class MemoryStore : ICacheStore
 
             node.Value = boxed;
             Volatile.Write(ref node.ExpiresAt, expiresAt);
-            node.Bytes = bytes;
+            node.Bytes = (int)bytes;
         }
 
         if (delta != 0)
