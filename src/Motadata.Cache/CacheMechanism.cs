@@ -97,14 +97,15 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
             // A hit is counted on the segment's counters (the same object _statistics.For returns), so the tenant is
             // looked up once.
-            if (memory.FindSegment(tenantId) is { } segment && memory.TryGet(segment, key, out value))
+            var segment = memory.FindSegment(tenantId);
+            if (segment is not null && memory.TryGet(segment, key, out value))
             {
                 segment.Counters.Hits.Increment();
                 return true;
             }
 
             CheckKeyText(key, tenantId);
-            _statistics.For(tenantId).Misses.Increment();
+            (segment?.Counters ?? _statistics.For(tenantId)).Misses.Increment();
             value = default;
             return false;
         }

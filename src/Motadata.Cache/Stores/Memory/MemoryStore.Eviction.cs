@@ -38,32 +38,39 @@ internal sealed partial class MemoryStore
     // Entries held (changed under the lock) and bytes held (also changed by in-place overwrites, so interlocked).
     private long _size;
     private long _bytes;
+    private int _drainScheduled;
 
-    /// <summary>Records a read for the policy; when this thread's ring is full, replays the buffer if nobody else is.</summary>
+    /// <summary>Records a read for the policy; when this thread's ring is full, asks a pool thread to replay the buffer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RecordRead(MemoryNode node)
     {
         if (!_reads.TryRecord(node))
         {
-            DrainFullBuffer(node);
+            ScheduleDrain();
         }
     }
 
+    /// <summary>
+    /// Queues one replay of the read buffer on the thread pool (the store is the work item: nothing is allocated);
+    /// the read that found its ring full goes unrecorded. Replaying on the reader's thread would cost a hit the
+    /// sketch and list work of a whole ring; writes replay the buffer themselves, under the lock they take anyway.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void DrainFullBuffer(MemoryNode node)
+    private void ScheduleDrain()
     {
-        // Never wait for the lock on a hit: if another thread holds it, this read goes unrecorded.
-        if (_sync.TryEnter())
+        if (Interlocked.CompareExchange(ref _drainScheduled, 1, 0) == 0)
         {
-            try
-            {
-                DrainReads(everyStripe: true);
-                OnAccess(node);
-            }
-            finally
-            {
-                _sync.Exit();
-            }
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>The scheduled replay of the read buffer.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        lock (_sync)
+        {
+            Volatile.Write(ref _drainScheduled, 0);
+            DrainReads(everyStripe: true);
         }
     }
 

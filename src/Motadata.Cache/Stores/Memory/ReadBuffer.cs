@@ -11,7 +11,7 @@ namespace Motadata.Cache.Stores.Memory;
 /// </summary>
 internal sealed class ReadBuffer
 {
-    private const int SlotsPerStripe = 32;
+    private const int SlotsPerStripe = 64;
     private const int SlotMask = SlotsPerStripe - 1;
 
     // Sixteen ints apart: each stripe's write position sits on its own 64-byte cache line.
