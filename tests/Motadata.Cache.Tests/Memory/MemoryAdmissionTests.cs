@@ -153,6 +153,31 @@ public sealed class MemoryAdmissionTests : MemoryCacheFixture
         Assert.True(end.Evictions > 0);
     }
 
+    [Fact]
+    public void WhenTheOnlyProtectedEntryGrowsPastTheByteBoundAnotherEntryIsEvictedNotTheBoundPassed()
+    {
+        var cache = CreateCache(c =>
+        {
+            c.MaxSize = 100;
+            c.MaxMemoryBytes = 1_000;
+        });
+        cache.Set("k", new string('k', 10));
+        cache.Set("w1", new string('w', 100));
+        Assert.True(cache.TryGet<string>("k", out _));
+        cache.Set("w2", new string('w', 100));
+        Assert.True(cache.Delete("w1"));
+
+        // k is now alone in the protected segment, probation is empty, and only the window holds another entry.
+        Assert.True(cache.Set("k", new string('k', 350)));
+
+        var stats = cache.GetStats();
+        Assert.InRange(stats.MemoryUsage, 1, 1_000);
+        Assert.Equal(350, cache.Get<string>("k")?.Length);
+        Assert.False(cache.TryGet<string>("w2", out _));
+        Assert.Equal(1, stats.Evictions);
+        Assert.Equal(1, stats.Size);
+    }
+
     private static int CountPresent(CacheMechanism cache, string? tenant, int writers, int keysPerWriter)
     {
         var present = 0;

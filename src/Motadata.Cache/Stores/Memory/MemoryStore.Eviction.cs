@@ -218,8 +218,8 @@ internal sealed partial class MemoryStore
             if (candidate is null || victim is null || victim == keep)
             {
                 // Nothing to compare: evict the least recent entry of probation, protected, then the window.
-                var evictee = _probation.First ?? _protected.First ?? _window.First;
-                if (evictee is null || evictee == keep)
+                var evictee = LeastRecent(_probation, keep) ?? LeastRecent(_protected, keep) ?? LeastRecent(_window, keep);
+                if (evictee is null)
                 {
                     return;
                 }
@@ -249,6 +249,10 @@ internal sealed partial class MemoryStore
             candidate = next;
         }
     }
+
+    /// <summary>The least recently used entry of <paramref name="region"/> other than <paramref name="keep"/>.</summary>
+    private static MemoryNode? LeastRecent(AccessOrderList region, MemoryNode keep) =>
+        region.First == keep ? keep.Next : region.First;
 
     /// <summary>The candidate after <paramref name="candidate"/>: candidates are the probation segment's most recent end.</summary>
     private static MemoryNode? NextCandidate(MemoryNode candidate) =>
