@@ -2,12 +2,18 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using Motadata.Cache.Benchmarks.Memory;
 
-// Console modes (reports, not timing benchmarks): `-- hitratio` (Zipf hit ratios), `-- embeddings` (embedding
+// Console modes (reports, not timing benchmarks): `-- hitratio` (hit ratios on four traces), `-- bytes` (heap per entry), `-- embeddings` (embedding
 // sizes and round trips), `-- probe` (a memory hit broken into its steps), `-- dfprobe` (client CPU per Dragonfly read). Anything else goes to BenchmarkDotNet,
 // e.g. `-- --filter '*Memory*'`.
 if (args.Length > 0 && string.Equals(args[0], "hitratio", StringComparison.OrdinalIgnoreCase))
 {
     HitRatioRun.Run(Console.Out);
+    return;
+}
+
+if (args.Length > 0 && string.Equals(args[0], "bytes", StringComparison.OrdinalIgnoreCase))
+{
+    BytesPerEntryRun.Run(Console.Out);
     return;
 }
 

@@ -5,7 +5,8 @@ namespace Motadata.Cache;
 public sealed partial class CacheMechanism
 {
     /// <summary>
-    /// Creates an in-process cache: bounded to <paramref name="maxSize"/> entries, least recently read evicted first.
+    /// Creates an in-process cache: bounded to <paramref name="maxSize"/> entries, evicting by W-TinyLFU (what is used
+    /// least, as a frequency sketch estimates, goes first; see docs/memory-backend.md).
     /// </summary>
     /// <param name="maxSize">The most entries held; null for <see cref="CacheConfig.MaxSize"/> (10,000).</param>
     /// <param name="ttl">The TTL of entries set without one; null for <see cref="CacheConfig.Ttl"/> (one hour).</param>

@@ -41,8 +41,19 @@ public static class HitPathProbe
         using var memoryCache = new Microsoft.Extensions.Caching.Memory.MemoryCache(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions());
         Microsoft.Extensions.Caching.Memory.CacheExtensions.Set(memoryCache, PeerKey, new BenchValue(1), TimeSpan.FromHours(1));
 
+        var view = cache.ForTenant(Tenant);
+        var lfu = new BitFaster.Caching.Lfu.ConcurrentLfu<string, BenchValue>(10_000);
+        lfu.AddOrUpdate(PeerKey, new BenchValue(1));
+        var newValue = new BenchValue(2);
         var steps = new (string Name, Func<int, int> Body)[]
         {
+            ("TenantCache.TryGet (view)", n => { var h = 0; for (var i = 0; i < n; i++) { h += view.TryGet(Key, out BenchValue? _) ? 1 : 0; } return h; }),
+            ("CacheMechanism.TryGet miss (tenant)", n => { var h = 0; for (var i = 0; i < n; i++) { h += cache.TryGet("key-missing", out BenchValue? _, Tenant) ? 1 : 0; } return h; }),
+            ("CacheMechanism.Set existing (tenant)", n => { var h = 0; for (var i = 0; i < n; i++) { h += cache.Set(Key, newValue, tenantId: Tenant) ? 1 : 0; } return h; }),
+            ("TenantCache.Set existing (view)", n => { var h = 0; for (var i = 0; i < n; i++) { h += view.Set(Key, newValue) ? 1 : 0; } return h; }),
+            ("BitFaster ConcurrentTLru.AddOrUpdate", n => { for (var i = 0; i < n; i++) { tlru.AddOrUpdate(PeerKey, newValue); } return 0; }),
+            ("BitFaster ConcurrentLfu.TryGet", n => { var h = 0; for (var i = 0; i < n; i++) { h += lfu.TryGet(PeerKey, out _) ? 1 : 0; } return h; }),
+            ("BitFaster ConcurrentLru.TryGet miss", n => { var h = 0; for (var i = 0; i < n; i++) { h += lru.TryGet("tenant-1:key-missing", out _) ? 1 : 0; } return h; }),
             ("CacheMechanism.TryGet (tenant)", n => { var h = 0; for (var i = 0; i < n; i++) { h += cache.TryGet(Key, out BenchValue? _, Tenant) ? 1 : 0; } return h; }),
             ("MemoryStore.TryGet via ICacheStore", n => { var h = 0; for (var i = 0; i < n; i++) { h += storeInterface.Read<BenchValue>(new CacheKey(Tenant, Key)).Found ? 1 : 0; } return h; }),
             ("MemoryStore.TryGet direct", n => { var h = 0; for (var i = 0; i < n; i++) { h += store.TryGet(new CacheKey(Tenant, Key), out BenchValue? _) ? 1 : 0; } return h; }),

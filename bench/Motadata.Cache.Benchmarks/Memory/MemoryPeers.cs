@@ -1,3 +1,4 @@
+using BitFaster.Caching.Lfu;
 using BitFaster.Caching.Lru;
 using Microsoft.Extensions.Caching.Memory;
 using ZiggyCreatures.Caching.Fusion;
@@ -27,7 +28,9 @@ public sealed class MemoryPeers : IDisposable
         }
 
         Ours = new CacheMechanism(new CacheConfig { MaxSize = capacity, Ttl = Ttl });
+        View = Ours.ForTenant(Tenant);
         Lru = new ConcurrentLru<string, BenchValue>(capacity);
+        Lfu = new ConcurrentLfu<string, BenchValue>(capacity);
         TLru = new ConcurrentTLru<string, BenchValue>(capacity, Ttl);
         MemoryCache = new MemoryCache(new MemoryCacheOptions());
         MemoryCacheEntry = new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Ttl };
@@ -45,7 +48,12 @@ public sealed class MemoryPeers : IDisposable
 
     public CacheMechanism Ours { get; }
 
+    /// <summary>Our cache bound to <see cref="Tenant"/> (<see cref="CacheMechanism.ForTenant"/>).</summary>
+    public TenantCache View { get; }
+
     public ConcurrentLru<string, BenchValue> Lru { get; }
+
+    public ConcurrentLfu<string, BenchValue> Lfu { get; }
 
     public ConcurrentTLru<string, BenchValue> TLru { get; }
 
@@ -64,6 +72,7 @@ public sealed class MemoryPeers : IDisposable
         {
             Ours.Set(Keys[i], Values[i], tenantId: Tenant);
             Lru.AddOrUpdate(PeerKeys[i], Values[i]);
+            Lfu.AddOrUpdate(PeerKeys[i], Values[i]);
             TLru.AddOrUpdate(PeerKeys[i], Values[i]);
             MemoryCache.Set(PeerKeys[i], Values[i], MemoryCacheEntry);
             Fusion.Set(PeerKeys[i], Values[i], FusionEntry);

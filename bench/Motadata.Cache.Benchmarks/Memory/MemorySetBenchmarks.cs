@@ -29,6 +29,9 @@ public class MemorySetBenchmarks : MemoryPeerBenchmarks
     [Benchmark, BenchmarkCategory("SetExisting")]
     public bool Set_Motadata() => _peers.Ours.Set(_key, _value, tenantId: MemoryPeers.Tenant);
 
+    [Benchmark, BenchmarkCategory("SetExisting")]
+    public bool Set_MotadataTenantView() => _peers.View.Set(_key, _value);
+
     [Benchmark(Baseline = true), BenchmarkCategory("SetExisting")]
     public bool Set_ConcurrentTLru()
     {

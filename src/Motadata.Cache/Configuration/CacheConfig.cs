@@ -13,6 +13,8 @@ public sealed class CacheConfig
     /// <summary>The most characters a tenant id may have.</summary>
     public const int MaxTenantIdLength = 256;
 
+    private Dictionary<string, TenantQuota> _tenantQuotas = new(StringComparer.Ordinal);
+
     /// <summary>Which store holds the entries.</summary>
     /// <value>Default <see cref="CacheBackend.Memory"/>.</value>
     public CacheBackend Backend { get; set; } = CacheBackend.Memory;
@@ -25,7 +27,10 @@ public sealed class CacheConfig
     /// <value>Default null.</value>
     public string? DragonflyUrl { get; set; }
 
-    /// <summary>The most entries the memory backend holds; the least recently read are evicted first.</summary>
+    /// <summary>
+    /// The most entries the memory backend holds, an exact bound. When it is full, a frequency sketch decides whether a
+    /// new entry may evict the least valuable resident (W-TinyLFU: see docs/memory-backend.md).
+    /// </summary>
     /// <value>Default 10,000.</value>
     public int MaxSize { get; set; } = 10_000;
 
@@ -63,6 +68,30 @@ public sealed class CacheConfig
     /// </summary>
     /// <value>Default null.</value>
     public long? MaxMemoryBytes { get; set; }
+
+    /// <summary>
+    /// The most entries each tenant may hold on the memory backend; a tenant at its quota evicts its own entries,
+    /// never another tenant's. Applies to named tenants, not the global namespace. Null for no per-tenant bound;
+    /// <see cref="TenantQuotas"/> overrides it per tenant.
+    /// </summary>
+    /// <value>Default null.</value>
+    public int? MaxSizePerTenant { get; set; }
+
+    /// <summary>
+    /// The most bytes (by the estimate of <see cref="MaxMemoryBytes"/>) each tenant may hold on the memory backend; a
+    /// tenant at its quota evicts its own entries, and a value larger than the quota is refused. Applies to named
+    /// tenants, not the global namespace. Null for no per-tenant byte bound; <see cref="TenantQuotas"/> overrides it.
+    /// </summary>
+    /// <value>Default null.</value>
+    public long? MaxMemoryBytesPerTenant { get; set; }
+
+    /// <summary>
+    /// Per-tenant overrides of <see cref="MaxSizePerTenant"/> and <see cref="MaxMemoryBytesPerTenant"/>, by tenant id
+    /// (ordinal). Binds from configuration as <c>Cache:TenantQuotas:&lt;tenant&gt;:MaxSize</c> and
+    /// <c>Cache:TenantQuotas:&lt;tenant&gt;:MaxMemoryBytes</c>.
+    /// </summary>
+    /// <value>Default empty.</value>
+    public IDictionary<string, TenantQuota> TenantQuotas => _tenantQuotas;
 
     /// <summary>The largest serialized value a remote backend stores; a larger one is refused (<c>Set</c> returns false).</summary>
     /// <value>Default 1 MiB (1,048,576 bytes).</value>
@@ -147,6 +176,11 @@ public sealed class CacheConfig
     {
         var copy = (CacheConfig)MemberwiseClone();
         copy.SigningKey = SigningKey?.ToArray();
+        copy._tenantQuotas = new Dictionary<string, TenantQuota>(_tenantQuotas.Count, StringComparer.Ordinal);
+        foreach (var (tenantId, quota) in _tenantQuotas)
+        {
+            copy._tenantQuotas[tenantId] = quota?.Clone()!;
+        }
         return copy;
     }
 
@@ -196,6 +230,8 @@ public sealed class CacheConfig
         {
             errors.Add($"MaxMemoryBytes is {maxBytes}; use a positive number of bytes, or null for no byte bound.");
         }
+
+        ValidateQuotas(errors);
 
         if (MaxValueBytes < 1)
         {
@@ -265,6 +301,80 @@ public sealed class CacheConfig
             throw new ArgumentException(
                 "The cache configuration is not valid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", errors),
                 "config");
+        }
+    }
+
+    /// <summary>The quota of <paramref name="tenantId"/> (a named tenant): its override where it has one, else the per-tenant defaults.</summary>
+    internal (int? MaxSize, long? MaxMemoryBytes) QuotaFor(string tenantId)
+    {
+        if (_tenantQuotas.TryGetValue(tenantId, out var quota) && quota is not null)
+        {
+            return (quota.MaxSize ?? MaxSizePerTenant, quota.MaxMemoryBytes ?? MaxMemoryBytesPerTenant);
+        }
+
+        return (MaxSizePerTenant, MaxMemoryBytesPerTenant);
+    }
+
+    private void ValidateQuotas(List<string> errors)
+    {
+        var anyQuota = MaxSizePerTenant is not null || MaxMemoryBytesPerTenant is not null || _tenantQuotas.Count > 0;
+        if (anyQuota && Backend == CacheBackend.Dragonfly)
+        {
+            errors.Add("MaxSizePerTenant, MaxMemoryBytesPerTenant and TenantQuotas apply to the memory backend only; remove them, or use CacheBackend.Memory.");
+        }
+
+        CheckSizeQuota("MaxSizePerTenant", MaxSizePerTenant, errors);
+        CheckBytesQuota("MaxMemoryBytesPerTenant", MaxMemoryBytesPerTenant, errors);
+        foreach (var (tenantId, quota) in _tenantQuotas)
+        {
+            var name = $"TenantQuotas[\"{tenantId}\"]";
+            if (string.IsNullOrEmpty(tenantId) || tenantId.Length > MaxTenantIdLength || !Internal.Utf16Text.IsWellFormed(tenantId))
+            {
+                errors.Add($"{name} names an invalid tenant id; a tenant id is 1 to {MaxTenantIdLength} whole Unicode characters.");
+            }
+
+            if (quota is null)
+            {
+                errors.Add($"{name} is null; give it MaxSize and/or MaxMemoryBytes, or remove it.");
+                continue;
+            }
+
+            CheckSizeQuota(name + ".MaxSize", quota.MaxSize, errors);
+            CheckBytesQuota(name + ".MaxMemoryBytes", quota.MaxMemoryBytes, errors);
+        }
+    }
+
+    private void CheckSizeQuota(string name, int? quota, List<string> errors)
+    {
+        if (quota is not { } value)
+        {
+            return;
+        }
+
+        if (value <= 0)
+        {
+            errors.Add($"{name} is {value}; use at least 1 entry, or null for no per-tenant bound.");
+        }
+        else if (MaxSize > 0 && value > MaxSize)
+        {
+            errors.Add($"{name} is {value} but MaxSize is {MaxSize}; a tenant's quota cannot exceed the cache's own bound.");
+        }
+    }
+
+    private void CheckBytesQuota(string name, long? quota, List<string> errors)
+    {
+        if (quota is not { } value)
+        {
+            return;
+        }
+
+        if (value <= 0)
+        {
+            errors.Add($"{name} is {value}; use a positive number of bytes, or null for no per-tenant byte bound.");
+        }
+        else if (MaxMemoryBytes is > 0 and { } maxBytes && value > maxBytes)
+        {
+            errors.Add($"{name} is {value} but MaxMemoryBytes is {maxBytes}; a tenant's quota cannot exceed the cache's own bound.");
         }
     }
 

@@ -30,8 +30,23 @@ public sealed class CacheStats
     /// <summary>Values stored (by <c>Set</c>, <c>WarmCache</c> and <c>GetOrSetAsync</c>).</summary>
     public long Sets { get; init; }
 
-    /// <summary>Entries removed to make room (memory backend).</summary>
+    /// <summary>Entries removed to make room (memory backend): for the cache's entry or byte bound, or a tenant's quota.</summary>
     public long Evictions { get; init; }
+
+    /// <summary>Of <see cref="Evictions"/>, entries a tenant evicted because it was at its own quota (memory backend).</summary>
+    public long QuotaEvictions { get; init; }
+
+    /// <summary>
+    /// The most entries this scope may hold on the memory backend: <see cref="CacheConfig.MaxSize"/> for the whole
+    /// cache, the tenant's quota for a tenant (null when it has none, and on Dragonfly).
+    /// </summary>
+    public long? MaxSize { get; init; }
+
+    /// <summary>
+    /// The most bytes this scope may hold on the memory backend: <see cref="CacheConfig.MaxMemoryBytes"/> for the whole
+    /// cache, the tenant's byte quota for a tenant (null when there is none, and on Dragonfly).
+    /// </summary>
+    public long? MaxMemoryBytes { get; init; }
 
     /// <summary>Entries removed because their TTL ran out (memory backend).</summary>
     public long Expirations { get; init; }

@@ -7,7 +7,9 @@ namespace Motadata.Cache.Stats;
 internal sealed class TenantCounters
 {
     private long _sets;
-    private long _evictions;
+    private long _sizeEvictions;
+    private long _memoryEvictions;
+    private long _quotaEvictions;
     private long _expirations;
     private long _rejectedValues;
     private long _corruptPayloads;
@@ -24,7 +26,17 @@ internal sealed class TenantCounters
 
     public long Sets => Volatile.Read(ref _sets);
 
-    public long Evictions => Volatile.Read(ref _evictions);
+    /// <summary>Entries removed to make room, for any reason.</summary>
+    public long Evictions => SizeEvictions + MemoryEvictions + QuotaEvictions;
+
+    /// <summary>Entries evicted because the cache held <see cref="CacheConfig.MaxSize"/> entries.</summary>
+    public long SizeEvictions => Volatile.Read(ref _sizeEvictions);
+
+    /// <summary>Entries evicted because the cache held <see cref="CacheConfig.MaxMemoryBytes"/>.</summary>
+    public long MemoryEvictions => Volatile.Read(ref _memoryEvictions);
+
+    /// <summary>Entries evicted because their tenant was at its own quota.</summary>
+    public long QuotaEvictions => Volatile.Read(ref _quotaEvictions);
 
     public long Expirations => Volatile.Read(ref _expirations);
 
@@ -49,7 +61,21 @@ internal sealed class TenantCounters
 
     public void RecordSets(long count) => Interlocked.Add(ref _sets, count);
 
-    public void RecordEviction() => Interlocked.Increment(ref _evictions);
+    public void RecordEviction(EvictionReason reason)
+    {
+        switch (reason)
+        {
+            case EvictionReason.Memory:
+                Interlocked.Increment(ref _memoryEvictions);
+                break;
+            case EvictionReason.TenantQuota:
+                Interlocked.Increment(ref _quotaEvictions);
+                break;
+            default:
+                Interlocked.Increment(ref _sizeEvictions);
+                break;
+        }
+    }
 
     public void RecordExpiration() => Interlocked.Increment(ref _expirations);
 

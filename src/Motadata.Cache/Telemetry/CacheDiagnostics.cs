@@ -26,7 +26,11 @@ public static class CacheDiagnostics
     /// <summary>Values stored (counter, <c>{entry}</c>).</summary>
     public const string Sets = "motadata.cache.sets";
 
-    /// <summary>Entries removed to make room (counter, <c>{entry}</c>; memory backend).</summary>
+    /// <summary>
+    /// Entries the memory backend removed on its own (counter, <c>{entry}</c>), tagged <see cref="EvictionReasonTag"/>:
+    /// <c>size</c> (<see cref="CacheConfig.MaxSize"/>), <c>memory</c> (<see cref="CacheConfig.MaxMemoryBytes"/>),
+    /// <c>tenant_quota</c> (a tenant at its own quota) and <c>expired</c> (TTL ran out; the same count as <see cref="Expirations"/>).
+    /// </summary>
     public const string Evictions = "motadata.cache.evictions";
 
     /// <summary>Entries removed because their TTL ran out (counter, <c>{entry}</c>; memory backend).</summary>
@@ -62,6 +66,9 @@ public static class CacheDiagnostics
 
     /// <summary>The kind of failure on <see cref="Errors"/> and on a failed <see cref="OperationDuration"/>.</summary>
     public const string ErrorTypeTag = "error.type";
+
+    /// <summary>Why <see cref="Evictions"/> removed an entry: <c>size</c>, <c>memory</c>, <c>tenant_quota</c> or <c>expired</c>.</summary>
+    public const string EvictionReasonTag = "cache.eviction.reason";
 
     /// <summary>The cache's name (<see cref="CacheConfig.Name"/>), a tag of the meter itself when set.</summary>
     public const string NameTag = "cache.name";

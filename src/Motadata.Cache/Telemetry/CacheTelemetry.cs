@@ -53,7 +53,7 @@ internal sealed class CacheTelemetry : IDisposable
         _meter.CreateObservableCounter(CacheDiagnostics.Hits, () => Observe(static c => c.Hits.Sum()), "{lookup}", "Lookups that found a value.");
         _meter.CreateObservableCounter(CacheDiagnostics.Misses, () => Observe(static c => c.Misses.Sum()), "{lookup}", "Lookups that found nothing.");
         _meter.CreateObservableCounter(CacheDiagnostics.Sets, () => Observe(static c => c.Sets), "{entry}", "Values stored.");
-        _meter.CreateObservableCounter(CacheDiagnostics.Evictions, () => Observe(static c => c.Evictions), "{entry}", "Entries removed to make room.");
+        _meter.CreateObservableCounter(CacheDiagnostics.Evictions, ObserveEvictions, "{entry}", "Entries removed by the cache, by reason (size, memory, tenant_quota, expired).");
         _meter.CreateObservableCounter(CacheDiagnostics.Expirations, () => Observe(static c => c.Expirations), "{entry}", "Entries removed because their TTL ran out.");
         _meter.CreateObservableCounter(CacheDiagnostics.Errors, ObserveErrors, "{error}", "Backend failures, corrupt payloads and rejected values.");
         if (backendName == "memory")
@@ -169,6 +169,41 @@ internal sealed class CacheTelemetry : IDisposable
         return measurements;
     }
 
+    private static Measurement<long> WithTag(Measurement<long> measurement, string name, string value)
+    {
+        var tags = new TagList();
+        foreach (var tag in measurement.Tags)
+        {
+            tags.Add(tag);
+        }
+
+        tags.Add(name, value);
+        return new Measurement<long>(measurement.Value, tags);
+    }
+
+    private List<Measurement<long>> ObserveEvictions()
+    {
+        var measurements = new List<Measurement<long>>();
+        if (_disposed)
+        {
+            return measurements;
+        }
+
+        Add(measurements, Observe(static c => c.SizeEvictions), "size");
+        Add(measurements, Observe(static c => c.MemoryEvictions), "memory");
+        Add(measurements, Observe(static c => c.QuotaEvictions), "tenant_quota");
+        Add(measurements, Observe(static c => c.Expirations), "expired");
+        return measurements;
+
+        static void Add(List<Measurement<long>> measurements, List<Measurement<long>> byTenant, string reason)
+        {
+            foreach (var measurement in byTenant)
+            {
+                measurements.Add(WithTag(measurement, CacheDiagnostics.EvictionReasonTag, reason));
+            }
+        }
+    }
+
     private List<Measurement<long>> ObserveErrors()
     {
         var measurements = new List<Measurement<long>>();
@@ -182,26 +217,14 @@ internal sealed class CacheTelemetry : IDisposable
         measurements.Add(new Measurement<long>(_statistics.AbandonedRemovals, _backendTag, new(CacheDiagnostics.ErrorTypeTag, "abandoned_removal")));
         foreach (var corrupt in Observe(static c => c.CorruptPayloads))
         {
-            measurements.Add(WithErrorType(corrupt, "corrupt_payload"));
+            measurements.Add(WithTag(corrupt, CacheDiagnostics.ErrorTypeTag, "corrupt_payload"));
         }
 
         foreach (var rejected in Observe(static c => c.RejectedValues))
         {
-            measurements.Add(WithErrorType(rejected, "rejected_value"));
+            measurements.Add(WithTag(rejected, CacheDiagnostics.ErrorTypeTag, "rejected_value"));
         }
 
         return measurements;
-
-        static Measurement<long> WithErrorType(Measurement<long> measurement, string errorType)
-        {
-            var tags = new TagList();
-            foreach (var tag in measurement.Tags)
-            {
-                tags.Add(tag);
-            }
-
-            tags.Add(CacheDiagnostics.ErrorTypeTag, errorType);
-            return new Measurement<long>(measurement.Value, tags);
-        }
     }
 }

@@ -88,6 +88,8 @@ public sealed partial class StartupTests
     [InlineData("Cache:Backnd", "Memory", "Backnd")]
     [InlineData("Cache:MaxSize", "-1", "MaxSize is -1")]
     [InlineData("Cache:DragonflyUrl", "http://nope", "DragonflyUrl")]
+    [InlineData("Cache:MaxSizePerTenant", "0", "MaxSizePerTenant is 0")]
+    [InlineData("Cache:TenantQuotas:t1:MaxSize", "20000", "TenantQuotas[\"t1\"].MaxSize is 20000 but MaxSize is 10000")]
     [InlineData("Service:RateLimit:PermitsPerSecond", "-1", "PermitsPerSecond is -1")]
     [InlineData("Service:MaxRequestBytes", "0", "MaxRequestBytes is 0")]
     [InlineData("Service:ApiKeys:0:Key", "short", "at least 16")]
@@ -185,6 +187,37 @@ public sealed partial class StartupTests
         var config = app.Services.GetRequiredService<CacheMechanism>().Config;
         Assert.Equal(TimeSpan.FromMinutes(90), config.Ttl);
         Assert.Equal(TimeSpan.FromMilliseconds(250), config.OperationTimeout);
+    }
+
+    [Fact]
+    public async Task TenantQuotasAndPerTenantOverridesBindFromTheCacheSection()
+    {
+        await using var app = CacheServer.Build(
+        [
+            "--urls=http://127.0.0.1:0",
+            "--Cache:MaxSizePerTenant=50",
+            "--Cache:MaxMemoryBytesPerTenant=100000",
+            "--Cache:TenantQuotas:big-customer:MaxSize=500",
+            "--Cache:TenantQuotas:tiny:MaxMemoryBytes=2000",
+        ]);
+
+        var cache = app.Services.GetRequiredService<CacheMechanism>();
+        var config = cache.Config;
+        Assert.Equal(50, config.MaxSizePerTenant);
+        Assert.Equal(100_000, config.MaxMemoryBytesPerTenant);
+        Assert.Equal(500, config.TenantQuotas["big-customer"].MaxSize);
+        Assert.Null(config.TenantQuotas["big-customer"].MaxMemoryBytes);
+        Assert.Equal(2_000, config.TenantQuotas["tiny"].MaxMemoryBytes);
+
+        for (var i = 0; i < 600; i++)
+        {
+            cache.Set($"k{i}", i, tenantId: "big-customer");
+            cache.Set($"k{i}", i, tenantId: "someone");
+        }
+
+        Assert.Equal(500, cache.GetStats("big-customer").Size);
+        Assert.Equal(50, cache.GetStats("someone").Size);
+        Assert.Equal(2_000, cache.GetStats("tiny").MaxMemoryBytes);
     }
 
     [GeneratedRegex(@"listening on (http://127\.0\.0\.1:\d+)")]

@@ -18,6 +18,9 @@ public sealed class TelemetryTests
         return collector.GetMeasurementSnapshot();
     }
 
+    private static List<CollectedMeasurement<long>> ByReason(IReadOnlyList<CollectedMeasurement<long>> measurements, string reason) =>
+        [.. measurements.Where(m => Equals(m.Tags.GetValueOrDefault(CacheDiagnostics.EvictionReasonTag), reason))];
+
     private static long ValueFor(IReadOnlyList<CollectedMeasurement<long>> measurements, string? tenant) =>
         measurements.Single(m => Equals(m.Tags.GetValueOrDefault(CacheDiagnostics.TenantTag), tenant)).Value;
 
@@ -52,7 +55,11 @@ public sealed class TelemetryTests
         cache.Set("c", "3", tenantId: "t");
         cache.Set("huge", new string('x', 20_000), tenantId: "t");
 
-        Assert.Equal(1, ValueFor(Collect(cache, CacheDiagnostics.Evictions), "t"));
+        var evictions = Collect(cache, CacheDiagnostics.Evictions);
+        Assert.Equal(1, ValueFor(ByReason(evictions, "size"), "t"));
+        Assert.Equal(0, ValueFor(ByReason(evictions, "memory"), "t"));
+        Assert.Equal(0, ValueFor(ByReason(evictions, "tenant_quota"), "t"));
+        Assert.Equal(0, ValueFor(ByReason(evictions, "expired"), "t"));
         Assert.Equal(2, ValueFor(Collect(cache, CacheDiagnostics.Size), "t"));
         Assert.True(ValueFor(Collect(cache, CacheDiagnostics.MemoryUsage), "t") > 0);
         var errors = Collect(cache, CacheDiagnostics.Errors);

@@ -63,6 +63,17 @@ internal sealed class CoarseClock
         return new CoarseClock(unitsPerMillisecond, marginUnits);
     }
 
+    /// <summary>
+    /// A time at or before the current precise time, read from the coarse clock (a <see cref="Stopwatch"/>
+    /// timestamp), when the shortcut is sound here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGetLowerBound(out long timestamp)
+    {
+        timestamp = Environment.TickCount64 * _unitsPerMillisecond;
+        return _unitsPerMillisecond != 0;
+    }
+
     /// <summary>True only when the current time is certainly before <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsSurelyBefore(long timestamp) =>

@@ -1,0 +1,66 @@
+namespace Motadata.Cache.Stores.Memory;
+
+/// <summary>
+/// One entry of the memory store. Mutable on purpose: overwriting an existing key updates the node in place, so an
+/// overwrite with a reference value allocates nothing. <see cref="Value"/> is written before
+/// <see cref="ExpiresAt"/> (a release), and readers read <see cref="ExpiresAt"/> first (an acquire).
+/// </summary>
+/// <remarks>
+/// The value fields change under a lock on the node; the list links (<see cref="Previous"/>, <see cref="Next"/>,
+/// <see cref="Queue"/>, <see cref="TenantPrevious"/>, <see cref="TenantNext"/>) only under the store's maintenance
+/// lock, which a hit never takes.
+/// </remarks>
+internal sealed class MemoryNode
+{
+    public const long NeverExpires = long.MaxValue;
+
+#pragma warning disable CA1051 // Fields, not properties: Volatile and Interlocked need refs to them, and the hit path reads them.
+    public readonly string Key;
+    public readonly TenantSegment Segment;
+
+    public object? Value;
+
+    /// <summary>A <see cref="TimeProvider.GetTimestamp"/> value, or <see cref="NeverExpires"/>.</summary>
+    public long ExpiresAt;
+
+    /// <summary>The estimated size (at most <see cref="int.MaxValue"/>: an int keeps the node at 88 bytes); changed only under a lock on the node.</summary>
+    public int Bytes;
+
+    /// <summary>Set, under a lock on the node, once it is out of its segment's dictionary.</summary>
+    public bool Removed;
+
+    public MemoryNode? Previous;
+    public MemoryNode? Next;
+    public NodeQueue Queue;
+    public MemoryNode? TenantPrevious;
+    public MemoryNode? TenantNext;
+#pragma warning restore CA1051
+
+    public MemoryNode(string key, TenantSegment segment)
+    {
+        Key = key;
+        Segment = segment;
+    }
+
+    /// <summary>
+    /// The (tenant, key) hash the frequency sketch counts under: computed when needed (under the maintenance lock,
+    /// never on a hit) rather than stored, which keeps the node 8 bytes smaller.
+    /// </summary>
+    public int SketchHash => HashCode.Combine(Segment.Hash, Key.GetHashCode(StringComparison.Ordinal));
+}
+
+/// <summary>Which W-TinyLFU region a node is in; <see cref="None"/> once it left the store (or before it entered).</summary>
+internal enum NodeQueue : byte
+{
+    None,
+    Window,
+    Probation,
+    Protected,
+}
+
+/// <summary>Why an entry left the memory store at a caller's or the clock's request (evictions have <see cref="Stats.EvictionReason"/>).</summary>
+internal enum RemovalReason
+{
+    Deleted,
+    Expired,
+}

@@ -1,0 +1,447 @@
+using System.Runtime.CompilerServices;
+using Motadata.Cache.Stats;
+
+namespace Motadata.Cache.Stores.Memory;
+
+/// <summary>
+/// The eviction policy: W-TinyLFU, as in Caffeine and BitFaster's <c>ConcurrentLfu</c>. New entries enter a small
+/// window (1% of <see cref="CacheConfig.MaxSize"/>), an LRU; what leaves the window joins the main region's
+/// probation segment as a candidate, and when the cache is full a candidate is admitted only if the frequency sketch
+/// says it is used at least as often as the victim it would replace (probation's least recently used). Entries read
+/// again while in probation move to the protected segment (80% of the main region). So a burst of keys used once
+/// (a scan) cannot flush what is used often.
+/// </summary>
+/// <remarks>
+/// Everything here runs under <see cref="_sync"/>, the maintenance lock, which inserts, removals and evictions take
+/// and a hit never does: a hit only records the node in <see cref="ReadBuffer"/>, replayed here in batches.
+/// Lock order: the maintenance lock, then a node's own lock.
+/// </remarks>
+internal sealed partial class MemoryStore
+{
+    // A tie between a candidate and its victim goes to the candidate only while both were used about once: then the
+    // sketch cannot tell them apart and the newer one stays, as with LRU (the cache's documented order for entries
+    // never read again). Above that a tie keeps the resident, as Caffeine does, which holds up better on loops and
+    // skewed traces (measured: docs/benchmarks.md, hit ratio).
+    private const int AdmitTiesUpTo = 1;
+
+    private readonly Lock _sync = new();
+    private readonly AccessOrderList _window = new(NodeQueue.Window);
+    private readonly AccessOrderList _probation = new(NodeQueue.Probation);
+    private readonly AccessOrderList _protected = new(NodeQueue.Protected);
+    private readonly FrequencySketch _sketch;
+    private readonly MemoryNode[] _drained;
+    private readonly int _maxSize;
+    private readonly long _maxBytes;
+    private readonly int _windowMax;
+    private readonly int _protectedMax;
+
+    // Entries held (changed under the lock) and bytes held (also changed by in-place overwrites, so interlocked).
+    private long _size;
+    private long _bytes;
+    private int _drainScheduled;
+
+    /// <summary>Records a read for the policy; when this thread's ring is full, asks a pool thread to replay the buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void RecordRead(MemoryNode node)
+    {
+        if (!_reads.TryRecord(node))
+        {
+            ScheduleDrain();
+        }
+    }
+
+    /// <summary>
+    /// Queues one replay of the read buffer on the thread pool (the store is the work item: nothing is allocated);
+    /// the read that found its ring full goes unrecorded. Replaying on the reader's thread would cost a hit the
+    /// sketch and list work of a whole ring; writes replay the buffer themselves, under the lock they take anyway.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ScheduleDrain()
+    {
+        if (Interlocked.CompareExchange(ref _drainScheduled, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>The scheduled replay of the read buffer.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        lock (_sync)
+        {
+            Volatile.Write(ref _drainScheduled, 0);
+            DrainReads(everyStripe: true);
+        }
+    }
+
+    private void DrainReads(bool everyStripe)
+    {
+        var count = _reads.DrainTo(_drained, everyStripe);
+        for (var i = 0; i < count; i++)
+        {
+            OnAccess(_drained[i]);
+            _drained[i] = null!;
+        }
+    }
+
+    /// <summary>Replays one read: counts it in the sketch and moves the node to its region's most recent end.</summary>
+    private void OnAccess(MemoryNode node)
+    {
+        switch (node.Queue)
+        {
+            case NodeQueue.None:
+                // Removed since it was read (or a stale record of a node that never was linked).
+                return;
+            case NodeQueue.Window:
+                _window.MoveToEnd(node);
+                break;
+            case NodeQueue.Probation:
+                _probation.Remove(node);
+                _protected.AddLast(node);
+                if (_protected.Count > _protectedMax)
+                {
+                    var demoted = _protected.First!;
+                    _protected.Remove(demoted);
+                    _probation.AddLast(demoted);
+                }
+
+                break;
+            case NodeQueue.Protected:
+                _protected.MoveToEnd(node);
+                break;
+        }
+
+        _sketch.Increment(node.SketchHash);
+        node.Segment.MoveToEnd(node);
+    }
+
+    /// <summary>The insert (or an overwrite that may pass a byte bound), under the maintenance lock.</summary>
+    private bool SetUnderLock(TenantSegment segment, string key, object? boxed, long expiresAt, long bytes)
+    {
+        lock (_sync)
+        {
+            DrainReads(everyStripe: false);
+            if (bytes > segment.LargestValueBytes)
+            {
+                segment.Counters.RecordRejectedValue();
+                return false;
+            }
+
+            if (segment.Entries.TryGetValue(key, out var existing))
+            {
+                // Removals happen under this lock, so the node stays; in-place writers may still shrink it meanwhile.
+                OnAccess(existing);
+                var growth = bytes - Volatile.Read(ref existing.Bytes);
+                if (growth > 0)
+                {
+                    MakeRoom(segment, 0, growth, existing);
+                }
+
+                long delta;
+                lock (existing)
+                {
+                    existing.Value = boxed;
+                    Volatile.Write(ref existing.ExpiresAt, expiresAt);
+                    delta = bytes - existing.Bytes;
+                    existing.Bytes = (int)bytes;
+                }
+
+                Interlocked.Add(ref _bytes, delta);
+                segment.Counters.AddBytes(delta);
+                return true;
+            }
+
+            var node = new MemoryNode(key, segment) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
+
+            // In the window (and the tenant's order) before room is made, so the window's overflow competes for
+            // admission; counted only once room is made, so readers never see a bound passed.
+            _window.AddLast(node);
+            segment.AddLast(node);
+            _sketch.Increment(node.SketchHash);
+            MakeRoom(segment, 1, bytes, node);
+
+            segment.Entries[key] = node;
+            Volatile.Write(ref _size, _size + 1);
+            Interlocked.Add(ref _bytes, bytes);
+            segment.Counters.AddEntry(bytes);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Evicts until <paramref name="entries"/> more entries and <paramref name="bytes"/> more bytes fit, first within
+    /// <paramref name="segment"/>'s quota (its own entries only), then within the cache's bounds. Never evicts
+    /// <paramref name="keep"/>, the node being written.
+    /// </summary>
+    private void MakeRoom(TenantSegment segment, int entries, long bytes, MemoryNode keep)
+    {
+        while (segment.Counters.Size + entries > segment.MaxEntries)
+        {
+            if (!EvictFromTenant(segment, keep, EvictionReason.TenantQuota))
+            {
+                break;
+            }
+        }
+
+        while (segment.Counters.MemoryBytes + bytes > segment.MaxBytes)
+        {
+            if (!EvictFromTenant(segment, keep, EvictionReason.TenantQuota))
+            {
+                break;
+            }
+        }
+
+        var candidate = MoveWindowOverflowToProbation();
+        while (true)
+        {
+            EvictionReason reason;
+            if (_size + entries > _maxSize)
+            {
+                reason = EvictionReason.Size;
+            }
+            else if (Volatile.Read(ref _bytes) + bytes > _maxBytes)
+            {
+                reason = EvictionReason.Memory;
+            }
+            else
+            {
+                return;
+            }
+
+            var victim = _probation.First;
+            if (victim == candidate)
+            {
+                // Probation holds only candidates: they compete with the protected segment's least recent entry.
+                victim = _protected.First ?? _window.First;
+            }
+
+            if (candidate is null || victim is null || victim == keep)
+            {
+                // Nothing to compare: evict the least recent entry of probation, protected, then the window.
+                var evictee = LeastRecent(_probation, keep) ?? LeastRecent(_protected, keep) ?? LeastRecent(_window, keep);
+                if (evictee is null)
+                {
+                    return;
+                }
+
+                if (evictee == candidate)
+                {
+                    candidate = NextCandidate(candidate);
+                }
+
+                Evict(evictee, reason);
+                continue;
+            }
+
+            // The duel: the candidate stays if used more often than the victim (or as often, while both were used once).
+            var next = NextCandidate(candidate);
+            var candidateFrequency = _sketch.Frequency(candidate.SketchHash);
+            var victimFrequency = _sketch.Frequency(victim.SketchHash);
+            if (candidateFrequency > victimFrequency || (candidateFrequency == victimFrequency && candidateFrequency <= AdmitTiesUpTo))
+            {
+                Evict(victim, reason);
+            }
+            else
+            {
+                Evict(candidate, reason);
+            }
+
+            candidate = next;
+        }
+    }
+
+    /// <summary>The least recently used entry of <paramref name="region"/> other than <paramref name="keep"/>.</summary>
+    private static MemoryNode? LeastRecent(AccessOrderList region, MemoryNode keep) =>
+        region.First == keep ? keep.Next : region.First;
+
+    /// <summary>The candidate after <paramref name="candidate"/>: candidates are the probation segment's most recent end.</summary>
+    private static MemoryNode? NextCandidate(MemoryNode candidate) =>
+        candidate.Queue == NodeQueue.Probation ? candidate.Next : null;
+
+    /// <summary>Moves the window's overflow to probation; the first node moved (the candidates run from it to the end), or null.</summary>
+    private MemoryNode? MoveWindowOverflowToProbation()
+    {
+        MemoryNode? first = null;
+        while (_window.Count > _windowMax)
+        {
+            var node = _window.First!;
+            _window.Remove(node);
+            _probation.AddLast(node);
+            first ??= node;
+        }
+
+        return first;
+    }
+
+    /// <summary>Evicts one of the tenant's least recent entries (the least used of the first four); false when none is left but <paramref name="keep"/>.</summary>
+    private bool EvictFromTenant(TenantSegment segment, MemoryNode keep, EvictionReason reason)
+    {
+        MemoryNode? victim = null;
+        var victimFrequency = int.MaxValue;
+        var looked = 0;
+        for (var node = segment.First; node is not null && looked < 4; node = node.TenantNext)
+        {
+            if (node == keep)
+            {
+                continue;
+            }
+
+            looked++;
+            var frequency = _sketch.Frequency(node.SketchHash);
+            if (frequency < victimFrequency)
+            {
+                victim = node;
+                victimFrequency = frequency;
+            }
+        }
+
+        if (victim is null)
+        {
+            return false;
+        }
+
+        Evict(victim, reason);
+        return true;
+    }
+
+    private void Evict(MemoryNode node, EvictionReason reason)
+    {
+        node.Segment.Entries.TryRemove(new KeyValuePair<string, MemoryNode>(node.Key, node));
+        long bytes;
+        lock (node)
+        {
+            node.Removed = true;
+            bytes = node.Bytes;
+        }
+
+        Unlink(node);
+        Uncount(node, bytes);
+        node.Segment.Counters.RecordEviction(reason);
+    }
+
+    /// <summary>
+    /// Removes an entry that a caller asked to remove, counting it only if it had not expired (an expired entry
+    /// is gone already as far as any reader can tell).
+    /// </summary>
+    private bool RemoveLive(MemoryNode node)
+    {
+        lock (_sync)
+        {
+            while (true)
+            {
+                if (IsLive(node))
+                {
+                    return Remove(node, RemovalReason.Deleted);
+                }
+
+                if (Remove(node, RemovalReason.Expired) || Volatile.Read(ref node.Removed))
+                {
+                    return false;
+                }
+
+                // Rewritten since it was seen expired: it is live again, so look once more.
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RemoveExpiredOnRead(MemoryNode node)
+    {
+        lock (_sync)
+        {
+            Remove(node, RemovalReason.Expired);
+        }
+    }
+
+    private void RemoveExpired(TenantSegment segment)
+    {
+        var now = _time.GetTimestamp();
+        foreach (var pair in segment.Entries)
+        {
+            if (Volatile.Read(ref pair.Value.ExpiresAt) <= now)
+            {
+                lock (_sync)
+                {
+                    Remove(pair.Value, RemovalReason.Expired);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes <paramref name="node"/> out of its segment if it is still there, and settles its accounting; under the
+    /// maintenance lock. False when it was removed already, or (for <see cref="RemovalReason.Expired"/>) rewritten
+    /// with a new TTL meanwhile.
+    /// </summary>
+    private bool Remove(MemoryNode node, RemovalReason reason)
+    {
+        var entries = node.Segment.Entries;
+        long bytes;
+        if (reason == RemovalReason.Expired)
+        {
+            // A writer may have brought the node back to life (an in-place Set) since the caller saw it expired:
+            // look again under the node's lock, which writers take, and take it out while holding that lock.
+            lock (node)
+            {
+                var expiresAt = node.ExpiresAt;
+                if (node.Removed
+                    || expiresAt == MemoryNode.NeverExpires
+                    || _time.GetTimestamp() < expiresAt
+                    || !entries.TryRemove(new KeyValuePair<string, MemoryNode>(node.Key, node)))
+                {
+                    return false;
+                }
+
+                node.Removed = true;
+                bytes = node.Bytes;
+            }
+        }
+        else
+        {
+            if (!entries.TryRemove(new KeyValuePair<string, MemoryNode>(node.Key, node)))
+            {
+                return false;
+            }
+
+            lock (node)
+            {
+                node.Removed = true;
+                bytes = node.Bytes;
+            }
+        }
+
+        Unlink(node);
+        Uncount(node, bytes);
+        if (reason == RemovalReason.Expired)
+        {
+            node.Segment.Counters.RecordExpiration();
+        }
+
+        return true;
+    }
+
+    private void Unlink(MemoryNode node)
+    {
+        switch (node.Queue)
+        {
+            case NodeQueue.Window:
+                _window.Remove(node);
+                break;
+            case NodeQueue.Probation:
+                _probation.Remove(node);
+                break;
+            case NodeQueue.Protected:
+                _protected.Remove(node);
+                break;
+        }
+
+        node.Segment.Remove(node);
+    }
+
+    private void Uncount(MemoryNode node, long bytes)
+    {
+        Volatile.Write(ref _size, _size - 1);
+        Interlocked.Add(ref _bytes, -bytes);
+        node.Segment.Counters.RemoveEntry(bytes);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using Motadata.Cache.Stats;
+
+namespace Motadata.Cache.Stores.Memory;
+
+/// <summary>
+/// One namespace of the memory store (a tenant, or the global namespace): its own dictionary keyed by the caller's
+/// key string, its counters and quota, and its entries in recency order for quota evictions. Per-namespace work
+/// (<c>Clear(tenant)</c>, <c>Invalidate(pattern, tenant)</c>, a tenant's quota) walks this segment only.
+/// </summary>
+/// <remarks>
+/// The dictionary uses the default string comparer on purpose: the runtime then hashes keys with its fast
+/// non-randomized string hash and switches the dictionary to randomized (Marvin) hashing by itself when it sees too
+/// many collisions, so keys chosen to collide cannot make lookups linear. Segments live as long as the store.
+/// </remarks>
+internal sealed class TenantSegment
+{
+    public TenantSegment(string? tenantId, TenantCounters counters, int? maxSize, long? maxMemoryBytes, long cacheMaxBytes)
+    {
+        TenantId = tenantId;
+        Counters = counters;
+        SizeQuota = maxSize;
+        MemoryQuota = maxMemoryBytes;
+        MaxEntries = maxSize ?? int.MaxValue;
+        MaxBytes = maxMemoryBytes ?? long.MaxValue;
+        LargestValueBytes = Math.Min(MaxBytes, cacheMaxBytes);
+        GrowsFreely = maxMemoryBytes is null && cacheMaxBytes == long.MaxValue;
+        Hash = tenantId is null ? 0 : tenantId.GetHashCode(StringComparison.Ordinal);
+    }
+
+    public string? TenantId { get; }
+
+    public TenantCounters Counters { get; }
+
+#pragma warning disable CA1051 // A field: the hit path reads it without a property call in between.
+    public readonly ConcurrentDictionary<string, MemoryNode> Entries = new();
+#pragma warning restore CA1051
+
+    /// <summary>The tenant's entry quota, or null when it has none.</summary>
+    public int? SizeQuota { get; }
+
+    /// <summary>The tenant's byte quota, or null when it has none.</summary>
+    public long? MemoryQuota { get; }
+
+    /// <summary><see cref="SizeQuota"/>, or <see cref="int.MaxValue"/>.</summary>
+    public int MaxEntries { get; }
+
+    /// <summary><see cref="MemoryQuota"/>, or <see cref="long.MaxValue"/>.</summary>
+    public long MaxBytes { get; }
+
+    /// <summary>The largest entry this segment accepts: its quota or the cache's byte bound, whichever is smaller.</summary>
+    public long LargestValueBytes { get; }
+
+    /// <summary>No byte bound applies (neither the cache's nor a quota): an overwrite may grow without making room.</summary>
+    public bool GrowsFreely { get; }
+
+    /// <summary>The tenant's part of every node's sketch hash.</summary>
+    public int Hash { get; }
+
+    /// <summary>The least recently used entry of this namespace (maintenance lock).</summary>
+    public MemoryNode? First { get; private set; }
+
+    private MemoryNode? Last { get; set; }
+
+    public void AddLast(MemoryNode node)
+    {
+        node.TenantNext = null;
+        node.TenantPrevious = Last;
+        if (Last is null)
+        {
+            First = node;
+        }
+        else
+        {
+            Last.TenantNext = node;
+        }
+
+        Last = node;
+    }
+
+    public void Remove(MemoryNode node)
+    {
+        if (node.TenantPrevious is null)
+        {
+            First = node.TenantNext;
+        }
+        else
+        {
+            node.TenantPrevious.TenantNext = node.TenantNext;
+        }
+
+        if (node.TenantNext is null)
+        {
+            Last = node.TenantPrevious;
+        }
+        else
+        {
+            node.TenantNext.TenantPrevious = node.TenantPrevious;
+        }
+
+        node.TenantPrevious = null;
+        node.TenantNext = null;
+    }
+
+    public void MoveToEnd(MemoryNode node)
+    {
+        if (node != Last)
+        {
+            Remove(node);
+            AddLast(node);
+        }
+    }
+}

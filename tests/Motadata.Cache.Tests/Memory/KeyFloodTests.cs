@@ -1,0 +1,86 @@
+using System.Collections;
+using System.Reflection;
+using Motadata.Cache.Stats;
+using Motadata.Cache.Stores.Memory;
+
+namespace Motadata.Cache.Tests.Memory;
+
+/// <summary>
+/// Keys chosen to collide under the runtime's fast, non-randomized string hash must not make lookups linear: the
+/// segment's dictionary has to move to randomized hashing once it sees them. No timing: the test looks at which
+/// comparer the dictionary uses, and that every lookup still finds the right value.
+/// </summary>
+public sealed class KeyFloodTests
+{
+    private const int FloodSize = 2_000;
+
+    [Fact]
+    public void WhenATenantIsFloodedWithCollidingKeysItsDictionarySwitchesToRandomizedHashingAndStaysCorrect()
+    {
+        var keys = CollidingKeys(FloodSize);
+        var nonRandomizedHash = typeof(string).GetMethod("GetNonRandomizedHashCode", BindingFlags.Instance | BindingFlags.NonPublic)!;
+        var firstHash = (int)nonRandomizedHash.Invoke(keys[0], null)!;
+        Assert.All(keys, key => Assert.Equal(firstHash, (int)nonRandomizedHash.Invoke(key, null)!));
+        Assert.Equal(FloodSize, keys.Distinct(StringComparer.Ordinal).Count());
+
+        using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheStatistics(), TimeProvider.System);
+        var segment = store.Segment("victim");
+        for (var i = 0; i < 10; i++)
+        {
+            store.Set(segment, $"ordinary{i}", i, Timeout.InfiniteTimeSpan);
+        }
+
+        Assert.Contains("NonRandomized", ComparerTypeName(segment), StringComparison.Ordinal);
+
+        for (var i = 0; i < keys.Length; i++)
+        {
+            Assert.True(store.Set(segment, keys[i], i, Timeout.InfiniteTimeSpan));
+        }
+
+        Assert.DoesNotContain("NonRandomized", ComparerTypeName(segment), StringComparison.Ordinal);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            Assert.True(store.TryGet(segment, keys[i], out int value));
+            Assert.Equal(i, value);
+        }
+
+        Assert.Equal(FloodSize + 10, segment.Counters.Size);
+    }
+
+    /// <summary>
+    /// Eight-character keys whose non-randomized hash is the same: the runtime hashes two characters at a time into
+    /// two lanes; the first pair varies, and the third pair is solved so that the first lane ends where every other
+    /// key's does (the second lane never changes).
+    /// </summary>
+    private static string[] CollidingKeys(int count)
+    {
+        const uint Seed = (5381 << 16) + 5381;
+        const uint Target = 0x2468ACE1;
+        var keys = new List<string>(count);
+        for (uint first = 0x00410041; keys.Count < count; first++)
+        {
+            var lane = Mix(Mix(Seed) ^ first);
+            var third = lane ^ Target;
+            var chars = new[] { (char)(first & 0xFFFF), (char)(first >> 16), 'a', 'b', (char)(third & 0xFFFF), (char)(third >> 16), 'c', 'd' };
+            if (chars.Any(char.IsSurrogate) || chars.Any(c => c == '\0'))
+            {
+                continue;
+            }
+
+            keys.Add(new string(chars));
+        }
+
+        return [.. keys];
+
+        static uint Mix(uint hash) => uint.RotateLeft(hash, 5) + hash;
+    }
+
+    private static string ComparerTypeName(TenantSegment segment)
+    {
+        var tables = typeof(System.Collections.Concurrent.ConcurrentDictionary<string, MemoryNode>)
+            .GetField("_tables", BindingFlags.Instance | BindingFlags.NonPublic)!
+            .GetValue(segment.Entries)!;
+        var comparer = tables.GetType().GetField("_comparer", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(tables);
+        return comparer?.GetType().FullName ?? "(null: default comparer)";
+    }
+}
