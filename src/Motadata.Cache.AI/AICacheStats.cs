@@ -18,7 +18,7 @@ public sealed class AICacheStats
     /// <summary>Calls made to the model (each embedding batch counts once, however many inputs it held).</summary>
     public long CallsMade { get; init; }
 
-    /// <summary>Requests that opted out of the cache (<see cref="AICacheProperties.NoCache"/>) or could not be cached (a stateful conversation).</summary>
+    /// <summary>Requests that skipped the cache read (<see cref="AICacheProperties.NoCache"/>) or could not be cached (a stateful conversation); each made a model call.</summary>
     public long Bypassed { get; init; }
 
     /// <summary>Tokens the cached chat responses reported when they were made, summed over every hit: tokens not paid for again.</summary>

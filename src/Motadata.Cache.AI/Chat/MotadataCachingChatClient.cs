@@ -11,9 +11,9 @@ namespace Motadata.Cache.AI;
 /// <see cref="ChatCacheOptions.Version"/>. Streaming responses are cached as their updates and replayed in order.
 /// </summary>
 /// <remarks>
-/// A request is not cached when it sets <see cref="AICacheProperties.NoCache"/> to true, or carries a
-/// <c>ConversationId</c> (the model keeps that conversation's state, so the same messages need not mean the same
-/// answer). On the memory backend a cached <see cref="ChatResponse"/> is shared by reference, like every memory value:
+/// A request steers the cache with the per-request controls of <see cref="AICacheProperties"/> (no-cache, no-store,
+/// TTL, s-maxage, namespace). A request that carries a <c>ConversationId</c> is not cached (the model keeps that
+/// conversation's state, so the same messages need not mean the same answer). On the memory backend a cached <see cref="ChatResponse"/> is shared by reference, like every memory value:
 /// treat responses as read-only. On a remote backend responses are stored as JSON.
 /// </remarks>
 public sealed class MotadataCachingChatClient : DelegatingChatClient
@@ -49,38 +49,52 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
 
     /// <summary>The key a request is cached under (inside its tenant's namespace).</summary>
     /// <param name="messages">The request's messages.</param>
-    /// <param name="options">The request's options.</param>
+    /// <param name="options">The request's options; its <see cref="AICacheProperties.Namespace"/> goes into the key's prefix.</param>
     /// <param name="streaming">True for a streaming request, cached apart from a non-streaming one.</param>
-    /// <returns>The key: <see cref="ChatCacheOptions.KeyPrefix"/> and 64 hex characters.</returns>
+    /// <returns>The key: <see cref="ChatCacheOptions.KeyPrefix"/>, the request's namespace and a colon if it has one, and 64 hex characters.</returns>
+    /// <exception cref="ArgumentException">A cache control in <c>options.AdditionalProperties</c> has the wrong type or value.</exception>
     public string GetCacheKey(IEnumerable<ChatMessage> messages, ChatOptions? options = null, bool streaming = false)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var request = new Request(this, messages, options, streaming);
-        return RequestHasher.Hash(_options.KeyPrefix, request, static (writer, request) => request.Write(writer));
+        var controls = CacheControls.Read(options?.AdditionalProperties, nameof(ChatOptions));
+        return KeyOf(messages, options, streaming, controls.Namespace);
     }
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        var controls = CacheControls.Read(options?.AdditionalProperties, nameof(ChatOptions));
         var tenantId = TenantOf(messages, options);
-        if (!ShouldCache(options))
+        if (!Cacheable(options, controls))
         {
             _options.Statistics.RecordBypass(tenantId);
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
 
-        var key = GetCacheKey(messages, options, streaming: false);
-        var cached = await ReadAsync<ChatResponse>(key, tenantId, cancellationToken).ConfigureAwait(false);
-        if (cached is not null)
+        var key = KeyOf(messages, options, streaming: false, controls.Namespace);
+        if (!controls.NoCache)
         {
-            _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, cached.Usage?.TotalTokenCount ?? 0);
-            return cached;
+            var cached = await ReadAsync<ChatResponse>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
+            if (cached is not null)
+            {
+                _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, cached.Usage?.TotalTokenCount ?? 0);
+                return cached;
+            }
+
+            _options.Statistics.RecordMiss(Kind, tenantId, 1);
+        }
+        else
+        {
+            _options.Statistics.RecordBypass(tenantId);
         }
 
-        _options.Statistics.RecordMiss(Kind, tenantId, 1);
         var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        await WriteAsync(key, tenantId, response, cancellationToken).ConfigureAwait(false);
+        if (!controls.NoStore)
+        {
+            await WriteAsync(key, tenantId, response, controls.Ttl ?? _options.Ttl, cancellationToken).ConfigureAwait(false);
+        }
+
         return response;
     }
 
@@ -88,8 +102,9 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        var controls = CacheControls.Read(options?.AdditionalProperties, nameof(ChatOptions));
         var tenantId = TenantOf(messages, options);
-        if (!ShouldCache(options))
+        if (!Cacheable(options, controls))
         {
             _options.Statistics.RecordBypass(tenantId);
             await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
@@ -100,20 +115,28 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
             yield break;
         }
 
-        var key = GetCacheKey(messages, options, streaming: true);
-        var cached = await ReadAsync<ChatResponseUpdate[]>(key, tenantId, cancellationToken).ConfigureAwait(false);
-        if (cached is not null)
+        var key = KeyOf(messages, options, streaming: true, controls.Namespace);
+        if (!controls.NoCache)
         {
-            _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, TokensOf(cached));
-            foreach (var update in cached)
+            var cached = await ReadAsync<ChatResponseUpdate[]>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
+            if (cached is not null)
             {
-                yield return update;
+                _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, TokensOf(cached));
+                foreach (var update in cached)
+                {
+                    yield return update;
+                }
+
+                yield break;
             }
 
-            yield break;
+            _options.Statistics.RecordMiss(Kind, tenantId, 1);
+        }
+        else
+        {
+            _options.Statistics.RecordBypass(tenantId);
         }
 
-        _options.Statistics.RecordMiss(Kind, tenantId, 1);
         var updates = new List<ChatResponseUpdate>();
         await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
@@ -122,7 +145,10 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         }
 
         // Only a stream read to its end is stored: one abandoned half-way would replay as a truncated answer.
-        await WriteAsync(key, tenantId, updates.ToArray(), cancellationToken).ConfigureAwait(false);
+        if (!controls.NoStore)
+        {
+            await WriteAsync(key, tenantId, updates.ToArray(), controls.Ttl ?? _options.Ttl, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static long TokensOf(ChatResponseUpdate[] updates)
@@ -142,8 +168,18 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         return tokens;
     }
 
-    private static bool ShouldCache(ChatOptions? options) =>
-        options is null || (options.ConversationId is null && !RequestHasher.WantsNoCache(options.AdditionalProperties));
+    /// <summary>
+    /// False when the cache has nothing to do: a conversation kept by the service (the same messages need not mean the
+    /// same answer), or a request that neither reads (no-cache) nor writes (no-store).
+    /// </summary>
+    private static bool Cacheable(ChatOptions? options, CacheControls controls) =>
+        options?.ConversationId is null && !(controls.NoCache && controls.NoStore);
+
+    private string KeyOf(IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming, string? requestNamespace)
+    {
+        var prefix = requestNamespace is null ? _options.KeyPrefix : string.Concat(_options.KeyPrefix, requestNamespace, ":");
+        return RequestHasher.Hash(prefix, new Request(this, messages, options, streaming), static (writer, request) => request.Write(writer));
+    }
 
     private string? TenantOf(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
@@ -169,54 +205,72 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         }
     }
 
-    private async ValueTask<T?> ReadAsync<T>(string key, string? tenantId, CancellationToken cancellationToken)
+    private async ValueTask<T?> ReadAsync<T>(string key, string? tenantId, TimeSpan? maxAge, CancellationToken cancellationToken)
         where T : class
     {
-        byte[]? bytes;
+        long cachedAt;
+        T? value;
         try
         {
             if (_byReference)
             {
-                return await _cache.GetAsync<T>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
+                var answer = await _cache.GetAsync<CachedAnswer<T>>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (answer is null)
+                {
+                    return null;
+                }
 
-            bytes = await _cache.GetAsync<byte[]>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+                cachedAt = answer.CachedAtUtcTicks;
+                value = answer.Value;
+            }
+            else
+            {
+                var bytes = await _cache.GetAsync<byte[]>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (bytes is null || !AnswerCodec.TryDecode(bytes, out cachedAt, out var json))
+                {
+                    // Absent, or written by an older version without the header: a miss, and the fresh answer replaces it.
+                    return null;
+                }
+
+                if (TooOld(cachedAt, maxAge))
+                {
+                    return null;
+                }
+
+                value = (T?)JsonSerializer.Deserialize(json.Span, _json.GetTypeInfo(typeof(T)));
+            }
         }
         catch (CacheBackendException)
         {
             // The cache is an optimisation: with the server away (and recovery off) the model still answers.
             return null;
         }
-
-        if (bytes is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return (T?)JsonSerializer.Deserialize(bytes, _json.GetTypeInfo(typeof(T)));
-        }
         catch (JsonException)
         {
             // Written by another version with another shape: treat as a miss, and the fresh answer replaces it.
             return null;
         }
+
+        return TooOld(cachedAt, maxAge) ? null : value;
     }
 
-    private async ValueTask WriteAsync<T>(string key, string? tenantId, T value, CancellationToken cancellationToken)
+    private bool TooOld(long cachedAtUtcTicks, TimeSpan? maxAge) =>
+        maxAge is { } limit && _cache.TimeProvider.GetUtcNow().UtcTicks - cachedAtUtcTicks > limit.Ticks;
+
+    private async ValueTask WriteAsync<T>(string key, string? tenantId, T value, TimeSpan? ttl, CancellationToken cancellationToken)
         where T : class
     {
+        var cachedAt = _cache.TimeProvider.GetUtcNow().UtcTicks;
         try
         {
             if (_byReference)
             {
-                await _cache.SetAsync(key, value, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
+                await _cache.SetAsync(key, new CachedAnswer<T>(cachedAt, value), ttl, tenantId, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(value, _json.GetTypeInfo(typeof(T)));
-            await _cache.SetAsync(key, bytes, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
+            var bytes = AnswerCodec.Encode(cachedAt, JsonSerializer.SerializeToUtf8Bytes(value, _json.GetTypeInfo(typeof(T))));
+            await _cache.SetAsync(key, bytes, ttl, tenantId, cancellationToken).ConfigureAwait(false);
         }
         catch (CacheBackendException)
         {
