@@ -13,10 +13,18 @@ public sealed class DragonflyChatCacheControlsTests(RedisServerFixture redis) : 
     /// <summary>Finds the server key that ends with the tenant's key and checks its PTTL: set, and at most <paramref name="ttl"/>.</summary>
     internal static async Task AssertServerTtlAsync(Infrastructure.RedisServer server, CacheMechanism cache, string key, string tenant, TimeSpan ttl)
     {
-        var pattern = cache.Config.KeyPrefix + "*" + tenant + "*" + key;
-        var reply = await server.CommandAsync("KEYS", pattern);
-        var serverKey = reply.Split("\r\n").Single(line => line.EndsWith(key, StringComparison.Ordinal) && !line.StartsWith('$'));
-        var pttl = long.Parse((await server.CommandAsync("PTTL", serverKey)).Trim().TrimStart(':'), CultureInfo.InvariantCulture);
+        var pttl = await PttlAsync(server, await ServerKeyAsync(server, cache, key, tenant));
         Assert.InRange(pttl, 1, (long)ttl.TotalMilliseconds);
     }
+
+    /// <summary>The name the server holds a tenant's key under (the cache's prefix and tenant part in front of it).</summary>
+    internal static async Task<string> ServerKeyAsync(Infrastructure.RedisServer server, CacheMechanism cache, string key, string? tenant)
+    {
+        var pattern = cache.Config.KeyPrefix + "*" + (tenant is null ? string.Empty : tenant + "*") + key;
+        var reply = await server.CommandAsync("KEYS", pattern);
+        return reply.Split("\r\n").Single(line => line.EndsWith(key, StringComparison.Ordinal) && !line.StartsWith('$') && !line.StartsWith('*'));
+    }
+
+    internal static async Task<long> PttlAsync(Infrastructure.RedisServer server, string serverKey) =>
+        long.Parse((await server.CommandAsync("PTTL", serverKey)).Trim().TrimStart(':'), CultureInfo.InvariantCulture);
 }
