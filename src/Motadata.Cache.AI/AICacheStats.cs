@@ -6,8 +6,11 @@ public sealed class AICacheStats
     /// <summary>The tenant these figures are for; null for every tenant together.</summary>
     public string? TenantId { get; init; }
 
-    /// <summary>Requests (chat) or inputs (embeddings) answered from the cache.</summary>
+    /// <summary>Requests (chat) or inputs (embeddings) answered from the cache by an exact match.</summary>
     public long Hits { get; init; }
+
+    /// <summary>Chat requests answered from the cache by the semantic layer (a similar cached prompt), counted apart from <see cref="Hits"/>.</summary>
+    public long SemanticHits { get; init; }
 
     /// <summary>Requests (chat) or inputs (embeddings) the model had to answer.</summary>
     public long Misses { get; init; }
@@ -24,10 +27,10 @@ public sealed class AICacheStats
     /// <summary>Tokens the cached chat responses reported when they were made, summed over every hit: tokens not paid for again.</summary>
     public long TokensSaved { get; init; }
 
-    /// <summary><see cref="Hits"/> over hits and misses, from 0 to 1; 0 when nothing was looked up.</summary>
-    public double HitRate => Hits + Misses == 0 ? 0d : (double)Hits / (Hits + Misses);
+    /// <summary><see cref="Hits"/> and <see cref="SemanticHits"/> over them and misses, from 0 to 1; 0 when nothing was looked up.</summary>
+    public double HitRate => Hits + SemanticHits + Misses == 0 ? 0d : (double)(Hits + SemanticHits) / (Hits + SemanticHits + Misses);
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"Hits={Hits}, Misses={Misses}, HitRate={HitRate:P1}, CallsMade={CallsMade}, CallsAvoided={CallsAvoided}, Bypassed={Bypassed}, TokensSaved={TokensSaved}";
+        $"Hits={Hits}, SemanticHits={SemanticHits}, Misses={Misses}, HitRate={HitRate:P1}, CallsMade={CallsMade}, CallsAvoided={CallsAvoided}, Bypassed={Bypassed}, TokensSaved={TokensSaved}";
 }

@@ -24,6 +24,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     private readonly ChatCacheOptions _options;
     private readonly JsonSerializerOptions _json;
     private readonly bool _byReference;
+    private readonly SemanticLayer? _semantic;
     private string? _defaultModelId;
     private bool _defaultModelIdRead;
 
@@ -42,7 +43,11 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(_options.Statistics, "options.Statistics");
         _json = _options.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions;
         _byReference = cache.Backend == CacheBackend.Memory;
+        _semantic = _options.Semantic is { } semantic ? new SemanticLayer(cache, semantic) : null;
     }
+
+    /// <summary>The semantic layer, when <see cref="ChatCacheOptions.Semantic"/> is set (for tests and benchmarks).</summary>
+    internal SemanticLayer? Semantic => _semantic;
 
     /// <summary>What this client saved, per tenant.</summary>
     public AICacheStatistics Statistics => _options.Statistics;
@@ -73,6 +78,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         }
 
         var key = KeyOf(messages, options, streaming: false, controls.Namespace);
+        SemanticRequest semantic = default;
         if (!controls.NoCache)
         {
             var cached = await ReadAsync<ChatResponse>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
@@ -80,6 +86,17 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
             {
                 _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, cached.Usage?.TotalTokenCount ?? 0);
                 return cached;
+            }
+
+            if (_semantic is not null)
+            {
+                semantic = await SemanticRequestOfAsync(messages, options, controls.Namespace, cancellationToken).ConfigureAwait(false);
+                var similar = await SemanticLookupAsync(semantic, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
+                if (similar is not null)
+                {
+                    _options.Statistics.RecordSemanticHit(Kind, tenantId, similar.Usage?.TotalTokenCount ?? 0);
+                    return similar;
+                }
             }
 
             _options.Statistics.RecordMiss(Kind, tenantId, 1);
@@ -92,7 +109,21 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         if (!controls.NoStore)
         {
-            await WriteAsync(key, tenantId, response, controls.Ttl ?? _options.Ttl, cancellationToken).ConfigureAwait(false);
+            var ttl = controls.Ttl ?? _options.Ttl;
+            await WriteAsync(key, tenantId, response, ttl, cancellationToken).ConfigureAwait(false);
+            if (_semantic is not null)
+            {
+                if (semantic.Prompt is null)
+                {
+                    // no-cache skipped the lookup; the answer still becomes findable by similar prompts.
+                    semantic = await SemanticRequestOfAsync(messages, options, controls.Namespace, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (semantic.Vector is not null)
+                {
+                    await _semantic.AddAsync(tenantId, semantic.Scope!, semantic.Prompt!, semantic.Vector, key, ttl, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
         return response;
@@ -179,6 +210,86 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     {
         var prefix = requestNamespace is null ? _options.KeyPrefix : string.Concat(_options.KeyPrefix, requestNamespace, ":");
         return RequestHasher.Hash(prefix, new Request(this, messages, options, streaming), static (writer, request) => request.Write(writer));
+    }
+
+    /// <summary>
+    /// What the semantic layer needs of a request: the last message's text when it is a user's (the prompt), its
+    /// embedding, and the scope (hash of everything else that shapes the answer). No prompt when the request does not
+    /// end with a user's text.
+    /// </summary>
+    private async ValueTask<SemanticRequest> SemanticRequestOfAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string? requestNamespace, CancellationToken cancellationToken)
+    {
+        var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        if (list.Count == 0 || list[^1] is not { } last || last.Role != ChatRole.User || string.IsNullOrWhiteSpace(last.Text))
+        {
+            return default;
+        }
+
+        for (var i = 0; i < last.Contents.Count; i++)
+        {
+            if (last.Contents[i] is not TextContent)
+            {
+                // Images, files, tool results: the text alone does not say what is asked.
+                return default;
+            }
+        }
+
+        var earlier = new ChatMessage[list.Count - 1];
+        for (var i = 0; i < earlier.Length; i++)
+        {
+            earlier[i] = list[i];
+        }
+
+        var scope = KeyOf(earlier, options, streaming: false, requestNamespace);
+        float[]? vector;
+        try
+        {
+            vector = await _semantic!.EmbedAsync(last.Text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The embedding service failing must not fail the request: the model still answers.
+            vector = null;
+        }
+
+        return new SemanticRequest(last.Text, scope, vector);
+    }
+
+    private async ValueTask<ChatResponse?> SemanticLookupAsync(SemanticRequest request, string? tenantId, TimeSpan? maxAge, CancellationToken cancellationToken)
+    {
+        if (request.Vector is null)
+        {
+            return null;
+        }
+
+        List<SemanticEntry>? matches;
+        try
+        {
+            matches = await _semantic!.FindAsync(tenantId, request.Scope!, request.Prompt!, request.Vector, maxAge, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheBackendException)
+        {
+            return null;
+        }
+
+        if (matches is null)
+        {
+            return null;
+        }
+
+        foreach (var match in matches)
+        {
+            var answer = await ReadAsync<ChatResponse>(match.AnswerKey, tenantId, maxAge, cancellationToken).ConfigureAwait(false);
+            if (answer is not null)
+            {
+                return answer;
+            }
+
+            // Its answer was invalidated, cleared or expired: the prompt no longer leads anywhere.
+            _semantic!.Forget(tenantId, match);
+        }
+
+        return null;
     }
 
     private string? TenantOf(IEnumerable<ChatMessage> messages, ChatOptions? options)
@@ -277,6 +388,9 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
             // The answer is paid for and goes to the caller; it just is not kept this time.
         }
     }
+
+    /// <summary>A request as the semantic layer sees it; all null when it has no prompt to compare.</summary>
+    private readonly record struct SemanticRequest(string? Prompt, string? Scope, float[]? Vector);
 
     /// <summary>What a key is computed from, passed to the hasher without a closure.</summary>
     private readonly struct Request(MotadataCachingChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming)
