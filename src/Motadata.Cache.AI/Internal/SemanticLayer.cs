@@ -152,7 +152,32 @@ internal sealed class SemanticLayer
         var listed = new HashSet<string>(manifest, StringComparer.Ordinal);
         var now = _cache.TimeProvider.GetUtcNow().UtcTicks;
         var (toLoad, toRelist) = index.Reconcile(listed, now);
-        var changed = toRelist.Count > 0;
+        var changed = false;
+        if (toRelist.Count > 0)
+        {
+            // Added here since the last refresh but not listed: either a concurrent manifest write lost it (its entry
+            // is on the server: list it again) or the tenant was cleared since (its entry is gone: drop it).
+            var keys = new string[toRelist.Count];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                keys[i] = _entryPrefix + toRelist[i];
+            }
+
+            var present = await _cache.GetManyAsync<byte[]>(keys, tenantId, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < keys.Length; i++)
+            {
+                if (present.ContainsKey(keys[i]))
+                {
+                    changed = true;
+                }
+                else
+                {
+                    index.Remove(toRelist[i]);
+                    toRelist[i] = string.Empty;
+                }
+            }
+        }
+
         if (toLoad.Count > 0)
         {
             var keys = new string[toLoad.Count];
@@ -181,7 +206,7 @@ internal sealed class SemanticLayer
         {
             foreach (var id in toRelist)
             {
-                if (!manifest.Contains(id))
+                if (id.Length > 0 && !manifest.Contains(id))
                 {
                     manifest.Add(id);
                 }
