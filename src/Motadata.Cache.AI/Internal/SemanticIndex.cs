@@ -67,7 +67,7 @@ internal sealed class SemanticIndex(int maxEntries)
             var vector = entry.Vector ?? throw new ArgumentException("The entry has no vector.", nameof(entry));
             if (!_partitions.TryGetValue(entry.Scope, out var partition))
             {
-                partition = new Partition(vector.Length);
+                partition = new Partition(vector.Length, maxEntries);
                 _partitions[entry.Scope] = partition;
             }
 
@@ -218,7 +218,7 @@ internal sealed class SemanticIndex(int maxEntries)
     }
 
     /// <summary>The entries of one scope: vectors back to back in one array, entries at the same positions.</summary>
-    private sealed class Partition(int dimensions)
+    private sealed class Partition(int dimensions, int maxEntries)
     {
         public int Dimensions { get; } = dimensions;
 
@@ -232,7 +232,8 @@ internal sealed class SemanticIndex(int maxEntries)
         {
             if (Count == Entries.Length)
             {
-                var capacity = Count * 2;
+                // Doubling, but never past the tenant's bound: 10,000 vectors of 1,536 floats are 61 MB already.
+                var capacity = Math.Max(Count + 1, Math.Min(Count * 2, maxEntries));
                 var entries = new SemanticEntry[capacity];
                 Entries.AsSpan(0, Count).CopyTo(entries);
                 Entries = entries;
