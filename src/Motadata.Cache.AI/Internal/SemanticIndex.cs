@@ -4,8 +4,10 @@ namespace Motadata.Cache.AI.Internal;
 
 /// <summary>
 /// One tenant's cached prompts in this process, bounded, grouped by scope. Each scope keeps its vectors in one
-/// contiguous slab, so a lookup is a run of SIMD dot products (<see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>)
-/// over memory read in order; vectors are normalised, so a dot product is the cosine similarity.
+/// contiguous slab, and an 8-bit copy of them in another: a lookup runs SIMD integer dot products over the 8-bit slab
+/// (a quarter of the bytes to read) and scores exactly, with <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>,
+/// only the vectors whose approximation plus its error bound reaches the threshold, so the result is that of an exact
+/// scan. Vectors are normalised, so a dot product is the cosine similarity.
 /// </summary>
 internal sealed class SemanticIndex(int maxEntries)
 {
@@ -41,7 +43,7 @@ internal sealed class SemanticIndex(int maxEntries)
                 long bytes = 0;
                 foreach (var partition in _partitions.Values)
                 {
-                    bytes += (long)partition.Vectors.Length * sizeof(float);
+                    bytes += ((long)partition.Vectors.Length * sizeof(float)) + partition.Quantized.Length + ((long)partition.Scales.Length * 2 * sizeof(float));
                 }
 
                 return bytes;
@@ -167,8 +169,22 @@ internal sealed class SemanticIndex(int maxEntries)
 
             var dimensions = partition.Dimensions;
             var vectors = partition.Vectors.AsSpan(0, partition.Count * dimensions);
+            var quantized = partition.Quantized.AsSpan(0, partition.Count * dimensions);
+            var scales = partition.Scales;
+            var l1s = partition.L1s;
+            sbyte[]? rented = null;
+            var query8 = dimensions <= 4096 ? stackalloc sbyte[dimensions] : (rented = System.Buffers.ArrayPool<sbyte>.Shared.Rent(dimensions)).AsSpan(0, dimensions);
+            var (queryScale, queryL1) = QuantizedVector.Quantize(query, query8);
             for (var i = 0; i < partition.Count; i++)
             {
+                // First pass on the 8-bit copies (a quarter of the bytes); only a vector that could reach the threshold,
+                // error bound included, is scored exactly on its floats.
+                var approximate = queryScale * scales[i] * QuantizedVector.Dot(query8, quantized.Slice(i * dimensions, dimensions));
+                if (approximate + QuantizedVector.ErrorBound(queryScale, queryL1, scales[i], l1s[i], dimensions) < threshold)
+                {
+                    continue;
+                }
+
                 var score = TensorPrimitives.Dot(query, vectors.Slice(i * dimensions, dimensions));
                 if (score >= threshold)
                 {
@@ -178,6 +194,11 @@ internal sealed class SemanticIndex(int maxEntries)
                         (found ??= []).Add((entry, score));
                     }
                 }
+            }
+
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<sbyte>.Shared.Return(rented);
             }
         }
 
@@ -224,6 +245,13 @@ internal sealed class SemanticIndex(int maxEntries)
 
         public float[] Vectors { get; private set; } = new float[dimensions * 4];
 
+        /// <summary>The 8-bit copies of <see cref="Vectors"/>, with each one's scale and L1 norm (<see cref="QuantizedVector"/>).</summary>
+        public sbyte[] Quantized { get; private set; } = new sbyte[dimensions * 4];
+
+        public float[] Scales { get; private set; } = new float[4];
+
+        public float[] L1s { get; private set; } = new float[4];
+
         public SemanticEntry[] Entries { get; private set; } = new SemanticEntry[4];
 
         public int Count { get; private set; }
@@ -234,19 +262,27 @@ internal sealed class SemanticIndex(int maxEntries)
             {
                 // Doubling, but never past the tenant's bound: 10,000 vectors of 1,536 floats are 61 MB already.
                 var capacity = Math.Max(Count + 1, Math.Min(Count * 2, maxEntries));
-                var entries = new SemanticEntry[capacity];
-                Entries.AsSpan(0, Count).CopyTo(entries);
-                Entries = entries;
-                var vectors = new float[capacity * Dimensions];
-                Vectors.AsSpan(0, Count * Dimensions).CopyTo(vectors);
-                Vectors = vectors;
+                Entries = Grow(Entries, Count, capacity, 1);
+                Vectors = Grow(Vectors, Count, capacity, Dimensions);
+                Quantized = Grow(Quantized, Count, capacity, Dimensions);
+                Scales = Grow(Scales, Count, capacity, 1);
+                L1s = Grow(L1s, Count, capacity, 1);
             }
 
-            entry.Vector!.CopyTo(Vectors.AsSpan(Count * Dimensions, Dimensions));
+            var slot = Vectors.AsSpan(Count * Dimensions, Dimensions);
+            entry.Vector!.CopyTo(slot);
+            (Scales[Count], L1s[Count]) = QuantizedVector.Quantize(slot, Quantized.AsSpan(Count * Dimensions, Dimensions));
             entry.Vector = null;
             Entries[Count] = entry;
             entry.Slot = Count;
             Count++;
+        }
+
+        private static T[] Grow<T>(T[] array, int count, int capacity, int width)
+        {
+            var grown = new T[capacity * width];
+            array.AsSpan(0, count * width).CopyTo(grown);
+            return grown;
         }
 
         /// <summary>Removes the entry at <paramref name="slot"/> by moving the last one into its place.</summary>
@@ -256,6 +292,9 @@ internal sealed class SemanticIndex(int maxEntries)
             if (slot != last)
             {
                 Vectors.AsSpan(last * Dimensions, Dimensions).CopyTo(Vectors.AsSpan(slot * Dimensions, Dimensions));
+                Quantized.AsSpan(last * Dimensions, Dimensions).CopyTo(Quantized.AsSpan(slot * Dimensions, Dimensions));
+                Scales[slot] = Scales[last];
+                L1s[slot] = L1s[last];
                 Entries[slot] = Entries[last];
                 Entries[slot].Slot = slot;
             }
