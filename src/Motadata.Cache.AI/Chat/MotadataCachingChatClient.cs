@@ -78,7 +78,6 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         }
 
         var key = KeyOf(messages, options, streaming: false, controls.Namespace);
-        SemanticRequest semantic = default;
         if (!controls.NoCache)
         {
             var cached = await ReadAsync<ChatResponse>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
@@ -87,7 +86,18 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
                 _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, cached.Usage?.TotalTokenCount ?? 0);
                 return cached;
             }
+        }
 
+        // Kept out of this method so a hit's state machine carries none of the semantic layer's locals.
+        return await AnswerMissAsync(messages, options, controls, tenantId, key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An exact-key miss (or a no-cache request): the semantic layer if on, else the model; then store.</summary>
+    private async Task<ChatResponse> AnswerMissAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CacheControls controls, string? tenantId, string key, CancellationToken cancellationToken)
+    {
+        SemanticRequest semantic = default;
+        if (!controls.NoCache)
+        {
             if (_semantic is not null)
             {
                 semantic = await SemanticRequestOfAsync(messages, options, controls.Namespace, cancellationToken).ConfigureAwait(false);
