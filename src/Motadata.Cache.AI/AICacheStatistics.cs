@@ -17,6 +17,7 @@ public sealed class AICacheStatistics
 
     private static readonly Meter s_meter = new(MeterName, typeof(AICacheStatistics).Assembly.GetName().Version?.ToString());
     private static readonly Counter<long> s_hits = s_meter.CreateCounter<long>("motadata.cache.ai.hits", "{request}", "Requests or inputs answered from the cache.");
+    private static readonly Counter<long> s_semanticHits = s_meter.CreateCounter<long>("motadata.cache.ai.semantic_hits", "{request}", "Requests answered from the cache by a similar cached prompt.");
     private static readonly Counter<long> s_misses = s_meter.CreateCounter<long>("motadata.cache.ai.misses", "{request}", "Requests or inputs the model had to answer.");
     private static readonly Counter<long> s_callsAvoided = s_meter.CreateCounter<long>("motadata.cache.ai.calls_avoided", "{call}", "Model calls the cache made unnecessary.");
     private static readonly Counter<long> s_tokensSaved = s_meter.CreateCounter<long>("motadata.cache.ai.tokens_saved", "{token}", "Tokens of cached responses served again.");
@@ -68,6 +69,28 @@ public sealed class AICacheStatistics
                 s_callsAvoided.Add(1, tags);
             }
 
+            if (tokensSaved > 0)
+            {
+                s_tokensSaved.Add(tokensSaved, tags);
+            }
+        }
+    }
+
+    internal void RecordSemanticHit(string kind, string? tenantId, long tokensSaved)
+    {
+        var counters = For(tenantId);
+        Interlocked.Increment(ref counters.SemanticHits);
+        Interlocked.Increment(ref counters.CallsAvoided);
+        if (tokensSaved > 0)
+        {
+            Interlocked.Add(ref counters.TokensSaved, tokensSaved);
+        }
+
+        if (s_semanticHits.Enabled || s_callsAvoided.Enabled || s_tokensSaved.Enabled)
+        {
+            var tags = Tags(kind, tenantId);
+            s_semanticHits.Add(1, tags);
+            s_callsAvoided.Add(1, tags);
             if (tokensSaved > 0)
             {
                 s_tokensSaved.Add(tokensSaved, tags);
@@ -129,6 +152,7 @@ public sealed class AICacheStatistics
     private sealed class Counters
     {
         public long Hits;
+        public long SemanticHits;
         public long Misses;
         public long CallsAvoided;
         public long CallsMade;
@@ -138,6 +162,7 @@ public sealed class AICacheStatistics
         public void Add(Counters other)
         {
             Hits += Volatile.Read(ref other.Hits);
+            SemanticHits += Volatile.Read(ref other.SemanticHits);
             Misses += Volatile.Read(ref other.Misses);
             CallsAvoided += Volatile.Read(ref other.CallsAvoided);
             CallsMade += Volatile.Read(ref other.CallsMade);
@@ -149,6 +174,7 @@ public sealed class AICacheStatistics
         {
             TenantId = tenantId,
             Hits = Volatile.Read(ref Hits),
+            SemanticHits = Volatile.Read(ref SemanticHits),
             Misses = Volatile.Read(ref Misses),
             CallsAvoided = Volatile.Read(ref CallsAvoided),
             CallsMade = Volatile.Read(ref CallsMade),

@@ -34,6 +34,13 @@ public sealed class ChatCacheOptions
     /// <value>Default a new instance per client.</value>
     public AICacheStatistics Statistics { get; set; } = new();
 
+    /// <summary>
+    /// Turns on semantic caching: on an exact-key miss, a cached answer to a similar enough question (same tenant,
+    /// model, instructions, earlier messages, tools and options) is served. Non-streaming requests only.
+    /// </summary>
+    /// <value>Default null (exact matches only).</value>
+    public SemanticCacheOptions? Semantic { get; set; }
+
     /// <summary>How requests are written for hashing and responses for a remote backend; null for <c>AIJsonUtilities.DefaultOptions</c>.</summary>
     /// <value>Default null.</value>
     public JsonSerializerOptions? JsonSerializerOptions { get; set; }

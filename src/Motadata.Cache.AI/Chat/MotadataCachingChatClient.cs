@@ -11,9 +11,9 @@ namespace Motadata.Cache.AI;
 /// <see cref="ChatCacheOptions.Version"/>. Streaming responses are cached as their updates and replayed in order.
 /// </summary>
 /// <remarks>
-/// A request is not cached when it sets <see cref="AICacheProperties.NoCache"/> to true, or carries a
-/// <c>ConversationId</c> (the model keeps that conversation's state, so the same messages need not mean the same
-/// answer). On the memory backend a cached <see cref="ChatResponse"/> is shared by reference, like every memory value:
+/// A request steers the cache with the per-request controls of <see cref="AICacheProperties"/> (no-cache, no-store,
+/// TTL, s-maxage, namespace). A request that carries a <c>ConversationId</c> is not cached (the model keeps that
+/// conversation's state, so the same messages need not mean the same answer). On the memory backend a cached <see cref="ChatResponse"/> is shared by reference, like every memory value:
 /// treat responses as read-only. On a remote backend responses are stored as JSON.
 /// </remarks>
 public sealed class MotadataCachingChatClient : DelegatingChatClient
@@ -24,6 +24,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     private readonly ChatCacheOptions _options;
     private readonly JsonSerializerOptions _json;
     private readonly bool _byReference;
+    private readonly SemanticLayer? _semantic;
     private string? _defaultModelId;
     private bool _defaultModelIdRead;
 
@@ -42,45 +43,99 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(_options.Statistics, "options.Statistics");
         _json = _options.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions;
         _byReference = cache.Backend == CacheBackend.Memory;
+        _semantic = _options.Semantic is { } semantic ? new SemanticLayer(cache, semantic) : null;
     }
+
+    /// <summary>The semantic layer, when <see cref="ChatCacheOptions.Semantic"/> is set (for tests and benchmarks).</summary>
+    internal SemanticLayer? Semantic => _semantic;
 
     /// <summary>What this client saved, per tenant.</summary>
     public AICacheStatistics Statistics => _options.Statistics;
 
     /// <summary>The key a request is cached under (inside its tenant's namespace).</summary>
     /// <param name="messages">The request's messages.</param>
-    /// <param name="options">The request's options.</param>
+    /// <param name="options">The request's options; its <see cref="AICacheProperties.Namespace"/> goes into the key's prefix.</param>
     /// <param name="streaming">True for a streaming request, cached apart from a non-streaming one.</param>
-    /// <returns>The key: <see cref="ChatCacheOptions.KeyPrefix"/> and 64 hex characters.</returns>
+    /// <returns>The key: <see cref="ChatCacheOptions.KeyPrefix"/>, the request's namespace and a colon if it has one, and 64 hex characters.</returns>
+    /// <exception cref="ArgumentException">A cache control in <c>options.AdditionalProperties</c> has the wrong type or value.</exception>
     public string GetCacheKey(IEnumerable<ChatMessage> messages, ChatOptions? options = null, bool streaming = false)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var request = new Request(this, messages, options, streaming);
-        return RequestHasher.Hash(_options.KeyPrefix, request, static (writer, request) => request.Write(writer));
+        var controls = CacheControls.Read(options?.AdditionalProperties, nameof(ChatOptions));
+        return KeyOf(messages, options, streaming, controls.Namespace);
     }
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        var controls = CacheControls.Read(options?.AdditionalProperties, nameof(ChatOptions));
         var tenantId = TenantOf(messages, options);
-        if (!ShouldCache(options))
+        if (!Cacheable(options, controls))
         {
             _options.Statistics.RecordBypass(tenantId);
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
 
-        var key = GetCacheKey(messages, options, streaming: false);
-        var cached = await ReadAsync<ChatResponse>(key, tenantId, cancellationToken).ConfigureAwait(false);
-        if (cached is not null)
+        var key = KeyOf(messages, options, streaming: false, controls.Namespace);
+        if (!controls.NoCache)
         {
-            _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, cached.Usage?.TotalTokenCount ?? 0);
-            return cached;
+            var cached = await ReadAsync<ChatResponse>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
+            if (cached is not null)
+            {
+                _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, cached.Usage?.TotalTokenCount ?? 0);
+                return cached;
+            }
         }
 
-        _options.Statistics.RecordMiss(Kind, tenantId, 1);
+        // Kept out of this method so a hit's state machine carries none of the semantic layer's locals.
+        return await AnswerMissAsync(messages, options, controls, tenantId, key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An exact-key miss (or a no-cache request): the semantic layer if on, else the model; then store.</summary>
+    private async Task<ChatResponse> AnswerMissAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CacheControls controls, string? tenantId, string key, CancellationToken cancellationToken)
+    {
+        SemanticRequest semantic = default;
+        if (!controls.NoCache)
+        {
+            if (_semantic is not null)
+            {
+                semantic = await SemanticRequestOfAsync(messages, options, controls.Namespace, cancellationToken).ConfigureAwait(false);
+                var similar = await SemanticLookupAsync(semantic, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
+                if (similar is not null)
+                {
+                    _options.Statistics.RecordSemanticHit(Kind, tenantId, similar.Usage?.TotalTokenCount ?? 0);
+                    return similar;
+                }
+            }
+
+            _options.Statistics.RecordMiss(Kind, tenantId, 1);
+        }
+        else
+        {
+            _options.Statistics.RecordBypass(tenantId);
+        }
+
         var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        await WriteAsync(key, tenantId, response, cancellationToken).ConfigureAwait(false);
+        if (!controls.NoStore)
+        {
+            var ttl = controls.Ttl ?? _options.Ttl;
+            await WriteAsync(key, tenantId, response, ttl, cancellationToken).ConfigureAwait(false);
+            if (_semantic is not null)
+            {
+                if (semantic.Prompt is null)
+                {
+                    // no-cache skipped the lookup; the answer still becomes findable by similar prompts.
+                    semantic = await SemanticRequestOfAsync(messages, options, controls.Namespace, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (semantic.Vector is not null)
+                {
+                    await _semantic.AddAsync(tenantId, semantic.Scope!, semantic.Prompt!, semantic.Vector, key, ttl, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
         return response;
     }
 
@@ -88,8 +143,9 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        var controls = CacheControls.Read(options?.AdditionalProperties, nameof(ChatOptions));
         var tenantId = TenantOf(messages, options);
-        if (!ShouldCache(options))
+        if (!Cacheable(options, controls))
         {
             _options.Statistics.RecordBypass(tenantId);
             await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
@@ -100,20 +156,28 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
             yield break;
         }
 
-        var key = GetCacheKey(messages, options, streaming: true);
-        var cached = await ReadAsync<ChatResponseUpdate[]>(key, tenantId, cancellationToken).ConfigureAwait(false);
-        if (cached is not null)
+        var key = KeyOf(messages, options, streaming: true, controls.Namespace);
+        if (!controls.NoCache)
         {
-            _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, TokensOf(cached));
-            foreach (var update in cached)
+            var cached = await ReadAsync<ChatResponseUpdate[]>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
+            if (cached is not null)
             {
-                yield return update;
+                _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, TokensOf(cached));
+                foreach (var update in cached)
+                {
+                    yield return update;
+                }
+
+                yield break;
             }
 
-            yield break;
+            _options.Statistics.RecordMiss(Kind, tenantId, 1);
+        }
+        else
+        {
+            _options.Statistics.RecordBypass(tenantId);
         }
 
-        _options.Statistics.RecordMiss(Kind, tenantId, 1);
         var updates = new List<ChatResponseUpdate>();
         await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
@@ -122,7 +186,10 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         }
 
         // Only a stream read to its end is stored: one abandoned half-way would replay as a truncated answer.
-        await WriteAsync(key, tenantId, updates.ToArray(), cancellationToken).ConfigureAwait(false);
+        if (!controls.NoStore)
+        {
+            await WriteAsync(key, tenantId, updates.ToArray(), controls.Ttl ?? _options.Ttl, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static long TokensOf(ChatResponseUpdate[] updates)
@@ -142,8 +209,98 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         return tokens;
     }
 
-    private static bool ShouldCache(ChatOptions? options) =>
-        options is null || (options.ConversationId is null && !RequestHasher.WantsNoCache(options.AdditionalProperties));
+    /// <summary>
+    /// False when the cache has nothing to do: a conversation kept by the service (the same messages need not mean the
+    /// same answer), or a request that neither reads (no-cache) nor writes (no-store).
+    /// </summary>
+    private static bool Cacheable(ChatOptions? options, CacheControls controls) =>
+        options?.ConversationId is null && !(controls.NoCache && controls.NoStore);
+
+    private string KeyOf(IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming, string? requestNamespace)
+    {
+        var prefix = requestNamespace is null ? _options.KeyPrefix : string.Concat(_options.KeyPrefix, requestNamespace, ":");
+        return RequestHasher.Hash(prefix, new Request(this, messages, options, streaming), static (writer, request) => request.Write(writer));
+    }
+
+    /// <summary>
+    /// What the semantic layer needs of a request: the last message's text when it is a user's (the prompt), its
+    /// embedding, and the scope (hash of everything else that shapes the answer). No prompt when the request does not
+    /// end with a user's text.
+    /// </summary>
+    private async ValueTask<SemanticRequest> SemanticRequestOfAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string? requestNamespace, CancellationToken cancellationToken)
+    {
+        var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        if (list.Count == 0 || list[^1] is not { } last || last.Role != ChatRole.User || string.IsNullOrWhiteSpace(last.Text))
+        {
+            return default;
+        }
+
+        for (var i = 0; i < last.Contents.Count; i++)
+        {
+            if (last.Contents[i] is not TextContent)
+            {
+                // Images, files, tool results: the text alone does not say what is asked.
+                return default;
+            }
+        }
+
+        var earlier = new ChatMessage[list.Count - 1];
+        for (var i = 0; i < earlier.Length; i++)
+        {
+            earlier[i] = list[i];
+        }
+
+        var scope = KeyOf(earlier, options, streaming: false, requestNamespace);
+        float[]? vector;
+        try
+        {
+            vector = await _semantic!.EmbedAsync(last.Text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The embedding service failing must not fail the request: the model still answers.
+            vector = null;
+        }
+
+        return new SemanticRequest(last.Text, scope, vector);
+    }
+
+    private async ValueTask<ChatResponse?> SemanticLookupAsync(SemanticRequest request, string? tenantId, TimeSpan? maxAge, CancellationToken cancellationToken)
+    {
+        if (request.Vector is null)
+        {
+            return null;
+        }
+
+        List<SemanticEntry>? matches;
+        try
+        {
+            matches = await _semantic!.FindAsync(tenantId, request.Scope!, request.Prompt!, request.Vector, maxAge, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CacheBackendException)
+        {
+            return null;
+        }
+
+        if (matches is null)
+        {
+            return null;
+        }
+
+        foreach (var match in matches)
+        {
+            var answer = await ReadAsync<ChatResponse>(match.AnswerKey, tenantId, maxAge, cancellationToken).ConfigureAwait(false);
+            if (answer is not null)
+            {
+                return answer;
+            }
+
+            // Its answer was invalidated, cleared or expired: the prompt no longer leads anywhere.
+            _semantic!.Forget(tenantId, match);
+        }
+
+        return null;
+    }
 
     private string? TenantOf(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
@@ -169,60 +326,81 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         }
     }
 
-    private async ValueTask<T?> ReadAsync<T>(string key, string? tenantId, CancellationToken cancellationToken)
+    private async ValueTask<T?> ReadAsync<T>(string key, string? tenantId, TimeSpan? maxAge, CancellationToken cancellationToken)
         where T : class
     {
-        byte[]? bytes;
+        long cachedAt;
+        T? value;
         try
         {
             if (_byReference)
             {
-                return await _cache.GetAsync<T>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
+                var answer = await _cache.GetAsync<CachedAnswer<T>>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (answer is null)
+                {
+                    return null;
+                }
 
-            bytes = await _cache.GetAsync<byte[]>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+                cachedAt = answer.CachedAtUtcTicks;
+                value = answer.Value;
+            }
+            else
+            {
+                var bytes = await _cache.GetAsync<byte[]>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (bytes is null || !AnswerCodec.TryDecode(bytes, out cachedAt, out var json))
+                {
+                    // Absent, or written by an older version without the header: a miss, and the fresh answer replaces it.
+                    return null;
+                }
+
+                if (TooOld(cachedAt, maxAge))
+                {
+                    return null;
+                }
+
+                value = (T?)JsonSerializer.Deserialize(json.Span, _json.GetTypeInfo(typeof(T)));
+            }
         }
         catch (CacheBackendException)
         {
             // The cache is an optimisation: with the server away (and recovery off) the model still answers.
             return null;
         }
-
-        if (bytes is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return (T?)JsonSerializer.Deserialize(bytes, _json.GetTypeInfo(typeof(T)));
-        }
         catch (JsonException)
         {
             // Written by another version with another shape: treat as a miss, and the fresh answer replaces it.
             return null;
         }
+
+        return TooOld(cachedAt, maxAge) ? null : value;
     }
 
-    private async ValueTask WriteAsync<T>(string key, string? tenantId, T value, CancellationToken cancellationToken)
+    private bool TooOld(long cachedAtUtcTicks, TimeSpan? maxAge) =>
+        maxAge is { } limit && _cache.TimeProvider.GetUtcNow().UtcTicks - cachedAtUtcTicks > limit.Ticks;
+
+    private async ValueTask WriteAsync<T>(string key, string? tenantId, T value, TimeSpan? ttl, CancellationToken cancellationToken)
         where T : class
     {
+        var cachedAt = _cache.TimeProvider.GetUtcNow().UtcTicks;
         try
         {
             if (_byReference)
             {
-                await _cache.SetAsync(key, value, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
+                await _cache.SetAsync(key, new CachedAnswer<T>(cachedAt, value), ttl, tenantId, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(value, _json.GetTypeInfo(typeof(T)));
-            await _cache.SetAsync(key, bytes, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
+            var bytes = AnswerCodec.Encode(cachedAt, JsonSerializer.SerializeToUtf8Bytes(value, _json.GetTypeInfo(typeof(T))));
+            await _cache.SetAsync(key, bytes, ttl, tenantId, cancellationToken).ConfigureAwait(false);
         }
         catch (CacheBackendException)
         {
             // The answer is paid for and goes to the caller; it just is not kept this time.
         }
     }
+
+    /// <summary>A request as the semantic layer sees it; all null when it has no prompt to compare.</summary>
+    private readonly record struct SemanticRequest(string? Prompt, string? Scope, float[]? Vector);
 
     /// <summary>What a key is computed from, passed to the hasher without a closure.</summary>
     private readonly struct Request(MotadataCachingChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming)

@@ -14,8 +14,9 @@ namespace Motadata.Cache.AI;
 /// </summary>
 /// <remarks>
 /// A vector's key is the SHA-256 of its input text, under a prefix that hashes the model id, the options
-/// (dimensions, additional properties) and <see cref="EmbeddingCacheOptions.Version"/>. A call is not cached when
-/// its options set <see cref="AICacheProperties.NoCache"/> to true.
+/// (dimensions, additional properties) and <see cref="EmbeddingCacheOptions.Version"/>. A call steers the cache with
+/// the per-request controls of <see cref="AICacheProperties"/>: no-cache (every input to the model, vectors still
+/// stored), no-store, TTL and namespace (s-maxage is for chat answers and is ignored here).
 /// </remarks>
 public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
 {
@@ -51,15 +52,17 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
     public string GetCacheKey(string value, EmbeddingGenerationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return KeyOf(ContextPrefix(options), value);
+        var controls = CacheControls.Read(options?.AdditionalProperties, nameof(EmbeddingGenerationOptions));
+        return KeyOf(ContextPrefix(options, controls.Namespace), value);
     }
 
     /// <inheritdoc />
     public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
+        var controls = CacheControls.Read(options?.AdditionalProperties, nameof(EmbeddingGenerationOptions));
         var tenantId = _options.TenantSelector is { } selector ? selector(options) : _options.TenantId ?? RequestHasher.TenantFrom(options?.AdditionalProperties);
-        if (RequestHasher.WantsNoCache(options?.AdditionalProperties))
+        if (controls.NoCache && controls.NoStore)
         {
             _options.Statistics.RecordBypass(tenantId);
             return await base.GenerateAsync(values, options, cancellationToken).ConfigureAwait(false);
@@ -72,7 +75,7 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
             return new GeneratedEmbeddings<Embedding<float>>(results);
         }
 
-        var prefix = ContextPrefix(options);
+        var prefix = ContextPrefix(options, controls.Namespace);
         var modelId = options?.ModelId ?? DefaultModelId;
         var keys = new string[inputs.Count];
         for (var i = 0; i < keys.Length; i++)
@@ -81,14 +84,22 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
         }
 
         IReadOnlyDictionary<string, byte[]> found;
-        try
+        if (controls.NoCache)
         {
-            found = await _cache.GetManyAsync<byte[]>(keys, tenantId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CacheBackendException)
-        {
-            // The cache is an optimisation: with the server away (and recovery off) every input goes to the model.
+            // no-cache: every input goes to the model, and the fresh vectors replace what was stored.
             found = new Dictionary<string, byte[]>();
+        }
+        else
+        {
+            try
+            {
+                found = await _cache.GetManyAsync<byte[]>(keys, tenantId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CacheBackendException)
+            {
+                // The cache is an optimisation: with the server away (and recovery off) every input goes to the model.
+                found = new Dictionary<string, byte[]>();
+            }
         }
 
         // The misses, each distinct input once, in the order they first appear.
@@ -125,7 +136,15 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
             _options.Statistics.RecordHit(Kind, tenantId, hits, callAvoided: false, tokensSaved: 0);
         }
 
-        _options.Statistics.RecordMiss(Kind, tenantId, inputs.Count - hits);
+        if (controls.NoCache)
+        {
+            _options.Statistics.RecordBypass(tenantId);
+        }
+        else
+        {
+            _options.Statistics.RecordMiss(Kind, tenantId, inputs.Count - hits);
+        }
+
         var generated = await base.GenerateAsync(missInputs!, options, cancellationToken).ConfigureAwait(false);
         if (generated.Count != missInputs!.Count)
         {
@@ -146,13 +165,16 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
             results[i] ??= fresh[keys[i]];
         }
 
-        try
+        if (!controls.NoStore)
         {
-            await _cache.WarmCacheAsync(toStore, _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CacheBackendException)
-        {
-            // The vectors are made and go to the caller; they just are not kept this time.
+            try
+            {
+                await _cache.WarmCacheAsync(toStore, controls.Ttl ?? _options.Ttl, tenantId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CacheBackendException)
+            {
+                // The vectors are made and go to the caller; they just are not kept this time.
+            }
         }
 
         return new GeneratedEmbeddings<Embedding<float>>(results) { Usage = generated.Usage, AdditionalProperties = generated.AdditionalProperties };
@@ -206,7 +228,7 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
     }
 
     /// <summary><see cref="EmbeddingCacheOptions.KeyPrefix"/>, then 16 hex characters of the hash of what else decides a vector (model, options, version), then a colon.</summary>
-    private string ContextPrefix(EmbeddingGenerationOptions? options)
+    private string ContextPrefix(EmbeddingGenerationOptions? options, string? requestNamespace)
     {
         var context = (Options: _options, Model: options?.ModelId ?? DefaultModelId, Call: options);
         var full = RequestHasher.Hash(string.Empty, context, static (writer, context) =>
@@ -227,6 +249,8 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
 
             writer.WriteEndObject();
         });
-        return string.Concat(_options.KeyPrefix, full.AsSpan(0, 16), ":");
+        return requestNamespace is null
+            ? string.Concat(_options.KeyPrefix, full.AsSpan(0, 16), ":")
+            : $"{_options.KeyPrefix}{requestNamespace}:{full.AsSpan(0, 16)}:";
     }
 }

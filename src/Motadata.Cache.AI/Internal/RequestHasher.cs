@@ -68,7 +68,7 @@ internal static class RequestHasher
         var keys = new List<string>(properties.Count);
         foreach (var pair in properties)
         {
-            if (pair.Key is not (AICacheProperties.TenantId or AICacheProperties.NoCache))
+            if (!CacheControls.IsControlKey(pair.Key))
             {
                 keys.Add(pair.Key);
             }
@@ -88,12 +88,6 @@ internal static class RequestHasher
 
         return sorted;
     }
-
-    /// <summary>True when the request asked to skip the cache (<see cref="AICacheProperties.NoCache"/> set to true).</summary>
-    public static bool WantsNoCache(AdditionalPropertiesDictionary? properties) =>
-        properties is not null
-        && properties.TryGetValue(AICacheProperties.NoCache, out var value)
-        && value is true or "true" or "True";
 
     /// <summary>The tenant named by <see cref="AICacheProperties.TenantId"/>, if any.</summary>
     public static string? TenantFrom(AdditionalPropertiesDictionary? properties) =>

@@ -20,10 +20,11 @@ public abstract class CacheOwningTests : IAsyncLifetime
         }
     }
 
-    protected CacheMechanism CreateCache()
+    protected CacheMechanism CreateCache(Action<CacheConfig>? configure = null)
     {
         var config = new CacheConfig();
         ConfigureBackend(config);
+        configure?.Invoke(config);
         var cache = new CacheMechanism(config);
         _caches.Add(cache);
         return cache;

@@ -91,7 +91,7 @@ public abstract class CachingChatClientTests : CacheOwningTests
         var cache = CreateCache();
         var stats = new AICacheStatistics();
         var client = Build(model, cache, o => o.Statistics = stats);
-        var optOut = new ChatOptions { AdditionalProperties = new() { [AICacheProperties.NoCache] = true } };
+        var optOut = new ChatOptions { AdditionalProperties = new() { [AICacheProperties.NoCache] = true, [AICacheProperties.NoStore] = true } };
 
         await client.GetResponseAsync("fresh", optOut);
         await client.GetResponseAsync("fresh", optOut);

@@ -97,7 +97,7 @@ public abstract class CachingEmbeddingGeneratorTests : CacheOwningTests
         var model = new FakeEmbeddingGenerator();
         var cache = CreateCache();
         var generator = new MotadataCachingEmbeddingGenerator(model, cache);
-        var optOut = new EmbeddingGenerationOptions { AdditionalProperties = new() { [AICacheProperties.NoCache] = true } };
+        var optOut = new EmbeddingGenerationOptions { AdditionalProperties = new() { [AICacheProperties.NoCache] = true, [AICacheProperties.NoStore] = true } };
 
         await generator.GenerateAsync(["x"], optOut);
 

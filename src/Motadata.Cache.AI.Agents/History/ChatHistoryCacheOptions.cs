@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Motadata.Cache.AI.Agents;
+
+/// <summary>How <see cref="MotadataChatHistoryProvider"/> keeps conversations. Validated once, when the provider is built.</summary>
+public sealed class ChatHistoryCacheOptions
+{
+    /// <summary>The tenant new conversations are kept for; a session can name another with <see cref="MotadataChatHistoryProvider.SetConversation"/>.</summary>
+    /// <value>Default null (the global namespace).</value>
+    public string? TenantId { get; set; }
+
+    /// <summary>What every conversation's key starts with, inside the tenant's namespace; must not be empty.</summary>
+    /// <value>Default <c>"history:"</c>.</value>
+    public string KeyPrefix { get; set; } = "history:";
+
+    /// <summary>
+    /// How long a conversation is kept after its last stored turn: every turn stored restarts the clock, so an active
+    /// conversation lives on and an abandoned one expires. Must be positive.
+    /// </summary>
+    /// <value>Default 24 hours.</value>
+    public TimeSpan SlidingTtl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The most messages kept; past it the oldest turns (a user message and the answers and tool messages after it)
+    /// are dropped. System messages are never dropped and do not count. Null for no limit; else at least 1.
+    /// </summary>
+    /// <value>Default 200.</value>
+    public int? MaxMessages { get; set; } = 200;
+
+    /// <summary>
+    /// The most estimated tokens kept (see <see cref="TokenEstimator"/>); past it the oldest turns are dropped, as for
+    /// <see cref="MaxMessages"/>. System messages are never dropped, but do count. Null for no limit; else at least 1.
+    /// </summary>
+    /// <value>Default null.</value>
+    public int? MaxTokens { get; set; }
+
+    /// <summary>Estimates the tokens of a message for <see cref="MaxTokens"/>; null for the default, about one token per four characters of text plus four a message.</summary>
+    /// <value>Default null.</value>
+    public Func<ChatMessage, int>? TokenEstimator { get; set; }
+
+    /// <summary>How messages are written for a remote backend; null for the agent framework's defaults.</summary>
+    /// <value>Default null.</value>
+    public JsonSerializerOptions? JsonSerializerOptions { get; set; }
+
+    /// <summary>The key of the provider's state (the <see cref="ConversationReference"/>) in a session's state bag.</summary>
+    /// <value>Default <c>"MotadataChatHistoryProvider"</c>.</value>
+    public string StateKey { get; set; } = nameof(MotadataChatHistoryProvider);
+
+    /// <summary>Checks every setting; throws one <see cref="ArgumentException"/> naming each bad one.</summary>
+    /// <exception cref="ArgumentException">One or more settings are out of range.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrEmpty(KeyPrefix))
+        {
+            errors.Add("KeyPrefix is empty; give a prefix such as \"history:\".");
+        }
+
+        if (SlidingTtl <= TimeSpan.Zero)
+        {
+            errors.Add($"SlidingTtl is {SlidingTtl}; it must be positive.");
+        }
+
+        if (MaxMessages is < 1)
+        {
+            errors.Add($"MaxMessages is {MaxMessages}; it must be at least 1, or null for no limit.");
+        }
+
+        if (MaxTokens is < 1)
+        {
+            errors.Add($"MaxTokens is {MaxTokens}; it must be at least 1, or null for no limit.");
+        }
+
+        if (string.IsNullOrEmpty(StateKey))
+        {
+            errors.Add("StateKey is empty; give the key the session state is kept under.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("The chat history cache options are not valid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", errors));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+
+namespace Motadata.Cache.AI.Agents;
+
+/// <summary>How <see cref="MotadataCachingAgent"/> caches whole agent runs.</summary>
+public sealed class AgentResponseCacheOptions
+{
+    /// <summary>The tenant every run is cached for, unless a run names one in <c>AgentRunOptions.AdditionalProperties[</c><see cref="AICacheProperties.TenantId"/><c>]</c>.</summary>
+    /// <value>Default null (the global namespace).</value>
+    public string? TenantId { get; set; }
+
+    /// <summary>Part of every key: change it (new instructions, tools or model) to stop serving answers cached before.</summary>
+    /// <value>Default <c>"1"</c>.</value>
+    public string Version { get; set; } = "1";
+
+    /// <summary>How long an answer is kept; null for the cache's <see cref="CacheConfig.Ttl"/>. A run can set its own with <see cref="AICacheProperties.Ttl"/>.</summary>
+    /// <value>Default null.</value>
+    public TimeSpan? Ttl { get; set; }
+
+    /// <summary>What every key starts with, inside the tenant's namespace.</summary>
+    /// <value>Default <c>"agent:"</c>.</value>
+    public string KeyPrefix { get; set; } = "agent:";
+
+    /// <summary>Where hits, misses and calls avoided are counted (kind <c>agent</c>).</summary>
+    /// <value>Default a new instance per agent.</value>
+    public AICacheStatistics Statistics { get; set; } = new();
+
+    /// <summary>How requests are written for hashing and answers for a remote backend; null for the agent framework's defaults.</summary>
+    /// <value>Default null.</value>
+    public JsonSerializerOptions? JsonSerializerOptions { get; set; }
+}

@@ -1,0 +1,179 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
+using Motadata.Cache.AI;
+using Motadata.Cache.Tests.Integrations;
+
+namespace Motadata.Cache.Tests.Semantic;
+
+/// <summary>The semantic layer of the chat cache with real MiniLM embeddings, on every backend.</summary>
+public abstract class SemanticChatCacheTests(MiniLmFixture minilm) : CacheOwningTests
+{
+    protected static readonly DateTimeOffset Start = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+    protected MiniLmFixture MiniLm => minilm;
+
+    protected static ChatOptions For(string tenant, string? model = null) =>
+        new() { ModelId = model, AdditionalProperties = new() { [AICacheProperties.TenantId] = tenant } };
+
+    protected (FakeChatClient Model, IChatClient Client, AICacheStatistics Stats) Build(CacheMechanism cache, Action<SemanticCacheOptions>? configure = null)
+    {
+        var model = new FakeChatClient();
+        var stats = new AICacheStatistics();
+        var semantic = new SemanticCacheOptions { EmbeddingGenerator = minilm.Generator };
+        configure?.Invoke(semantic);
+        var client = new ChatClientBuilder(model).UseMotadataCache(cache, o => { o.Statistics = stats; o.Semantic = semantic; }).Build();
+        return (model, client, stats);
+    }
+
+    [Fact]
+    public async Task WhenAParaphraseIsAskedTheCachedAnswerIsServedAndCountedAsASemanticHit()
+    {
+        var (model, client, stats) = Build(CreateCache());
+
+        var first = await client.GetResponseAsync("How do I reset my password?", For("acme"));
+        var second = await client.GetResponseAsync("How can I reset my password?", For("acme"));
+        var exact = await client.GetResponseAsync("How do I reset my password?", For("acme"));
+
+        Assert.Equal(1, model.Calls);
+        Assert.Equal(first.Text, second.Text);
+        Assert.Equal(first.Text, exact.Text);
+        var s = stats.GetStats("acme");
+        Assert.Equal((1L, 1L, 1L, 2L), (s.Hits, s.SemanticHits, s.Misses, s.CallsAvoided));
+    }
+
+    [Theory]
+    [InlineData("What is the price of the premium plan?", "What is the price of the basic plan?")]
+    [InlineData("Is this product waterproof?", "Is this product not waterproof?")]
+    [InlineData("What is the price of 2 licenses?", "What is the price of 20 licenses?")]
+    [InlineData("What were the sales figures for Q1 2024?", "What were the sales figures for Q2 2024?")]
+    [InlineData("Translate \"good morning\" into French.", "Translate \"good morning\" into German.")]
+    public async Task WhenANearMissIsAskedTheModelAnswersIt(string cached, string nearMiss)
+    {
+        var (model, client, stats) = Build(CreateCache());
+
+        await client.GetResponseAsync(cached, For("acme"));
+        var answer = await client.GetResponseAsync(nearMiss, For("acme"));
+
+        Assert.Equal(2, model.Calls);
+        Assert.Equal($"answer 2 to {nearMiss}", answer.Text);
+        Assert.Equal(0, stats.GetStats("acme").SemanticHits);
+    }
+
+    [Fact]
+    public async Task WhenAnotherTenantAsksTheParaphraseItNeverGetsTheFirstTenantsAnswer()
+    {
+        var (model, client, stats) = Build(CreateCache());
+
+        await client.GetResponseAsync("How do I reset my password?", For("acme"));
+        var other = await client.GetResponseAsync("How can I reset my password?", For("globex"));
+        var same = await client.GetResponseAsync("How do I reset my password?", For("globex"));
+
+        Assert.Equal(2, model.Calls);
+        Assert.Equal("answer 2 to How can I reset my password?", other.Text);
+        Assert.Equal(other.Text, same.Text);
+        Assert.Equal(0, stats.GetStats("acme").SemanticHits);
+        Assert.Equal(1, stats.GetStats("globex").SemanticHits);
+    }
+
+    [Fact]
+    public async Task WhenAnotherModelOrOtherInstructionsAskTheParaphraseTheModelAnswersIt()
+    {
+        var (model, client, _) = Build(CreateCache());
+
+        await client.GetResponseAsync("How do I reset my password?", For("acme", model: "model-a"));
+        await client.GetResponseAsync("How can I reset my password?", For("acme", model: "model-b"));
+        await client.GetResponseAsync(
+            [new ChatMessage(ChatRole.System, "Answer as a pirate."), new ChatMessage(ChatRole.User, "How can I reset my password?")], For("acme", model: "model-a"));
+        var withTemperature = For("acme", model: "model-a");
+        withTemperature.Temperature = 1.5f;
+        await client.GetResponseAsync("How can I reset my password?", withTemperature);
+
+        Assert.Equal(4, model.Calls);
+    }
+
+    [Fact]
+    public async Task WhenTheTenantIsClearedItsSemanticEntriesAreNotServedAnyMore()
+    {
+        var cache = CreateCache();
+        var (model, client, _) = Build(cache);
+        await client.GetResponseAsync("How do I reset my password?", For("acme"));
+
+        await cache.ClearAsync("acme");
+        await client.GetResponseAsync("How can I reset my password?", For("acme"));
+
+        Assert.Equal(2, model.Calls);
+    }
+
+    [Fact]
+    public async Task WhenAnswersAreInvalidatedTheirPromptsLeaveTheIndex()
+    {
+        var cache = CreateCache();
+        var (model, client, _) = Build(cache);
+        var chat = client.GetService<MotadataCachingChatClient>()!;
+        await client.GetResponseAsync("How do I reset my password?", For("acme"));
+        Assert.Equal(1, chat.Semantic!.IndexOf("acme").Count);
+
+        await cache.InvalidateAsync("chat:*", "acme");
+        await client.GetResponseAsync("How can I reset my password?", For("acme"));
+
+        Assert.Equal(2, model.Calls);
+        // The invalidated prompt is gone; the new answer's prompt is in.
+        Assert.Equal(1, chat.Semantic.IndexOf("acme").Count);
+    }
+
+    [Fact]
+    public async Task WhenARequestSetsNoStoreItsPromptIsNotIndexedAndNoCacheSkipsTheSemanticLookup()
+    {
+        var cache = CreateCache();
+        var (model, client, _) = Build(cache);
+        var noStore = For("acme");
+        noStore.AdditionalProperties![AICacheProperties.NoStore] = true;
+        var noCache = For("acme");
+        noCache.AdditionalProperties![AICacheProperties.NoCache] = true;
+
+        await client.GetResponseAsync("How do I reset my password?", noStore);
+        await client.GetResponseAsync("How can I reset my password?", For("acme"));
+        await client.GetResponseAsync("How do I reset my password?", noCache);
+
+        Assert.Equal(3, model.Calls);
+    }
+
+    [Fact]
+    public async Task WhenTheEmbeddingGeneratorFailsTheModelStillAnswers()
+    {
+        var (model, client, _) = Build(CreateCache(), o => o.EmbeddingGenerator = new FailingEmbeddingGenerator());
+
+        var answer = await client.GetResponseAsync("How do I reset my password?", For("acme"));
+
+        Assert.Equal(1, model.Calls);
+        Assert.Equal("answer 1 to How do I reset my password?", answer.Text);
+    }
+
+    [Fact]
+    public void WhenSemanticOptionsAreBadOneErrorNamesEachSetting()
+    {
+        var cache = CreateCache();
+
+        var error = Assert.Throws<ArgumentException>(() => new MotadataCachingChatClient(new FakeChatClient(), cache, new ChatCacheOptions
+        {
+            Semantic = new SemanticCacheOptions { Threshold = 1.5f, MaxEntriesPerTenant = 0, RefreshInterval = TimeSpan.FromSeconds(-1), KeyPrefix = "" },
+        }));
+
+        foreach (var setting in new[] { "EmbeddingGenerator", "Threshold", "MaxEntriesPerTenant", "RefreshInterval", "KeyPrefix" })
+        {
+            Assert.Contains(setting, error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    private sealed class FailingEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new HttpRequestException("embedding service down");
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
