@@ -13,7 +13,7 @@ using Motadata.Cache.AI.Agents;
 
 const string Tenant = "acme";
 var model = new FakeModel();
-var chatStats = new AICacheStatistics();
+var chatStats = new AICacheCounters();
 CacheMechanism NewCache() => args.Length > 0
     ? CacheMechanism.CreateDragonfly(args[0], ttl: TimeSpan.FromHours(1))
     : CacheMechanism.CreateMemory(maxSize: 10_000, ttl: TimeSpan.FromHours(1));

@@ -13,8 +13,8 @@ await using var cache = args.Length > 0
     : CacheMechanism.CreateMemory(maxSize: 50_000, ttl: TimeSpan.FromHours(1));
 
 var model = new FakeModel();
-var chatStats = new AICacheStatistics();
-var embeddingStats = new AICacheStatistics();
+var chatStats = new AICacheCounters();
+var embeddingStats = new AICacheCounters();
 
 // The three lines that add caching to an existing Microsoft.Extensions.AI pipeline.
 IChatClient chat = new ChatClientBuilder(model).UseMotadataCache(cache, o => { o.Version = "prompt-v1"; o.Statistics = chatStats; }).Build();

@@ -15,7 +15,7 @@ await using var cache = args.Length > 0
 using var embedder = new MiniLmEmbeddingGenerator();
 var modelCalls = 0;
 var model = new CountingModel(() => Interlocked.Increment(ref modelCalls));
-var stats = new AICacheStatistics();
+var stats = new AICacheCounters();
 
 IChatClient chat = new ChatClientBuilder(model)
     .UseMotadataCache(cache, o =>

@@ -54,7 +54,7 @@ public sealed partial class CacheMechanism
             return hits;
         }
 
-        var results = Settle(await _store.ReadManyAsync<T>(tenantId, list, cancellationToken).ConfigureAwait(false));
+        var results = ResultOrThrow(await _store.ReadManyAsync<T>(tenantId, list, cancellationToken).ConfigureAwait(false));
         var counters = _statistics.For(tenantId);
         for (var i = 0; i < results.Length; i++)
         {
@@ -117,7 +117,7 @@ public sealed partial class CacheMechanism
         var cacheKey = new CacheKey(tenantId, key);
         DetachFlights(cacheKey);
         var pending = _store.DeleteAsync(cacheKey, cancellationToken);
-        return pending.IsCompletedSuccessfully ? new ValueTask<bool>(Settle(pending.Result)) : SettleAsync(pending);
+        return pending.IsCompletedSuccessfully ? new ValueTask<bool>(ResultOrThrow(pending.Result)) : ResultOrThrowAsync(pending);
     }
 
     /// <summary>Removes every key of one namespace that matches the Redis glob <paramref name="pattern"/>.</summary>
@@ -129,7 +129,7 @@ public sealed partial class CacheMechanism
     {
         var glob = CheckPattern(pattern, tenantId);
         DetachFlights(tenantId, glob);
-        return SettleAsync(_store.InvalidateAsync(tenantId, glob, cancellationToken));
+        return ResultOrThrowAsync(_store.InvalidateAsync(tenantId, glob, cancellationToken));
     }
 
     /// <summary>Removes a tenant's entries, or with no tenant everything this cache owns.</summary>
@@ -140,7 +140,7 @@ public sealed partial class CacheMechanism
     {
         CheckTenant(tenantId);
         DetachFlights(tenantId);
-        return SettleAsync(_store.ClearAsync(tenantId, cancellationToken));
+        return ResultOrThrowAsync(_store.ClearAsync(tenantId, cancellationToken));
     }
 
     /// <summary>Statistics for one tenant, or with no tenant for the whole cache.</summary>
@@ -150,7 +150,7 @@ public sealed partial class CacheMechanism
     public async ValueTask<CacheStats> GetStatsAsync(string? tenantId = null, CancellationToken cancellationToken = default)
     {
         CheckTenant(tenantId);
-        var usage = Settle(await _store.GetUsageAsync(tenantId, cancellationToken).ConfigureAwait(false));
+        var usage = ResultOrThrow(await _store.GetUsageAsync(tenantId, cancellationToken).ConfigureAwait(false));
         return BuildStats(tenantId, usage);
     }
 
@@ -167,7 +167,7 @@ public sealed partial class CacheMechanism
         var effectiveTtl = ResolveTtl(ttl);
         var stored = entries.Count == 0
             ? 0
-            : Settle(await _store.WriteManyAsync(tenantId, entries, effectiveTtl, cancellationToken).ConfigureAwait(false));
+            : ResultOrThrow(await _store.WriteManyAsync(tenantId, entries, effectiveTtl, cancellationToken).ConfigureAwait(false));
         _statistics.For(tenantId).RecordSets(stored);
         return stored;
     }

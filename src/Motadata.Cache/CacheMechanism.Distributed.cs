@@ -20,17 +20,17 @@ public sealed partial class CacheMechanism
         var pending = _store.ExtendAsync(new CacheKey(tenantId, key), entry, ttl, cancellationToken);
         if (pending.IsCompletedSuccessfully)
         {
-            Settle(pending.Result);
+            ResultOrThrow(pending.Result);
             return ValueTask.CompletedTask;
         }
 
-        return new ValueTask(SettleAsync(pending).AsTask());
+        return new ValueTask(ResultOrThrowAsync(pending).AsTask());
     }
 
     /// <inheritdoc cref="ExtendDistributedEntryAsync"/>
     internal void ExtendDistributedEntry(string key, string? tenantId, byte[] entry, TimeSpan ttl)
     {
         CheckKey(key, tenantId);
-        Settle(_store.Extend(new CacheKey(tenantId, key), entry, ttl));
+        ResultOrThrow(_store.Extend(new CacheKey(tenantId, key), entry, ttl));
     }
 }

@@ -132,7 +132,7 @@ public sealed partial class CacheMechanism
                     Interlocked.MemoryBarrier();
                     if (flight.IsStale)
                     {
-                        Settle(await _store.DeleteAsync(flightKey.Key, CancellationToken.None).ConfigureAwait(false));
+                        ResultOrThrow(await _store.DeleteAsync(flightKey.Key, CancellationToken.None).ConfigureAwait(false));
                     }
                 }
             }

@@ -56,10 +56,10 @@ public sealed partial class CacheMechanism
     private static async ValueTask<CacheWriteStatus> CountWriteAsync(ValueTask<WriteOutcome> pending, TenantCounters counters) =>
         CountWrite(counters, await pending.ConfigureAwait(false));
 
-    private static TResult Settle<TResult>(in StoreOutcome<TResult> outcome) =>
+    private static TResult ResultOrThrow<TResult>(in StoreOutcome<TResult> outcome) =>
         outcome.Failure is { } failure ? throw failure : outcome.Result;
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<TResult> SettleAsync<TResult>(ValueTask<StoreOutcome<TResult>> pending) =>
-        Settle(await pending.ConfigureAwait(false));
+    private static async ValueTask<TResult> ResultOrThrowAsync<TResult>(ValueTask<StoreOutcome<TResult>> pending) =>
+        ResultOrThrow(await pending.ConfigureAwait(false));
 }

@@ -35,7 +35,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
     // The recovery decorator with recovery on (Dragonfly), for Health; handed over by the composition root.
     private readonly RecoveringStore? _recovering;
-    private readonly CacheStatistics _statistics = new();
+    private readonly CacheCounters _statistics = new();
     private readonly ConcurrentDictionary<FlightKey, object> _inFlight = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly int _maxKeyLength;
@@ -171,7 +171,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         CheckKey(key, tenantId);
         var cacheKey = new CacheKey(tenantId, key);
         DetachFlights(cacheKey);
-        return Settle(_store.Delete(cacheKey));
+        return ResultOrThrow(_store.Delete(cacheKey));
     }
 
     /// <summary>
@@ -185,7 +185,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     {
         var glob = CheckPattern(pattern, tenantId);
         DetachFlights(tenantId, glob);
-        return Settle(_store.Invalidate(tenantId, glob));
+        return ResultOrThrow(_store.Invalidate(tenantId, glob));
     }
 
     /// <summary>Removes a tenant's entries, or with no tenant everything this cache owns.</summary>
@@ -195,7 +195,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     {
         CheckTenant(tenantId);
         DetachFlights(tenantId);
-        return Settle(_store.Clear(tenantId));
+        return ResultOrThrow(_store.Clear(tenantId));
     }
 
     /// <summary>Statistics for one tenant, or with no tenant for the whole cache.</summary>
@@ -204,7 +204,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     public CacheStats GetStats(string? tenantId = null)
     {
         CheckTenant(tenantId);
-        return BuildStats(tenantId, Settle(_store.GetUsage(tenantId)));
+        return BuildStats(tenantId, ResultOrThrow(_store.GetUsage(tenantId)));
     }
 
     /// <summary>Stores every pair (in bulk where the backend can batch). Every key is checked before anything is stored.</summary>
@@ -217,7 +217,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     {
         var entries = CheckWarmEntries(keysAndValues, tenantId, nameof(keysAndValues));
         var effectiveTtl = ResolveTtl(ttl);
-        var stored = entries.Count == 0 ? 0 : Settle(_store.WriteMany(tenantId, entries, effectiveTtl));
+        var stored = entries.Count == 0 ? 0 : ResultOrThrow(_store.WriteMany(tenantId, entries, effectiveTtl));
         _statistics.For(tenantId).RecordSets(stored);
         return stored;
     }
@@ -258,7 +258,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// The composition root of the store layer: the backend's store with its decorators, plus the two parts the facade
     /// talks to directly (the memory store's hit path, recovery's health), so nothing has to be found by unwrapping.
     /// </summary>
-    private static (ICacheStore Store, MemoryStore? Memory, RecoveringStore? Recovering) CreateStore(CacheConfig config, CacheStatistics statistics, TimeProvider time)
+    private static (ICacheStore Store, MemoryStore? Memory, RecoveringStore? Recovering) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
         switch (config.Backend)
         {

@@ -20,7 +20,7 @@ public class HitPathBreakdownBenchmarks
     private CacheMechanism _cache = null!;
     private MemoryStore _store = null!;
     private ICacheStore _storeInterface = null!;
-    private CacheStatistics _statistics = null!;
+    private CacheCounters _statistics = null!;
     private TenantCounters _counters = null!;
     private TimeProvider _time = null!;
     private System.Collections.Concurrent.ConcurrentDictionary<string, BenchValue> _plain = null!;
@@ -31,7 +31,7 @@ public class HitPathBreakdownBenchmarks
         var config = new CacheConfig { Ttl = TimeSpan.FromHours(1) };
         _cache = new CacheMechanism(config);
         _cache.Set(Key, new BenchValue(1), tenantId: Tenant);
-        _statistics = new CacheStatistics();
+        _statistics = new CacheCounters();
         _time = TimeProvider.System;
         _store = new MemoryStore(config, _statistics, _time);
         _storeInterface = _store;

@@ -28,7 +28,7 @@ public static class HitPathProbe
         var config = new CacheConfig { Ttl = TimeSpan.FromHours(1) };
         using var cache = new CacheMechanism(config);
         cache.Set(Key, new BenchValue(1), tenantId: Tenant);
-        var statistics = new CacheStatistics();
+        var statistics = new CacheCounters();
         using var store = new MemoryStore(config, statistics, TimeProvider.System);
         ICacheStore storeInterface = store;
         store.Set(new CacheKey(Tenant, Key), new BenchValue(1), TimeSpan.FromHours(1));
@@ -59,7 +59,7 @@ public static class HitPathProbe
             ("MemoryStore.TryGet direct", n => { var h = 0; for (var i = 0; i < n; i++) { h += store.TryGet(new CacheKey(Tenant, Key), out BenchValue? _) ? 1 : 0; } return h; }),
             ("CacheKey.GetHashCode (tenant+key)", n => { var h = 0; for (var i = 0; i < n; i++) { h += new CacheKey(Tenant, Key).GetHashCode(); } return h; }),
             ("string.GetHashCode (key, Marvin)", n => { var h = 0; for (var i = 0; i < n; i++) { h += PeerKey.GetHashCode(); } return h; }),
-            ("CacheStatistics.For (tenant lookup)", n => { var h = 0; for (var i = 0; i < n; i++) { h += statistics.For(Tenant) is null ? 0 : 1; } return h; }),
+            ("CacheCounters.For (tenant lookup)", n => { var h = 0; for (var i = 0; i < n; i++) { h += statistics.For(Tenant) is null ? 0 : 1; } return h; }),
             ("StripedCounter.Increment", n => { for (var i = 0; i < n; i++) { counters.Hits.Increment(); } return 0; }),
             ("TimeProvider.System.GetTimestamp", n => { long h = 0; var time = TimeProvider.System; for (var i = 0; i < n; i++) { h += time.GetTimestamp(); } return (int)h; }),
             ("Environment.TickCount64 (coarse)", n => { long h = 0; for (var i = 0; i < n; i++) { h += Environment.TickCount64; } return (int)h; }),

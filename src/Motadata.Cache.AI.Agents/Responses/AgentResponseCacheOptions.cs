@@ -23,7 +23,7 @@ public sealed class AgentResponseCacheOptions
 
     /// <summary>Where hits, misses and calls avoided are counted (kind <c>agent</c>).</summary>
     /// <value>Default a new instance per agent.</value>
-    public AICacheStatistics Statistics { get; set; } = new();
+    public AICacheCounters Statistics { get; set; } = new();
 
     /// <summary>How requests are written for hashing and answers for a remote backend; null for the agent framework's defaults.</summary>
     /// <value>Default null.</value>

@@ -48,7 +48,7 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
     }
 
     /// <summary>What this agent's cache saved, per tenant.</summary>
-    public AICacheStatistics Statistics => _options.Statistics;
+    public AICacheCounters Statistics => _options.Statistics;
 
     /// <summary>The key a one-shot run with <paramref name="messages"/> is cached under (inside its tenant's namespace).</summary>
     /// <param name="messages">The run's messages.</param>

@@ -32,7 +32,7 @@ public sealed class ChatCacheOptions
 
     /// <summary>Where hits, misses and calls avoided are counted; share one instance between clients to add them up.</summary>
     /// <value>Default a new instance per client.</value>
-    public AICacheStatistics Statistics { get; set; } = new();
+    public AICacheCounters Statistics { get; set; } = new();
 
     /// <summary>
     /// Turns on semantic caching: on an exact-key miss, a cached answer to a similar enough question (same tenant,

@@ -50,7 +50,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     internal SemanticLayer? Semantic => _semantic;
 
     /// <summary>What this client saved, per tenant.</summary>
-    public AICacheStatistics Statistics => _options.Statistics;
+    public AICacheCounters Statistics => _options.Statistics;
 
     /// <summary>The key a request is cached under (inside its tenant's namespace).</summary>
     /// <param name="messages">The request's messages.</param>

@@ -30,5 +30,5 @@ public sealed class EmbeddingCacheOptions
 
     /// <summary>Where hits, misses and calls avoided are counted; share one instance between clients to add them up.</summary>
     /// <value>Default a new instance per generator.</value>
-    public AICacheStatistics Statistics { get; set; } = new();
+    public AICacheCounters Statistics { get; set; } = new();
 }

@@ -43,7 +43,7 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
     }
 
     /// <summary>What this generator saved, per tenant.</summary>
-    public AICacheStatistics Statistics => _options.Statistics;
+    public AICacheCounters Statistics => _options.Statistics;
 
     /// <summary>The key the vector of <paramref name="value"/> is cached under (inside its tenant's namespace).</summary>
     /// <param name="value">The input text.</param>

@@ -50,13 +50,6 @@ internal sealed class TenantCounters
     /// <summary>Estimated bytes held (memory backend only).</summary>
     public long MemoryBytes => Volatile.Read(ref _memoryBytes);
 
-    /// <summary>Counts one lookup as a hit or a miss; returns <paramref name="found"/>.</summary>
-    public bool RecordLookup(bool found)
-    {
-        (found ? Hits : Misses).Increment();
-        return found;
-    }
-
     public void RecordSet() => Interlocked.Increment(ref _sets);
 
     public void RecordSets(long count) => Interlocked.Add(ref _sets, count);

@@ -21,13 +21,13 @@ internal sealed class CacheTelemetry : IDisposable
 
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
-    private readonly CacheStatistics _statistics;
+    private readonly CacheCounters _statistics;
     private readonly TenantTagGuard _tenants;
     private readonly KeyValuePair<string, object?> _backendTag;
     private readonly Histogram<double> _duration;
     private volatile bool _disposed;
 
-    public CacheTelemetry(CacheConfig config, string backendName, CacheStatistics statistics, int maxTenantTags = CacheDiagnostics.MaxTenantTags)
+    public CacheTelemetry(CacheConfig config, string backendName, CacheCounters statistics, int maxTenantTags = CacheDiagnostics.MaxTenantTags)
     {
         _statistics = statistics;
         _tenants = new TenantTagGuard(maxTenantTags);

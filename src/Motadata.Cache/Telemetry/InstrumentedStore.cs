@@ -119,7 +119,7 @@ internal sealed class InstrumentedStore : ICacheStore
         using var scope = _telemetry.Start(operation, tenantId);
         try
         {
-            return Settle(scope, call(_inner, state));
+            return MarkFailure(scope, call(_inner, state));
         }
         catch (Exception exception) when (scope.Fail(exception))
         {
@@ -133,7 +133,7 @@ internal sealed class InstrumentedStore : ICacheStore
         using var scope = _telemetry.Start(operation, tenantId);
         try
         {
-            return Settle(scope, await call(_inner, state).ConfigureAwait(false));
+            return MarkFailure(scope, await call(_inner, state).ConfigureAwait(false));
         }
         catch (Exception exception) when (scope.Fail(exception))
         {
@@ -142,7 +142,7 @@ internal sealed class InstrumentedStore : ICacheStore
     }
 
     /// <summary>A failure the store returned (rather than threw) marks the call failed too.</summary>
-    private static TResult Settle<TResult>(OperationScope scope, TResult outcome)
+    private static TResult MarkFailure<TResult>(OperationScope scope, TResult outcome)
         where TResult : struct, IStoreOutcome
     {
         if (outcome.Failure is { } failure)

@@ -89,7 +89,7 @@ public abstract class CachingChatClientTests : CacheOwningTests
     {
         var model = new FakeChatClient();
         var cache = CreateCache();
-        var stats = new AICacheStatistics();
+        var stats = new AICacheCounters();
         var client = Build(model, cache, o => o.Statistics = stats);
         var optOut = new ChatOptions { AdditionalProperties = new() { [AICacheProperties.NoCache] = true, [AICacheProperties.NoStore] = true } };
 
@@ -121,7 +121,7 @@ public abstract class CachingChatClientTests : CacheOwningTests
     {
         var model = new FakeChatClient();
         var cache = CreateCache();
-        var stats = new AICacheStatistics();
+        var stats = new AICacheCounters();
         var client = Build(model, cache, o => o.Statistics = stats);
 
         var a1 = await client.GetResponseAsync("hello", ForTenant("tenant_a"));

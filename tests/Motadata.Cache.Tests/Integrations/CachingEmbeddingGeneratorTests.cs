@@ -32,7 +32,7 @@ public abstract class CachingEmbeddingGeneratorTests : CacheOwningTests
     public async Task WhenEveryInputIsCachedTheModelIsNotCalledAndTheCallCountsAsAvoided()
     {
         var model = new FakeEmbeddingGenerator();
-        var stats = new AICacheStatistics();
+        var stats = new AICacheCounters();
         var generator = Build(model, CreateCache(), o => { o.TenantId = "t"; o.Statistics = stats; });
         await generator.GenerateAsync(["a", "b", "c"]);
 

@@ -21,12 +21,12 @@ public abstract class ChatCacheControlsTests : CacheOwningTests
         return options;
     }
 
-    private (FakeChatClient Model, IChatClient Client, CacheMechanism Cache, FakeTimeProvider Clock, AICacheStatistics Stats) Build()
+    private (FakeChatClient Model, IChatClient Client, CacheMechanism Cache, FakeTimeProvider Clock, AICacheCounters Stats) Build()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
         var cache = CreateCache(c => c.TimeProvider = clock);
         var model = new FakeChatClient();
-        var stats = new AICacheStatistics();
+        var stats = new AICacheCounters();
         var client = new ChatClientBuilder(model).UseMotadataCache(cache, o => o.Statistics = stats).Build();
         return (model, client, cache, clock, stats);
     }

@@ -135,7 +135,7 @@ public sealed class TelemetryTests
     {
         // The memory store stands in for a remote one here, wrapped directly: the decorator is what is under test.
         var config = new CacheConfig();
-        var statistics = new CacheStatistics();
+        var statistics = new CacheCounters();
         using var telemetry = new CacheTelemetry(config, "dragonfly", statistics);
         using var store = new InstrumentedStore(new MemoryStore(config, statistics, TimeProvider.System), telemetry);
         using var durations = new MetricCollector<double>(telemetry.Meter, CacheDiagnostics.OperationDuration);
@@ -177,7 +177,7 @@ public sealed class TelemetryTests
     public void WhenNobodyListensARemoteStoreCallIsForwardedWithoutATrace()
     {
         var config = new CacheConfig();
-        var statistics = new CacheStatistics();
+        var statistics = new CacheCounters();
         using var telemetry = new CacheTelemetry(config, "dragonfly", statistics);
         using var store = new InstrumentedStore(new MemoryStore(config, statistics, TimeProvider.System), telemetry);
 

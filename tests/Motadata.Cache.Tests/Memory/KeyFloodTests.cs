@@ -23,7 +23,7 @@ public sealed class KeyFloodTests
         Assert.All(keys, key => Assert.Equal(firstHash, (int)nonRandomizedHash.Invoke(key, null)!));
         Assert.Equal(FloodSize, keys.Distinct(StringComparer.Ordinal).Count());
 
-        using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheStatistics(), TimeProvider.System);
+        using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System);
         var segment = store.Segment("victim");
         for (var i = 0; i < 10; i++)
         {

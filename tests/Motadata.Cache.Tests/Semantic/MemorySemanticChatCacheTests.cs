@@ -27,8 +27,8 @@ public sealed class MemorySemanticChatCacheTests(MiniLmFixture minilm) : Semanti
     [Fact]
     public async Task WhenASemanticHitIsServedTheMeterCountsItApartFromExactHits()
     {
-        using var semanticHits = new MetricCollector<long>(null, AI.AICacheStatistics.MeterName, "motadata.cache.ai.semantic_hits");
-        using var exactHits = new MetricCollector<long>(null, AI.AICacheStatistics.MeterName, "motadata.cache.ai.hits");
+        using var semanticHits = new MetricCollector<long>(null, AI.AICacheCounters.MeterName, "motadata.cache.ai.semantic_hits");
+        using var exactHits = new MetricCollector<long>(null, AI.AICacheCounters.MeterName, "motadata.cache.ai.hits");
         var (_, client, _) = Build(CreateCache());
 
         await client.GetResponseAsync("How do I reset my password?", For("meter-tenant"));

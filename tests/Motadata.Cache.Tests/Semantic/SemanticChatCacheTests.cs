@@ -15,10 +15,10 @@ public abstract class SemanticChatCacheTests(MiniLmFixture minilm) : CacheOwning
     protected static ChatOptions For(string tenant, string? model = null) =>
         new() { ModelId = model, AdditionalProperties = new() { [AICacheProperties.TenantId] = tenant } };
 
-    protected (FakeChatClient Model, IChatClient Client, AICacheStatistics Stats) Build(CacheMechanism cache, Action<SemanticCacheOptions>? configure = null)
+    protected (FakeChatClient Model, IChatClient Client, AICacheCounters Stats) Build(CacheMechanism cache, Action<SemanticCacheOptions>? configure = null)
     {
         var model = new FakeChatClient();
-        var stats = new AICacheStatistics();
+        var stats = new AICacheCounters();
         var semantic = new SemanticCacheOptions { EmbeddingGenerator = minilm.Generator };
         configure?.Invoke(semantic);
         var client = new ChatClientBuilder(model).UseMotadataCache(cache, o => { o.Statistics = stats; o.Semantic = semantic; }).Build();

@@ -32,7 +32,7 @@ internal sealed class DragonflyBulkWriter
         long stored = 0;
         try
         {
-            var database = _keys.For(tenantId);
+            var database = _keys.NamespaceDatabase(tenantId);
             var expiry = DragonflyStore.Expiry(ttl);
             for (var start = 0; start < entries.Count; start += WriteBatchSize)
             {
@@ -73,7 +73,7 @@ internal sealed class DragonflyBulkWriter
         long stored = 0;
         try
         {
-            var database = _keys.For(tenantId);
+            var database = _keys.NamespaceDatabase(tenantId);
             var expiry = DragonflyStore.Expiry(ttl);
             for (var start = 0; start < entries.Count; start += WriteBatchSize)
             {

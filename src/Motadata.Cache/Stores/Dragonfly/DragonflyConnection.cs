@@ -13,9 +13,9 @@ internal sealed class DragonflyConnection : IDisposable, IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly string? _password;
-    private readonly CacheStatistics _statistics;
+    private readonly CacheCounters _statistics;
 
-    public DragonflyConnection(CacheConfig config, CacheStatistics statistics)
+    public DragonflyConnection(CacheConfig config, CacheCounters statistics)
     {
         var endpoint = DragonflyEndpoint.Parse(config.DragonflyUrl!);
         Endpoint = endpoint.Describe();

@@ -43,7 +43,7 @@ internal sealed class DragonflyKeys
     public IDatabase Global { get; }
 
     /// <summary>The database whose keys are <paramref name="tenantId"/>'s caller keys.</summary>
-    public IDatabase For(string? tenantId)
+    public IDatabase NamespaceDatabase(string? tenantId)
     {
         if (tenantId is null)
         {

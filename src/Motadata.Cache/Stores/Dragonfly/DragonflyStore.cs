@@ -40,7 +40,7 @@ internal sealed class DragonflyStore : ICacheStore
     private readonly DragonflyScanner _scanner;
     private readonly DragonflyBulkWriter _writer;
 
-    public DragonflyStore(CacheConfig config, CacheStatistics statistics)
+    public DragonflyStore(CacheConfig config, CacheCounters statistics)
     {
         _connection = new DragonflyConnection(config, statistics);
         _keys = new DragonflyKeys(config.KeyPrefix, _connection.Database);
@@ -59,7 +59,7 @@ internal sealed class DragonflyStore : ICacheStore
 
     public ReadOutcome<T> Read<T>(in CacheKey key)
     {
-        var database = _keys.For(key.TenantId);
+        var database = _keys.NamespaceDatabase(key.TenantId);
         Lease<byte>? lease;
         try
         {
@@ -90,7 +90,7 @@ internal sealed class DragonflyStore : ICacheStore
 
     public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken)
     {
-        var database = _keys.For(key.TenantId);
+        var database = _keys.NamespaceDatabase(key.TenantId);
         Task<Lease<byte>?> pending;
         try
         {
@@ -106,7 +106,7 @@ internal sealed class DragonflyStore : ICacheStore
 
     public async ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        var database = _keys.For(tenantId);
+        var database = _keys.NamespaceDatabase(tenantId);
         var serverKeys = new RedisKey[keys.Count];
         for (var i = 0; i < serverKeys.Length; i++)
         {
@@ -162,7 +162,7 @@ internal sealed class DragonflyStore : ICacheStore
 
         try
         {
-            _keys.For(key.TenantId).StringSet(key.Key, payload.Memory, Expiry(ttl), When.Always, CommandFlags.None);
+            _keys.NamespaceDatabase(key.TenantId).StringSet(key.Key, payload.Memory, Expiry(ttl), When.Always, CommandFlags.None);
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
@@ -184,7 +184,7 @@ internal sealed class DragonflyStore : ICacheStore
         Task<bool> pending;
         try
         {
-            pending = _keys.For(key.TenantId).StringSetAsync(key.Key, payload.Memory, Expiry(ttl), When.Always, CommandFlags.None);
+            pending = _keys.NamespaceDatabase(key.TenantId).StringSetAsync(key.Key, payload.Memory, Expiry(ttl), When.Always, CommandFlags.None);
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
@@ -212,7 +212,7 @@ internal sealed class DragonflyStore : ICacheStore
     {
         try
         {
-            return _keys.For(key.TenantId).KeyDelete(key.Key);
+            return _keys.NamespaceDatabase(key.TenantId).KeyDelete(key.Key);
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
@@ -224,7 +224,7 @@ internal sealed class DragonflyStore : ICacheStore
     {
         try
         {
-            return await DragonflyConnection.WaitAsync(_keys.For(key.TenantId).KeyDeleteAsync(key.Key), cancellationToken).ConfigureAwait(false);
+            return await DragonflyConnection.WaitAsync(_keys.NamespaceDatabase(key.TenantId).KeyDeleteAsync(key.Key), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {

@@ -19,14 +19,14 @@ internal sealed partial class DragonflyValues
 
     private readonly DragonflyConnection _connection;
     private readonly DragonflyKeys _keys;
-    private readonly CacheStatistics _statistics;
+    private readonly CacheCounters _statistics;
     private readonly ICacheSerializer _serializer;
     private readonly bool _withChecksum;
     private readonly byte[]? _signingKey;
     private readonly int _maxValueBytes;
     private readonly ILogger _logger;
 
-    public DragonflyValues(CacheConfig config, DragonflyConnection connection, DragonflyKeys keys, CacheStatistics statistics)
+    public DragonflyValues(CacheConfig config, DragonflyConnection connection, DragonflyKeys keys, CacheCounters statistics)
     {
         _connection = connection;
         _keys = keys;

@@ -28,14 +28,14 @@ internal sealed partial class MemoryStore : ICacheStore, IThreadPoolWorkItem
     private readonly ConcurrentDictionary<string, TenantSegment> _segments = new();
     private readonly TenantSegment _global;
     private readonly CacheConfig _config;
-    private readonly CacheStatistics _statistics;
+    private readonly CacheCounters _statistics;
     private readonly TimeProvider _time;
     private readonly ITimer _expirationTimer;
     private readonly CoarseClock _coarseClock;
     private readonly ReadBuffer _reads = new();
     private int _scanning;
 
-    public MemoryStore(CacheConfig config, CacheStatistics statistics, TimeProvider time)
+    public MemoryStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
         _config = config;
         _statistics = statistics;

@@ -38,7 +38,7 @@ internal sealed partial class RecoveringStore : ICacheStore
     private static readonly GlobPattern MatchAll = GlobPattern.Parse("*");
 
     private readonly ICacheStore _inner;
-    private readonly CacheStatistics _statistics;
+    private readonly CacheCounters _statistics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
@@ -67,7 +67,7 @@ internal sealed partial class RecoveringStore : ICacheStore
     private Task? _recovery;
     private int _disposed;
 
-    public RecoveringStore(ICacheStore inner, CacheConfig config, CacheStatistics statistics, TimeProvider time)
+    public RecoveringStore(ICacheStore inner, CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
         _inner = inner;
         _disposingToken = _disposing.Token;
@@ -277,7 +277,7 @@ internal sealed partial class RecoveringStore : ICacheStore
         _outageStartedAt = _time.GetTimestamp();
 
         // A fresh fallback tier per outage: what an earlier one held may have changed on the server since.
-        _fallback = _fallbackConfig is null ? null : new MemoryStore(_fallbackConfig, new CacheStatistics(), _time);
+        _fallback = _fallbackConfig is null ? null : new MemoryStore(_fallbackConfig, new CacheCounters(), _time);
         _mode = RecoveringMode;
         Transition_NeedsLock(CacheHealthStatus.Degraded);
         if (!_disposingToken.IsCancellationRequested)
@@ -453,7 +453,7 @@ internal sealed partial class RecoveringStore : ICacheStore
         }
         finally
         {
-            Settle(entries, failures, attempted, serverAnswers, generation);
+            SettleReplay(entries, failures, attempted, serverAnswers, generation);
         }
 
         if (Array.Find(failures, static failure => failure is not null) is { } first)
@@ -483,7 +483,7 @@ internal sealed partial class RecoveringStore : ICacheStore
     }
 
     /// <summary>Takes the applied entries out of the journal, and widens or abandons those that failed too often.</summary>
-    private void Settle(JournalEntry[] entries, CacheBackendException?[] failures, int attempted, bool serverAnswers, int generation)
+    private void SettleReplay(JournalEntry[] entries, CacheBackendException?[] failures, int attempted, bool serverAnswers, int generation)
     {
         var outcomes = new ReplayOutcome[attempted];
         var applied = 0;

@@ -7,7 +7,7 @@ namespace Motadata.Cache.Stats;
 /// openings, replays). Shared by the facade, which counts hits and misses, and the store, which counts what only it
 /// sees (evictions, expirations, corrupt payloads).
 /// </summary>
-internal sealed class CacheStatistics
+internal sealed class CacheCounters
 {
     private readonly ConcurrentDictionary<string, TenantCounters> _tenants = new(StringComparer.Ordinal);
     private long _backendFailures;

@@ -10,12 +10,12 @@ namespace Motadata.Cache.AI;
 /// reported to the <see cref="MeterName"/> meter, tagged by kind (<c>chat</c>, <c>embedding</c>) and, for the first
 /// <see cref="CacheDiagnostics.MaxTenantTags"/> tenants, by tenant.
 /// </summary>
-public sealed class AICacheStatistics
+public sealed class AICacheCounters
 {
     /// <summary>The name of the meter the AI caching clients report to.</summary>
     public const string MeterName = "Motadata.Cache.AI";
 
-    private static readonly Meter s_meter = new(MeterName, typeof(AICacheStatistics).Assembly.GetName().Version?.ToString());
+    private static readonly Meter s_meter = new(MeterName, typeof(AICacheCounters).Assembly.GetName().Version?.ToString());
     private static readonly Counter<long> s_hits = s_meter.CreateCounter<long>("motadata.cache.ai.hits", "{request}", "Requests or inputs answered from the cache.");
     private static readonly Counter<long> s_semanticHits = s_meter.CreateCounter<long>("motadata.cache.ai.semantic_hits", "{request}", "Requests answered from the cache by a similar cached prompt.");
     private static readonly Counter<long> s_misses = s_meter.CreateCounter<long>("motadata.cache.ai.misses", "{request}", "Requests or inputs the model had to answer.");
