@@ -107,8 +107,18 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
                 return true;
             }
 
-            CheckKeyText(key, tenantId);
-            (segment?.Counters ?? _statistics.For(tenantId)).Misses.Increment();
+            if (segment is not null)
+            {
+                // A segment exists only for a tenant id already checked in full (by Set, WarmCache or ForTenant).
+                CheckKeyText(key, null);
+                segment.Counters.Misses.Increment();
+            }
+            else
+            {
+                CheckKeyText(key, tenantId);
+                _statistics.For(tenantId).Misses.Increment();
+            }
+
             value = default;
             return false;
         }

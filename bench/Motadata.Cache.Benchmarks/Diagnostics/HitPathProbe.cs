@@ -45,8 +45,20 @@ public static class HitPathProbe
         var lfu = new BitFaster.Caching.Lfu.ConcurrentLfu<string, BenchValue>(10_000);
         lfu.AddOrUpdate(PeerKey, new BenchValue(1));
         var newValue = new BenchValue(2);
+        var manyKeys = new string[1_000];
+        var manyPeerKeys = new string[1_000];
+        for (var k = 0; k < manyKeys.Length; k++)
+        {
+            manyKeys[k] = $"key-{k}";
+            manyPeerKeys[k] = $"tenant-1:key-{k}";
+            cache.Set(manyKeys[k], new BenchValue(k), tenantId: Tenant);
+            tlru.AddOrUpdate(manyPeerKeys[k], new BenchValue(k));
+        }
+
         var steps = new (string Name, Func<int, int> Body)[]
         {
+            ("CacheMechanism.TryGet, 1,000 keys in turn", n => { var h = 0; for (var i = 0; i < n; i++) { h += cache.TryGet(manyKeys[i % 1_000], out BenchValue? _, Tenant) ? 1 : 0; } return h; }),
+            ("BitFaster ConcurrentTLru, 1,000 keys in turn", n => { var h = 0; for (var i = 0; i < n; i++) { h += tlru.TryGet(manyPeerKeys[i % 1_000], out _) ? 1 : 0; } return h; }),
             ("TenantCache.TryGet (view)", n => { var h = 0; for (var i = 0; i < n; i++) { h += view.TryGet(Key, out BenchValue? _) ? 1 : 0; } return h; }),
             ("CacheMechanism.TryGet miss (tenant)", n => { var h = 0; for (var i = 0; i < n; i++) { h += cache.TryGet("key-missing", out BenchValue? _, Tenant) ? 1 : 0; } return h; }),
             ("CacheMechanism.Set existing (tenant)", n => { var h = 0; for (var i = 0; i < n; i++) { h += cache.Set(Key, newValue, tenantId: Tenant) ? 1 : 0; } return h; }),

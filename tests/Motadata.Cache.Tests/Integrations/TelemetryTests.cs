@@ -47,6 +47,31 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task WhenATenantEvictsForItsQuotaOrEntriesExpireTheEvictionsCounterSaysWhy()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var cache = CacheMechanism.CreateMemory(maxSize: 100, configure: c =>
+        {
+            c.MaxSizePerTenant = 2;
+            c.TimeProvider = time;
+        });
+        for (var i = 0; i < 5; i++)
+        {
+            cache.Set($"k{i}", i, tenantId: "q");
+        }
+
+        cache.Set("short", 1, TimeSpan.FromSeconds(1), "e");
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(cache.TryGet<int>("short", out _, "e"));
+
+        var evictions = Collect(cache, CacheDiagnostics.Evictions);
+        Assert.Equal(3, ValueFor(ByReason(evictions, "tenant_quota"), "q"));
+        Assert.Equal(0, ValueFor(ByReason(evictions, "size"), "q"));
+        Assert.Equal(1, ValueFor(ByReason(evictions, "expired"), "e"));
+        Assert.Equal(0, ValueFor(ByReason(evictions, "tenant_quota"), "e"));
+    }
+
+    [Fact]
     public async Task WhenEntriesAreEvictedOrRejectedTheCountersAndGaugesSaySo()
     {
         await using var cache = CacheMechanism.CreateMemory(maxSize: 2, configure: c => c.MaxMemoryBytes = 10_000);

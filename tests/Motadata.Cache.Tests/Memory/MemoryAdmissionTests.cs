@@ -14,8 +14,7 @@ public sealed class MemoryAdmissionTests : MemoryCacheFixture
             cache.Set($"hot{h}", h, tenantId: "t");
         }
 
-        // Reads mixed with writes, as in real traffic: a write replays the reads recorded before it. (Reads alone
-        // would fill the lossy read buffer and leave the replay to a pool thread, which a busy test run may delay.)
+        // Reads mixed with writes, as in real traffic: a write replays the reads recorded before it.
         for (var round = 0; round < 10; round++)
         {
             for (var h = 0; h < 200; h++)

@@ -29,6 +29,16 @@ internal sealed class MemoryNode
     /// <summary>Set, under a lock on the node, once it is out of its segment's dictionary.</summary>
     public bool Removed;
 
+    /// <summary>
+    /// The store's replay epoch in which a read of this node was last recorded: a node already waiting in the read
+    /// buffer is not recorded again until the buffer is replayed. A byte (it only has to differ from the current
+    /// epoch), written without a lock: a lost or stale value costs one unrecorded read.
+    /// </summary>
+    public byte ReadEpoch;
+
+    /// <summary>Reads of this node since it was recorded in the current epoch, up to 15 (a sketch counter's most); replayed with it.</summary>
+    public byte RepeatedReads;
+
     public MemoryNode? Previous;
     public MemoryNode? Next;
     public NodeQueue Queue;

@@ -13,7 +13,7 @@ namespace Motadata.Cache.Stores.Memory;
 /// allocation. Inserts, removals and evictions take the maintenance lock, so <see cref="CacheConfig.MaxSize"/>,
 /// <see cref="CacheConfig.MaxMemoryBytes"/> and the tenant quotas are exact bounds at every moment.
 /// </summary>
-internal sealed partial class MemoryStore : ICacheStore, IThreadPoolWorkItem
+internal sealed partial class MemoryStore : ICacheStore
 {
     // Rough object sizes for the byte estimate (64-bit runtime): an entry with its dictionary node, a string's
     // header, an array's header, and anything else.
