@@ -18,11 +18,8 @@ public sealed partial class CacheMechanism
     public ValueTask<T?> GetAsync<T>(string key, string? tenantId = null, T? defaultValue = default, CancellationToken cancellationToken = default)
     {
         CheckKey(key, tenantId);
-        var counters = _statistics.For(tenantId);
-        var pending = _store.ReadAsync<T>(new CacheKey(tenantId, key), cancellationToken);
-        return pending.IsCompletedSuccessfully
-            ? new ValueTask<T?>(CountValue(counters, pending.Result, defaultValue))
-            : CountValueAsync(pending, counters, defaultValue);
+        // Counted by the projection, in the continuation of the store that completes the read: one for the whole stack.
+        return _store.ReadAsync<T, T?, CountingProjection<T>>(new CacheKey(tenantId, key), new(_statistics.For(tenantId), defaultValue), cancellationToken);
     }
 
     /// <summary>

@@ -32,9 +32,21 @@ public sealed partial class CacheMechanism
     private static T? CountValue<T>(TenantCounters counters, in ReadOutcome<T> outcome, T? defaultValue) =>
         Count(counters, outcome, out var value) ? value : defaultValue;
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<T?> CountValueAsync<T>(ValueTask<ReadOutcome<T>> pending, TenantCounters counters, T? defaultValue) =>
-        CountValue(counters, await pending.ConfigureAwait(false), defaultValue);
+
+    /// <summary><c>GetAsync</c>'s counting, handed to the store with the read (see <see cref="IReadProjection{T, TResult}"/>).</summary>
+    private readonly struct CountingProjection<T> : IReadProjection<T, T?>
+    {
+        private readonly TenantCounters _counters;
+        private readonly T? _defaultValue;
+
+        public CountingProjection(TenantCounters counters, T? defaultValue)
+        {
+            _counters = counters;
+            _defaultValue = defaultValue;
+        }
+
+        public T? Project(in ReadOutcome<T> outcome) => CountValue(_counters, outcome, _defaultValue);
+    }
 
     private static CacheWriteStatus CountWrite(TenantCounters counters, in WriteOutcome outcome)
     {

@@ -25,6 +25,13 @@ internal interface ICacheStore : IDisposable, IAsyncDisposable
     /// <inheritdoc cref="Read{T}"/>
     ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="ReadAsync{T}(CacheKey, CancellationToken)"/> with <paramref name="projection"/> applied to the outcome
+    /// by the store that completes the read: the hot path of <c>GetAsync</c>, one continuation for the whole stack.
+    /// </summary>
+    ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
+        where TProjection : struct, IReadProjection<T, TResult>;
+
     /// <summary>Looks up several keys of one namespace at once (one round trip on a remote backend); one outcome per key, in order.</summary>
     ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken);
 

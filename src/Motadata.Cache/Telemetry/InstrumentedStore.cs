@@ -30,6 +30,12 @@ internal sealed class InstrumentedStore : ICacheStore
             ? ObserveAsync("get", key.TenantId, (key, cancellationToken), static (inner, s) => inner.ReadAsync<T>(s.key, s.cancellationToken))
             : _inner.ReadAsync<T>(key, cancellationToken);
 
+    public ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
+        where TProjection : struct, IReadProjection<T, TResult> =>
+        _telemetry.IsObserved
+            ? ObserveReadAsync<T, TResult, TProjection>(key, projection, cancellationToken)
+            : _inner.ReadAsync<T, TResult, TProjection>(key, projection, cancellationToken);
+
     public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
         _telemetry.IsObserved
             ? ObserveAsync("get_many", tenantId, (tenantId, keys, cancellationToken), static (inner, s) => inner.ReadManyAsync<T>(s.tenantId, s.keys, s.cancellationToken))
@@ -139,6 +145,14 @@ internal sealed class InstrumentedStore : ICacheStore
         {
             throw;
         }
+    }
+
+    /// <summary>The observed read: the outcome is looked at (and the call timed) before the projection gets it.</summary>
+    private async ValueTask<TResult> ObserveReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
+        where TProjection : struct, IReadProjection<T, TResult>
+    {
+        var outcome = await ObserveAsync("get", key.TenantId, (key, cancellationToken), static (inner, s) => inner.ReadAsync<T>(s.key, s.cancellationToken)).ConfigureAwait(false);
+        return projection.Project(outcome);
     }
 
     /// <summary>A failure the store returned (rather than threw) marks the call failed too.</summary>

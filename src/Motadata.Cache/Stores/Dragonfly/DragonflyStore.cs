@@ -88,7 +88,11 @@ internal sealed class DragonflyStore : ICacheStore
         return ReadOutcome<T>.Miss;
     }
 
-    public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken)
+    public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
+        ReadAsync<T, ReadOutcome<T>, ReadOutcomeAsIs<T>>(key, default, cancellationToken);
+
+    public ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
+        where TProjection : struct, IReadProjection<T, TResult>
     {
         var database = _keys.NamespaceDatabase(key.TenantId);
         Task<Lease<byte>?> pending;
@@ -98,10 +102,10 @@ internal sealed class DragonflyStore : ICacheStore
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            return new(ReadOutcome<T>.Failed(_connection.Failure("GET", exception)));
+            return new(projection.Project(ReadOutcome<T>.Failed(_connection.Failure("GET", exception))));
         }
 
-        return AwaitReadAsync<T>(pending, database, key, cancellationToken);
+        return AwaitReadAsync<T, TResult, TProjection>(pending, database, key, projection, cancellationToken);
     }
 
     public async ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
@@ -350,8 +354,10 @@ internal sealed class DragonflyStore : ICacheStore
         return false;
     }
 
+    /// <summary>The read's one continuation: waits for the server, decodes, and hands the outcome to the projection.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadOutcome<T>> AwaitReadAsync<T>(Task<Lease<byte>?> pending, IDatabase database, CacheKey key, CancellationToken cancellationToken)
+    private async ValueTask<TResult> AwaitReadAsync<T, TResult, TProjection>(Task<Lease<byte>?> pending, IDatabase database, CacheKey key, TProjection projection, CancellationToken cancellationToken)
+        where TProjection : struct, IReadProjection<T, TResult>
     {
         Lease<byte>? lease;
         try
@@ -361,16 +367,16 @@ internal sealed class DragonflyStore : ICacheStore
         catch (RedisServerException exception) when (DragonflyConnection.IsWrongType(exception))
         {
             await _values.RemoveCorruptAsync(database, key, DragonflyValues.WrongType).ConfigureAwait(false);
-            return ReadOutcome<T>.Miss;
+            return projection.Project(ReadOutcome<T>.Miss);
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            return ReadOutcome<T>.Failed(_connection.Failure("GET", exception));
+            return projection.Project(ReadOutcome<T>.Failed(_connection.Failure("GET", exception)));
         }
 
         if (_values.TryDecode(lease, out T? value, out var problem))
         {
-            return ReadOutcome<T>.Hit(value);
+            return projection.Project(ReadOutcome<T>.Hit(value));
         }
 
         if (problem is not null)
@@ -378,7 +384,7 @@ internal sealed class DragonflyStore : ICacheStore
             await _values.RemoveCorruptAsync(database, key, problem).ConfigureAwait(false);
         }
 
-        return ReadOutcome<T>.Miss;
+        return projection.Project(ReadOutcome<T>.Miss);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -12,6 +12,9 @@ internal sealed partial class MemoryStore
     ValueTask<ReadOutcome<T>> ICacheStore.ReadAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
         new(TryGet(key, out T? value) ? ReadOutcome<T>.Hit(value) : ReadOutcome<T>.Miss);
 
+    ValueTask<TResult> ICacheStore.ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken) =>
+        new(projection.Project(TryGet(key, out T? value) ? ReadOutcome<T>.Hit(value) : ReadOutcome<T>.Miss));
+
     ValueTask<StoreOutcome<ReadOutcome<T>[]>> ICacheStore.ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var results = new ReadOutcome<T>[keys.Count];

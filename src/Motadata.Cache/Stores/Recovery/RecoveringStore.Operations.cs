@@ -13,6 +13,22 @@ internal sealed partial class RecoveringStore
     public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
         RunAsync<ReadOperation<T>, CacheKey, ReadOutcome<T>>(key, cancellationToken);
 
+    public ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
+        where TProjection : struct, IReadProjection<T, TResult>
+    {
+        if (_mode == HealthyMode)
+        {
+            // Healthy: no layer of its own; the failure rule of a read goes down with the projection, in front of it.
+            return _inner.ReadAsync<T, TResult, RecoveringProjection<T, TResult, TProjection>>(key, new(this, key, projection), cancellationToken);
+        }
+
+        var pending = RunAsync<ReadOperation<T>, CacheKey, ReadOutcome<T>>(key, cancellationToken);
+        return pending.IsCompletedSuccessfully ? new(projection.Project(pending.Result)) : ProjectAsync(pending, projection);
+
+        static async ValueTask<TResult> ProjectAsync(ValueTask<ReadOutcome<T>> pending, TProjection projection) =>
+            projection.Project(await pending.ConfigureAwait(false));
+    }
+
     public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
         RunAsync<ReadManyOperation<T>, (string? TenantId, IReadOnlyList<string> Keys), StoreOutcome<ReadOutcome<T>[]>>((tenantId, keys), cancellationToken);
 
@@ -85,6 +101,25 @@ internal sealed partial class RecoveringStore
         {
             fallback.Delete(key);
         }
+    }
+
+    /// <summary>A read's failure rule (<see cref="ReadOperation{T}"/>) applied in front of the caller's projection, by the store that completes the read.</summary>
+    private readonly struct RecoveringProjection<T, TResult, TProjection> : IReadProjection<T, TResult>
+        where TProjection : struct, IReadProjection<T, TResult>
+    {
+        private readonly RecoveringStore _recovery;
+        private readonly CacheKey _key;
+        private readonly TProjection _inner;
+
+        public RecoveringProjection(RecoveringStore recovery, CacheKey key, TProjection inner)
+        {
+            _recovery = recovery;
+            _key = key;
+            _inner = inner;
+        }
+
+        public TResult Project(in ReadOutcome<T> outcome) =>
+            _inner.Project(outcome.Failure is { } failure ? ReadOperation<T>.WithoutServer(_recovery, _key, failure) : outcome);
     }
 
     private readonly struct ReadOperation<T> : IGuardedOperation<CacheKey, ReadOutcome<T>>
