@@ -51,6 +51,7 @@ internal static class CacheServer
         var service = ReadService(builder.Configuration);
         var cacheConfig = ReadCache(builder.Configuration);
         configureCache?.Invoke(cacheConfig);
+        ApplyServiceDefaults(cacheConfig);
         var problems = new List<string>();
         try
         {
@@ -100,7 +101,10 @@ internal static class CacheServer
 
         // Cache:MaxValueBytes bounds the body; the stored value adds a small header (content type), given room here.
         services.PostConfigure<CacheConfig>(Microsoft.Extensions.Options.Options.DefaultName, config =>
-            config.MaxValueBytes = (int)Math.Min(int.MaxValue, (long)config.MaxValueBytes + StoredValue.MaxOverheadBytes));
+        {
+            ApplyServiceDefaults(config);
+            config.MaxValueBytes = (int)Math.Min(int.MaxValue, (long)config.MaxValueBytes + StoredValue.MaxOverheadBytes);
+        });
         services.AddSingleton(provider => new ServiceMetrics(
             provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             provider.GetRequiredService<CacheMechanism>(),
@@ -238,6 +242,20 @@ internal static class CacheServer
         {
             // The load test's yardstick: the cheapest endpoint this pipeline can serve.
             app.MapGet("/bench/hello", static () => "hello").ExcludeFromDescription();
+        }
+    }
+
+    /// <summary>
+    /// What the service sets that the library leaves to the application: on the memory backend, with no
+    /// <c>Cache:MaxSizePerTenant</c> configured, each tenant may hold at most a quarter of <c>Cache:MaxSize</c>, so a
+    /// service exposed to many tenants is not one noisy tenant away from flushing everyone (set the quota to
+    /// <c>Cache:MaxSize</c> to lift it).
+    /// </summary>
+    private static void ApplyServiceDefaults(CacheConfig config)
+    {
+        if (config.Backend == CacheBackend.Memory && config.MaxSizePerTenant is null && config.MaxSize > 0)
+        {
+            config.MaxSizePerTenant = Math.Max(1, config.MaxSize / 4);
         }
     }
 

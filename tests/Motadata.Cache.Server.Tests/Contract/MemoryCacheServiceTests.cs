@@ -56,6 +56,29 @@ public sealed class MemoryCacheServiceTests : CacheServiceContractTests
     }
 
     [Fact]
+    public async Task ByDefaultOneTenantHoldsAtMostAQuarterOfTheCacheAndOthersKeepTheirEntries()
+    {
+        await using var host = await StartAsync(("Cache:MaxSize", "400"));
+        var client = host.CreateClient();
+        for (var i = 0; i < 50; i++)
+        {
+            await Http.AssertStatusAsync(await client.PutAsync($"v1/tenants/quiet/keys/k{i}", Http.Bytes("v"u8.ToArray(), "text/plain")), HttpStatusCode.NoContent);
+        }
+
+        // The noisy tenant writes the whole cache's worth, twice over.
+        for (var batch = 0; batch < 2; batch++)
+        {
+            var entries = string.Join(",", Enumerable.Range(0, 400).Select(i => $"\"n{batch}_{i}\": \"v\""));
+            await Http.AssertStatusAsync(await client.PostAsync("v1/tenants/noisy/warm", new StringContent($"{{\"entries\": {{{entries}}}}}", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.OK);
+        }
+
+        var noisy = await Http.ReadJsonAsync(await client.GetAsync("v1/tenants/noisy/stats"));
+        var quiet = await Http.ReadJsonAsync(await client.GetAsync("v1/tenants/quiet/stats"));
+        Assert.Equal(100, noisy.GetProperty("size").GetInt64());
+        Assert.Equal(50, quiet.GetProperty("size").GetInt64());
+    }
+
+    [Fact]
     public async Task MetricsReportAtMostTheConfiguredNumberOfTenants()
     {
         await using var host = await StartAsync(("Service:MaxMetricTenants", "2"));
