@@ -26,6 +26,14 @@ internal sealed partial class MemoryStore : ICacheStore
     private static readonly TimeSpan CoarseTtlThreshold = CoarseClock.Margin * 100;
 
     private readonly ConcurrentDictionary<string, TenantSegment> _segments = new();
+
+    // The segment this thread looked up last, and its store: a caller serving one tenant asks for the same tenant
+    // again and again, and comparing the id with the last one's is cheaper than hashing it. Per thread, so tenants
+    // alternating on other threads cost nothing here; safe because a segment lives as long as its store.
+    [ThreadStatic]
+    private static MemoryStore? t_lastStore;
+    [ThreadStatic]
+    private static TenantSegment? t_lastSegment;
     private readonly TenantSegment _global;
     private readonly CacheConfig _config;
     private readonly CacheCounters _statistics;
@@ -70,8 +78,27 @@ internal sealed partial class MemoryStore : ICacheStore
             return _global;
         }
 
+        var last = t_lastSegment;
+        if (last is not null && string.Equals(last.TenantId, tenantId, StringComparison.Ordinal) && ReferenceEquals(t_lastStore, this))
+        {
+            return last;
+        }
+
+        return FindSegmentAndRemember(tenantId);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private TenantSegment? FindSegmentAndRemember(string tenantId)
+    {
         // TryGetValue on the dictionary itself: GetValueOrDefault would go through an interface.
-        return _segments.TryGetValue(tenantId, out var segment) ? segment : null;
+        if (!_segments.TryGetValue(tenantId, out var segment))
+        {
+            return null;
+        }
+
+        t_lastStore = this;
+        t_lastSegment = segment;
+        return segment;
     }
 
     /// <summary>The segment of <paramref name="tenantId"/>, created (with its quota) on first use.</summary>
@@ -83,7 +110,7 @@ internal sealed partial class MemoryStore : ICacheStore
             return _global;
         }
 
-        return _segments.TryGetValue(tenantId, out var segment) ? segment : AddSegment(tenantId);
+        return FindSegment(tenantId) ?? AddSegment(tenantId);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
