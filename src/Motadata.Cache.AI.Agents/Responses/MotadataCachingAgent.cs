@@ -28,7 +28,7 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
     private readonly CacheMechanism _cache;
     private readonly AgentResponseCacheOptions _options;
     private readonly JsonSerializerOptions _json;
-    private readonly bool _byReference;
+    private readonly AnswerStore _answers;
 
     /// <summary>Wraps <paramref name="innerAgent"/> with a cache.</summary>
     /// <param name="innerAgent">The agent whose runs are cached.</param>
@@ -44,7 +44,7 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
         ArgumentNullException.ThrowIfNull(_options.KeyPrefix, "options.KeyPrefix");
         ArgumentNullException.ThrowIfNull(_options.Statistics, "options.Statistics");
         _json = _options.JsonSerializerOptions ?? AgentAbstractionsJsonUtilities.DefaultOptions;
-        _byReference = cache.Backend == CacheBackend.Memory;
+        _answers = new AnswerStore(cache, _json);
     }
 
     /// <summary>What this agent's cache saved, per tenant.</summary>
@@ -77,7 +77,7 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
         var key = KeyOf(list, options, controls.Namespace);
         if (!controls.NoCache)
         {
-            var cached = await ReadAsync(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
+            var cached = await _answers.ReadAsync<AgentResponse>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
             if (cached is not null)
             {
                 _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, cached.Usage?.TotalTokenCount ?? 0);
@@ -94,7 +94,7 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
         var response = await base.RunCoreAsync(list, session, options, cancellationToken).ConfigureAwait(false);
         if (!controls.NoStore)
         {
-            await WriteAsync(key, tenantId, response, controls.Ttl ?? _options.Ttl, cancellationToken).ConfigureAwait(false);
+            await _answers.WriteAsync(key, tenantId, response, controls.Ttl ?? _options.Ttl, cancellationToken).ConfigureAwait(false);
         }
 
         return response;
@@ -134,64 +134,5 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
 
             writer.WriteEndObject();
         });
-    }
-
-    private async ValueTask<AgentResponse?> ReadAsync(string key, string? tenantId, TimeSpan? maxAge, CancellationToken cancellationToken)
-    {
-        try
-        {
-            long cachedAt;
-            AgentResponse? value;
-            if (_byReference)
-            {
-                var answer = await _cache.GetAsync<CachedAnswer<AgentResponse>>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (answer is null)
-                {
-                    return null;
-                }
-
-                (cachedAt, value) = (answer.CachedAtUtcTicks, answer.Value);
-            }
-            else
-            {
-                var bytes = await _cache.GetAsync<byte[]>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (bytes is null || !AnswerCodec.TryDecode(bytes, out cachedAt, out var json))
-                {
-                    return null;
-                }
-
-                value = (AgentResponse?)JsonSerializer.Deserialize(json.Span, _json.GetTypeInfo(typeof(AgentResponse)));
-            }
-
-            return maxAge is { } limit && _cache.TimeProvider.GetUtcNow().UtcTicks - cachedAt > limit.Ticks ? null : value;
-        }
-        catch (CacheBackendException)
-        {
-            return null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private async ValueTask WriteAsync(string key, string? tenantId, AgentResponse response, TimeSpan? ttl, CancellationToken cancellationToken)
-    {
-        var cachedAt = _cache.TimeProvider.GetUtcNow().UtcTicks;
-        try
-        {
-            if (_byReference)
-            {
-                await _cache.SetAsync(key, new CachedAnswer<AgentResponse>(cachedAt, response), ttl, tenantId, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            var bytes = AnswerCodec.Encode(cachedAt, JsonSerializer.SerializeToUtf8Bytes(response, _json.GetTypeInfo(typeof(AgentResponse))));
-            await _cache.SetAsync(key, bytes, ttl, tenantId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CacheBackendException)
-        {
-            // The answer goes to the caller; it just is not kept this time.
-        }
     }
 }

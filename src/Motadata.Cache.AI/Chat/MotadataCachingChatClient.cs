@@ -23,7 +23,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     private readonly CacheMechanism _cache;
     private readonly ChatCacheOptions _options;
     private readonly JsonSerializerOptions _json;
-    private readonly bool _byReference;
+    private readonly AnswerStore _answers;
     private readonly SemanticLayer? _semantic;
     private string? _defaultModelId;
     private bool _defaultModelIdRead;
@@ -42,7 +42,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(_options.KeyPrefix, "options.KeyPrefix");
         ArgumentNullException.ThrowIfNull(_options.Statistics, "options.Statistics");
         _json = _options.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions;
-        _byReference = cache.Backend == CacheBackend.Memory;
+        _answers = new AnswerStore(cache, _json);
         _semantic = _options.Semantic is { } semantic ? new SemanticLayer(cache, semantic) : null;
     }
 
@@ -80,7 +80,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         var key = KeyOf(messages, options, streaming: false, controls.Namespace);
         if (!controls.NoCache)
         {
-            var cached = await ReadAsync<ChatResponse>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
+            var cached = await _answers.ReadAsync<ChatResponse>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
             if (cached is not null)
             {
                 _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, cached.Usage?.TotalTokenCount ?? 0);
@@ -120,7 +120,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         if (!controls.NoStore)
         {
             var ttl = controls.Ttl ?? _options.Ttl;
-            await WriteAsync(key, tenantId, response, ttl, cancellationToken).ConfigureAwait(false);
+            await _answers.WriteAsync(key, tenantId, response, ttl, cancellationToken).ConfigureAwait(false);
             if (_semantic is not null)
             {
                 if (semantic.Prompt is null)
@@ -159,7 +159,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         var key = KeyOf(messages, options, streaming: true, controls.Namespace);
         if (!controls.NoCache)
         {
-            var cached = await ReadAsync<ChatResponseUpdate[]>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
+            var cached = await _answers.ReadAsync<ChatResponseUpdate[]>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
             if (cached is not null)
             {
                 _options.Statistics.RecordHit(Kind, tenantId, 1, callAvoided: true, TokensOf(cached));
@@ -188,7 +188,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         // Only a stream read to its end is stored: one abandoned half-way would replay as a truncated answer.
         if (!controls.NoStore)
         {
-            await WriteAsync(key, tenantId, updates.ToArray(), controls.Ttl ?? _options.Ttl, cancellationToken).ConfigureAwait(false);
+            await _answers.WriteAsync(key, tenantId, updates.ToArray(), controls.Ttl ?? _options.Ttl, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -289,7 +289,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
 
         foreach (var match in matches)
         {
-            var answer = await ReadAsync<ChatResponse>(match.AnswerKey, tenantId, maxAge, cancellationToken).ConfigureAwait(false);
+            var answer = await _answers.ReadAsync<ChatResponse>(match.AnswerKey, tenantId, maxAge, cancellationToken).ConfigureAwait(false);
             if (answer is not null)
             {
                 return answer;
@@ -323,79 +323,6 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
             }
 
             return _defaultModelId;
-        }
-    }
-
-    private async ValueTask<T?> ReadAsync<T>(string key, string? tenantId, TimeSpan? maxAge, CancellationToken cancellationToken)
-        where T : class
-    {
-        long cachedAt;
-        T? value;
-        try
-        {
-            if (_byReference)
-            {
-                var answer = await _cache.GetAsync<CachedAnswer<T>>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (answer is null)
-                {
-                    return null;
-                }
-
-                cachedAt = answer.CachedAtUtcTicks;
-                value = answer.Value;
-            }
-            else
-            {
-                var bytes = await _cache.GetAsync<byte[]>(key, tenantId, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (bytes is null || !AnswerCodec.TryDecode(bytes, out cachedAt, out var json))
-                {
-                    // Absent, or written by an older version without the header: a miss, and the fresh answer replaces it.
-                    return null;
-                }
-
-                if (TooOld(cachedAt, maxAge))
-                {
-                    return null;
-                }
-
-                value = (T?)JsonSerializer.Deserialize(json.Span, _json.GetTypeInfo(typeof(T)));
-            }
-        }
-        catch (CacheBackendException)
-        {
-            // The cache is an optimisation: with the server away (and recovery off) the model still answers.
-            return null;
-        }
-        catch (JsonException)
-        {
-            // Written by another version with another shape: treat as a miss, and the fresh answer replaces it.
-            return null;
-        }
-
-        return TooOld(cachedAt, maxAge) ? null : value;
-    }
-
-    private bool TooOld(long cachedAtUtcTicks, TimeSpan? maxAge) =>
-        maxAge is { } limit && _cache.TimeProvider.GetUtcNow().UtcTicks - cachedAtUtcTicks > limit.Ticks;
-
-    private async ValueTask WriteAsync<T>(string key, string? tenantId, T value, TimeSpan? ttl, CancellationToken cancellationToken)
-        where T : class
-    {
-        var cachedAt = _cache.TimeProvider.GetUtcNow().UtcTicks;
-        try
-        {
-            if (_byReference)
-            {
-                await _cache.SetAsync(key, new CachedAnswer<T>(cachedAt, value), ttl, tenantId, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            var bytes = AnswerCodec.Encode(cachedAt, JsonSerializer.SerializeToUtf8Bytes(value, _json.GetTypeInfo(typeof(T))));
-            await _cache.SetAsync(key, bytes, ttl, tenantId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CacheBackendException)
-        {
-            // The answer is paid for and goes to the caller; it just is not kept this time.
         }
     }
 
