@@ -74,14 +74,19 @@ public sealed partial class CacheMechanism
     /// <returns>True when stored; false when the value was refused or, with recovery on, the server is unreachable.</returns>
     public ValueTask<bool> SetAsync<T>(string key, T value, TimeSpan? ttl = null, string? tenantId = null, CancellationToken cancellationToken = default)
     {
-        var pending = SetWithStatusAsync(key, value, ttl, tenantId, cancellationToken);
+        // Not through SetWithStatusAsync: that would put a second async layer between the store's continuation and
+        // the caller of a remote write.
+        CheckKey(key, tenantId);
+        var effectiveTtl = ResolveTtl(ttl);
+        var counters = _statistics.For(tenantId);
+        var pending = _store.WriteAsync(new CacheKey(tenantId, key), value, effectiveTtl, cancellationToken);
         return pending.IsCompletedSuccessfully
-            ? new ValueTask<bool>(pending.Result == CacheWriteStatus.Stored)
-            : AwaitStored(pending);
+            ? new ValueTask<bool>(CountWrite(counters, pending.Result) == CacheWriteStatus.Stored)
+            : CountStoredAsync(pending, counters);
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-        static async ValueTask<bool> AwaitStored(ValueTask<CacheWriteStatus> pending) =>
-            await pending.ConfigureAwait(false) == CacheWriteStatus.Stored;
+        static async ValueTask<bool> CountStoredAsync(ValueTask<WriteOutcome> pending, TenantCounters counters) =>
+            CountWrite(counters, await pending.ConfigureAwait(false)) == CacheWriteStatus.Stored;
     }
 
     /// <summary>The asynchronous twin of <see cref="SetWithStatus{T}"/>: stores the value and says what became of it.</summary>
