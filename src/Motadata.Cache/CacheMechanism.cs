@@ -10,6 +10,7 @@ using Motadata.Cache.Stores;
 using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Memory;
 using Motadata.Cache.Stores.Recovery;
+using Motadata.Cache.Stores.TwoLevel;
 
 namespace Motadata.Cache;
 
@@ -32,6 +33,10 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     // path calls it directly, because a call through ICacheStore.Read<T> is a generic virtual call, which costs more
     // than the rest of a memory hit. Everything else goes through _store.
     private readonly MemoryStore? _memoryStore;
+
+    // The two-level store with the local level on (Dragonfly): the hit path serves its local level directly, as it does
+    // the memory store, while the level may be served.
+    private readonly TwoLevelStore? _localLevel;
 
     // The recovery decorator with recovery on (Dragonfly), for Health; handed over by the composition root.
     private readonly RecoveringStore? _recovering;
@@ -60,7 +65,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         _defaultTtl = _config.Ttl;
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
-        (_store, _memoryStore, _recovering) = CreateStore(_config, _statistics, TimeProvider);
+        (_store, _memoryStore, _recovering, _localLevel) = CreateStore(_config, _statistics, TimeProvider);
         _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
         _store = _telemetry.Instrument(_store);
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
@@ -68,6 +73,9 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
     /// <summary>The backend this cache stores into.</summary>
     public CacheBackend Backend => _config.Backend;
+
+    /// <summary>The two-level store when the local level is on, for tests and benchmarks.</summary>
+    internal TwoLevelStore? LocalLevel => _localLevel;
 
     /// <summary>A copy of the settings this cache was built with.</summary>
     public CacheConfig Config => _config.Clone();
@@ -121,6 +129,20 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
             value = default;
             return false;
+        }
+
+        if (_localLevel is { } level)
+        {
+            CheckKeyShape(key, tenantId);
+            if (level.IsServing && level.Local.FindSegment(tenantId) is { } segment && level.Local.TryGet(segment, key, out value))
+            {
+                // Counted on the local level's own counters (added to the cache's in GetStats): one increment, as on memory.
+                segment.Counters.Hits.Increment();
+                return true;
+            }
+
+            CheckKeyText(key, tenantId);
+            return Count(_statistics.For(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
         }
 
         CheckKey(key, tenantId);
@@ -268,22 +290,26 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// The composition root of the store layer: the backend's store with its decorators, plus the two parts the facade
     /// talks to directly (the memory store's hit path, recovery's health), so nothing has to be found by unwrapping.
     /// </summary>
-    private static (ICacheStore Store, MemoryStore? Memory, RecoveringStore? Recovering) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
+    private static (ICacheStore Store, MemoryStore? Memory, RecoveringStore? Recovering, TwoLevelStore? LocalLevel) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
         switch (config.Backend)
         {
             case CacheBackend.Dragonfly:
                 var dragonfly = new DragonflyStore(config, statistics);
-                if (!config.EnableRecovery)
+                var recovering = config.EnableRecovery ? new RecoveringStore(dragonfly, config, statistics, time) : null;
+                ICacheStore remote = recovering is null ? dragonfly : recovering;
+                if (!config.EnableLocalLevel)
                 {
-                    return (dragonfly, null, null);
+                    return (remote, null, recovering, null);
                 }
 
-                var recovering = new RecoveringStore(dragonfly, config, statistics, time);
-                return (recovering, null, recovering);
+                // The local level sits above recovery, so what recovery journals during an outage is announced only
+                // after it has been replayed (see docs/two-level.md).
+                var twoLevel = new TwoLevelStore(remote, dragonfly, recovering, config, statistics, time);
+                return (twoLevel, null, recovering, twoLevel);
             case CacheBackend.Memory:
                 var memory = new MemoryStore(config, statistics, time);
-                return (memory, memory, null);
+                return (memory, memory, null, null);
             default:
                 throw new NotSupportedException($"The {config.Backend} backend is not available in this build.");
         }
@@ -291,7 +317,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
     private CacheStats BuildStats(string? tenantId, StoreUsage usage)
     {
-        long hits = 0, misses = 0, sets = 0, evictions = 0, quotaEvictions = 0, expirations = 0, rejected = 0, corrupt = 0;
+        long hits = 0, misses = 0, sets = 0, evictions = 0, quotaEvictions = 0, expirations = 0, rejected = 0, corrupt = 0, localHits = 0;
         var scope = tenantId is null ? _statistics.All() : _statistics.Find(tenantId) is { } one ? [one] : [];
         foreach (var counters in scope)
         {
@@ -303,6 +329,19 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             expirations += counters.Expirations;
             rejected += counters.RejectedValues;
             corrupt += counters.CorruptPayloads;
+            localHits += counters.LocalHitsViaStore.Sum();
+        }
+
+        // The facade's inlined local hits are counted on the local level's counters only.
+        if (_statistics.Local is { } local)
+        {
+            var localScope = tenantId is null ? local.All() : local.Find(tenantId) is { } localOne ? [localOne] : [];
+            foreach (var counters in localScope)
+            {
+                var inlined = counters.Hits.Sum();
+                hits += inlined;
+                localHits += inlined;
+            }
         }
 
         var whole = tenantId is null;
@@ -327,6 +366,11 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             ReplayedOperations = whole ? _statistics.ReplayedOperations : 0,
             JournalOverflows = whole ? _statistics.JournalOverflows : 0,
             AbandonedRemovals = whole ? _statistics.AbandonedRemovals : 0,
+            LocalHits = localHits,
+            BackplaneMessagesSent = whole ? _statistics.BackplaneMessagesSent : 0,
+            BackplaneMessagesReceived = whole ? _statistics.BackplaneMessagesReceived : 0,
+            BackplaneMessagesDropped = whole ? _statistics.BackplaneMessagesDropped : 0,
+            LocalFlushes = whole ? _statistics.LocalFlushes : 0,
         };
     }
 

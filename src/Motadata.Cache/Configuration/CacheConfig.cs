@@ -140,6 +140,30 @@ public sealed class CacheConfig
     public int RecoveryFallbackMaxSize { get; set; }
 
     /// <summary>
+    /// Keeps an in-process level (the memory store) in front of Dragonfly, kept coherent across instances by a
+    /// backplane (Redis pub/sub on the same server): a value read or written here is served from memory until another
+    /// instance changes or removes it, its server TTL runs out, or <see cref="LocalMaxLifetime"/> passes. Dragonfly
+    /// backend only. See docs/two-level.md.
+    /// </summary>
+    /// <value>Default false.</value>
+    public bool EnableLocalLevel { get; set; }
+
+    /// <summary>The most entries the local level holds (<see cref="EnableLocalLevel"/>), an exact bound with W-TinyLFU eviction.</summary>
+    /// <value>Default 10,000.</value>
+    public int LocalMaxSize { get; set; } = 10_000;
+
+    /// <summary>The most bytes the local level holds, by the memory backend's estimate (see <see cref="MaxMemoryBytes"/>); null for no byte bound.</summary>
+    /// <value>Default null.</value>
+    public long? LocalMaxMemoryBytes { get; set; }
+
+    /// <summary>
+    /// The longest a value lives in the local level; it never lives there past its remaining TTL on the server either.
+    /// Bounds how long a value can be served locally if an invalidation is ever lost in a way the backplane cannot detect.
+    /// </summary>
+    /// <value>Default five minutes.</value>
+    public TimeSpan LocalMaxLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// A key (16 bytes or more) for signing every value written to a remote backend with HMAC-SHA256; values this
     /// application did not sign are then treated as corrupt. Null signs nothing.
     /// </summary>
@@ -279,6 +303,8 @@ public sealed class CacheConfig
             errors.Add($"RecoveryFallbackMaxSize is {RecoveryFallbackMaxSize}; use 0 to turn the fallback tier off or a positive entry count.");
         }
 
+        ValidateLocalLevel(errors);
+
         if (SigningKey is { Length: < 16 })
         {
             errors.Add($"SigningKey is {SigningKey.Length} bytes long; use at least 16 random bytes, or null to sign nothing.");
@@ -341,6 +367,29 @@ public sealed class CacheConfig
 
             CheckSizeQuota(name + ".MaxSize", quota.MaxSize, errors);
             CheckBytesQuota(name + ".MaxMemoryBytes", quota.MaxMemoryBytes, errors);
+        }
+    }
+
+    private void ValidateLocalLevel(List<string> errors)
+    {
+        if (EnableLocalLevel && Backend == CacheBackend.Memory)
+        {
+            errors.Add("EnableLocalLevel is true with the memory backend, which is already in-process; use it with CacheBackend.Dragonfly, or turn it off.");
+        }
+
+        if (LocalMaxSize < 1)
+        {
+            errors.Add($"LocalMaxSize is {LocalMaxSize}; it must be at least 1.");
+        }
+
+        if (LocalMaxMemoryBytes is { } localBytes && localBytes <= 0)
+        {
+            errors.Add($"LocalMaxMemoryBytes is {localBytes}; use a positive number of bytes, or null for no byte bound.");
+        }
+
+        if (LocalMaxLifetime <= TimeSpan.Zero || LocalMaxLifetime > TimeSpan.FromDays(1))
+        {
+            errors.Add($"LocalMaxLifetime is {LocalMaxLifetime}; use a positive TimeSpan of at most one day (it bounds how long a value lives in the local level).");
         }
     }
 

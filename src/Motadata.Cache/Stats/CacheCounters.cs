@@ -15,6 +15,10 @@ internal sealed class CacheCounters
     private long _replayedOperations;
     private long _journalOverflows;
     private long _abandonedRemovals;
+    private long _backplaneSent;
+    private long _backplaneReceived;
+    private long _backplaneDropped;
+    private long _localFlushes;
 
     /// <summary>The global namespace's counters (tenant id null).</summary>
     public TenantCounters Global { get; } = new(null);
@@ -28,6 +32,17 @@ internal sealed class CacheCounters
     public long JournalOverflows => Volatile.Read(ref _journalOverflows);
 
     public long AbandonedRemovals => Volatile.Read(ref _abandonedRemovals);
+
+    public long BackplaneMessagesSent => Volatile.Read(ref _backplaneSent);
+
+    public long BackplaneMessagesReceived => Volatile.Read(ref _backplaneReceived);
+
+    public long BackplaneMessagesDropped => Volatile.Read(ref _backplaneDropped);
+
+    public long LocalFlushes => Volatile.Read(ref _localFlushes);
+
+    /// <summary>The local level's own counters (two-level store): its hits on the facade's inlined path; null without a local level.</summary>
+    public CacheCounters? Local { get; set; }
 
     /// <summary>The counters of <paramref name="tenantId"/>, created on first use.</summary>
     public TenantCounters For(string? tenantId)
@@ -65,4 +80,12 @@ internal sealed class CacheCounters
     public void RecordJournalOverflow() => Interlocked.Increment(ref _journalOverflows);
 
     public void RecordAbandonedRemoval() => Interlocked.Increment(ref _abandonedRemovals);
+
+    public void RecordBackplaneSent() => Interlocked.Increment(ref _backplaneSent);
+
+    public void RecordBackplaneReceived() => Interlocked.Increment(ref _backplaneReceived);
+
+    public void RecordBackplaneDropped() => Interlocked.Increment(ref _backplaneDropped);
+
+    public void RecordLocalFlush() => Interlocked.Increment(ref _localFlushes);
 }

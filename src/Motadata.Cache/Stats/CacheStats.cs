@@ -78,6 +78,33 @@ public sealed class CacheStats
     /// </summary>
     public long AbandonedRemovals { get; init; }
 
+    /// <summary>
+    /// Of <see cref="Hits"/>, those served from the in-process local level in front of Dragonfly
+    /// (<see cref="CacheConfig.EnableLocalLevel"/>); 0 without one.
+    /// </summary>
+    public long LocalHits { get; init; }
+
+    /// <summary>Of <see cref="Hits"/>, those the server answered (<see cref="Hits"/> minus <see cref="LocalHits"/>).</summary>
+    public long ServerHits => Hits - LocalHits;
+
+    /// <summary>Invalidation messages this instance published on the backplane (whole cache only; local level on).</summary>
+    public long BackplaneMessagesSent { get; init; }
+
+    /// <summary>Messages from other instances this instance received on the backplane (whole cache only; local level on).</summary>
+    public long BackplaneMessagesReceived { get; init; }
+
+    /// <summary>
+    /// Backplane messages lost: announcements this instance could not publish, messages it received but could not
+    /// read, and messages it found missing by a gap in a sender's sequence numbers (whole cache only).
+    /// </summary>
+    public long BackplaneMessagesDropped { get; init; }
+
+    /// <summary>
+    /// Times the local level was emptied because this instance may have missed an invalidation (backplane
+    /// subscription lost, a gap in a sender's sequence numbers); whole cache only.
+    /// </summary>
+    public long LocalFlushes { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"Hits={Hits}, Misses={Misses}, HitRate={HitRate:P1}, Size={Size}, MemoryUsage={MemoryUsage}, Sets={Sets}, Evictions={Evictions}, Expirations={Expirations}";

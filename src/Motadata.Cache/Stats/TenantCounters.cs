@@ -24,6 +24,12 @@ internal sealed class TenantCounters
 
     public StripedCounter Misses { get; } = new();
 
+    /// <summary>
+    /// Hits the two-level store served from its local level on a path through the store (already counted in
+    /// <see cref="Hits"/>); the facade's inlined local hits are counted on the local level's own counters instead.
+    /// </summary>
+    public StripedCounter LocalHitsViaStore { get; } = new();
+
     public long Sets => Volatile.Read(ref _sets);
 
     /// <summary>Entries removed to make room, for any reason.</summary>

@@ -20,6 +20,24 @@ public static class CacheDiagnostics
     /// <summary>Lookups that found a value (counter, <c>{lookup}</c>), tagged <see cref="BackendTag"/> and <see cref="TenantTag"/>.</summary>
     public const string Hits = "motadata.cache.hits";
 
+    /// <summary>
+    /// Of <see cref="Hits"/>, lookups the in-process local level answered (counter, <c>{lookup}</c>; Dragonfly with
+    /// <see cref="CacheConfig.EnableLocalLevel"/>). Server hits are <see cref="Hits"/> minus these.
+    /// </summary>
+    public const string LocalHits = "motadata.cache.local.hits";
+
+    /// <summary>
+    /// Backplane messages (counter, <c>{message}</c>; local level on), tagged <see cref="BackplaneDirectionTag"/>:
+    /// <c>sent</c>, <c>received</c> (from other instances) and <c>dropped</c> (not sent, unreadable, or found missing).
+    /// </summary>
+    public const string BackplaneMessages = "motadata.cache.backplane.messages";
+
+    /// <summary>Times the local level was emptied because an invalidation may have been missed (counter, <c>{flush}</c>; local level on).</summary>
+    public const string LocalFlushes = "motadata.cache.local.flushes";
+
+    /// <summary>The direction of a <see cref="BackplaneMessages"/> count: <c>sent</c>, <c>received</c> or <c>dropped</c>.</summary>
+    public const string BackplaneDirectionTag = "cache.backplane.direction";
+
     /// <summary>Lookups that found nothing (counter, <c>{lookup}</c>).</summary>
     public const string Misses = "motadata.cache.misses";
 

@@ -50,7 +50,15 @@ internal sealed class CacheTelemetry : IDisposable
             _ownsMeter = true;
         }
 
-        _meter.CreateObservableCounter(CacheDiagnostics.Hits, () => Observe(static c => c.Hits.Sum()), "{lookup}", "Lookups that found a value.");
+        _meter.CreateObservableCounter(CacheDiagnostics.Hits, () => Observe(static c => c.Hits.Sum(), static c => c.Hits.Sum()), "{lookup}", "Lookups that found a value.");
+        if (statistics.Local is not null)
+        {
+            // The two-level store: where hits came from, what the backplane carried, and the flushes for safety.
+            _meter.CreateObservableCounter(CacheDiagnostics.LocalHits, () => Observe(static c => c.LocalHitsViaStore.Sum(), static c => c.Hits.Sum()), "{lookup}", "Lookups the in-process local level answered (part of motadata.cache.hits).");
+            _meter.CreateObservableCounter(CacheDiagnostics.BackplaneMessages, ObserveBackplane, "{message}", "Backplane messages, by direction (sent, received, dropped).");
+            _meter.CreateObservableCounter(CacheDiagnostics.LocalFlushes, () => new Measurement<long>(_statistics.LocalFlushes, _backendTag), "{flush}", "Times the local level was emptied because an invalidation may have been missed.");
+        }
+
         _meter.CreateObservableCounter(CacheDiagnostics.Misses, () => Observe(static c => c.Misses.Sum()), "{lookup}", "Lookups that found nothing.");
         _meter.CreateObservableCounter(CacheDiagnostics.Sets, () => Observe(static c => c.Sets), "{entry}", "Values stored.");
         _meter.CreateObservableCounter(CacheDiagnostics.Evictions, ObserveEvictions, "{entry}", "Entries removed by the cache, by reason (size, memory, tenant_quota, expired).");
@@ -133,7 +141,7 @@ internal sealed class CacheTelemetry : IDisposable
         return activity;
     }
 
-    private List<Measurement<long>> Observe(Func<TenantCounters, long> read)
+    private List<Measurement<long>> Observe(Func<TenantCounters, long> read, Func<TenantCounters, long>? readLocal = null)
     {
         var measurements = new List<Measurement<long>>();
         if (_disposed)
@@ -155,6 +163,23 @@ internal sealed class CacheTelemetry : IDisposable
             var tag = _tenants.Tag(counters.TenantId);
             byTag ??= new Dictionary<string, long>(StringComparer.Ordinal);
             byTag[tag] = byTag.GetValueOrDefault(tag) + value;
+        }
+
+        if (readLocal is not null && _statistics.Local is { } local)
+        {
+            foreach (var counters in local.All())
+            {
+                var value = readLocal(counters);
+                if (counters.TenantId is null)
+                {
+                    global += value;
+                    continue;
+                }
+
+                var tag = _tenants.Tag(counters.TenantId);
+                byTag ??= new Dictionary<string, long>(StringComparer.Ordinal);
+                byTag[tag] = byTag.GetValueOrDefault(tag) + value;
+            }
         }
 
         measurements.Add(new Measurement<long>(global, _backendTag));
@@ -202,6 +227,20 @@ internal sealed class CacheTelemetry : IDisposable
                 measurements.Add(WithTag(measurement, CacheDiagnostics.EvictionReasonTag, reason));
             }
         }
+    }
+
+    private List<Measurement<long>> ObserveBackplane()
+    {
+        var measurements = new List<Measurement<long>>();
+        if (_disposed)
+        {
+            return measurements;
+        }
+
+        measurements.Add(new Measurement<long>(_statistics.BackplaneMessagesSent, _backendTag, new(CacheDiagnostics.BackplaneDirectionTag, "sent")));
+        measurements.Add(new Measurement<long>(_statistics.BackplaneMessagesReceived, _backendTag, new(CacheDiagnostics.BackplaneDirectionTag, "received")));
+        measurements.Add(new Measurement<long>(_statistics.BackplaneMessagesDropped, _backendTag, new(CacheDiagnostics.BackplaneDirectionTag, "dropped")));
+        return measurements;
     }
 
     private List<Measurement<long>> ObserveErrors()

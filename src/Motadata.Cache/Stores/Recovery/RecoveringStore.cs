@@ -125,6 +125,9 @@ internal sealed partial class RecoveringStore : ICacheStore
     /// <summary>The current health; replaced (never mutated) on every change, so reading it takes no lock.</summary>
     public CacheHealth Health => _health;
 
+    /// <summary>True while no failure is being handled (one volatile read): the two-level store serves its local level only then.</summary>
+    internal bool IsHealthy => _mode == HealthyMode;
+
     /// <summary>The Polly breaker's state, for tests and diagnostics.</summary>
     internal CircuitState BreakerState => _breakerState.CircuitState;
 

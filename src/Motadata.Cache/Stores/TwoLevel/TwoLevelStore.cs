@@ -1,0 +1,340 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Motadata.Cache.Keys;
+using Motadata.Cache.Stats;
+using Motadata.Cache.Stores.Dragonfly;
+using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Recovery;
+using StackExchange.Redis;
+
+namespace Motadata.Cache.Stores.TwoLevel;
+
+/// <summary>
+/// A local level (the memory store) in front of Dragonfly (<see cref="CacheConfig.EnableLocalLevel"/>), kept coherent
+/// across instances by the <see cref="Backplane"/>. Reads are served locally while the backplane's subscription is
+/// proven and the server healthy; a local miss reads the server once per key in this process (concurrent misses wait
+/// for it) and fills the local level for no longer than the value's remaining TTL on the server (a pipelined
+/// <c>PTTL</c>) and <see cref="CacheConfig.LocalMaxLifetime"/>. Writes and removals go to the server first, then
+/// change the local level, then are announced; other instances drop what a message covers and never re-read.
+/// </summary>
+/// <remarks>
+/// <see cref="LocalGenerations"/> keeps a slow fill or write from putting an old value back after an invalidation
+/// passed it. An instance that may have missed a message (subscription lost or restored, a gap in a sender's sequence)
+/// empties its local level and serves nothing locally until its subscription is proven again. With recovery on, the
+/// local level is not served while the server is failing, and changes made during an outage are announced (as one
+/// "drop everything") only once recovery has replayed its journal.
+/// </remarks>
+internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
+{
+    /// <summary>A warm of more keys than this is announced as a clear of the tenant's local entries.</summary>
+    private const int MaxAnnouncedKeys = 256;
+
+    private readonly ICacheStore _inner;
+    private readonly RecoveringStore? _recovering;
+    private readonly DragonflyKeys _keys;
+    private readonly CacheCounters _statistics;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _maxLifetime;
+    private readonly LocalGenerations _generations = new();
+    private readonly ConcurrentDictionary<ReadFlightKey, object> _reads = new();
+    private readonly Lock _safety = new();
+    private readonly Backplane _backplane;
+    private volatile bool _serving;
+    private volatile bool _owesAnnouncement;
+
+    public TwoLevelStore(ICacheStore inner, DragonflyStore dragonfly, RecoveringStore? recovering, CacheConfig config, CacheCounters statistics, TimeProvider time)
+    {
+        _inner = inner;
+        _recovering = recovering;
+        _keys = dragonfly.Keys;
+        _statistics = statistics;
+        _time = time;
+        _maxLifetime = config.LocalMaxLifetime;
+
+        // The local level keeps counters of its own (its evictions are not the server's); its hits on the facade's
+        // inlined path are counted there and added to the cache's in the statistics.
+        var localConfig = new CacheConfig
+        {
+            MaxSize = config.LocalMaxSize,
+            MaxMemoryBytes = config.LocalMaxMemoryBytes,
+            Ttl = config.LocalMaxLifetime,
+            ExpirationScanInterval = config.ExpirationScanInterval,
+        };
+        var localStatistics = new CacheCounters();
+        statistics.Local = localStatistics;
+        Local = new MemoryStore(localConfig, localStatistics, time);
+        _backplane = new Backplane(config, this, statistics);
+
+        // Like the connection itself, the first subscription is waited for (only while the server answers), so a new
+        // cache serves locally from its first calls.
+        _backplane.WaitUntilConfirmed(config.ConnectTimeout);
+    }
+
+    public string Name => _inner.Name;
+
+    /// <summary>The local level, for the facade's inlined hit path (see <see cref="IsServing"/>).</summary>
+    public MemoryStore Local { get; }
+
+    /// <summary>The backplane, for tests.</summary>
+    internal Backplane Backplane => _backplane;
+
+    /// <summary>True when a local entry may be served: the subscription is proven and the server is not failing.</summary>
+    public bool IsServing
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _serving && (_recovering is null || _recovering.IsHealthy);
+    }
+
+    public ReadOutcome<T> Read<T>(in CacheKey key)
+    {
+        if (IsServing && Local.TryGet(key, out T? value))
+        {
+            _statistics.For(key.TenantId).LocalHitsViaStore.Increment();
+            return ReadOutcome<T>.Hit(value);
+        }
+
+        return ReadThrough<T>(key);
+    }
+
+    public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
+        ReadAsync<T, ReadOutcome<T>, ReadOutcomeAsIs<T>>(key, default, cancellationToken);
+
+    public ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
+        where TProjection : struct, IReadProjection<T, TResult>
+    {
+        if (IsServing && Local.TryGet(key, out T? value))
+        {
+            _statistics.For(key.TenantId).LocalHitsViaStore.Increment();
+            return new(projection.Project(ReadOutcome<T>.Hit(value)));
+        }
+
+        return ReadThroughAsync<T, TResult, TProjection>(key, projection, cancellationToken);
+    }
+
+    // A batch is one MGET already; it is answered by the server and fills nothing.
+    public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+        _inner.ReadManyAsync<T>(tenantId, keys, cancellationToken);
+
+    public StoreOutcome<StoreUsage> GetUsage(string? tenantId) => _inner.GetUsage(tenantId);
+
+    public ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
+        _inner.GetUsageAsync(tenantId, cancellationToken);
+
+    public void Dispose()
+    {
+        _backplane.Dispose();
+        _inner.Dispose();
+        Local.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _backplane.DisposeAsync().ConfigureAwait(false);
+        await _inner.DisposeAsync().ConfigureAwait(false);
+        Local.Dispose();
+    }
+
+    /// <summary>A local miss: one server read per key and type in this process; the callers that arrive meanwhile wait for it.</summary>
+    private ReadOutcome<T> ReadThrough<T>(in CacheKey key)
+    {
+        var flightKey = new ReadFlightKey(key, typeof(T));
+        while (true)
+        {
+            if (_reads.TryGetValue(flightKey, out var running))
+            {
+                return ((Task<ReadOutcome<T>>)running).GetAwaiter().GetResult();
+            }
+
+            var completion = new TaskCompletionSource<ReadOutcome<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_reads.TryAdd(flightKey, completion.Task))
+            {
+                continue;
+            }
+
+            try
+            {
+                var outcome = FetchAndFill<T>(key);
+                completion.SetResult(outcome);
+                return outcome;
+            }
+            catch (Exception exception)
+            {
+                completion.SetException(exception);
+                throw;
+            }
+            finally
+            {
+                _reads.TryRemove(new KeyValuePair<ReadFlightKey, object>(flightKey, completion.Task));
+            }
+        }
+    }
+
+    private async ValueTask<TResult> ReadThroughAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
+        where TProjection : struct, IReadProjection<T, TResult>
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var flightKey = new ReadFlightKey(key, typeof(T));
+        Task<ReadOutcome<T>> flight;
+        while (true)
+        {
+            if (_reads.TryGetValue(flightKey, out var running))
+            {
+                flight = (Task<ReadOutcome<T>>)running;
+                break;
+            }
+
+            var completion = new TaskCompletionSource<ReadOutcome<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_reads.TryAdd(flightKey, completion.Task))
+            {
+                // The shared read ignores any one caller's token (each caller stops waiting on its own); it is bounded
+                // by the operation timeout.
+                _ = RunFlightAsync(key, flightKey, completion);
+                flight = completion.Task;
+                break;
+            }
+        }
+
+        var outcome = cancellationToken.CanBeCanceled
+            ? await flight.WaitAsync(cancellationToken).ConfigureAwait(false)
+            : await flight.ConfigureAwait(false);
+        return projection.Project(outcome);
+    }
+
+    private async Task RunFlightAsync<T>(CacheKey key, ReadFlightKey flightKey, TaskCompletionSource<ReadOutcome<T>> completion)
+    {
+        try
+        {
+            completion.SetResult(await FetchAndFillAsync<T>(key).ConfigureAwait(false));
+        }
+#pragma warning disable CA1031 // Handed to every waiter.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            completion.SetException(exception);
+        }
+        finally
+        {
+            _reads.TryRemove(new KeyValuePair<ReadFlightKey, object>(flightKey, completion.Task));
+        }
+    }
+
+    private ReadOutcome<T> FetchAndFill<T>(in CacheKey key)
+    {
+        var stripe = LocalGenerations.StripeOf(key);
+        var snapshot = _generations.Take(stripe);
+        var started = _time.GetTimestamp();
+
+        // PTTL first, then GET: both leave before either answer comes back. A write landing between them is
+        // announced after it lands, so it moves the generation noted above and the fill is dropped.
+        var ttl = IsServing ? StartTtl(key) : null;
+        var outcome = _inner.Read<T>(key);
+        if (ttl is not null)
+        {
+            TimeSpan? remaining;
+            try
+            {
+                remaining = RemainingTtl(ttl.GetAwaiter().GetResult());
+            }
+            catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+            {
+                remaining = null;
+            }
+
+            if (outcome.Found && remaining is { } left)
+            {
+                Fill(key, outcome.Value, left, started, stripe, snapshot);
+            }
+        }
+
+        return outcome;
+    }
+
+    private async ValueTask<ReadOutcome<T>> FetchAndFillAsync<T>(CacheKey key)
+    {
+        var stripe = LocalGenerations.StripeOf(key);
+        var snapshot = _generations.Take(stripe);
+        var started = _time.GetTimestamp();
+        var pending = _inner.ReadAsync<T>(key, CancellationToken.None);
+        var ttl = IsServing ? StartTtl(key) : null;
+        var outcome = await pending.ConfigureAwait(false);
+        if (ttl is not null)
+        {
+            TimeSpan? remaining;
+            try
+            {
+                remaining = RemainingTtl(await ttl.ConfigureAwait(false));
+            }
+            catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+            {
+                remaining = null;
+            }
+
+            if (outcome.Found && remaining is { } left)
+            {
+                Fill(key, outcome.Value, left, started, stripe, snapshot);
+            }
+        }
+
+        return outcome;
+    }
+
+    private Task<RedisResult>? StartTtl(in CacheKey key)
+    {
+        try
+        {
+            // Through the namespace's key-prefixed database, which prefixes a RedisKey argument.
+            return _keys.NamespaceDatabase(key.TenantId).ExecuteAsync("PTTL", [(RedisKey)key.Key]);
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The value's remaining TTL from a <c>PTTL</c> answer: infinite for none, null when the key is gone.</summary>
+    private static TimeSpan? RemainingTtl(RedisResult result)
+    {
+        var milliseconds = (long)result;
+        return milliseconds switch
+        {
+            -1 => Timeout.InfiniteTimeSpan,
+            < 0 => null,
+            _ => TimeSpan.FromMilliseconds(milliseconds),
+        };
+    }
+
+    /// <summary>
+    /// Puts a value the server holds with <paramref name="remaining"/> TTL (as of <paramref name="started"/>) into the
+    /// local level, unless something that covers the key changed since <paramref name="snapshot"/>.
+    /// </summary>
+    private void Fill<T>(in CacheKey key, T? value, TimeSpan remaining, long started, int stripe, LocalGenerations.Snapshot snapshot)
+    {
+        var lifetime = LocalLifetime(remaining, started);
+        if (lifetime <= TimeSpan.Zero || !_serving || !_generations.Unchanged(stripe, snapshot))
+        {
+            return;
+        }
+
+        Local.Set(key, value, lifetime);
+        if (!_generations.Unchanged(stripe, snapshot))
+        {
+            // An invalidation passed while the value went in: it may have missed it, so it goes.
+            Local.Delete(key);
+        }
+    }
+
+    /// <summary>How long a value may live locally: its server TTL less the time since the request left, at most <see cref="CacheConfig.LocalMaxLifetime"/>.</summary>
+    private TimeSpan LocalLifetime(TimeSpan serverTtl, long started)
+    {
+        if (serverTtl == Timeout.InfiniteTimeSpan)
+        {
+            return _maxLifetime;
+        }
+
+        var left = serverTtl - _time.GetElapsedTime(started);
+        return left < _maxLifetime ? left : _maxLifetime;
+    }
+
+    /// <summary>The key of a running server read: the same key read as two types is two reads.</summary>
+    private readonly record struct ReadFlightKey(CacheKey Key, Type ValueType);
+}

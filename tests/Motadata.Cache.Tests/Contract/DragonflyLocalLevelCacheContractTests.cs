@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Time.Testing;
+using Motadata.Cache.Tests.Dragonfly;
+
+namespace Motadata.Cache.Tests.Contract;
+
+/// <summary>
+/// The contract on Dragonfly with the local level on (and recovery on): every behaviour must be the same with values
+/// served from memory. Time moves both on the server and on the local level's fake clock, so a local entry expires
+/// with its server TTL.
+/// </summary>
+public sealed class DragonflyLocalLevelCacheContractTests : DragonflyCacheContractTestsBase
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    public DragonflyLocalLevelCacheContractTests(RedisServerFixture fixture)
+        : base(fixture, enableRecovery: true)
+    {
+    }
+
+    protected override void ConfigureBackend(CacheConfig config)
+    {
+        base.ConfigureBackend(config);
+        config.EnableLocalLevel = true;
+        config.TimeProvider = _time;
+    }
+
+    protected override async Task AdvanceTimeAsync(TimeSpan by)
+    {
+        await base.AdvanceTimeAsync(by);
+        _time.Advance(by);
+    }
+
+    protected override void AssertNoHiddenFailure(CacheMechanism cache)
+    {
+        base.AssertNoHiddenFailure(cache);
+        Assert.True(cache.LocalLevel is { IsServing: true }, "The local level was not serving during the test, so the contract did not run on it.");
+    }
+}
