@@ -1,4 +1,3 @@
-using Motadata.Cache.Tests.Dragonfly;
 using Motadata.Cache.Tests.Infrastructure;
 
 namespace Motadata.Cache.Tests.Contract;
@@ -8,25 +7,26 @@ namespace Motadata.Cache.Tests.Contract;
 /// uses commands Dragonfly supports), with recovery on or off. Time moves on the server: <see cref="AdvanceTimeAsync"/>
 /// shortens the TTL of every key the test wrote by the given span (and deletes a key whose TTL that uses up, as the
 /// server would on expiry), so what is checked is the TTL the store sent, and no test waits on the real clock.
+/// The servers are an <see cref="IDragonflyTestTarget"/>: one server, a cluster, or independent sharded nodes; the
+/// derived class names its xunit class fixture.
 /// </summary>
-public abstract class DragonflyCacheContractTestsBase : CacheContractTests, IClassFixture<RedisServerFixture>
+public abstract class DragonflyCacheContractTestsBase : CacheContractTests
 {
-    private readonly RedisServerFixture _fixture;
+    private readonly IDragonflyTestTarget _target;
     private readonly bool _enableRecovery;
 
     // xunit builds one instance per test, so each test gets its own prefix, shared by every cache it creates.
-    private readonly string _keyPrefix = RedisServerFixture.UniquePrefix("contract");
+    private readonly string _keyPrefix = $"contract-{Guid.NewGuid():N}:";
 
-    protected DragonflyCacheContractTestsBase(RedisServerFixture fixture, bool enableRecovery)
+    protected DragonflyCacheContractTestsBase(IDragonflyTestTarget target, bool enableRecovery)
     {
-        _fixture = fixture;
+        _target = target;
         _enableRecovery = enableRecovery;
     }
 
     protected override void ConfigureBackend(CacheConfig config)
     {
-        config.Backend = CacheBackend.Dragonfly;
-        config.DragonflyUrl = _fixture.Server.Url;
+        _target.Configure(config);
         config.KeyPrefix = _keyPrefix;
         config.EnableRecovery = _enableRecovery;
 
@@ -35,7 +35,7 @@ public abstract class DragonflyCacheContractTestsBase : CacheContractTests, ICla
     }
 
     protected override Task AdvanceTimeAsync(TimeSpan by) =>
-        ServerClock.AdvanceAsync(_fixture.Connection, _fixture.Server.EndPoint, _keyPrefix, by);
+        _target.AdvanceTimeAsync(_keyPrefix, by);
 
     /// <summary>With recovery on a failed call reads as a miss: none may have happened during a contract test.</summary>
     protected override void AssertNoHiddenFailure(CacheMechanism cache)

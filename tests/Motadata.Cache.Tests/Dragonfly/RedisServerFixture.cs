@@ -8,7 +8,7 @@ namespace Motadata.Cache.Tests.Dragonfly;
 /// One real <c>redis-server</c> per test class (xunit class fixture); tests keep apart by key prefix. <see cref="Raw"/>
 /// is a plain client of its own, for reading and writing the server's bytes behind the cache's back.
 /// </summary>
-public sealed class RedisServerFixture : IAsyncLifetime
+public sealed class RedisServerFixture : IAsyncLifetime, IDragonflyTestTarget
 {
     private ConnectionMultiplexer? _raw;
 
@@ -36,11 +36,21 @@ public sealed class RedisServerFixture : IAsyncLifetime
         await Server.DisposeAsync();
     }
 
+    /// <summary>Points <paramref name="config"/> at the server (no key prefix: each test sets its own).</summary>
+    public void Configure(CacheConfig config)
+    {
+        config.Backend = CacheBackend.Dragonfly;
+        config.DragonflyUrl = Server.Url;
+    }
+
+    public Task AdvanceTimeAsync(string keyPrefix, TimeSpan by) => ServerClock.AdvanceAsync(Connection, Server.EndPoint, keyPrefix, by);
+
     /// <summary>A key prefix no other test uses, so tests sharing this server never see each other's keys.</summary>
     public static string UniquePrefix(string name) => $"{name}-{Guid.NewGuid():N}:";
 
     /// <summary>The server key the cache uses for (<paramref name="tenantId"/>, <paramref name="key"/>) under <paramref name="keyPrefix"/>.</summary>
-    public static string ServerKey(string keyPrefix, string? tenantId, string key) => DragonflyKeys.NamespacePrefix(keyPrefix, tenantId) + key;
+    public static string ServerKey(string keyPrefix, string? tenantId, string key, TenantPlacement placement = TenantPlacement.Spread) =>
+        DragonflyKeys.NamespacePrefix(keyPrefix, tenantId, placement) + key;
 
     /// <summary>Every key on the server whose name starts with <paramref name="prefix"/> (SCAN, test-side).</summary>
     public async Task<List<string>> KeysStartingWithAsync(string prefix)

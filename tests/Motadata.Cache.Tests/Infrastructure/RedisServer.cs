@@ -26,6 +26,9 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Where <c>redis-server</c> is, or null when it is not installed.</summary>
     public static string? ExecutablePath { get; } = FindExecutable();
 
+    /// <summary>The process id while running, for sampling its CPU.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     public static async Task<RedisServer> StartAsync(string? password = null, string? extraArguments = null)
     {
         if (ExecutablePath is null)
@@ -43,6 +46,30 @@ public sealed class RedisServer : IAsyncDisposable
 
     /// <summary>More <c>redis-server</c> options, such as <c>--rename-command UNLINK ""</c> to make a command fail.</summary>
     public string? ExtraArguments { get; private init; }
+
+    /// <summary>
+    /// A Redis Cluster node (<c>--cluster-enabled yes</c>) on a free port whose cluster bus port (port + 10000) is free
+    /// too, keeping its <c>nodes-PORT.conf</c> in <paramref name="directory"/>, so a restart on the same port rejoins the
+    /// cluster as the same node (empty: nothing is persisted). It serves its slots while another primary is down
+    /// (<c>cluster-require-full-coverage no</c>), so a paused node costs only its own share of the keys.
+    /// </summary>
+    public static async Task<RedisServer> StartClusterNodeAsync(string directory)
+    {
+        if (ExecutablePath is null)
+        {
+            throw new InvalidOperationException(
+                "redis-server is not installed; the cluster tests need it (apt-get install -y redis-server). .ci/run installs it.");
+        }
+
+        var port = FreePortWithFreeBusPort();
+        var server = new RedisServer(port)
+        {
+            ExtraArguments =
+                $"--cluster-enabled yes --cluster-config-file nodes-{port}.conf --dir {directory} --cluster-require-full-coverage no",
+        };
+        await server.StartProcessAsync();
+        return server;
+    }
 
     /// <summary>
     /// A server on a free port that is not running yet, for tests of a server that is down when the cache is built:
@@ -197,11 +224,37 @@ public sealed class RedisServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string? FindExecutable()
+    private static int FreePortWithFreeBusPort()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = FreePort();
+            if (port + 10000 > 65535)
+            {
+                continue;
+            }
+
+            try
+            {
+                using var bus = new TcpListener(IPAddress.Loopback, port + 10000);
+                bus.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // The bus port is taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException("Found no free loopback port P with P + 10000 free too (the cluster bus port).");
+    }
+
+    /// <summary>Where <paramref name="name"/> is on the PATH (or /usr/bin, /usr/local/bin), or null.</summary>
+    internal static string? FindExecutable(string name = "redis-server")
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Append("/usr/bin").Append("/usr/local/bin"))
         {
-            var candidate = Path.Combine(directory, "redis-server");
+            var candidate = Path.Combine(directory, name);
             if (File.Exists(candidate))
             {
                 return candidate;

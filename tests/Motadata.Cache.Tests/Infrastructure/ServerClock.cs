@@ -9,9 +9,26 @@ namespace Motadata.Cache.Tests.Infrastructure;
 /// </summary>
 internal static class ServerClock
 {
-    public static async Task AdvanceAsync(IConnectionMultiplexer connection, string endPoint, string keyPrefix, TimeSpan by)
+    public static async Task AdvanceAsync(IConnectionMultiplexer connection, string endPoint, string keyPrefix, TimeSpan by) =>
+        await AdvanceAsync(connection, connection.GetServer(endPoint), keyPrefix, by);
+
+    /// <summary>
+    /// The same on every primary <paramref name="connection"/> knows: all nodes of a cluster (each key's TTL is changed
+    /// through the cluster-routing database, so a key that moved meanwhile is still found).
+    /// </summary>
+    public static async Task AdvanceEveryPrimaryAsync(IConnectionMultiplexer connection, string keyPrefix, TimeSpan by)
     {
-        var server = connection.GetServer(endPoint);
+        foreach (var server in connection.GetServers())
+        {
+            if (!server.IsReplica)
+            {
+                await AdvanceAsync(connection, server, keyPrefix, by);
+            }
+        }
+    }
+
+    private static async Task AdvanceAsync(IConnectionMultiplexer connection, IServer server, string keyPrefix, TimeSpan by)
+    {
         var database = connection.GetDatabase();
         await foreach (var key in server.KeysAsync(pattern: Motadata.Cache.Keys.GlobPattern.Escape(keyPrefix) + "*", pageSize: 1000))
         {
