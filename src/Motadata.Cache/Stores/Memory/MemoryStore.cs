@@ -221,6 +221,22 @@ internal sealed partial class MemoryStore : ICacheStore
         return true;
     }
 
+    /// <summary>How long the entry under <paramref name="key"/> has left (infinite for none); false when there is none. For tests.</summary>
+    internal bool TryGetRemainingLifetime(in CacheKey key, out TimeSpan remaining)
+    {
+        if (FindSegment(key.TenantId) is { } segment && segment.Entries.TryGetValue(key.Key, out var node) && IsLive(node))
+        {
+            var expiresAt = Volatile.Read(ref node.ExpiresAt);
+            remaining = expiresAt == MemoryNode.NeverExpires
+                ? Timeout.InfiniteTimeSpan
+                : TimeSpan.FromSeconds((expiresAt - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
+            return true;
+        }
+
+        remaining = default;
+        return false;
+    }
+
     public long Invalidate(string? tenantId, GlobPattern pattern)
     {
         if (FindSegment(tenantId) is not { } segment)
