@@ -22,6 +22,10 @@ public sealed class CacheConfigTests
         Assert.True(config.EnableRecovery);
         Assert.Equal(1024, config.MaxKeyLength);
         Assert.Null(config.MaxMemoryBytes);
+        Assert.False(config.EnableLocalLevel);
+        Assert.Equal(10_000, config.LocalMaxSize);
+        Assert.Null(config.LocalMaxMemoryBytes);
+        Assert.Equal(TimeSpan.FromMinutes(5), config.LocalMaxLifetime);
         Assert.Equal(CacheBackend.Memory, cache.Backend);
         Assert.Same(TimeProvider.System, cache.TimeProvider);
     }
@@ -82,6 +86,12 @@ public sealed class CacheConfigTests
         { "DragonflyUrl", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "http://localhost:6379"; } },
         { "ExpirationScanInterval", c => c.ExpirationScanInterval = TimeSpan.FromDays(100) },
         { "MaxMemoryBytes", c => c.MaxMemoryBytes = 0 },
+        { "EnableLocalLevel", c => c.EnableLocalLevel = true },
+        { "EnableLocalLevel", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1,127.0.0.1:2"; c.EnableSharding = true; c.ShardCount = 2; c.EnableLocalLevel = true; } },
+        { "LocalMaxSize", c => c.LocalMaxSize = 0 },
+        { "LocalMaxMemoryBytes", c => c.LocalMaxMemoryBytes = -1 },
+        { "LocalMaxLifetime", c => c.LocalMaxLifetime = TimeSpan.Zero },
+        { "LocalMaxLifetime", c => c.LocalMaxLifetime = TimeSpan.FromDays(2) },
     };
 
     [Theory]

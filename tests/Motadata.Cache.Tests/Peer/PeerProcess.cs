@@ -18,7 +18,7 @@ internal sealed class PeerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<PeerProcess> StartAsync(string dragonflyUrl, string keyPrefix)
+    public static async Task<PeerProcess> StartAsync(string dragonflyUrl, string keyPrefix, bool localLevel = false)
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
         var info = new ProcessStartInfo(host)
@@ -32,6 +32,10 @@ internal sealed class PeerProcess : IAsyncDisposable
         info.ArgumentList.Add(PeerProgram.Switch);
         info.ArgumentList.Add(dragonflyUrl);
         info.ArgumentList.Add(keyPrefix);
+        if (localLevel)
+        {
+            info.ArgumentList.Add(PeerProgram.LocalLevelSwitch);
+        }
         var process = Process.Start(info) ?? throw new InvalidOperationException("The peer process did not start.");
         process.ErrorDataReceived += static (_, _) => { };
         process.BeginErrorReadLine();
@@ -64,6 +68,9 @@ internal sealed class PeerProcess : IAsyncDisposable
     public Task<string> InvalidateAsync(string? tenant, string pattern) => SendAsync($"invalidate {tenant ?? "-"} {pattern}");
 
     public Task<string> ClearAsync(string? tenant) => SendAsync($"clear {tenant ?? "-"}");
+
+    /// <summary>The peer's <see cref="CacheStats.LocalHits"/> for a tenant (null: the whole cache).</summary>
+    public async Task<long> LocalHitsAsync(string? tenant) => long.Parse((await SendAsync($"localhits {tenant ?? "-"}"))["ok ".Length..], System.Globalization.CultureInfo.InvariantCulture);
 
     public async ValueTask DisposeAsync()
     {

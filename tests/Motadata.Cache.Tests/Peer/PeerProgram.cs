@@ -12,9 +12,12 @@ internal static class PeerProgram
 {
     public const string Switch = "--cache-peer";
 
+    /// <summary>The optional fourth argument: the peer's cache runs with the local level on (<see cref="CacheConfig.EnableLocalLevel"/>).</summary>
+    public const string LocalLevelSwitch = "--local-level";
+
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length != 3 || args[0] != Switch)
+        if (args.Length is not (3 or 4) || args[0] != Switch || (args.Length == 4 && args[3] != LocalLevelSwitch))
         {
             // Started some other way (nothing else starts this assembly): do nothing.
             return args.Length == 0 ? 0 : 2;
@@ -25,6 +28,7 @@ internal static class PeerProgram
             Backend = CacheBackend.Dragonfly,
             DragonflyUrl = args[1],
             KeyPrefix = args[2],
+            EnableLocalLevel = args.Length == 4,
 
             // Off, so a failure is an "error" reply the test sees, never a miss that could pass for the right answer.
             EnableRecovery = false,
@@ -71,6 +75,7 @@ internal static class PeerProgram
             "delete" => "ok " + await cache.DeleteAsync(parts[2], tenant),
             "invalidate" => "ok " + (await cache.InvalidateAsync(parts[2], tenant)).ToString(CultureInfo.InvariantCulture),
             "clear" => "ok " + (await cache.ClearAsync(tenant)).ToString(CultureInfo.InvariantCulture),
+            "localhits" => "ok " + cache.GetStats(tenant).LocalHits.ToString(CultureInfo.InvariantCulture),
             "quit" => "bye",
             _ => "error unknown command: " + line,
         };

@@ -257,10 +257,20 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
             await Task.Delay(10, token).ConfigureAwait(false);
         }
 
-        if (!_confirmed && _needsProof.CurrentCount == 0)
+        if (!_confirmed)
         {
-            // Not back yet: try again on the next turn.
-            _needsProof.Release();
+            // Not back: subscribe afresh and try again on the next turn.
+            var stale = _queue;
+            _queue = null;
+            if (stale is not null)
+            {
+                await stale.UnsubscribeAsync().ConfigureAwait(false);
+            }
+
+            if (_needsProof.CurrentCount == 0)
+            {
+                _needsProof.Release();
+            }
         }
     }
 
