@@ -43,6 +43,9 @@ internal sealed class DragonflyKeys
     /// <summary>The key layout.</summary>
     public TenantPlacement Placement { get; }
 
+    /// <summary>The database without any key prefix, for the rare command given a full server key (the local level's <c>PTTL</c>).</summary>
+    public IDatabase Root => _database;
+
     /// <summary>What every key of this cache starts with.</summary>
     public string KeyPrefix { get; }
 

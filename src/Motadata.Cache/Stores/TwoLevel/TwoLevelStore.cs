@@ -282,8 +282,9 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     {
         try
         {
-            // Through the namespace's key-prefixed database, which prefixes a RedisKey argument.
-            return _keys.NamespaceDatabase(key.TenantId).ExecuteAsync("PTTL", [(RedisKey)key.Key]);
+            // With the full server key on the plain database, so that a cluster routes it to the key's slot (and the
+            // answer tells "no TTL" from "no key", which KeyTimeToLive does not).
+            return _keys.Root.ExecuteAsync("PTTL", [(RedisKey)_keys.ServerKey(key.TenantId, key.Key)]);
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
