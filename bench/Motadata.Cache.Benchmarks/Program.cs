@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 using Motadata.Cache.Benchmarks.Memory;
 
 // Console modes (reports, not timing benchmarks): `-- hitratio` (hit ratios on four traces), `-- bytes` (heap per entry), `-- embeddings` (embedding
-// sizes and round trips), `-- semantic` (semantic lookup p50/p99 and memory per vector), `-- probe` (a memory hit broken into its steps), `-- dfprobe` (client CPU per Dragonfly read). Anything else goes to BenchmarkDotNet,
+// sizes and round trips), `-- semantic` (semantic lookup p50/p99 and memory per vector), `-- probe` (a memory hit broken into its steps), `-- dfprobe` (client CPU per Dragonfly read), `-- delivery` and `-- mix` (two levels: invalidation delivery, 95/5 Zipf mix). Anything else goes to BenchmarkDotNet,
 // e.g. `-- --filter '*Memory*'`.
 if (args.Length > 0 && string.Equals(args[0], "hitratio", StringComparison.OrdinalIgnoreCase))
 {
@@ -41,6 +41,18 @@ if (args.Length > 0 && string.Equals(args[0], "dfprobe", StringComparison.Ordina
         Console.Out,
         args.Length > 1 && args[1].Length > 0 ? args[1] : null,
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 7);
+    return;
+}
+
+if (args.Length > 0 && string.Equals(args[0], "delivery", StringComparison.OrdinalIgnoreCase))
+{
+    await Motadata.Cache.Benchmarks.TwoLevel.TwoLevelReport.RunDeliveryAsync(Console.Out);
+    return;
+}
+
+if (args.Length > 0 && string.Equals(args[0], "mix", StringComparison.OrdinalIgnoreCase))
+{
+    await Motadata.Cache.Benchmarks.TwoLevel.TwoLevelReport.RunMixAsync(Console.Out);
     return;
 }
 

@@ -39,6 +39,10 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     // the memory store, while the level may be served.
     private readonly TwoLevelStore? _localLevel;
 
+    // What TryGet's inlined hit path reads: the memory store, or the local level's store (served only while
+    // _localLevel.IsServing).
+    private readonly MemoryStore? _hitStore;
+
     // The recovery decorator with recovery on (Dragonfly), for Health; handed over by the composition root.
     private readonly IRecoveryState? _recovering;
     private readonly CacheCounters _statistics = new();
@@ -67,6 +71,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
         (_store, _memoryStore, _recovering, _localLevel) = CreateStore(_config, _statistics, TimeProvider);
+        _hitStore = _memoryStore ?? _localLevel?.Local;
         _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
         _store = _telemetry.Instrument(_store);
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
@@ -101,19 +106,24 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <returns>True on a hit.</returns>
     public bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId = null)
     {
-        if (_memoryStore is { } memory)
+        if (_hitStore is { } memory)
         {
             // The text check (no lone surrogate) waits for a miss: a hit matched a key and tenant that were checked
             // when they were stored, so it cannot fail there, and the hit stays a few nanoseconds shorter.
             CheckKeyShape(key, tenantId);
 
-            // A hit is counted on the segment's counters (the same object _statistics.For returns), so the tenant is
-            // looked up once.
+            // A hit is counted on the segment's counters (on the memory backend the same object _statistics.For
+            // returns; on the local level its own, added to the cache's in GetStats), so the tenant is looked up once.
             var segment = memory.FindSegment(tenantId);
-            if (segment is not null && memory.TryGet(segment, key, out value))
+            if (segment is not null && (_localLevel is null || _localLevel.IsServing) && memory.TryGet(segment, key, out value))
             {
                 segment.Counters.Hits.Increment();
                 return true;
+            }
+
+            if (_localLevel is not null)
+            {
+                return ReadPastLocalLevel(key, out value, tenantId);
             }
 
             if (segment is not null)
@@ -132,21 +142,15 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             return false;
         }
 
-        if (_localLevel is { } level)
-        {
-            CheckKeyShape(key, tenantId);
-            if (level.IsServing && level.Local.FindSegment(tenantId) is { } segment && level.Local.TryGet(segment, key, out value))
-            {
-                // Counted on the local level's own counters (added to the cache's in GetStats): one increment, as on memory.
-                segment.Counters.Hits.Increment();
-                return true;
-            }
-
-            CheckKeyText(key, tenantId);
-            return Count(_statistics.For(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
-        }
-
         CheckKey(key, tenantId);
+        return Count(_statistics.For(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
+    }
+
+    /// <summary><c>TryGet</c> on a miss of the local level (or while it may not be served): the server, through the store.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool ReadPastLocalLevel<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId)
+    {
+        CheckKeyText(key, tenantId);
         return Count(_statistics.For(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
     }
 

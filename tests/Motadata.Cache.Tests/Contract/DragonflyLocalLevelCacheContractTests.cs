@@ -8,7 +8,7 @@ namespace Motadata.Cache.Tests.Contract;
 /// served from memory. Time moves both on the server and on the local level's fake clock, so a local entry expires
 /// with its server TTL.
 /// </summary>
-public sealed class DragonflyLocalLevelCacheContractTests : DragonflyCacheContractTestsBase
+public sealed class DragonflyLocalLevelCacheContractTests : DragonflyCacheContractTestsBase, IClassFixture<RedisServerFixture>
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
