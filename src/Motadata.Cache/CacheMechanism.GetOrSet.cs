@@ -116,30 +116,25 @@ public sealed partial class CacheMechanism
                 return;
             }
 
-            var value = await factory(flight.Token).ConfigureAwait(false);
-            try
+            T value;
+            if (_localLevel?.Leases is { } leases)
             {
-                // A Delete, Invalidate or Clear of this key that began while the factory ran makes its value
-                // possibly stale: it goes to the callers already waiting, never into the cache.
-                if (!flight.IsStale)
+                var turn = await TakeFleetTurnAsync<T>(leases, flightKey.Key, flight.Token).ConfigureAwait(false);
+                if (turn.Found)
                 {
-                    await SetAsync(flightKey.Key.Key, value, ttl, flightKey.Key.TenantId, CancellationToken.None).ConfigureAwait(false);
-
-                    // The invalidation marks flights before it removes entries, so one that marked this flight
-                    // after the check above may have removed the key before the write landed: take it out again.
-                    // That may remove a fresher value stored meanwhile, which costs a miss, never a stale hit.
-                    // The fence keeps the read of the flag after the write.
-                    Interlocked.MemoryBarrier();
-                    if (flight.IsStale)
-                    {
-                        ResultOrThrow(await _store.DeleteAsync(flightKey.Key, CancellationToken.None).ConfigureAwait(false));
-                    }
+                    _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
+                    flight.Complete(turn.Value!);
+                    return;
                 }
+
+                value = await RunUnderLeaseAsync(leases, flightKey, flight, factory, ttl, turn.Lease!).ConfigureAwait(false);
+                _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
+                flight.Complete(value);
+                return;
             }
-            catch (ObjectDisposedException)
-            {
-                // Disposed while the factory ran: the value still goes to the callers, just not to the cache.
-            }
+
+            value = await factory(flight.Token).ConfigureAwait(false);
+            await StoreFlightValueAsync(flightKey, flight, value, ttl).ConfigureAwait(false);
 
             // Stored before the flight leaves the table, so a caller arriving after this finds the value cached.
             _inFlight.TryRemove(new KeyValuePair<FlightKey, object>(flightKey, flight));
@@ -155,6 +150,84 @@ public sealed partial class CacheMechanism
         finally
         {
             flight.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Fleet-wide single flight: takes the key's lease (then the factory is this instance's to run: the lease is
+    /// returned), or waits while another instance holds it, until its value is stored (returned as found) or its
+    /// lease is gone without one (its holder died or failed), and then tries to take it.
+    /// </summary>
+    private async Task<(bool Found, T? Value, string? Lease)> TakeFleetTurnAsync<T>(Stores.TwoLevel.FleetLeases leases, CacheKey key, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await leases.TryAcquireAsync(key).ConfigureAwait(false) is { } lease)
+            {
+                return (false, default, lease);
+            }
+
+            do
+            {
+                await leases.WaitAsync(key, cancellationToken).ConfigureAwait(false);
+                var stored = await _store.ReadAsync<T>(key, cancellationToken).ConfigureAwait(false);
+                if (stored.Failure is { } failure)
+                {
+                    throw failure;
+                }
+
+                if (stored.Found)
+                {
+                    return (true, stored.Value, null);
+                }
+            }
+            while (await leases.IsHeldAsync(key).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>Runs the factory while renewing the lease, stores its value, and gives the lease up (also when the factory fails).</summary>
+    private async Task<T> RunUnderLeaseAsync<T>(Stores.TwoLevel.FleetLeases leases, FlightKey flightKey, Flight<T> flight, Func<CancellationToken, ValueTask<T>> factory, TimeSpan ttl, string lease)
+    {
+        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(flight.Token);
+        var renewing = leases.RenewUntilAsync(flightKey.Key, lease, renewal.Token);
+        try
+        {
+            var value = await factory(flight.Token).ConfigureAwait(false);
+            await StoreFlightValueAsync(flightKey, flight, value, ttl).ConfigureAwait(false);
+            return value;
+        }
+        finally
+        {
+            await renewal.CancelAsync().ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
+            await leases.ReleaseAsync(flightKey.Key, lease).ConfigureAwait(false);
+        }
+    }
+
+    private async Task StoreFlightValueAsync<T>(FlightKey flightKey, Flight<T> flight, T value, TimeSpan ttl)
+    {
+        try
+        {
+            // A Delete, Invalidate or Clear of this key that began while the factory ran makes its value
+            // possibly stale: it goes to the callers already waiting, never into the cache.
+            if (!flight.IsStale)
+            {
+                await SetAsync(flightKey.Key.Key, value, ttl, flightKey.Key.TenantId, CancellationToken.None).ConfigureAwait(false);
+
+                // The invalidation marks flights before it removes entries, so one that marked this flight
+                // after the check above may have removed the key before the write landed: take it out again.
+                // That may remove a fresher value stored meanwhile, which costs a miss, never a stale hit.
+                // The fence keeps the read of the flag after the write.
+                Interlocked.MemoryBarrier();
+                if (flight.IsStale)
+                {
+                    ResultOrThrow(await _store.DeleteAsync(flightKey.Key, CancellationToken.None).ConfigureAwait(false));
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while the factory ran: the value still goes to the callers, just not to the cache.
         }
     }
 

@@ -181,6 +181,21 @@ public sealed class CacheConfig
     public TimeSpan LocalMaxLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// Runs a <c>GetOrSetAsync</c> factory once in the whole fleet of instances sharing the server, not once per
+    /// instance: the first instance to miss takes a lease on the server and runs it; the others wait for its value
+    /// (woken by the backplane) and take over if the lease runs out. Needs <see cref="EnableLocalLevel"/>.
+    /// </summary>
+    /// <value>Default false.</value>
+    public bool EnableFleetSingleFlight { get; set; }
+
+    /// <summary>
+    /// How long a fleet single-flight lease lives unless its holder renews it (it does, every third of this, while its
+    /// factory runs): how long the others wait before taking over from a holder that died.
+    /// </summary>
+    /// <value>Default 10 seconds.</value>
+    public TimeSpan FleetLeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// A key (16 bytes or more) for signing every value written to a remote backend with HMAC-SHA256; values this
     /// application did not sign are then treated as corrupt. Null signs nothing.
     /// </summary>
@@ -416,6 +431,16 @@ public sealed class CacheConfig
         if (EnableLocalLevel && EnableSharding && Backend == CacheBackend.Dragonfly)
         {
             errors.Add("EnableLocalLevel is true with EnableSharding over several Dragonfly servers; the backplane runs on one server (or one cluster), so use one of the two.");
+        }
+
+        if (EnableFleetSingleFlight && !EnableLocalLevel)
+        {
+            errors.Add("EnableFleetSingleFlight is true without EnableLocalLevel; waiting instances are woken by the local level's backplane, so turn both on.");
+        }
+
+        if (FleetLeaseDuration < TimeSpan.FromMilliseconds(100) || FleetLeaseDuration > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"FleetLeaseDuration is {FleetLeaseDuration}; use between 100 milliseconds and 10 minutes.");
         }
 
         if (LocalMaxSize < 1)

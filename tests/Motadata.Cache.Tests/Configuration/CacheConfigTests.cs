@@ -92,6 +92,8 @@ public sealed class CacheConfigTests
         { "LocalMaxMemoryBytes", c => c.LocalMaxMemoryBytes = -1 },
         { "LocalMaxLifetime", c => c.LocalMaxLifetime = TimeSpan.Zero },
         { "LocalMaxLifetime", c => c.LocalMaxLifetime = TimeSpan.FromDays(2) },
+        { "EnableFleetSingleFlight", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1"; c.EnableFleetSingleFlight = true; } },
+        { "FleetLeaseDuration", c => c.FleetLeaseDuration = TimeSpan.FromMilliseconds(50) },
     };
 
     [Theory]

@@ -11,12 +11,14 @@ internal sealed partial class TwoLevelStore
         switch (message.Kind)
         {
             case BackplaneMessageKind.Key:
-                DropKey(new CacheKey(message.TenantId, message.Subject));
-                break;
+                var key = new CacheKey(message.TenantId, message.Subject);
+                DropKey(key);
+                Leases?.Wake(key);
+                return;
             case BackplaneMessageKind.Keys when BackplaneMessage.SplitKeys(message.Subject) is { } keys:
-                foreach (var key in keys)
+                foreach (var warmed in keys)
                 {
-                    DropKey(new CacheKey(message.TenantId, key));
+                    DropKey(new CacheKey(message.TenantId, warmed));
                 }
 
                 break;
@@ -31,6 +33,8 @@ internal sealed partial class TwoLevelStore
                 DropTenant(null, everything: true);
                 break;
         }
+
+        Leases?.WakeAll();
     }
 
     public void OnUnsafe(bool serveAgain)

@@ -64,6 +64,7 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
         statistics.Local = localStatistics;
         Local = new MemoryStore(localConfig, localStatistics, time);
         _backplane = new Backplane(config, this, statistics);
+        Leases = config.EnableFleetSingleFlight ? new FleetLeases(_keys, _backplane.InstanceId, config.FleetLeaseDuration) : null;
 
         // Like the connection itself, the first subscription is waited for (only while the server answers), so a new
         // cache serves locally from its first calls.
@@ -74,6 +75,9 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
 
     /// <summary>The local level, for the facade's inlined hit path (see <see cref="IsServing"/>).</summary>
     public MemoryStore Local { get; }
+
+    /// <summary>Fleet-wide single flight for <c>GetOrSetAsync</c>, when <see cref="CacheConfig.EnableFleetSingleFlight"/> is on.</summary>
+    public FleetLeases? Leases { get; }
 
     /// <summary>The backplane, for tests.</summary>
     internal Backplane Backplane => _backplane;

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Motadata.Cache.Keys;
+using Motadata.Cache.Stores.Dragonfly;
+using StackExchange.Redis;
+
+namespace Motadata.Cache.Stores.TwoLevel;
+
+/// <summary>
+/// Fleet-wide single flight for <c>GetOrSetAsync</c> (<see cref="CacheConfig.EnableFleetSingleFlight"/>): the first
+/// instance to miss a key takes a lease on the server (<c>SET NX PX</c>) and runs the factory, renewing the lease while
+/// it runs; the others wait for the value, woken by the backplane's message of its Set or by polling, and take over
+/// when the lease is gone without a value (its holder died, or its factory failed).
+/// </summary>
+/// <remarks>
+/// A lease lives at <c>{KeyPrefix}lease:</c> followed by the entry's server key without the prefix: outside every
+/// namespace, so <c>Clear</c> and <c>GetStats</c> never see it. Only the holder's token renews or releases it (a script
+/// compares first), so a holder that lost its lease cannot remove its successor's.
+/// </remarks>
+internal sealed class FleetLeases
+{
+    private const string RenewScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+    private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+    private readonly DragonflyKeys _keys;
+    private readonly string _instanceId;
+    private readonly ConcurrentDictionary<CacheKey, TaskCompletionSource> _wakers = new();
+    private long _tokens;
+
+    public FleetLeases(DragonflyKeys keys, string instanceId, TimeSpan duration)
+    {
+        _keys = keys;
+        _instanceId = instanceId;
+        Duration = duration;
+        PollInterval = TimeSpan.FromTicks(Math.Clamp(duration.Ticks / 10, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerMillisecond * 250));
+    }
+
+    /// <summary>How long a lease lives without renewal (<see cref="CacheConfig.FleetLeaseDuration"/>).</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>How often a waiting instance looks again when no message woke it.</summary>
+    public TimeSpan PollInterval { get; }
+
+    /// <summary>
+    /// Takes the lease of <paramref name="key"/>: its token when taken, null when another instance holds it, and an
+    /// empty token when the server could not be asked (the caller then runs the factory: availability first).
+    /// </summary>
+    public async Task<string?> TryAcquireAsync(CacheKey key)
+    {
+        var token = _instanceId + ":" + Interlocked.Increment(ref _tokens).ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            return await _keys.Root.StringSetAsync(LeaseKey(key), token, Duration, When.NotExists).ConfigureAwait(false) ? token : null;
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return string.Empty;
+        }
+    }
+
+    /// <summary>True while some instance holds the lease of <paramref name="key"/> (a failure to ask counts as not held).</summary>
+    public async Task<bool> IsHeldAsync(CacheKey key)
+    {
+        try
+        {
+            return await _keys.Root.KeyExistsAsync(LeaseKey(key)).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Renews the lease every third of its duration until <paramref name="stop"/> is cancelled or the lease is lost.</summary>
+    public async Task RenewUntilAsync(CacheKey key, string token, CancellationToken stop)
+    {
+        if (token.Length == 0)
+        {
+            return;
+        }
+
+        var every = Duration / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(every, stop).ConfigureAwait(false);
+                var renewed = (long)await _keys.Root.ScriptEvaluateAsync(RenewScript, [LeaseKey(key)], [token, (long)Duration.TotalMilliseconds]).ConfigureAwait(false);
+                if (renewed == 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            // The lease runs out by itself; another instance may take over, which costs a second factory run, never a wrong value.
+        }
+    }
+
+    /// <summary>Gives the lease up (only if <paramref name="token"/> still holds it), so waiting instances go on at once.</summary>
+    public async Task ReleaseAsync(CacheKey key, string token)
+    {
+        if (token.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _keys.Root.ScriptEvaluateAsync(ReleaseScript, [LeaseKey(key)], [token]).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            // It expires on its own.
+        }
+    }
+
+    /// <summary>Waits until a backplane message about <paramref name="key"/> arrives or <see cref="PollInterval"/> passes.</summary>
+    public async Task WaitAsync(CacheKey key, CancellationToken cancellationToken)
+    {
+        var waker = _wakers.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(PollInterval, poll.Token);
+        await Task.WhenAny(waker.Task, delay).ConfigureAwait(false);
+        await poll.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>A backplane message covered <paramref name="key"/>: wake whoever waits for it.</summary>
+    public void Wake(in CacheKey key)
+    {
+        if (!_wakers.IsEmpty && _wakers.TryRemove(key, out var waker))
+        {
+            waker.TrySetResult();
+        }
+    }
+
+    /// <summary>Wakes every waiter (a message covering many keys, or a flush).</summary>
+    public void WakeAll()
+    {
+        foreach (var pair in _wakers)
+        {
+            if (_wakers.TryRemove(pair))
+            {
+                pair.Value.TrySetResult();
+            }
+        }
+    }
+
+    private RedisKey LeaseKey(in CacheKey key) =>
+        _keys.KeyPrefix + "lease:" + _keys.ServerKey(key.TenantId, key.Key)[_keys.KeyPrefix.Length..];
+}
