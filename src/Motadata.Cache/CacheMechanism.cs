@@ -10,6 +10,7 @@ using Motadata.Cache.Stores;
 using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Memory;
 using Motadata.Cache.Stores.Recovery;
+using Motadata.Cache.Stores.Sharded;
 
 namespace Motadata.Cache;
 
@@ -34,7 +35,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     private readonly MemoryStore? _memoryStore;
 
     // The recovery decorator with recovery on (Dragonfly), for Health; handed over by the composition root.
-    private readonly RecoveringStore? _recovering;
+    private readonly IRecoveryState? _recovering;
     private readonly CacheCounters _statistics = new();
     private readonly ConcurrentDictionary<FlightKey, object> _inFlight = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -268,10 +269,14 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// The composition root of the store layer: the backend's store with its decorators, plus the two parts the facade
     /// talks to directly (the memory store's hit path, recovery's health), so nothing has to be found by unwrapping.
     /// </summary>
-    private static (ICacheStore Store, MemoryStore? Memory, RecoveringStore? Recovering) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
+    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
         switch (config.Backend)
         {
+            case CacheBackend.Dragonfly when config.EnableSharding:
+                // Independent servers, each with its own connection and recovery (a cluster routes by itself).
+                var sharded = new ShardedStore(config, statistics, time);
+                return (sharded, null, config.EnableRecovery ? sharded : null);
             case CacheBackend.Dragonfly:
                 var dragonfly = new DragonflyStore(config, statistics);
                 if (!config.EnableRecovery)
@@ -314,6 +319,9 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             Misses = misses,
             Size = usage.Size,
             MemoryUsage = usage.MemoryBytes,
+            Nodes = usage.Nodes is { Count: > 0 } nodes
+                ? [.. nodes.Select(static node => new CacheNodeStats { Endpoint = node.Endpoint, Size = node.Size, MemoryUsage = node.MemoryBytes })]
+                : [],
             Sets = sets,
             Evictions = evictions,
             QuotaEvictions = quotaEvictions,

@@ -38,13 +38,30 @@ public sealed class CacheConfig
     /// <value>Default one hour.</value>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Splits the memory backend into <see cref="ShardCount"/> independent segments so threads rarely contend.</summary>
+    /// <summary>
+    /// On the Dragonfly backend, spreads keys over the several independent servers listed in
+    /// <see cref="DragonflyUrl"/> by rendezvous hashing on tenant and key, each server with its own connection and
+    /// recovery (not for a Redis Cluster, which shards itself: see docs/scale-out.md). On the memory backend it is
+    /// accepted for compatibility and has no effect (the store keeps one segment per tenant).
+    /// </summary>
     /// <value>Default false.</value>
     public bool EnableSharding { get; set; }
 
-    /// <summary>How many segments with <see cref="EnableSharding"/>; each holds an equal share of <see cref="MaxSize"/>.</summary>
+    /// <summary>
+    /// With <see cref="EnableSharding"/> on the Dragonfly backend, how many servers <see cref="DragonflyUrl"/> lists
+    /// (it must equal that count, so a server left out of the URL by mistake is caught at construction). Checked but
+    /// without effect on the memory backend.
+    /// </summary>
     /// <value>Default 16.</value>
     public int ShardCount { get; set; } = 16;
+
+    /// <summary>
+    /// How a tenant's keys are laid out on the Dragonfly backend: spread over a cluster's slots by key, or co-located
+    /// in one slot per tenant with a hash tag. Changing it changes every server key, so entries written under the other
+    /// layout are no longer found (they expire by their TTL).
+    /// </summary>
+    /// <value>Default <see cref="TenantPlacement.Spread"/>.</value>
+    public TenantPlacement TenantPlacement { get; set; } = TenantPlacement.Spread;
 
     /// <summary>Adds a checksum to every value written to a remote backend and treats a value that fails it as a miss.</summary>
     /// <value>Default true.</value>
@@ -216,6 +233,25 @@ public sealed class CacheConfig
             errors.Add($"ShardCount is {ShardCount} but MaxSize is {MaxSize}; every shard needs room for at least one entry, so ShardCount must not exceed MaxSize.");
         }
 
+        if (!Enum.IsDefined(TenantPlacement))
+        {
+            errors.Add($"TenantPlacement is {(int)TenantPlacement}; use TenantPlacement.Spread or TenantPlacement.CoLocated.");
+        }
+
+        if (EnableSharding && Backend == CacheBackend.Dragonfly && ShardCount >= 1
+            && Configuration.DragonflyEndpoint.TryParse(DragonflyUrl, out var shardedEndpoint, out _))
+        {
+            var nodes = shardedEndpoint.Hosts.Count;
+            if (nodes < 2)
+            {
+                errors.Add($"EnableSharding is on with the Dragonfly backend but DragonflyUrl names {nodes} server; sharding spreads keys over several independent servers, so list at least two (\"dragonfly://host1:6379,host2:6379\"), or turn EnableSharding off.");
+            }
+            else if (ShardCount != nodes)
+            {
+                errors.Add($"ShardCount is {ShardCount} but DragonflyUrl names {nodes} servers; with EnableSharding on the Dragonfly backend each shard is one server, so ShardCount must be {nodes}.");
+            }
+        }
+
         if (EnableSharding && ShardCount > 1024)
         {
             errors.Add($"ShardCount is {ShardCount}; at most 1024 shards are allowed.");
@@ -382,5 +418,5 @@ public sealed class CacheConfig
     /// <returns>The summary.</returns>
     public override string ToString() =>
         $"Backend={Backend}, DragonflyUrl={Configuration.DragonflyEndpoint.Mask(DragonflyUrl)}, MaxSize={MaxSize}, Ttl={Ttl}, " +
-        $"EnableSharding={EnableSharding}, ShardCount={ShardCount}, EnableValidation={EnableValidation}, EnableRecovery={EnableRecovery}";
+        $"EnableSharding={EnableSharding}, ShardCount={ShardCount}, TenantPlacement={TenantPlacement}, EnableValidation={EnableValidation}, EnableRecovery={EnableRecovery}";
 }

@@ -36,6 +36,9 @@ internal sealed class DragonflyEndpoint
     public bool UseTls { get; }
 
     /// <summary>The endpoints as <c>host:port,host:port</c>, for messages.</summary>
+    /// <summary>The same credentials, database and TLS, for the one host at <paramref name="index"/> (a shard of its own).</summary>
+    public DragonflyEndpoint ForHost(int index) => new([Hosts[index]], User, Password, Database, UseTls);
+
     public string Describe() => string.Join(",", Hosts.Select(static h => FormatHost(h.Host, h.Port)));
 
     public override string ToString() => (UseTls ? "dragonflys://" : "dragonfly://") + Describe() + (Database != 0 ? "/" + Database.ToString(CultureInfo.InvariantCulture) : string.Empty);

@@ -24,6 +24,14 @@ public sealed class CacheStats
     /// </summary>
     public long MemoryUsage { get; init; }
 
+    /// <summary>
+    /// <see cref="Size"/> and <see cref="MemoryUsage"/> server by server on the Dragonfly backend: one entry per node
+    /// (a single server, every primary of a Redis Cluster, or every shard with <see cref="CacheConfig.EnableSharding"/>);
+    /// empty on the memory backend.
+    /// </summary>
+    /// <value>Default empty.</value>
+    public IReadOnlyList<CacheNodeStats> Nodes { get; init; } = [];
+
     /// <summary><see cref="Hits"/> over all lookups, from 0 to 1; 0 when nothing was looked up.</summary>
     public double HitRate => Hits + Misses == 0 ? 0d : (double)Hits / (Hits + Misses);
 

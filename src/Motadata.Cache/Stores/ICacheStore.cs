@@ -83,4 +83,7 @@ internal interface ICacheStore : IDisposable, IAsyncDisposable
 }
 
 /// <summary>Entries and bytes a store holds.</summary>
-internal readonly record struct StoreUsage(long Size, long MemoryBytes);
+internal readonly record struct StoreUsage(long Size, long MemoryBytes, IReadOnlyList<NodeUsage>? Nodes = null);
+
+/// <summary>One server's share of a <see cref="StoreUsage"/>.</summary>
+internal readonly record struct NodeUsage(string Endpoint, long Size, long MemoryBytes);

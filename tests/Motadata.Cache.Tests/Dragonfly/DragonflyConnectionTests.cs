@@ -195,7 +195,7 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
         Assert.True(await EventuallyAsync(() => cache.Set("k", "v", tenantId: "t")));
 
         Assert.Equal("v", await cache.GetAsync<string>("k", "t"));
-        Assert.Contains("{t:1:t}:k", await server.CommandAsync("KEYS", "*"), StringComparison.Ordinal);
+        Assert.Contains("t:1:t:k", await server.CommandAsync("KEYS", "*"), StringComparison.Ordinal);
     }
 
     [Fact]

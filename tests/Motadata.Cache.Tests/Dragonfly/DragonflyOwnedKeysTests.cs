@@ -2,23 +2,26 @@ namespace Motadata.Cache.Tests.Dragonfly;
 
 /// <summary>
 /// Clearing everything, and counting everything, reach exactly the key shapes this cache writes under its prefix
-/// (<c>{g}:</c> and <c>{t:N:tenant}:</c>), never another program's keys that merely start the same way; and a
+/// (<c>g:</c> and <c>t:N:tenant:</c> spread, <c>{g}:</c> and <c>{t:N:tenant}:</c> co-located), never another program's keys that merely start the same way; and a
 /// pattern built to make Redis's glob matcher backtrack is answered right without being sent to the server.
 /// </summary>
 public sealed class DragonflyOwnedKeysTests : IClassFixture<RedisServerFixture>
 {
     private static readonly string[] s_foreignShapes =
-        ["{tomato}", "{t:x}", "{tail}:x", "{glob}", "{g}", "{t:1:ab}:k", "{t:01:a}:k", "{t:2:a}:k", "{t:1:a}"];
+        ["{tomato}", "{t:x}", "{tail}:x", "{glob}", "{g}", "{t:1:ab}:k", "{t:01:a}:k", "{t:2:a}:k", "{t:1:a}",
+         "tomato", "t:x", "tail:x", "g", "gx:k", "t:1:ab", "t:01:a:k", "t:2:a", "t:1:a", "t::a:k"];
 
     private readonly RedisServerFixture _fixture;
 
     public DragonflyOwnedKeysTests(RedisServerFixture fixture) => _fixture = fixture;
 
-    [Fact]
-    public async Task WhenEverythingIsClearedKeysOfOtherShapesUnderThePrefixAreLeftAlone()
+    [Theory]
+    [InlineData(TenantPlacement.Spread)]
+    [InlineData(TenantPlacement.CoLocated)]
+    public async Task WhenEverythingIsClearedKeysOfOtherShapesUnderThePrefixAreLeftAlone(TenantPlacement placement)
     {
         var prefix = RedisServerFixture.UniquePrefix("owned");
-        await using var cache = NewCache(prefix);
+        await using var cache = NewCache(prefix, placement);
         foreach (var shape in s_foreignShapes)
         {
             await _fixture.Raw.StringSetAsync(prefix + shape, "theirs");
@@ -65,8 +68,9 @@ public sealed class DragonflyOwnedKeysTests : IClassFixture<RedisServerFixture>
         Assert.Null(cache.Get<string>(filler + "17", "acme"));
     }
 
-    private CacheMechanism NewCache(string prefix) => new(new CacheConfig
+    private CacheMechanism NewCache(string prefix, TenantPlacement placement = TenantPlacement.Spread) => new(new CacheConfig
     {
+        TenantPlacement = placement,
         Backend = CacheBackend.Dragonfly,
         DragonflyUrl = _fixture.Server.Url,
         KeyPrefix = prefix,

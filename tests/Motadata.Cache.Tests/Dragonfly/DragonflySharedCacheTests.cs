@@ -78,8 +78,8 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
         cache.Set("user_42", "v", tenantId: "tenant_123");
         cache.Set("a:b*c", "v");
 
-        Assert.True(_fixture.Raw.KeyExists(_prefix + "{t:10:tenant_123}:user_42"));
-        Assert.True(_fixture.Raw.KeyExists(_prefix + "{g}:a:b*c"));
+        Assert.True(_fixture.Raw.KeyExists(_prefix + "t:10:tenant_123:user_42"));
+        Assert.True(_fixture.Raw.KeyExists(_prefix + "g:a:b*c"));
     }
 
     [Fact]
@@ -267,26 +267,23 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
     }
 
     [Fact]
-    public void ShardingSettingsAreAcceptedAndBehaveLikeOneEndpoint()
+    public void ShardingOverOneServerIsRefusedNamingTheSettings()
     {
-        var sharded = CreateCache(config =>
+        var error = Assert.Throws<ArgumentException>(() => CreateCache(config =>
         {
             config.EnableSharding = true;
             config.ShardCount = 4;
-        });
-        var plain = CreateCache();
+        }));
 
-        sharded.Set("k", "v", tenantId: "t");
-
-        Assert.Equal("v", plain.Get<string>("k", "t"));
-        Assert.Equal(1, sharded.Clear("t"));
+        Assert.Contains("EnableSharding", error.Message, StringComparison.Ordinal);
+        Assert.Contains("DragonflyUrl names 1 server", error.Message, StringComparison.Ordinal);
     }
 
     private string[] OtherApplicationKeys() =>
     [
         "unprefixed-" + Guid.NewGuid(),
-        "other-app:" + _prefix + "{g}:k1",
-        _prefix.TrimEnd(':') + "x:{g}:k1",
+        "other-app:" + _prefix + "g:k1",
+        _prefix.TrimEnd(':') + "x:g:k1",
         _prefix[..^1],
     ];
 

@@ -49,7 +49,8 @@ public sealed class RedisServerFixture : IAsyncLifetime, IDragonflyTestTarget
     public static string UniquePrefix(string name) => $"{name}-{Guid.NewGuid():N}:";
 
     /// <summary>The server key the cache uses for (<paramref name="tenantId"/>, <paramref name="key"/>) under <paramref name="keyPrefix"/>.</summary>
-    public static string ServerKey(string keyPrefix, string? tenantId, string key) => DragonflyKeys.NamespacePrefix(keyPrefix, tenantId) + key;
+    public static string ServerKey(string keyPrefix, string? tenantId, string key, TenantPlacement placement = TenantPlacement.Spread) =>
+        DragonflyKeys.NamespacePrefix(keyPrefix, tenantId, placement) + key;
 
     /// <summary>Every key on the server whose name starts with <paramref name="prefix"/> (SCAN, test-side).</summary>
     public async Task<List<string>> KeysStartingWithAsync(string prefix)

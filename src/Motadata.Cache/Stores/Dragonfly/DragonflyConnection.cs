@@ -1,3 +1,6 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Motadata.Cache.Configuration;
 using Motadata.Cache.Stats;
 using StackExchange.Redis;
@@ -9,16 +12,22 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// which client exceptions mean the server failed (<see cref="IsBackendFailure"/>), and how they become a
 /// <see cref="CacheBackendException"/> that names the endpoint and the command but never the password.
 /// </summary>
-internal sealed class DragonflyConnection : IDisposable, IAsyncDisposable
+internal sealed partial class DragonflyConnection : IDisposable, IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly string? _password;
     private readonly CacheCounters _statistics;
+    private readonly ILogger _logger;
+    private long _unsettledWalks;
 
-    public DragonflyConnection(CacheConfig config, CacheCounters statistics)
+    /// <param name="config">The settings.</param>
+    /// <param name="statistics">Where failures are counted.</param>
+    /// <param name="endpoint">The server(s) to reach; null for <see cref="CacheConfig.DragonflyUrl"/> (a shard passes its one node).</param>
+    public DragonflyConnection(CacheConfig config, CacheCounters statistics, DragonflyEndpoint? endpoint = null)
     {
-        var endpoint = DragonflyEndpoint.Parse(config.DragonflyUrl!);
+        endpoint ??= DragonflyEndpoint.Parse(config.DragonflyUrl!);
         Endpoint = endpoint.Describe();
+        _logger = (config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DragonflyStore>();
         _password = endpoint.Password;
         _statistics = statistics;
         try
@@ -39,6 +48,66 @@ internal sealed class DragonflyConnection : IDisposable, IAsyncDisposable
 
     /// <summary>The database every command goes through (key-prefixed views of it come from <see cref="DragonflyKeys"/>).</summary>
     public IDatabase Database { get; }
+
+    /// <summary>The client, for the walks that address nodes one by one.</summary>
+    public ConnectionMultiplexer Multiplexer => _multiplexer;
+
+    /// <summary>Removal walks that ended while a cluster's slots were still moving (see <see cref="DragonflyScanner"/>).</summary>
+    public long UnsettledWalks => Interlocked.Read(ref _unsettledWalks);
+
+    /// <summary>
+    /// The nodes that hold keys: every primary the client knows (one for a single server; each primary of a
+    /// cluster; the primary of a primary/replica set). Before the client has ever reached a server, every endpoint it
+    /// was given, so a walk fails on the first one (a server failure) instead of finding nothing.
+    /// </summary>
+    public IReadOnlyList<IServer> Primaries()
+    {
+        var servers = _multiplexer.GetServers();
+        var primaries = new List<IServer>(servers.Length);
+        foreach (var server in servers)
+        {
+            if (!server.IsReplica)
+            {
+                primaries.Add(server);
+            }
+        }
+
+        return primaries.Count > 0 ? primaries : servers;
+    }
+
+    /// <summary>True when the servers answer as a Redis Cluster (Redis, Valkey, Dragonfly in cluster mode).</summary>
+    public static bool IsCluster(IReadOnlyList<IServer> servers)
+    {
+        foreach (var server in servers)
+        {
+            if (server.ServerType == ServerType.Cluster)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when the client has reached the servers and they answer as a Redis Cluster.</summary>
+    public bool IsCluster() => IsCluster(_multiplexer.GetServers());
+
+    /// <summary>An endpoint as <c>host:port</c>, for figures and messages.</summary>
+    public static string Describe(EndPoint? endpoint) => endpoint switch
+    {
+        IPEndPoint { Address.AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } ip => $"[{ip.Address}]:{ip.Port}",
+        IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        null => "?",
+        _ => endpoint.ToString() ?? "?",
+    };
+
+    /// <summary>A removal walk gave up waiting for a cluster's slots to stop moving: logged, and counted for tests.</summary>
+    public void RecordUnsettledWalk()
+    {
+        Interlocked.Increment(ref _unsettledWalks);
+        LogUnsettledWalk(_logger, Endpoint, DragonflyScanner.TopologyBudget.TotalSeconds);
+    }
 
     // Besides its own exceptions, the client can surface the transport's: an IOException or SocketException, or an
     // InvalidOperationException from its pipes ("Reading is not allowed after reader was completed",
@@ -93,6 +162,9 @@ internal sealed class DragonflyConnection : IDisposable, IAsyncDisposable
     /// only counted; the bad value stays for the next reader to remove.
     /// </summary>
     public void RecordCleanupFailure() => _statistics.RecordBackendFailure();
+
+    [LoggerMessage(4, LogLevel.Warning, "The cluster at {Endpoint} kept moving slots for {Seconds} s while an invalidation or clear walked it; a key that moved between nodes during the last walk may have been missed.")]
+    private static partial void LogUnsettledWalk(ILogger logger, string endpoint, double seconds);
 
     public void Dispose() => _multiplexer.Dispose();
 

@@ -8,14 +8,17 @@ using StackExchange.Redis.KeyspaceIsolation;
 namespace Motadata.Cache.Stores.Dragonfly;
 
 /// <summary>
-/// Where a (tenant, key) pair lives on the server:
+/// Where a (tenant, key) pair lives on the server, by <see cref="TenantPlacement"/>:
 /// <code>
-/// {KeyPrefix}{t:&lt;tenant length&gt;:&lt;tenant&gt;}:&lt;key&gt;    a tenant's key
-/// {KeyPrefix}{g}:&lt;key&gt;                              the global namespace
+/// Spread:    {KeyPrefix}t:&lt;tenant length&gt;:&lt;tenant&gt;:&lt;key&gt;      a tenant's key
+///            {KeyPrefix}g:&lt;key&gt;                                the global namespace
+/// CoLocated: {KeyPrefix}{t:&lt;tenant length&gt;:&lt;tenant&gt;}:&lt;key&gt;    a tenant's key
+///            {KeyPrefix}{g}:&lt;key&gt;                              the global namespace
 /// </code>
-/// The braces are literal: a Redis hash tag, so one tenant's keys share a slot. The tenant's length (in UTF-16
-/// characters) makes the mapping injective whatever characters tenant and key hold, and the caller's key is
-/// verbatim at the end so operators can read it.
+/// With <see cref="TenantPlacement.CoLocated"/> the braces are a Redis hash tag, so one tenant's keys share a slot
+/// on a cluster; with <see cref="TenantPlacement.Spread"/> there is none, so the slot follows the caller's key. The
+/// tenant's length (in UTF-16 characters) makes the mapping injective whatever characters tenant and key hold, and
+/// the caller's key is verbatim at the end so operators can read it.
 /// </summary>
 /// <remarks>
 /// Each namespace gets a key-prefixed <see cref="IDatabase"/> (StackExchange.Redis writes the prefix bytes and
@@ -29,12 +32,16 @@ internal sealed class DragonflyKeys
     private readonly IDatabase _database;
     private readonly ConcurrentDictionary<string, IDatabase> _tenants = new(StringComparer.Ordinal);
 
-    public DragonflyKeys(string keyPrefix, IDatabase database)
+    public DragonflyKeys(string keyPrefix, TenantPlacement placement, IDatabase database)
     {
         KeyPrefix = keyPrefix;
+        Placement = placement;
         _database = database;
-        Global = database.WithKeyPrefix(Encoding.UTF8.GetBytes(NamespacePrefix(keyPrefix, null)));
+        Global = database.WithKeyPrefix(Encoding.UTF8.GetBytes(NamespacePrefix(keyPrefix, null, placement)));
     }
+
+    /// <summary>The key layout.</summary>
+    public TenantPlacement Placement { get; }
 
     /// <summary>What every key of this cache starts with.</summary>
     public string KeyPrefix { get; }
@@ -54,33 +61,35 @@ internal sealed class DragonflyKeys
     }
 
     /// <summary>The full server key, as a string (for tests, logs and the rare paths that need it).</summary>
-    public string ServerKey(string? tenantId, string key) => NamespacePrefix(KeyPrefix, tenantId) + key;
+    public string ServerKey(string? tenantId, string key) => NamespacePrefix(KeyPrefix, tenantId, Placement) + key;
 
     /// <summary>The keys of one namespace whose caller key matches <paramref name="pattern"/>.</summary>
-    public ScanSelection Matching(string? tenantId, GlobPattern pattern) => ScanSelection.Matching(NamespacePrefix(KeyPrefix, tenantId), pattern);
+    public ScanSelection Matching(string? tenantId, GlobPattern pattern) => ScanSelection.Matching(NamespacePrefix(KeyPrefix, tenantId, Placement), pattern);
 
     /// <summary>Every key of a tenant, or with no tenant every key this cache writes (what <c>Clear</c> and <c>GetStats</c> cover).</summary>
     public ScanSelection Owned(string? tenantId) =>
-        tenantId is null ? ScanSelection.Everything(KeyPrefix) : ScanSelection.Namespace(NamespacePrefix(KeyPrefix, tenantId));
+        tenantId is null ? ScanSelection.Everything(KeyPrefix, Placement) : ScanSelection.Namespace(NamespacePrefix(KeyPrefix, tenantId, Placement));
 
     /// <summary>
     /// True when <paramref name="afterPrefix"/> (a server key without the cache's key prefix) has exactly the shape
-    /// this class writes: <c>{g}:</c> then a key, or <c>{t:</c>N<c>:</c>a tenant of N UTF-16 characters<c>}:</c>
-    /// then a key, N written in decimal without leading zeros.
+    /// this class writes for <paramref name="placement"/>: the global namespace then a key, or a tenant of N UTF-16
+    /// characters then a key (<c>g:</c> / <c>t:</c>N<c>:</c>tenant<c>:</c> when spread, <c>{g}:</c> /
+    /// <c>{t:</c>N<c>:</c>tenant<c>}:</c> when co-located), N written in decimal without leading zeros.
     /// </summary>
-    public static bool IsNamespacedKey(ReadOnlySpan<byte> afterPrefix)
+    public static bool IsNamespacedKey(ReadOnlySpan<byte> afterPrefix, TenantPlacement placement)
     {
-        if (afterPrefix.StartsWith("{g}:"u8))
+        var coLocated = placement == TenantPlacement.CoLocated;
+        if (afterPrefix.StartsWith(coLocated ? "{g}:"u8 : "g:"u8))
         {
             return true;
         }
 
-        if (!afterPrefix.StartsWith("{t:"u8))
+        if (!afterPrefix.StartsWith(coLocated ? "{t:"u8 : "t:"u8))
         {
             return false;
         }
 
-        var rest = afterPrefix[3..];
+        var rest = afterPrefix[(coLocated ? 3 : 2)..];
         var digits = 0;
         var length = 0;
         while (digits < rest.Length && rest[digits] is >= (byte)'0' and <= (byte)'9' && digits < 4)
@@ -109,18 +118,22 @@ internal sealed class DragonflyKeys
             characters += rune.Utf16SequenceLength;
         }
 
-        return characters == length && tenant[offset..].StartsWith("}:"u8);
+        return characters == length && tenant[offset..].StartsWith(coLocated ? "}:"u8 : ":"u8);
     }
 
     /// <summary>The part of a server key before the caller's key.</summary>
-    public static string NamespacePrefix(string keyPrefix, string? tenantId) =>
-        tenantId is null
-            ? keyPrefix + "{g}:"
-            : string.Create(CultureInfo.InvariantCulture, $"{keyPrefix}{{t:{tenantId.Length}:{tenantId}}}:");
+    public static string NamespacePrefix(string keyPrefix, string? tenantId, TenantPlacement placement) =>
+        (tenantId, placement) switch
+        {
+            (null, TenantPlacement.CoLocated) => keyPrefix + "{g}:",
+            (null, _) => keyPrefix + "g:",
+            (_, TenantPlacement.CoLocated) => string.Create(CultureInfo.InvariantCulture, $"{keyPrefix}{{t:{tenantId.Length}:{tenantId}}}:"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{keyPrefix}t:{tenantId.Length}:{tenantId}:"),
+        };
 
     private IDatabase Add(string tenantId)
     {
-        var database = _database.WithKeyPrefix(Encoding.UTF8.GetBytes(NamespacePrefix(KeyPrefix, tenantId)));
+        var database = _database.WithKeyPrefix(Encoding.UTF8.GetBytes(NamespacePrefix(KeyPrefix, tenantId, Placement)));
         return _tenants.Count < MaxCachedNamespaces ? _tenants.GetOrAdd(tenantId, database) : database;
     }
 }

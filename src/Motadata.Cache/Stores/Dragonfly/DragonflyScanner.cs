@@ -3,12 +3,26 @@ using StackExchange.Redis;
 namespace Motadata.Cache.Stores.Dragonfly;
 
 /// <summary>
-/// Walks the keyspace for invalidation, clearing and usage: <c>SCAN cursor MATCH ... COUNT 4096</c> to the end (never
-/// <c>KEYS</c>, never <c>FLUSH</c>), keeps the keys a <see cref="ScanSelection"/> takes, and pipelines one
-/// <c>UNLINK</c> per page while the next page is fetched, or one <c>MEMORY USAGE</c> per key found.
+/// Walks the keyspace for invalidation, clearing and usage: <c>SCAN cursor MATCH ... COUNT 4096</c> to the end on
+/// every primary at once (one node, or every primary of a Redis Cluster; never <c>KEYS</c>, never <c>FLUSH</c>),
+/// keeps the keys a <see cref="ScanSelection"/> takes, and pipelines one <c>UNLINK</c> per page (per hash slot on a
+/// cluster, where a multi-key command must stay in one slot) while the next page is fetched, or one
+/// <c>MEMORY USAGE</c> per key found.
 /// </summary>
+/// <remarks>
+/// On a cluster the walk visits the primaries in rounds: one <c>SCAN</c> page of every primary still walking is
+/// asked for at once, so the nodes work in parallel. A slot that moves while a removal walks (resharding, failover)
+/// can carry a key from a node not yet walked to one already walked; so a removal reads the cluster's shape
+/// (<c>CLUSTER NODES</c> of every primary: slot owners, epochs, slots being migrated) before and after its walk and
+/// walks again, after refreshing the client's view of the cluster, until a walk begins and ends on the same shape
+/// with no slot in migration, or <see cref="TopologyBudget"/> has passed (then the last walk stands, and a warning is
+/// logged).
+/// </remarks>
 internal sealed class DragonflyScanner
 {
+    /// <summary>How long a removal keeps walking again while the cluster's slots keep moving.</summary>
+    internal static readonly TimeSpan TopologyBudget = TimeSpan.FromSeconds(30);
+
     private const int ScanPageSize = 4096;
 
     private readonly DragonflyConnection _connection;
@@ -21,171 +35,275 @@ internal sealed class DragonflyScanner
     }
 
     /// <summary>Removes every selected key; returns how many the server removed.</summary>
-    public long Unlink(ScanSelection selection)
+    public long Unlink(ScanSelection selection) => Wait(UnlinkCoreAsync(selection, synchronous: true, CancellationToken.None));
+
+    /// <inheritdoc cref="Unlink"/>
+    public ValueTask<long> UnlinkAsync(ScanSelection selection, CancellationToken cancellationToken) =>
+        UnlinkCoreAsync(selection, synchronous: false, cancellationToken);
+
+    /// <summary>How many selected keys there are (each counted once) and the bytes the server holds for them, per node and in all.</summary>
+    public StoreUsage Usage(ScanSelection selection) => Wait(UsageCoreAsync(selection, synchronous: true, CancellationToken.None));
+
+    /// <inheritdoc cref="Usage"/>
+    public ValueTask<StoreUsage> UsageAsync(ScanSelection selection, CancellationToken cancellationToken) =>
+        UsageCoreAsync(selection, synchronous: false, cancellationToken);
+
+    // The synchronous twins run the same code with every wait blocking (Task.WaitAll on the client's tasks, as the
+    // client's own synchronous API does), so the ValueTask is complete when it returns: no thread waits on a
+    // continuation.
+    private static T Wait<T>(ValueTask<T> pending)
     {
-        var pending = new List<Task<RedisResult>>();
+        if (!pending.IsCompleted)
+        {
+            throw new InvalidOperationException("A synchronous scan left a wait pending.");
+        }
+
+        return pending.GetAwaiter().GetResult();
+    }
+
+    private static async ValueTask WhenAll(IReadOnlyList<Task> tasks, bool synchronous, CancellationToken cancellationToken)
+    {
+        if (tasks.Count == 0)
+        {
+            return;
+        }
+
+        if (synchronous)
+        {
+            Task.WaitAll(tasks as Task[] ?? [.. tasks], cancellationToken);
+        }
+        else
+        {
+            await DragonflyConnection.WaitAsync(Task.WhenAll(tasks), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<long> UnlinkCoreAsync(ScanSelection selection, bool synchronous, CancellationToken cancellationToken)
+    {
         try
         {
-            var cursor = "0";
-            do
+            long removed = 0;
+            var started = Environment.TickCount64;
+            while (true)
             {
-                var page = ParseScan(_database.Execute("SCAN", cursor, "MATCH", selection.ServerPattern, "COUNT", ScanPageSize));
-                cursor = page.Cursor;
+                var primaries = _connection.Primaries();
+                var cluster = DragonflyConnection.IsCluster(primaries);
+                var before = cluster ? await ClusterShapeAsync(primaries, synchronous, cancellationToken).ConfigureAwait(false) : null;
+                removed += await UnlinkPassAsync(primaries, cluster, selection, synchronous, cancellationToken).ConfigureAwait(false);
+                if (!cluster)
+                {
+                    return removed;
+                }
+
+                var after = await ClusterShapeAsync(_connection.Primaries(), synchronous, cancellationToken).ConfigureAwait(false);
+                if (after.IsSettled && after.Equals(before))
+                {
+                    return removed;
+                }
+
+                if (Environment.TickCount64 - started > TopologyBudget.TotalMilliseconds)
+                {
+                    _connection.RecordUnsettledWalk();
+                    return removed;
+                }
+
+                // Slots moved (or are moving) under the walk: learn the new shape, then walk again.
+                if (synchronous)
+                {
+                    _connection.Multiplexer.Configure();
+                    Thread.Sleep(20);
+                }
+                else
+                {
+                    await _connection.Multiplexer.ConfigureAsync().ConfigureAwait(false);
+                    await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            throw _connection.Failure("SCAN/UNLINK", exception);
+        }
+    }
+
+    /// <summary>One walk of every primary, in rounds; returns what the <c>UNLINK</c>s removed.</summary>
+    private async ValueTask<long> UnlinkPassAsync(IReadOnlyList<IServer> primaries, bool cluster, ScanSelection selection, bool synchronous, CancellationToken cancellationToken)
+    {
+        var walks = NodeWalk.Start(primaries);
+        var unlinks = new List<Task<RedisResult>>();
+        var pages = new List<Task<RedisResult>>(walks.Count);
+        while (walks.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            pages.Clear();
+            foreach (var walk in walks)
+            {
+                pages.Add(Scan(walk, selection));
+            }
+
+            await WhenAll(pages, synchronous, cancellationToken).ConfigureAwait(false);
+            for (var i = walks.Count - 1; i >= 0; i--)
+            {
+                var page = ParseScan(pages[i].Result);
+                walks[i].Cursor = page.Cursor;
                 var selected = Select(selection, page.Keys);
                 if (selected.Length > 0)
                 {
                     // Sent without waiting, so the next SCAN page is fetched while the server unlinks this one.
-                    pending.Add(_database.ExecuteAsync("UNLINK", ToArguments(selected), CommandFlags.None));
+                    SendUnlinks(selected, cluster, unlinks);
+                }
+
+                if (page.Cursor == "0")
+                {
+                    walks.RemoveAt(i);
                 }
             }
-            while (cursor != "0");
-
-            Task.WaitAll(pending);
-            long removed = 0;
-            foreach (var task in pending)
-            {
-                removed += (long)task.Result;
-            }
-
-            return removed;
         }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+
+        await WhenAll(unlinks, synchronous, cancellationToken).ConfigureAwait(false);
+        long removed = 0;
+        foreach (var task in unlinks)
         {
-            throw _connection.Failure("SCAN/UNLINK", exception);
+            removed += (long)task.Result;
+        }
+
+        return removed;
+    }
+
+    private void SendUnlinks(RedisKey[] keys, bool cluster, List<Task<RedisResult>> unlinks)
+    {
+        if (!cluster)
+        {
+            unlinks.Add(_database.ExecuteAsync("UNLINK", ToArguments(keys), CommandFlags.None));
+            return;
+        }
+
+        // A multi-key command must name keys of one slot; the client sends each to the slot's primary (and follows
+        // MOVED and ASK if the slot is moving).
+        var multiplexer = _connection.Multiplexer;
+        foreach (var group in keys.GroupBy(multiplexer.HashSlot))
+        {
+            unlinks.Add(_database.ExecuteAsync("UNLINK", ToArguments([.. group]), CommandFlags.None));
         }
     }
 
-    /// <inheritdoc cref="Unlink"/>
-    public async ValueTask<long> UnlinkAsync(ScanSelection selection, CancellationToken cancellationToken)
+    private async ValueTask<StoreUsage> UsageCoreAsync(ScanSelection selection, bool synchronous, CancellationToken cancellationToken)
     {
-        var pending = new List<Task<RedisResult>>();
         try
         {
-            var cursor = "0";
-            do
+            var primaries = _connection.Primaries();
+            var walks = NodeWalk.Start(primaries);
+            var byNode = walks.ToDictionary(static walk => walk, static _ => new List<RedisKey>());
+            var seen = new HashSet<RedisKey>();
+            var pages = new List<Task<RedisResult>>(walks.Count);
+            var walking = new List<NodeWalk>(walks);
+            while (walking.Count > 0)
             {
-                var reply = await DragonflyConnection.WaitAsync(_database.ExecuteAsync("SCAN", cursor, "MATCH", selection.ServerPattern, "COUNT", ScanPageSize), cancellationToken).ConfigureAwait(false);
-                var page = ParseScan(reply);
-                cursor = page.Cursor;
-                var selected = Select(selection, page.Keys);
-                if (selected.Length > 0)
+                cancellationToken.ThrowIfCancellationRequested();
+                pages.Clear();
+                foreach (var walk in walking)
                 {
-                    pending.Add(_database.ExecuteAsync("UNLINK", ToArguments(selected), CommandFlags.None));
+                    pages.Add(Scan(walk, selection));
                 }
-            }
-            while (cursor != "0");
 
-            await DragonflyConnection.WaitAsync(Task.WhenAll(pending), cancellationToken).ConfigureAwait(false);
-            long removed = 0;
-            foreach (var task in pending)
-            {
-                removed += (long)await task.ConfigureAwait(false);
-            }
-
-            return removed;
-        }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            throw _connection.Failure("SCAN/UNLINK", exception);
-        }
-    }
-
-    /// <summary>How many selected keys there are (each counted once) and the bytes the server holds for them.</summary>
-    public StoreUsage Usage(ScanSelection selection)
-    {
-        var keys = new HashSet<RedisKey>();
-        try
-        {
-            var cursor = "0";
-            do
-            {
-                var page = ParseScan(_database.Execute("SCAN", cursor, "MATCH", selection.ServerPattern, "COUNT", ScanPageSize));
-                cursor = page.Cursor;
-                keys.UnionWith(Select(selection, page.Keys));
-            }
-            while (cursor != "0");
-
-            long bytes = 0;
-            var pending = new List<Task<RedisResult>>(Math.Min(keys.Count, ScanPageSize));
-            foreach (var key in keys)
-            {
-                pending.Add(_database.ExecuteAsync("MEMORY", "USAGE", key));
-                if (pending.Count == ScanPageSize)
+                await WhenAll(pages, synchronous, cancellationToken).ConfigureAwait(false);
+                for (var i = walking.Count - 1; i >= 0; i--)
                 {
-                    bytes += SumMemory(pending);
+                    var page = ParseScan(pages[i].Result);
+                    walking[i].Cursor = page.Cursor;
+                    foreach (var key in Select(selection, page.Keys))
+                    {
+                        // A key met on two nodes (its slot moved during the walk) is counted once, on the first.
+                        if (seen.Add(key))
+                        {
+                            byNode[walking[i]].Add(key);
+                        }
+                    }
+
+                    if (page.Cursor == "0")
+                    {
+                        walking.RemoveAt(i);
+                    }
                 }
             }
 
-            bytes += SumMemory(pending);
-            return new StoreUsage(keys.Count, bytes);
+            var nodes = new NodeUsage[walks.Count];
+            long totalBytes = 0;
+            for (var i = 0; i < walks.Count; i++)
+            {
+                var keys = byNode[walks[i]];
+                var bytes = await MemoryUsageAsync(keys, synchronous, cancellationToken).ConfigureAwait(false);
+                nodes[i] = new NodeUsage(walks[i].Name, keys.Count, bytes);
+                totalBytes += bytes;
+            }
+
+            return new StoreUsage(seen.Count, totalBytes, nodes);
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
             throw _connection.Failure("SCAN/MEMORY USAGE", exception);
         }
-
-        static long SumMemory(List<Task<RedisResult>> pending)
-        {
-            Task.WaitAll(pending);
-            long sum = 0;
-            foreach (var task in pending)
-            {
-                sum += task.Result.IsNull ? 0 : (long)task.Result;
-            }
-
-            pending.Clear();
-            return sum;
-        }
     }
 
-    /// <inheritdoc cref="Usage"/>
-    public async ValueTask<StoreUsage> UsageAsync(ScanSelection selection, CancellationToken cancellationToken)
+    private async ValueTask<long> MemoryUsageAsync(List<RedisKey> keys, bool synchronous, CancellationToken cancellationToken)
     {
-        var keys = new HashSet<RedisKey>();
-        try
+        long bytes = 0;
+        var pending = new List<Task<RedisResult>>(Math.Min(keys.Count, ScanPageSize));
+        for (var i = 0; i < keys.Count; i++)
         {
-            var cursor = "0";
-            do
+            pending.Add(_database.ExecuteAsync("MEMORY", "USAGE", keys[i]));
+            if (pending.Count == ScanPageSize || i == keys.Count - 1)
             {
-                var reply = await DragonflyConnection.WaitAsync(_database.ExecuteAsync("SCAN", cursor, "MATCH", selection.ServerPattern, "COUNT", ScanPageSize), cancellationToken).ConfigureAwait(false);
-                var page = ParseScan(reply);
-                cursor = page.Cursor;
-                keys.UnionWith(Select(selection, page.Keys));
-            }
-            while (cursor != "0");
-
-            long bytes = 0;
-            var pending = new List<Task<RedisResult>>(Math.Min(keys.Count, ScanPageSize));
-            foreach (var key in keys)
-            {
-                pending.Add(_database.ExecuteAsync("MEMORY", "USAGE", key));
-                if (pending.Count == ScanPageSize)
+                await WhenAll(pending, synchronous, cancellationToken).ConfigureAwait(false);
+                foreach (var task in pending)
                 {
-                    bytes += await SumMemoryAsync(pending, cancellationToken).ConfigureAwait(false);
+                    bytes += task.Result.IsNull ? 0 : (long)task.Result;
                 }
+
+                pending.Clear();
             }
-
-            bytes += await SumMemoryAsync(pending, cancellationToken).ConfigureAwait(false);
-            return new StoreUsage(keys.Count, bytes);
-        }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            throw _connection.Failure("SCAN/MEMORY USAGE", exception);
         }
 
-        static async Task<long> SumMemoryAsync(List<Task<RedisResult>> pending, CancellationToken cancellationToken)
+        return bytes;
+    }
+
+    private Task<RedisResult> Scan(NodeWalk walk, ScanSelection selection) =>
+        walk.Server.ExecuteAsync(_database.Database, "SCAN", [walk.Cursor, "MATCH", selection.ServerPattern, "COUNT", ScanPageSize], CommandFlags.None);
+
+    /// <summary>
+    /// The shape of the cluster as its primaries see it: every line of every primary's <c>CLUSTER NODES</c> without
+    /// the fields that change on their own (ping and pong times, link state), sorted. Slots being migrated show in
+    /// a node's own line as <c>[slot-&gt;-id]</c> or <c>[slot-&lt;-id]</c>.
+    /// </summary>
+    private static async ValueTask<ClusterShape> ClusterShapeAsync(IReadOnlyList<IServer> primaries, bool synchronous, CancellationToken cancellationToken)
+    {
+        var replies = new Task<RedisResult>[primaries.Count];
+        for (var i = 0; i < primaries.Count; i++)
         {
-            await DragonflyConnection.WaitAsync(Task.WhenAll(pending), cancellationToken).ConfigureAwait(false);
-            long sum = 0;
-            foreach (var task in pending)
+            replies[i] = primaries[i].ExecuteAsync(null, "CLUSTER", ["NODES"], CommandFlags.None);
+        }
+
+        await WhenAll(replies, synchronous, cancellationToken).ConfigureAwait(false);
+        var lines = new List<string>();
+        foreach (var reply in replies)
+        {
+            foreach (var line in ((string?)reply.Result ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                var result = await task.ConfigureAwait(false);
-                sum += result.IsNull ? 0 : (long)result;
-            }
+                var fields = line.Split(' ');
+                if (fields.Length < 8)
+                {
+                    continue;
+                }
 
-            pending.Clear();
-            return sum;
+                // id, address, flags (without "myself", which differs by who answers), primary, config epoch, slots.
+                var flags = string.Join(',', fields[2].Split(',').Where(static flag => flag != "myself"));
+                lines.Add(string.Join(' ', [fields[0], fields[1], flags, fields[3], fields[6], .. fields[8..]]));
+            }
         }
+
+        lines.Sort(StringComparer.Ordinal);
+        var text = string.Join('\n', lines);
+        return new ClusterShape(text, !text.Contains("->-", StringComparison.Ordinal) && !text.Contains("-<-", StringComparison.Ordinal));
     }
 
     private static (string Cursor, RedisKey[] Keys) ParseScan(RedisResult reply)
@@ -224,4 +342,18 @@ internal sealed class DragonflyScanner
 
         return arguments;
     }
+
+    /// <summary>One primary's walk: where its cursor stands.</summary>
+    private sealed class NodeWalk(IServer server)
+    {
+        public IServer Server { get; } = server;
+
+        public string Name { get; } = DragonflyConnection.Describe(server.EndPoint);
+
+        public string Cursor { get; set; } = "0";
+
+        public static List<NodeWalk> Start(IReadOnlyList<IServer> primaries) => [.. primaries.Select(static server => new NodeWalk(server))];
+    }
+
+    private sealed record ClusterShape(string Nodes, bool IsSettled);
 }

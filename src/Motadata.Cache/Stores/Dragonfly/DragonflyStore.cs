@@ -40,10 +40,13 @@ internal sealed class DragonflyStore : ICacheStore
     private readonly DragonflyScanner _scanner;
     private readonly DragonflyBulkWriter _writer;
 
-    public DragonflyStore(CacheConfig config, CacheCounters statistics)
+    /// <param name="config">The settings.</param>
+    /// <param name="statistics">Where counts go.</param>
+    /// <param name="endpoint">The server(s); null for <see cref="CacheConfig.DragonflyUrl"/> (a shard passes its one node).</param>
+    public DragonflyStore(CacheConfig config, CacheCounters statistics, Configuration.DragonflyEndpoint? endpoint = null)
     {
-        _connection = new DragonflyConnection(config, statistics);
-        _keys = new DragonflyKeys(config.KeyPrefix, _connection.Database);
+        _connection = new DragonflyConnection(config, statistics, endpoint);
+        _keys = new DragonflyKeys(config.KeyPrefix, config.TenantPlacement, _connection.Database);
         _values = new DragonflyValues(config, _connection, _keys, statistics);
         _scanner = new DragonflyScanner(_connection);
         _writer = new DragonflyBulkWriter(_connection, _keys, _values);
@@ -56,6 +59,9 @@ internal sealed class DragonflyStore : ICacheStore
 
     /// <summary>The key layout, for tests and tools.</summary>
     internal DragonflyKeys Keys => _keys;
+
+    /// <summary>The connection, for the sharded store and tests.</summary>
+    internal DragonflyConnection Connection => _connection;
 
     public ReadOutcome<T> Read<T>(in CacheKey key)
     {
@@ -120,7 +126,9 @@ internal sealed class DragonflyStore : ICacheStore
         RedisValue[] stored;
         try
         {
-            stored = await DragonflyConnection.WaitAsync(database.StringGetAsync(serverKeys), cancellationToken).ConfigureAwait(false);
+            stored = _keys.Placement == TenantPlacement.Spread && keys.Count > 1 && _connection.IsCluster()
+                ? await ReadBySlotAsync(tenantId, database, serverKeys, cancellationToken).ConfigureAwait(false)
+                : await DragonflyConnection.WaitAsync(database.StringGetAsync(serverKeys), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
@@ -146,7 +154,13 @@ internal sealed class DragonflyStore : ICacheStore
         {
             try
             {
-                await database.KeyDeleteAsync([.. corrupt]).ConfigureAwait(false);
+                var deletes = new List<Task>();
+                foreach (var key in corrupt)
+                {
+                    deletes.Add(database.KeyDeleteAsync(key));
+                }
+
+                await Task.WhenAll(deletes).ConfigureAwait(false);
             }
             catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
             {
@@ -155,6 +169,52 @@ internal sealed class DragonflyStore : ICacheStore
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// A batch read on a cluster, where one <c>MGET</c> must name keys of one slot: one <c>MGET</c> per slot, all sent
+    /// at once (the client routes each to its slot's primary), the values put back in the order asked.
+    /// </summary>
+    private async Task<RedisValue[]> ReadBySlotAsync(string? tenantId, IDatabase database, RedisKey[] keys, CancellationToken cancellationToken)
+    {
+        var prefix = DragonflyKeys.NamespacePrefix(_keys.KeyPrefix, tenantId, _keys.Placement);
+        var multiplexer = _connection.Multiplexer;
+        var slots = new Dictionary<int, List<int>>();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var slot = multiplexer.HashSlot(prefix + (string)keys[i]!);
+            if (!slots.TryGetValue(slot, out var positions))
+            {
+                slots.Add(slot, positions = []);
+            }
+
+            positions.Add(i);
+        }
+
+        var reads = new List<(List<int> Positions, Task<RedisValue[]> Values)>(slots.Count);
+        foreach (var positions in slots.Values)
+        {
+            var group = new RedisKey[positions.Count];
+            for (var i = 0; i < group.Length; i++)
+            {
+                group[i] = keys[positions[i]];
+            }
+
+            reads.Add((positions, database.StringGetAsync(group)));
+        }
+
+        await DragonflyConnection.WaitAsync(Task.WhenAll(reads.Select(static read => read.Values)), cancellationToken).ConfigureAwait(false);
+        var values = new RedisValue[keys.Length];
+        foreach (var (positions, pending) in reads)
+        {
+            var group = await pending.ConfigureAwait(false);
+            for (var i = 0; i < positions.Count; i++)
+            {
+                values[positions[i]] = group[i];
+            }
+        }
+
+        return values;
     }
 
     public WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl)

@@ -16,9 +16,11 @@ internal sealed class ScanSelection
     private readonly GlobPattern? _rest;
     private readonly int _namespaceBytes;
     private readonly byte[]? _ownKeysUnder;
+    private readonly TenantPlacement _placement;
 
-    private ScanSelection(RedisValue serverPattern, GlobPattern? rest, int namespaceBytes, byte[]? ownKeysUnder)
+    private ScanSelection(RedisValue serverPattern, GlobPattern? rest, int namespaceBytes, byte[]? ownKeysUnder, TenantPlacement placement = default)
     {
+        _placement = placement;
         ServerPattern = serverPattern;
         _rest = rest;
         _namespaceBytes = namespaceBytes;
@@ -45,20 +47,21 @@ internal sealed class ScanSelection
         return new ScanSelection(serverPattern, exactOnServer ? null : pattern, Encoding.UTF8.GetByteCount(namespacePrefix), null);
     }
 
-    /// <summary>Every key of one namespace (its prefix ends in <c>}:</c>, so no other namespace starts with it).</summary>
+    /// <summary>Every key of one namespace (its prefix holds the tenant's length, so no other namespace starts with it).</summary>
     public static ScanSelection Namespace(string namespacePrefix) =>
         new(Encoding.UTF8.GetBytes(GlobPattern.Escape(namespacePrefix) + "*"), null, 0, null);
 
     /// <summary>
-    /// Every key this cache writes under <paramref name="keyPrefix"/>, and nothing else: the server narrows to
-    /// <c>{prefix}{g</c> and <c>{prefix}{t</c>, and each key is then checked to have exactly the shape
-    /// <see cref="DragonflyKeys"/> writes (<c>{g}:</c>, or <c>{t:</c>length<c>:</c>tenant<c>}:</c>), so another
-    /// program's <c>mc:{tomato}</c> or <c>mc:{t:x}</c> is left alone.
+    /// Every key this cache writes under <paramref name="keyPrefix"/>, and nothing else: the server narrows to the
+    /// global and tenant namespaces of the layout (<c>{prefix}[gt]:</c> spread, <c>{prefix}{[gt]</c> co-located), and
+    /// each key is then checked to have exactly the shape <see cref="DragonflyKeys"/> writes, so another program's
+    /// <c>mc:{tomato}</c>, <c>mc:t:x</c> or <c>mc:{t:x}</c> is left alone.
     /// </summary>
-    public static ScanSelection Everything(string keyPrefix)
+    public static ScanSelection Everything(string keyPrefix, TenantPlacement placement)
     {
         var prefix = Encoding.UTF8.GetBytes(keyPrefix);
-        return new(Encoding.UTF8.GetBytes(GlobPattern.Escape(keyPrefix) + "{[gt]*"), null, 0, prefix);
+        var namespaces = placement == TenantPlacement.CoLocated ? "{[gt]*" : "[gt]:*";
+        return new(Encoding.UTF8.GetBytes(GlobPattern.Escape(keyPrefix) + namespaces), null, 0, prefix, placement);
     }
 
     /// <summary>True when <paramref name="serverKey"/>, one key the server returned for <see cref="ServerPattern"/>, is selected.</summary>
@@ -66,7 +69,7 @@ internal sealed class ScanSelection
     {
         if (_ownKeysUnder is { } prefix)
         {
-            return serverKey.StartsWith(prefix) && DragonflyKeys.IsNamespacedKey(serverKey[prefix.Length..]);
+            return serverKey.StartsWith(prefix) && DragonflyKeys.IsNamespacedKey(serverKey[prefix.Length..], _placement);
         }
 
         return _rest is null || (serverKey.Length >= _namespaceBytes && _rest.IsMatch(serverKey[_namespaceBytes..]));

@@ -28,7 +28,7 @@ namespace Motadata.Cache.Stores.Recovery;
 /// sit in a socket buffer of a paused server), and the value it was meant to replace must not be served either.
 /// </para>
 /// </remarks>
-internal sealed partial class RecoveringStore : ICacheStore
+internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
 {
     private const int HealthyMode = 0;
     private const int RecoveringMode = 1;
@@ -126,13 +126,13 @@ internal sealed partial class RecoveringStore : ICacheStore
     public CacheHealth Health => _health;
 
     /// <summary>The Polly breaker's state, for tests and diagnostics.</summary>
-    internal CircuitState BreakerState => _breakerState.CircuitState;
+    public CircuitState BreakerState => _breakerState.CircuitState;
 
     /// <summary>
     /// Completes when the store is healthy again (journal replayed, breaker closed), or at once when it is. For tests
     /// and for callers that want to wait for a recovery instead of polling <see cref="Health"/>.
     /// </summary>
-    internal async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
+    public async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
     {
         while (true)
         {

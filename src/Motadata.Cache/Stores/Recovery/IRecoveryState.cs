@@ -1,0 +1,19 @@
+using Polly.CircuitBreaker;
+
+namespace Motadata.Cache.Stores.Recovery;
+
+/// <summary>
+/// What a store that recovers from outages tells the facade: one <see cref="RecoveringStore"/>, or a
+/// <see cref="Sharded.ShardedStore"/> whose servers each recover on their own.
+/// </summary>
+internal interface IRecoveryState
+{
+    /// <summary>The current health (the worst of the servers'); reading it takes no lock and allocates nothing.</summary>
+    CacheHealth Health { get; }
+
+    /// <summary>The circuit breaker's state (the most open of the servers'), for tests and diagnostics.</summary>
+    CircuitState BreakerState { get; }
+
+    /// <summary>Completes when every server is healthy again (breaker closed, journal replayed).</summary>
+    Task WaitUntilHealthyAsync(CancellationToken cancellationToken);
+}
