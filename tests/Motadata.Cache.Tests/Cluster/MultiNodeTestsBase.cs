@@ -53,8 +53,8 @@ public abstract class MultiNodeTestsBase : IAsyncLifetime
     }
 
     /// <summary>The server-key prefix of <paramref name="tenantId"/>'s namespace under <paramref name="keyPrefix"/> (default <see cref="KeyPrefix"/>).</summary>
-    protected string NamespacePrefix(string? tenantId, string? keyPrefix = null) =>
-        DragonflyKeys.NamespacePrefix(keyPrefix ?? KeyPrefix, tenantId);
+    protected string NamespacePrefix(string? tenantId, string? keyPrefix = null, TenantPlacement placement = TenantPlacement.Spread) =>
+        DragonflyKeys.NamespacePrefix(keyPrefix ?? KeyPrefix, tenantId, placement);
 
     /// <summary>How many server keys start with <paramref name="prefix"/>, over every node.</summary>
     protected async Task<long> CountAsync(string prefix) => (await Target.CountPerNodeAsync(prefix)).Sum();

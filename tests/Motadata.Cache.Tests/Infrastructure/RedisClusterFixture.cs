@@ -67,7 +67,8 @@ public sealed class RedisClusterFixture : IAsyncLifetime, IMultiNodeTestTarget
     public static string UniquePrefix(string name) => $"{name}-{Guid.NewGuid():N}:";
 
     /// <summary>The server key the cache uses for (<paramref name="tenantId"/>, <paramref name="key"/>) under <paramref name="keyPrefix"/>.</summary>
-    public static string ServerKey(string keyPrefix, string? tenantId, string key) => DragonflyKeys.NamespacePrefix(keyPrefix, tenantId) + key;
+    public static string ServerKey(string keyPrefix, string? tenantId, string key, TenantPlacement placement = TenantPlacement.Spread) =>
+        DragonflyKeys.NamespacePrefix(keyPrefix, tenantId, placement) + key;
 
     /// <summary>How many keys starting with <paramref name="prefix"/> each node holds, in <see cref="RedisCluster.Nodes"/> order (SCAN per node).</summary>
     public async Task<long[]> CountPerNodeAsync(string prefix)
