@@ -95,6 +95,32 @@ public abstract class CrossNodeOperationsTests(IMultiNodeTestTarget target) : Mu
     }
 
     [Fact]
+    public async Task WhenStatsAreReadEachNodeReportsItsOwnShareAndTheSharesAddUpToTheTotal()
+    {
+        var cache = CreateCache();
+        await SeedAsync(cache);
+        var endPoints = Target.Servers.Select(server => server.EndPoint).ToList();
+
+        foreach (var (tenant, prefix, size) in new[] { ("acme", NamespacePrefix("acme"), 1200L), (null, KeyPrefix, 1600L) })
+        {
+            var stats = tenant is null ? cache.GetStats() : await cache.GetStatsAsync(tenant);
+            var onServers = await Target.CountPerNodeAsync(prefix);
+
+            Assert.Equal(size, stats.Size);
+            Assert.Equal(endPoints.Order(StringComparer.Ordinal), stats.Nodes.Select(node => node.Endpoint).Order(StringComparer.Ordinal));
+            foreach (var node in stats.Nodes)
+            {
+                var index = endPoints.IndexOf(node.Endpoint);
+                Assert.True(onServers[index] == node.Size, $"{node} but the server holds {onServers[index]} of the keys (scope {tenant ?? "all"}).");
+                Assert.True(node.MemoryUsage > 0, $"{node}: no memory reported for its keys.");
+            }
+
+            Assert.Equal(stats.Size, stats.Nodes.Sum(node => node.Size));
+            Assert.Equal(stats.MemoryUsage, stats.Nodes.Sum(node => node.MemoryUsage));
+        }
+    }
+
+    [Fact]
     public async Task WhenManyKeysAreWarmedAcrossNodesGetManyReturnsEveryHitUnderItsKeyAndNothingElse()
     {
         const int Keys = 2_000;
