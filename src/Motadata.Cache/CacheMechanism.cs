@@ -7,6 +7,7 @@ using Motadata.Cache.Internal;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
+using Motadata.Cache.Stores.Cluster;
 using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Memory;
 using Motadata.Cache.Stores.Recovery;
@@ -282,6 +283,13 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
                 if (!config.EnableRecovery)
                 {
                     return (dragonfly, null, null);
+                }
+
+                if (dragonfly.Connection.IsCluster())
+                {
+                    // A recovery per primary, so one primary down costs only its slots' keys.
+                    var cluster = new ClusterStore(dragonfly, config, statistics, time);
+                    return (cluster, null, cluster);
                 }
 
                 var recovering = new RecoveringStore(dragonfly, config, statistics, time);

@@ -1,5 +1,3 @@
-using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using Motadata.Cache.Configuration;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
@@ -27,6 +25,7 @@ namespace Motadata.Cache.Stores.Sharded;
 internal sealed class ShardedStore : ICacheStore, IRecoveryState
 {
     private readonly Shard[] _shards;
+    private readonly ulong[] _seeds;
     private readonly CacheHealth _steadyHealth;
 
     public ShardedStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
@@ -63,6 +62,7 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         }
 
         _shards = [.. shards];
+        _seeds = [.. shards.Select(static shard => Rendezvous.Seed(shard.Name))];
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
     }
 
@@ -126,24 +126,7 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         Task.WhenAll(_shards.Where(static shard => shard.Recovering is not null).Select(shard => shard.Recovering!.WaitUntilHealthyAsync(cancellationToken)));
 
     /// <summary>The index of the server that holds (<paramref name="tenantId"/>, <paramref name="key"/>).</summary>
-    internal int ShardOf(string? tenantId, string key)
-    {
-        var tenantSeed = tenantId is null ? 0x9E3779B97F4A7C15UL : XxHash3.HashToUInt64(MemoryMarshal.AsBytes(tenantId.AsSpan()));
-        var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(key.AsSpan()), unchecked((long)tenantSeed));
-        var best = 0;
-        var bestScore = 0UL;
-        for (var i = 0; i < _shards.Length; i++)
-        {
-            var score = Mix(hash ^ _shards[i].Seed);
-            if (i == 0 || score > bestScore)
-            {
-                best = i;
-                bestScore = score;
-            }
-        }
-
-        return best;
-    }
+    internal int ShardOf(string? tenantId, string key) => Rendezvous.Pick(_seeds, tenantId, key);
 
     public ReadOutcome<T> Read<T>(in CacheKey key) => For(key).Read<T>(key);
 
@@ -276,14 +259,6 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         }
     }
 
-    // The finalizer of SplitMix64: spreads the bits of (key hash xor server seed) so each server's scores are independent.
-    private static ulong Mix(ulong value)
-    {
-        value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9UL;
-        value = (value ^ (value >> 27)) * 0x94D049BB133111EBUL;
-        return value ^ (value >> 31);
-    }
-
     private static KeyValuePair<string, T>[] Pick<T>(IReadOnlyList<KeyValuePair<string, T>> entries, List<int> positions)
     {
         var picked = new KeyValuePair<string, T>[positions.Count];
@@ -372,7 +347,7 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         return Sum(await Task.WhenAll(pending).ConfigureAwait(false));
     }
 
-    /// <summary>One server: its store (recovering or not), its name and its rendezvous seed.</summary>
+    /// <summary>One server: its store (recovering or not) and its name.</summary>
     private sealed class Shard(string name, ICacheStore store, RecoveringStore? recovering)
     {
         public string Name { get; } = name;
@@ -380,7 +355,5 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         public ICacheStore Store { get; } = store;
 
         public RecoveringStore? Recovering { get; } = recovering;
-
-        public ulong Seed { get; } = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(name.ToLowerInvariant().AsSpan()));
     }
 }
