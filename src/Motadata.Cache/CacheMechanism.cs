@@ -7,6 +7,7 @@ using Motadata.Cache.Internal;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
+using Motadata.Cache.Stores.Cluster;
 using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Memory;
 using Motadata.Cache.Stores.Recovery;
@@ -305,23 +306,41 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
                 return (sharded, null, config.EnableRecovery ? sharded : null, null);
             case CacheBackend.Dragonfly:
                 var dragonfly = new DragonflyStore(config, statistics);
-                var recovering = config.EnableRecovery ? new RecoveringStore(dragonfly, config, statistics, time) : null;
-                ICacheStore remote = recovering is null ? dragonfly : recovering;
+                var (remote, recovery) = WithRecovery(dragonfly, config, statistics, time);
                 if (!config.EnableLocalLevel)
                 {
-                    return (remote, null, recovering, null);
+                    return (remote, null, recovery, null);
                 }
 
                 // The local level sits above recovery, so what recovery journals during an outage is announced only
                 // after it has been replayed (see docs/two-level.md).
-                var twoLevel = new TwoLevelStore(remote, dragonfly, recovering, config, statistics, time);
-                return (twoLevel, null, recovering, twoLevel);
+                var twoLevel = new TwoLevelStore(remote, dragonfly, recovery, config, statistics, time);
+                return (twoLevel, null, recovery, twoLevel);
             case CacheBackend.Memory:
                 var memory = new MemoryStore(config, statistics, time);
                 return (memory, memory, null, null);
             default:
                 throw new NotSupportedException($"The {config.Backend} backend is not available in this build.");
         }
+    }
+
+    /// <summary>Dragonfly with its recovery, when on: one per server, or on a cluster one per primary.</summary>
+    private static (ICacheStore Store, IRecoveryState? Recovering) WithRecovery(DragonflyStore dragonfly, CacheConfig config, CacheCounters statistics, TimeProvider time)
+    {
+        if (!config.EnableRecovery)
+        {
+            return (dragonfly, null);
+        }
+
+        if (dragonfly.Connection.IsCluster())
+        {
+            // A recovery per primary, so one primary down costs only its slots' keys.
+            var cluster = new ClusterStore(dragonfly, config, statistics, time);
+            return (cluster, cluster);
+        }
+
+        var recovering = new RecoveringStore(dragonfly, config, statistics, time);
+        return (recovering, recovering);
     }
 
     private CacheStats BuildStats(string? tenantId, StoreUsage usage)

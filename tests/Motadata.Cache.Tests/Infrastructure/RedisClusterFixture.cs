@@ -8,7 +8,7 @@ namespace Motadata.Cache.Tests.Infrastructure;
 /// prefix. <see cref="Connection"/> is a plain cluster-aware client of its own, for reading and writing the servers'
 /// bytes behind the cache's back and counting keys per node.
 /// </summary>
-public sealed class RedisClusterFixture : IAsyncLifetime, IDragonflyTestTarget
+public sealed class RedisClusterFixture : IAsyncLifetime, IMultiNodeTestTarget
 {
     private ConnectionMultiplexer? _connection;
     private RedisCluster? _cluster;
@@ -17,6 +17,8 @@ public sealed class RedisClusterFixture : IAsyncLifetime, IDragonflyTestTarget
 
     /// <summary>A plain cluster client (StackExchange.Redis), outside any cache.</summary>
     public IConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("The cluster has not started.");
+
+    public IReadOnlyList<RedisServer> Servers => Cluster.Nodes;
 
     /// <summary>A direct client of the cluster (single-key commands are routed to the slot's owner).</summary>
     public IDatabase Raw => Connection.GetDatabase();
@@ -92,6 +94,8 @@ public sealed class RedisClusterFixture : IAsyncLifetime, IDragonflyTestTarget
 
         return keys;
     }
+
+    public Task WriteRawAsync(string key, string value) => Raw.StringSetAsync(key, value);
 
     /// <summary>Every key starting with <paramref name="prefix"/> on every node.</summary>
     public async Task<List<string>> KeysStartingWithAsync(string prefix)

@@ -7,12 +7,14 @@ namespace Motadata.Cache.Tests.Infrastructure;
 /// independent nodes (<c>EnableSharding</c>, <c>ShardCount</c> = 3, one URL listing all three); one plain client per
 /// node, for reading each node's keys behind the cache's back.
 /// </summary>
-public sealed class RedisNodesFixture : IAsyncLifetime, IDragonflyTestTarget
+public sealed class RedisNodesFixture : IAsyncLifetime, IMultiNodeTestTarget
 {
     private readonly List<ConnectionMultiplexer> _connections = [];
     private RedisNodes? _nodes;
 
     public RedisNodes Nodes => _nodes ?? throw new InvalidOperationException("The nodes have not started.");
+
+    public IReadOnlyList<RedisServer> Servers => Nodes.Nodes;
 
     /// <summary>A plain client per node, in <see cref="RedisNodes.Nodes"/> order.</summary>
     public IReadOnlyList<IConnectionMultiplexer> Connections => _connections;
@@ -54,6 +56,13 @@ public sealed class RedisNodesFixture : IAsyncLifetime, IDragonflyTestTarget
         {
             await ServerClock.AdvanceAsync(_connections[i], Nodes.Nodes[i].EndPoint, keyPrefix, by);
         }
+    }
+
+    /// <summary>Writes <paramref name="key"/> to the node a simple hash of it picks (not the cache's placement: another application's).</summary>
+    public Task WriteRawAsync(string key, string value)
+    {
+        var node = (int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_connections.Count);
+        return _connections[node].GetDatabase().StringSetAsync(key, value);
     }
 
     /// <summary>How many keys starting with <paramref name="prefix"/> each node holds, in <see cref="RedisNodes.Nodes"/> order.</summary>

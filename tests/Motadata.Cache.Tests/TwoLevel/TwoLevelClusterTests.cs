@@ -66,7 +66,7 @@ public sealed class TwoLevelClusterTests : IClassFixture<RedisClusterFixture>, I
 
     private CacheMechanism CreateInstance()
     {
-        var config = new CacheConfig { KeyPrefix = _prefix, EnableLocalLevel = true, EnableRecovery = false, OperationTimeout = TimeSpan.FromSeconds(5) };
+        var config = new CacheConfig { KeyPrefix = _prefix, EnableLocalLevel = true, EnableRecovery = true, OperationTimeout = TimeSpan.FromSeconds(5) };
         _fixture.Configure(config);
         var cache = new CacheMechanism(config);
         _caches.Add(cache);

@@ -31,6 +31,7 @@ internal sealed class DragonflyKeys
 
     private readonly IDatabase _database;
     private readonly ConcurrentDictionary<string, IDatabase> _tenants = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte[]> _prefixes = new(StringComparer.Ordinal);
 
     public DragonflyKeys(string keyPrefix, TenantPlacement placement, IDatabase database)
     {
@@ -62,6 +63,10 @@ internal sealed class DragonflyKeys
 
         return _tenants.TryGetValue(tenantId, out var database) ? database : Add(tenantId);
     }
+
+    /// <summary>The full server key without building a string: the namespace prefix's bytes and the caller's key.</summary>
+    public RedisKey ServerRedisKey(string? tenantId, string key) =>
+        ((RedisKey)key).Prepend(_prefixes.TryGetValue(tenantId ?? string.Empty, out var prefix) ? prefix : AddPrefix(tenantId));
 
     /// <summary>The full server key, as a string (for tests, logs and the rare paths that need it).</summary>
     public string ServerKey(string? tenantId, string key) => NamespacePrefix(KeyPrefix, tenantId, Placement) + key;
@@ -133,6 +138,13 @@ internal sealed class DragonflyKeys
             (_, TenantPlacement.CoLocated) => string.Create(CultureInfo.InvariantCulture, $"{keyPrefix}{{t:{tenantId.Length}:{tenantId}}}:"),
             _ => string.Create(CultureInfo.InvariantCulture, $"{keyPrefix}t:{tenantId.Length}:{tenantId}:"),
         };
+
+    // The global namespace is stored under the empty string (not a valid tenant id).
+    private byte[] AddPrefix(string? tenantId)
+    {
+        var prefix = Encoding.UTF8.GetBytes(NamespacePrefix(KeyPrefix, tenantId, Placement));
+        return _prefixes.Count < MaxCachedNamespaces ? _prefixes.GetOrAdd(tenantId ?? string.Empty, prefix) : prefix;
+    }
 
     private IDatabase Add(string tenantId)
     {

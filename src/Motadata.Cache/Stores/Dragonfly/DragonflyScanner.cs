@@ -27,11 +27,18 @@ internal sealed class DragonflyScanner
 
     private readonly DragonflyConnection _connection;
     private readonly IDatabase _database;
+    private readonly IServer? _only;
 
-    public DragonflyScanner(DragonflyConnection connection)
+    /// <param name="connection">The client.</param>
+    /// <param name="only">
+    /// One node to walk (a cluster primary under its own recovery, see <see cref="Cluster.ClusterStore"/>), walked
+    /// once: the caller walks again when the cluster's shape changed. Null for every primary, with the re-walks.
+    /// </param>
+    public DragonflyScanner(DragonflyConnection connection, IServer? only = null)
     {
         _connection = connection;
         _database = connection.Database;
+        _only = only;
     }
 
     /// <summary>Removes every selected key; returns how many the server removed.</summary>
@@ -86,11 +93,11 @@ internal sealed class DragonflyScanner
             var started = Environment.TickCount64;
             while (true)
             {
-                var primaries = _connection.Primaries();
+                var primaries = Nodes();
                 var cluster = DragonflyConnection.IsCluster(primaries);
-                var before = cluster ? await ClusterShapeAsync(primaries, synchronous, cancellationToken).ConfigureAwait(false) : null;
+                var before = cluster && _only is null ? await ClusterShapeAsync(primaries, synchronous, cancellationToken).ConfigureAwait(false) : null;
                 removed += await UnlinkPassAsync(primaries, cluster, selection, synchronous, cancellationToken).ConfigureAwait(false);
-                if (!cluster)
+                if (before is null)
                 {
                     return removed;
                 }
@@ -191,7 +198,7 @@ internal sealed class DragonflyScanner
     {
         try
         {
-            var primaries = _connection.Primaries();
+            var primaries = Nodes();
             var walks = NodeWalk.Start(primaries);
             var byNode = walks.ToDictionary(static walk => walk, static _ => new List<RedisKey>());
             var seen = new HashSet<RedisKey>();
@@ -267,6 +274,8 @@ internal sealed class DragonflyScanner
         return bytes;
     }
 
+    private IReadOnlyList<IServer> Nodes() => _only is null ? _connection.Primaries() : [_only];
+
     private Task<RedisResult> Scan(NodeWalk walk, ScanSelection selection) =>
         walk.Server.ExecuteAsync(_database.Database, "SCAN", [walk.Cursor, "MATCH", selection.ServerPattern, "COUNT", ScanPageSize], CommandFlags.None);
 
@@ -275,7 +284,7 @@ internal sealed class DragonflyScanner
     /// the fields that change on their own (ping and pong times, link state), sorted. Slots being migrated show in
     /// a node's own line as <c>[slot-&gt;-id]</c> or <c>[slot-&lt;-id]</c>.
     /// </summary>
-    private static async ValueTask<ClusterShape> ClusterShapeAsync(IReadOnlyList<IServer> primaries, bool synchronous, CancellationToken cancellationToken)
+    internal static async ValueTask<ClusterShape> ClusterShapeAsync(IReadOnlyList<IServer> primaries, bool synchronous, CancellationToken cancellationToken)
     {
         var replies = new Task<RedisResult>[primaries.Count];
         for (var i = 0; i < primaries.Count; i++)
@@ -355,5 +364,6 @@ internal sealed class DragonflyScanner
         public static List<NodeWalk> Start(IReadOnlyList<IServer> primaries) => [.. primaries.Select(static server => new NodeWalk(server))];
     }
 
-    private sealed record ClusterShape(string Nodes, bool IsSettled);
+    /// <summary>A cluster's shape (<see cref="ClusterShapeAsync"/>); settled when no slot is being migrated.</summary>
+    internal sealed record ClusterShape(string Nodes, bool IsSettled);
 }

@@ -26,7 +26,7 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// <see cref="DragonflyScanner"/> (invalidate, clear, usage) and <see cref="DragonflyBulkWriter"/> (warming).
 /// </para>
 /// </remarks>
-internal sealed class DragonflyStore : ICacheStore
+internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
 {
     /// <summary>
     /// The longest TTL sent; longer ones are clamped to it. Dragonfly refuses <c>SET ... PX</c> at or past its expiry
@@ -39,6 +39,8 @@ internal sealed class DragonflyStore : ICacheStore
     private readonly DragonflyValues _values;
     private readonly DragonflyScanner _scanner;
     private readonly DragonflyBulkWriter _writer;
+    private readonly bool _ownsConnection = true;
+    private readonly IServer? _node;
 
     /// <param name="config">The settings.</param>
     /// <param name="statistics">Where counts go.</param>
@@ -50,6 +52,18 @@ internal sealed class DragonflyStore : ICacheStore
         _values = new DragonflyValues(config, _connection, _keys, statistics);
         _scanner = new DragonflyScanner(_connection);
         _writer = new DragonflyBulkWriter(_connection, _keys, _values);
+    }
+
+    // A view of a cluster store whose walks cover one primary (see OnlyOn); shares everything else.
+    private DragonflyStore(DragonflyStore cluster, IServer node)
+    {
+        _connection = cluster._connection;
+        _keys = cluster._keys;
+        _values = cluster._values;
+        _writer = cluster._writer;
+        _scanner = new DragonflyScanner(_connection, node);
+        _ownsConnection = false;
+        _node = node;
     }
 
     public string Name => "dragonfly";
@@ -354,9 +368,41 @@ internal sealed class DragonflyStore : ICacheStore
     public ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
         ScanAsync(static (scanner, selection, token) => scanner.UsageAsync(selection, token), _keys.Owned(tenantId), cancellationToken);
 
-    public void Dispose() => _connection.Dispose();
+    /// <summary>
+    /// The same store whose invalidations, clears and usage walk only <paramref name="node"/>, once (single-key calls
+    /// are routed by the client as always). For a cluster primary under its own recovery; disposing it leaves the
+    /// connection open.
+    /// </summary>
+    internal DragonflyStore OnlyOn(IServer node) => new(this, node);
 
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    /// <inheritdoc />
+    public async ValueTask<ReadOutcome<byte[]>> ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_node is { } node)
+            {
+                await DragonflyConnection.WaitAsync(node.PingAsync(), cancellationToken).ConfigureAwait(false);
+                return ReadOutcome<byte[]>.Miss;
+            }
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return ReadOutcome<byte[]>.Failed(_connection.Failure("PING", exception));
+        }
+
+        return await ReadAsync<byte[]>(Recovery.RecoveringStore.ProbeKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        if (_ownsConnection)
+        {
+            _connection.Dispose();
+        }
+    }
+
+    public ValueTask DisposeAsync() => _ownsConnection ? _connection.DisposeAsync() : default;
 
     /// <summary>The expiry to send: whole milliseconds rounded up (at least 1), none for <see cref="Timeout.InfiniteTimeSpan"/>, at most <see cref="MaxTtl"/>.</summary>
     internal static TimeSpan? Expiry(TimeSpan ttl)

@@ -61,7 +61,12 @@ internal sealed partial class TwoLevelStore
 
     public void OnTick()
     {
-        if (_owesAnnouncement && _recovering is not { IsHealthy: false } && _backplane.IsConfirmed)
+        if (_recovery is not null && _recovering is null)
+        {
+            _recoveryHealthy = _recovery.Health.Status == CacheHealthStatus.Healthy;
+        }
+
+        if (_owesAnnouncement && RecoveryHealthy() && _backplane.IsConfirmed)
         {
             _owesAnnouncement = false;
             if (!_backplane.Publish(BackplaneMessageKind.Everything, null, string.Empty))

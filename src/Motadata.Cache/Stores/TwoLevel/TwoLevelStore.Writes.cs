@@ -199,7 +199,7 @@ internal sealed partial class TwoLevelStore
     /// </summary>
     private void Announce(BackplaneMessageKind kind, string? tenantId, string subject)
     {
-        if (_recovering is { IsHealthy: false } || !_backplane.Publish(kind, tenantId, subject))
+        if (!RecoveryHealthy() || !_backplane.Publish(kind, tenantId, subject))
         {
             _owesAnnouncement = true;
         }
@@ -208,7 +208,7 @@ internal sealed partial class TwoLevelStore
     /// <inheritdoc cref="Announce"/>
     private async ValueTask AnnounceAsync(BackplaneMessageKind kind, string? tenantId, string subject)
     {
-        if (_recovering is { IsHealthy: false } || !await _backplane.PublishAsync(kind, tenantId, subject).ConfigureAwait(false))
+        if (!RecoveryHealthy() || !await _backplane.PublishAsync(kind, tenantId, subject).ConfigureAwait(false))
         {
             _owesAnnouncement = true;
         }

@@ -30,7 +30,11 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     private const int MaxAnnouncedKeys = 256;
 
     private readonly ICacheStore _inner;
+    // Recovery, when on: one RecoveringStore (whose mode is read exactly, one volatile read), or a store recovering per
+    // node (a cluster's primaries), whose health the backplane's tick copies into _recoveryHealthy four times a second.
     private readonly RecoveringStore? _recovering;
+    private readonly IRecoveryState? _recovery;
+    private volatile bool _recoveryHealthy = true;
     private readonly DragonflyKeys _keys;
     private readonly CacheCounters _statistics;
     private readonly TimeProvider _time;
@@ -42,10 +46,11 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     private volatile bool _serving;
     private volatile bool _owesAnnouncement;
 
-    public TwoLevelStore(ICacheStore inner, DragonflyStore dragonfly, RecoveringStore? recovering, CacheConfig config, CacheCounters statistics, TimeProvider time)
+    public TwoLevelStore(ICacheStore inner, DragonflyStore dragonfly, IRecoveryState? recovery, CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
         _inner = inner;
-        _recovering = recovering;
+        _recovery = recovery;
+        _recovering = recovery as RecoveringStore;
         _keys = dragonfly.Keys;
         _statistics = statistics;
         _time = time;
@@ -86,7 +91,7 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     public bool IsServing
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _serving && (_recovering is null || _recovering.IsHealthy);
+        get => _serving && (_recovering is null ? _recoveryHealthy : _recovering.IsHealthy);
     }
 
     public ReadOutcome<T> Read<T>(in CacheKey key)
@@ -339,6 +344,10 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
         var left = serverTtl - _time.GetElapsedTime(started);
         return left < _maxLifetime ? left : _maxLifetime;
     }
+
+    /// <summary>Whether recovery is handling no failure now (exactly: on a write path, not a hit path).</summary>
+    private bool RecoveryHealthy() =>
+        _recovering is not null ? _recovering.IsHealthy : _recovery is null || _recovery.Health.Status == CacheHealthStatus.Healthy;
 
     /// <summary>The key of a running server read: the same key read as two types is two reads.</summary>
     private readonly record struct ReadFlightKey(CacheKey Key, Type ValueType);

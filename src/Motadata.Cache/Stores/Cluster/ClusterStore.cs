@@ -1,0 +1,314 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Motadata.Cache.Keys;
+using Motadata.Cache.Stats;
+using Motadata.Cache.Stores.Dragonfly;
+using Motadata.Cache.Stores.Recovery;
+using Polly.CircuitBreaker;
+using StackExchange.Redis;
+
+namespace Motadata.Cache.Stores.Cluster;
+
+/// <summary>
+/// A Redis Cluster (Redis, Valkey, Dragonfly in cluster mode) with recovery on: one recovery per primary, so a primary
+/// that is down or paused costs only the keys of its slots (misses, journaled removals) and never opens a breaker for
+/// the others. Single-key calls go to the recovery of the primary that owns the key's slot (the client routes the
+/// command itself, following <c>MOVED</c> and <c>ASK</c>); batch reads and warms are split by primary and sent to all
+/// at once; invalidations, clears and statistics walk every primary at once, each under its own recovery, and walk
+/// again while the cluster's slots move (see <see cref="DragonflyScanner"/>).
+/// </summary>
+/// <remarks>
+/// Built when the servers answer as a cluster at construction. Every primary shares the one client connection of
+/// <see cref="DragonflyStore"/>; what is per primary is the breaker, the journal and its replay (to that primary
+/// alone). A key whose slot moves to another primary while the first has removals pending is served by the new
+/// owner: keep resharding and outages apart (docs/scale-out.md).
+/// </remarks>
+internal sealed class ClusterStore : ICacheStore, IRecoveryState
+{
+    private readonly DragonflyStore _cluster;
+    private readonly CacheConfig _config;
+    private readonly CacheCounters _statistics;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<EndPoint, Node> _nodes = new();
+    private readonly Lock _sync = new();
+    private readonly CacheHealth _steadyHealth;
+
+    public ClusterStore(DragonflyStore cluster, CacheConfig config, CacheCounters statistics, TimeProvider time)
+    {
+        _cluster = cluster;
+        _config = config;
+        _statistics = statistics;
+        _time = time;
+        _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
+        foreach (var primary in cluster.Connection.Primaries())
+        {
+            NodeOn(primary);
+        }
+    }
+
+    public string Name => _cluster.Name;
+
+    /// <inheritdoc />
+    public CacheHealth Health => FanOut.WorstHealth(_nodes.Values.Select(static node => node.Recovering.Health), _steadyHealth);
+
+    /// <inheritdoc />
+    public CircuitState BreakerState => FanOut.WorstBreaker(_nodes.Values.Select(static node => node.Recovering.BreakerState));
+
+    /// <inheritdoc />
+    public Task WaitUntilHealthyAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(_nodes.Values.Select(node => node.Recovering.WaitUntilHealthyAsync(cancellationToken)));
+
+    public ReadOutcome<T> Read<T>(in CacheKey key) => For(key).Read<T>(key);
+
+    public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken) => For(key).ReadAsync<T>(key, cancellationToken);
+
+    public ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
+        where TProjection : struct, IReadProjection<T, TResult> =>
+        For(key).ReadAsync<T, TResult, TProjection>(key, projection, cancellationToken);
+
+    public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var reads = new List<(List<int> Positions, Task<StoreOutcome<ReadOutcome<T>[]>> Pending)>();
+        foreach (var (node, positions) in Split(tenantId, keys.Count, i => keys[i]))
+        {
+            reads.Add((positions, node.Recovering.ReadManyAsync<T>(tenantId, FanOut.Pick(keys, positions), cancellationToken).AsTask()));
+        }
+
+        return FanOut.GatherAsync(keys.Count, reads);
+    }
+
+    public WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl) => For(key).Write(key, value, ttl);
+
+    public ValueTask<WriteOutcome> WriteAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken) =>
+        For(key).WriteAsync(key, value, ttl, cancellationToken);
+
+    public StoreOutcome<bool> Extend(in CacheKey key, byte[] expected, TimeSpan ttl) => For(key).Extend(key, expected, ttl);
+
+    public ValueTask<StoreOutcome<bool>> ExtendAsync(CacheKey key, byte[] expected, TimeSpan ttl, CancellationToken cancellationToken) =>
+        For(key).ExtendAsync(key, expected, ttl, cancellationToken);
+
+    public StoreOutcome<bool> Delete(in CacheKey key) => For(key).Delete(key);
+
+    public ValueTask<StoreOutcome<bool>> DeleteAsync(CacheKey key, CancellationToken cancellationToken) => For(key).DeleteAsync(key, cancellationToken);
+
+    public StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern) =>
+        pattern.ExactKey is { } exactKey
+            ? DeletedCount(Delete(new CacheKey(tenantId, exactKey)))
+            : Walk(store => store.Invalidate(tenantId, pattern));
+
+    public async ValueTask<StoreOutcome<long>> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
+        pattern.ExactKey is { } exactKey
+            ? DeletedCount(await DeleteAsync(new CacheKey(tenantId, exactKey), cancellationToken).ConfigureAwait(false))
+            : await WalkAsync(store => store.InvalidateAsync(tenantId, pattern, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    public StoreOutcome<long> Clear(string? tenantId) => Walk(store => store.Clear(tenantId));
+
+    public ValueTask<StoreOutcome<long>> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
+        WalkAsync(store => store.ClearAsync(tenantId, cancellationToken), cancellationToken);
+
+    public StoreOutcome<long> WriteMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl)
+    {
+        long stored = 0;
+        foreach (var (node, positions) in Split(tenantId, entries.Count, i => entries[i].Key))
+        {
+            var outcome = node.Recovering.WriteMany(tenantId, FanOut.Pick(entries, positions), ttl);
+            if (outcome.Failure is { } failure)
+            {
+                return StoreOutcome<long>.Failed(failure);
+            }
+
+            stored += outcome.Result;
+        }
+
+        return stored;
+    }
+
+    public async ValueTask<StoreOutcome<long>> WriteManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var writes = new List<Task<StoreOutcome<long>>>();
+        foreach (var (node, positions) in Split(tenantId, entries.Count, i => entries[i].Key))
+        {
+            writes.Add(node.Recovering.WriteManyAsync(tenantId, FanOut.Pick(entries, positions), ttl, cancellationToken).AsTask());
+        }
+
+        return FanOut.Sum(await Task.WhenAll(writes).ConfigureAwait(false));
+    }
+
+    public StoreOutcome<StoreUsage> GetUsage(string? tenantId) =>
+        FanOut.SumUsage([.. CurrentNodes().Select(node => node.Recovering.GetUsage(tenantId))]);
+
+    public async ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
+        FanOut.SumUsage(await Task.WhenAll(CurrentNodes().Select(node => node.Recovering.GetUsageAsync(tenantId, cancellationToken).AsTask())).ConfigureAwait(false));
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes.Values)
+        {
+            node.Recovering.Dispose();
+        }
+
+        _cluster.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes.Values)
+        {
+            await node.Recovering.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _cluster.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static StoreOutcome<long> DeletedCount(StoreOutcome<bool> deleted) =>
+        deleted.Failure is { } failure ? StoreOutcome<long>.Failed(failure) : deleted.Result ? 1 : 0;
+
+    /// <summary>The recovery of the primary that owns the key's slot.</summary>
+    private RecoveringStore For(in CacheKey key) => NodeOf(key.TenantId, key.Key).Recovering;
+
+    private Node NodeOf(string? tenantId, string key)
+    {
+        IServer? server = null;
+        try
+        {
+            server = _cluster.Connection.Multiplexer.GetServer(_cluster.Keys.ServerRedisKey(tenantId, key), null, CommandFlags.DemandMaster);
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            // No primary known for the slot (the cluster is down or reconfiguring): any node's recovery answers.
+        }
+
+        if (server is not null)
+        {
+            return NodeOn(server);
+        }
+
+        foreach (var node in _nodes.Values)
+        {
+            return node;
+        }
+
+        return NodeOn(_cluster.Connection.Primaries()[0]);
+    }
+
+    private Node NodeOn(IServer server)
+    {
+        if (_nodes.TryGetValue(server.EndPoint, out var node))
+        {
+            return node;
+        }
+
+        lock (_sync)
+        {
+            if (!_nodes.TryGetValue(server.EndPoint, out node))
+            {
+                var view = _cluster.OnlyOn(server);
+                node = new Node(server, new RecoveringStore(view, _config, _statistics, _time));
+                _nodes[server.EndPoint] = node;
+            }
+
+            return node;
+        }
+    }
+
+    /// <summary>A recovery for each primary the client knows now.</summary>
+    private List<Node> CurrentNodes() => [.. _cluster.Connection.Primaries().Select(NodeOn)];
+
+    private Dictionary<Node, List<int>> Split(string? tenantId, int count, Func<int, string> keyAt) =>
+        FanOut.Split(count, i => NodeOf(tenantId, keyAt(i)));
+
+    // A removal walks every primary at once, each under its own recovery (a primary that fails journals its share),
+    // and again while the cluster's slots move. When the shape cannot be read (a primary is down), one walk stands:
+    // the failing primary's share is in its journal.
+    private StoreOutcome<long> Walk(Func<ICacheStore, StoreOutcome<long>> remove)
+    {
+        long removed = 0;
+        var started = Environment.TickCount64;
+        while (true)
+        {
+            var before = Shape(synchronous: true);
+            var outcome = FanOut.Sum(CurrentNodes().Select(node => remove(node.Recovering)).ToList());
+            if (outcome.Failure is not null)
+            {
+                return outcome;
+            }
+
+            removed += outcome.Result;
+            var after = Shape(synchronous: true);
+            if (before is null || after is null || (after.IsSettled && after.Equals(before)) || OverBudget(started))
+            {
+                return removed;
+            }
+
+            _cluster.Connection.Multiplexer.Configure();
+        }
+    }
+
+    private async ValueTask<StoreOutcome<long>> WalkAsync(Func<ICacheStore, ValueTask<StoreOutcome<long>>> remove, CancellationToken cancellationToken)
+    {
+        long removed = 0;
+        var started = Environment.TickCount64;
+        while (true)
+        {
+            var before = await ShapeAsync(cancellationToken).ConfigureAwait(false);
+            var outcome = FanOut.Sum(await Task.WhenAll(CurrentNodes().Select(node => remove(node.Recovering).AsTask())).ConfigureAwait(false));
+            if (outcome.Failure is not null)
+            {
+                return outcome;
+            }
+
+            removed += outcome.Result;
+            var after = await ShapeAsync(cancellationToken).ConfigureAwait(false);
+            if (before is null || after is null || (after.IsSettled && after.Equals(before)) || OverBudget(started))
+            {
+                return removed;
+            }
+
+            await _cluster.Connection.Multiplexer.ConfigureAsync().ConfigureAwait(false);
+        }
+    }
+
+    private bool OverBudget(long started)
+    {
+        if (Environment.TickCount64 - started <= DragonflyScanner.TopologyBudget.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        _cluster.Connection.RecordUnsettledWalk();
+        return true;
+    }
+
+    private DragonflyScanner.ClusterShape? Shape(bool synchronous)
+    {
+        try
+        {
+            var pending = DragonflyScanner.ClusterShapeAsync(_cluster.Connection.Primaries(), synchronous, CancellationToken.None);
+            return pending.IsCompleted ? pending.GetAwaiter().GetResult() : null;
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return null;
+        }
+    }
+
+    private async ValueTask<DragonflyScanner.ClusterShape?> ShapeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DragonflyScanner.ClusterShapeAsync(_cluster.Connection.Primaries(), synchronous: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One primary: its server and its recovery (over a store whose walks cover that primary only).</summary>
+    private sealed class Node(IServer server, RecoveringStore recovering)
+    {
+        public IServer Server { get; } = server;
+
+        public RecoveringStore Recovering { get; } = recovering;
+    }
+}

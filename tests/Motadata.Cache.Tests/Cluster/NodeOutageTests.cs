@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using Motadata.Cache.Tests.Infrastructure;
+
+namespace Motadata.Cache.Tests.Cluster;
+
+/// <summary>
+/// One node of several frozen (SIGSTOP, a partition), recovery on, on a cluster and on independent sharded nodes
+/// alike: the keys of the other nodes keep being served (counted: every one a hit, no failed call), the frozen
+/// node's share misses, no exception reaches a caller, and after it thaws nothing invalidated meanwhile is served.
+/// </summary>
+public abstract class NodeOutageTests(IMultiNodeTestTarget target) : MultiNodeTestsBase(target)
+{
+    protected const int Keys = 300;
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    protected static readonly TimeSpan Ttl = TimeSpan.FromHours(1);
+
+    [Fact]
+    public async Task WhenOneNodeIsPausedTheOthersKeepServingItsShareMissesAndAfterItNothingInvalidatedIsServed()
+    {
+        FailuresExpected = true;
+        var cache = CreateOutageCache();
+        Assert.Equal(Keys, await cache.WarmCacheAsync(Numbered("k:", Keys), Ttl, "t"));
+        var nodeOf = await NodeOfEachCallerKeyAsync("t");
+        const int Paused = 1;
+        var healthy = nodeOf.Where(pair => pair.Value != Paused).Select(pair => pair.Key).ToList();
+        var frozen = nodeOf.Where(pair => pair.Value == Paused).Select(pair => pair.Key).ToList();
+        Assert.True(healthy.Count > 0 && frozen.Count > 0, $"The keys are not spread ({healthy.Count} on healthy nodes, {frozen.Count} on the paused one).");
+
+        // Invalidated during the pause: every "k:1*" key (on every node), and one single key of the paused node.
+        var invalidated = nodeOf.Keys.Where(key => key.StartsWith("k:1", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        var deleted = frozen.First(key => !invalidated.Contains(key));
+        var rewritten = healthy.First(key => !invalidated.Contains(key));
+        var errors = new ConcurrentQueue<Exception>();
+        long invalidatedCount = -1;
+
+        Target.Servers[Paused].Pause();
+        try
+        {
+            // Several rounds, all keys at once: a breaker that opened for every node would show as misses on healthy ones.
+            for (var round = 0; round < 3; round++)
+            {
+                var values = await ReadAllAsync(cache, nodeOf.Keys, errors);
+                Assert.All(healthy, key => Assert.Equal(ValueOf(key), values[key]));
+                Assert.All(frozen, key => Assert.Null(values[key]));
+            }
+
+            // Calls that touch only healthy nodes are served (a call that waited on the paused node would have missed).
+            var again = await ReadAllAsync(cache, healthy, errors);
+            Assert.All(healthy, key => Assert.Equal(ValueOf(key), again[key]));
+            Assert.True(await Guard(errors, () => cache.SetAsync(rewritten, -1, Ttl, "t").AsTask()), "A write to a healthy node failed during the pause.");
+            Assert.Equal(-1, await Guard(errors, () => cache.GetAsync<int?>(rewritten, "t").AsTask()));
+
+            invalidatedCount = await Guard(errors, () => cache.InvalidateAsync("k:1*", "t").AsTask());
+            await Guard(errors, () => cache.DeleteAsync(deleted, "t").AsTask());
+
+            // The healthy nodes' matching keys are gone at once; through this instance none of them is served.
+            foreach (var key in invalidated.Where(healthy.Contains))
+            {
+                Assert.Null(await Guard(errors, () => cache.GetAsync<int?>(key, "t").AsTask()));
+            }
+        }
+        finally
+        {
+            Target.Servers[Paused].Resume();
+        }
+
+        Assert.Empty(errors);
+        await cache.WaitForRecoveryAsync().WaitAsync(Patience);
+
+        // A fresh instance (recovery off: any error shows) reads the servers as they are after the replay.
+        var reader = CreateCache(config => config.EnableRecovery = false);
+        var left = await Target.CountPerNodeAsync(NamespacePrefix("t") + "k:1");
+        foreach (var key in nodeOf.Keys)
+        {
+            int? expected = invalidated.Contains(key) || key == deleted ? null : key == rewritten ? -1 : ValueOf(key);
+            var stats = cache.GetStats();
+            var why = $"{key} on node {nodeOf[key]} (node {Paused} was paused); the invalidation during the pause returned {invalidatedCount}; replayed operations {stats.ReplayedOperations}, failures {stats.BackendFailures}, breaker openings {stats.BreakerOpenings}; k:1* keys left per node after recovery: {string.Join(", ", left)} (of {string.Join(", ", Enumerable.Range(0, Target.Servers.Count).Select(n => invalidated.Count(k => nodeOf[k] == n)))}); health {cache.Health}.";
+            Assert.True(expected == await reader.GetAsync<int?>(key, "t"), $"A fresh instance read {await reader.GetAsync<int?>(key, "t")} instead of {expected}: {why}");
+            Assert.True(expected == await cache.GetAsync<int?>(key, "t"), $"The instance that invalidated read {await cache.GetAsync<int?>(key, "t")} instead of {expected}: {why}");
+        }
+    }
+
+    /// <summary>A cache whose calls give up on a frozen node soon, and whose breaker probes often.</summary>
+    protected CacheMechanism CreateOutageCache() => CreateCache(config =>
+    {
+        config.OperationTimeout = TimeSpan.FromMilliseconds(500);
+        config.RecoveryBreakDuration = TimeSpan.FromMilliseconds(500);
+    });
+
+    protected static int ValueOf(string key) => int.Parse(key.AsSpan("k:".Length), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Which node holds each of <paramref name="tenantId"/>'s caller keys.</summary>
+    protected async Task<Dictionary<string, int>> NodeOfEachCallerKeyAsync(string tenantId)
+    {
+        var prefix = NamespacePrefix(tenantId);
+        return (await NodeOfEachKeyAsync(prefix)).ToDictionary(pair => pair.Key[prefix.Length..], pair => pair.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>Reads every key at once (async), recording any exception instead of throwing.</summary>
+    protected static async Task<Dictionary<string, int?>> ReadAllAsync(CacheMechanism cache, IEnumerable<string> keys, ConcurrentQueue<Exception> errors)
+    {
+        var list = keys.ToList();
+        var reads = list.Select(key => Guard(errors, () => cache.GetAsync<int?>(key, "t").AsTask())).ToList();
+        var values = await Task.WhenAll(reads);
+        return list.Zip(values).ToDictionary(pair => pair.First, pair => pair.Second, StringComparer.Ordinal);
+    }
+
+    /// <summary>Runs a call, recording an exception (none may reach a caller with recovery on) and returning the default instead.</summary>
+    protected static async Task<T?> Guard<T>(ConcurrentQueue<Exception> errors, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+#pragma warning disable CA1031 // Recorded, and the test asserts there were none.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            errors.Enqueue(exception);
+            return default;
+        }
+    }
+}
