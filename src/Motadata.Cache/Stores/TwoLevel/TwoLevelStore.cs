@@ -162,7 +162,8 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
 
             try
             {
-                var outcome = FetchAndFill<T>(key);
+                // The read before this one may have filled the level and left the table after this caller missed.
+                var outcome = LocalHitOrNothing<T>(key) ?? FetchAndFill<T>(key);
                 completion.SetResult(outcome);
                 return outcome;
             }
@@ -213,7 +214,7 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     {
         try
         {
-            completion.SetResult(await FetchAndFillAsync<T>(key).ConfigureAwait(false));
+            completion.SetResult(LocalHitOrNothing<T>(key) ?? await FetchAndFillAsync<T>(key).ConfigureAwait(false));
         }
 #pragma warning disable CA1031 // Handed to every waiter.
         catch (Exception exception)
@@ -225,6 +226,18 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
         {
             _reads.TryRemove(new KeyValuePair<ReadFlightKey, object>(flightKey, completion.Task));
         }
+    }
+
+    /// <summary>A local hit (counted), or null: looked at again by a new server read before it leaves.</summary>
+    private ReadOutcome<T>? LocalHitOrNothing<T>(in CacheKey key)
+    {
+        if (IsServing && Local.TryGet(key, out T? value))
+        {
+            _statistics.For(key.TenantId).LocalHitsViaStore.Increment();
+            return ReadOutcome<T>.Hit(value);
+        }
+
+        return null;
     }
 
     private ReadOutcome<T> FetchAndFill<T>(in CacheKey key)
