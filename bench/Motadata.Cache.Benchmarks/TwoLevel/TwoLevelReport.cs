@@ -109,9 +109,10 @@ public static class TwoLevelReport
 
             await Task.WhenAll(workers);
             var stats = b.GetStats(Tenant);
+            var whole = b.GetStats();
             output.WriteLine(
                 $"95/5 mix, Zipf(0.9) over {KeyCount} keys, 2 instances x {callers / 2} async callers, local level {(localLevel ? "on " : "off")}: " +
-                $"{operations / (double)seconds:N0} ops/s (instance B: {stats.LocalHits:N0} local hits, {stats.ServerHits:N0} server hits, {stats.Misses:N0} misses)");
+                $"{operations / (double)seconds:N0} ops/s (instance B: {stats.LocalHits:N0} local hits, {stats.ServerHits:N0} server hits, {stats.Misses:N0} misses; backplane: {whole.BackplaneMessagesReceived:N0} received, {whole.BackplaneMessagesDropped:N0} dropped, {whole.LocalFlushes:N0} flushes)");
         }
     }
 
