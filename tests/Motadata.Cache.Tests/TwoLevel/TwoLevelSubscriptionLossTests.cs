@@ -94,6 +94,29 @@ public sealed class TwoLevelSubscriptionLossTests : TwoLevelTestsBase
         Assert.Equal(":0", (await server.CommandAsync("EXISTS", RedisServerFixture.ServerKey(Prefix, "t", "k", a.Config.TenantPlacement))).TrimEnd());
     }
 
+    [Fact]
+    public async Task WhenTheServerFreezesWithItsConnectionsOpenTheMissingHeartbeatStopsLocalServing()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var b = CreateInstance(config => Recovering(config, server));
+        Assert.True(b.Set("k", "v", tenantId: "t"));
+        Assert.Equal("v", await ReadUntilLocalAsync<string>(b, "k", "t"));
+
+        // SIGSTOP: no connection breaks, so only the heartbeat can tell that messages no longer arrive.
+        server.Pause();
+        try
+        {
+            await EventuallyAsync(() => !b.LocalLevel!.IsServing && !b.LocalLevel.Backplane.IsConfirmed, "B stops trusting its subscription");
+            Assert.False(b.LocalLevel!.Local.TryGet(new Motadata.Cache.Keys.CacheKey("t", "k"), out string? _), "the local level was emptied");
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        Assert.Equal("v", await ReadUntilLocalAsync<string>(b, "k", "t"));
+    }
+
     private static void Recovering(CacheConfig config, RedisServer server)
     {
         config.DragonflyUrl = server.Url;

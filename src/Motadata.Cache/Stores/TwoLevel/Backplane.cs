@@ -25,6 +25,11 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan ProbePatience = TimeSpan.FromSeconds(2);
 
+    // While trusted, the subscription is checked by a heartbeat (a probe of our own) every second; one not back within
+    // five seconds means the subscription broke without the client noticing (a half-open socket, a frozen server).
+    private static readonly long HeartbeatEvery = TimeSpan.FromSeconds(1).Ticks;
+    private static readonly long HeartbeatPatience = TimeSpan.FromSeconds(5).Ticks;
+
     private readonly IBackplaneReceiver _receiver;
     private readonly CacheCounters _statistics;
     private readonly ILogger _logger;
@@ -43,6 +48,9 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
     private long _sequence;
     private volatile bool _confirmed;
     private volatile string? _expectedProbe;
+    private long _lastHeartbeatSent;
+    private long _lastEcho;
+    private long _heartbeats;
     private int _disposed;
 
     public Backplane(CacheConfig config, IBackplaneReceiver receiver, CacheCounters statistics)
@@ -212,6 +220,7 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
                     await ProveAsync(token).ConfigureAwait(false);
                 }
 
+                CheckHeartbeat();
                 _receiver.OnTick();
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -224,6 +233,38 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
             {
                 LogLoopFailed(_logger, exception.Message);
             }
+        }
+    }
+
+    /// <summary>Sends the next heartbeat when one is due, and distrusts the subscription when the last echo is too old.</summary>
+    private void CheckHeartbeat()
+    {
+        if (!_confirmed)
+        {
+            return;
+        }
+
+        var now = DateTime.UtcNow.Ticks;
+        if (now - Volatile.Read(ref _lastEcho) > HeartbeatPatience && now - Volatile.Read(ref _lastHeartbeatSent) < HeartbeatPatience)
+        {
+            // Heartbeats went out and none came back: the subscription may be dead without the client knowing.
+            _confirmed = false;
+            _expectedProbe = null;
+            _receiver.OnUnsafe(serveAgain: false);
+            LogHeartbeatLost(_logger);
+            if (_needsProof.CurrentCount == 0)
+            {
+                _needsProof.Release();
+            }
+
+            return;
+        }
+
+        if (now - Volatile.Read(ref _lastHeartbeatSent) >= HeartbeatEvery)
+        {
+            Volatile.Write(ref _lastHeartbeatSent, now);
+            var sent = Send(BackplaneMessageKind.Probe, null, "hb" + Interlocked.Increment(ref _heartbeats).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            sent?.ContinueWith(static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -303,11 +344,17 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
 
         if (message.Instance == InstanceId)
         {
-            if (message.Kind == BackplaneMessageKind.Probe && message.Subject == _expectedProbe && !_confirmed)
+            if (message.Kind == BackplaneMessageKind.Probe && message.Subject.StartsWith("hb", StringComparison.Ordinal))
+            {
+                Volatile.Write(ref _lastEcho, DateTime.UtcNow.Ticks);
+            }
+            else if (message.Kind == BackplaneMessageKind.Probe && message.Subject == _expectedProbe && !_confirmed)
             {
                 // Everything sent before this probe, we may have missed; from here on, gaps are detected.
                 _lastSequence.Clear();
                 _receiver.OnSubscriptionConfirmed();
+                Volatile.Write(ref _lastEcho, DateTime.UtcNow.Ticks);
+                Volatile.Write(ref _lastHeartbeatSent, DateTime.UtcNow.Ticks);
                 _confirmed = true;
                 _confirmedOnce.Set();
             }
@@ -338,6 +385,9 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
 
     [LoggerMessage(6002, LogLevel.Warning, "Backplane messages from instance {Instance} were missed (sequence {Last} then {Next}); the local level is flushed.")]
     private static partial void LogGap(ILogger logger, string instance, long last, long next);
+
+    [LoggerMessage(6004, LogLevel.Warning, "The backplane's heartbeat did not come back; the local level is flushed and not served until the subscription is proven again.")]
+    private static partial void LogHeartbeatLost(ILogger logger);
 
     [LoggerMessage(6003, LogLevel.Warning, "The backplane's loop failed and will try again: {Reason}.")]
     private static partial void LogLoopFailed(ILogger logger, string reason);
