@@ -86,6 +86,9 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
     /// <summary>True while the subscription is proven to deliver.</summary>
     public bool IsConfirmed => _confirmed;
 
+    /// <summary>True once the subscription was first proven; for tests.</summary>
+    internal bool WasEverConfirmed => _confirmedOnce.IsSet;
+
     /// <summary>Whether the channel is sharded (the server is a cluster); for tests.</summary>
     internal bool IsSharded => _channelKnown && _channel.IsSharded;
 
