@@ -17,6 +17,17 @@ public sealed partial class CacheMechanism
     /// <returns>The cached value, or <paramref name="defaultValue"/>. Completes synchronously, allocating nothing, on the memory backend.</returns>
     public ValueTask<T?> GetAsync<T>(string key, string? tenantId = null, T? defaultValue = default, CancellationToken cancellationToken = default)
     {
+        if (_localLevel is { IsServing: true } level)
+        {
+            // A local hit answers at once, as TryGet's does: no store call, no remote-call telemetry.
+            CheckKeyShape(key, tenantId);
+            if (level.Local.FindSegment(tenantId) is { } segment && level.Local.TryGet(segment, key, out T? local))
+            {
+                segment.Counters.Hits.Increment();
+                return new ValueTask<T?>(local);
+            }
+        }
+
         CheckKey(key, tenantId);
         // Counted by the projection, in the continuation of the store that completes the read: one for the whole stack.
         return _store.ReadAsync<T, T?, CountingProjection<T>>(new CacheKey(tenantId, key), new(_statistics.For(tenantId), defaultValue), cancellationToken);

@@ -84,8 +84,17 @@ public class LocalLevelGetBenchmarks
     [Benchmark, BenchmarkCategory("Hit")]
     public BenchValue? Hit_FusionCacheMemoryLevel() => _fusion.TryGet<BenchValue>(_peerKey).GetValueOrDefault(null!);
 
+    [Benchmark, BenchmarkCategory("HitAsync")]
+    public ValueTask<BenchValue?> HitAsync_FusionCacheMemoryLevel() => _fusion.GetOrDefaultAsync<BenchValue>(_peerKey);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("HitAsync")]
+    public ValueTask<BenchValue?> HitAsync_MemoryBackend() => _memory.GetAsync<BenchValue>(Key, Tenant);
+
+    [Benchmark, BenchmarkCategory("HitAsync")]
+    public ValueTask<BenchValue?> HitAsync_LocalLevel() => _localLevel.GetAsync<BenchValue>(Key, Tenant);
+
     // A hit completes synchronously; the ValueTask is returned for BenchmarkDotNet to consume.
-    [Benchmark, BenchmarkCategory("Hit")]
-    public ValueTask<BenchValue> Hit_HybridCache() =>
+    [Benchmark, BenchmarkCategory("HitAsync")]
+    public ValueTask<BenchValue> HitAsync_HybridCache() =>
         _hybrid.GetOrCreateAsync(_peerKey, static _ => ValueTask.FromResult(new BenchValue(-1)));
 }
