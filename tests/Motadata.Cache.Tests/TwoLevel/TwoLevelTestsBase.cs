@@ -6,7 +6,7 @@ namespace Motadata.Cache.Tests.TwoLevel;
 public abstract class TwoLevelTestsBase : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
     // Generous: only so that a broken backplane fails the test instead of hanging it, never a timing assumption.
-    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private readonly List<CacheMechanism> _caches = [];
 
