@@ -37,6 +37,10 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
     private readonly ISubscriber _subscriber;
     private readonly string _channelName;
     private readonly Lock _publishGate = new();
+
+    // Every change of trust (lost, proven, gap) happens under this lock, together with the local level's reaction, so
+    // a connection event on one thread and a probe's echo on another can never leave the two disagreeing.
+    private readonly Lock _trust = new();
     private readonly SemaphoreSlim _needsProof = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
     private readonly Dictionary<string, long> _lastSequence = new(StringComparer.Ordinal);
@@ -200,9 +204,7 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
     private void OnConnectionChanged(object? sender, ConnectionFailedEventArgs args)
     {
         // Failed or restored, messages may have been lost in between: distrust the subscription until a probe returns.
-        _confirmed = false;
-        _expectedProbe = null;
-        _receiver.OnUnsafe(serveAgain: false);
+        Distrust();
         LogSubscriptionUnsafe(_logger, args.EndPoint?.ToString() ?? "?", args.FailureType.ToString());
         if (_needsProof.CurrentCount == 0)
         {
@@ -239,6 +241,17 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>Stops trusting the subscription: the local level is emptied and not served until a new probe comes back.</summary>
+    private void Distrust()
+    {
+        lock (_trust)
+        {
+            _confirmed = false;
+            _expectedProbe = null;
+            _receiver.OnUnsafe(serveAgain: false);
+        }
+    }
+
     /// <summary>Sends the next heartbeat when one is due, and distrusts the subscription when the last echo is too old.</summary>
     private void CheckHeartbeat()
     {
@@ -251,9 +264,7 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
         if (now - Volatile.Read(ref _lastEcho) > HeartbeatPatience && now - Volatile.Read(ref _lastHeartbeatSent) < HeartbeatPatience)
         {
             // Heartbeats went out and none came back: the subscription may be dead without the client knowing.
-            _confirmed = false;
-            _expectedProbe = null;
-            _receiver.OnUnsafe(serveAgain: false);
+            Distrust();
             LogHeartbeatLost(_logger);
             if (_needsProof.CurrentCount == 0)
             {
@@ -351,15 +362,21 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
             {
                 Volatile.Write(ref _lastEcho, DateTime.UtcNow.Ticks);
             }
-            else if (message.Kind == BackplaneMessageKind.Probe && message.Subject == _expectedProbe && !_confirmed)
+            else if (message.Kind == BackplaneMessageKind.Probe)
             {
-                // Everything sent before this probe, we may have missed; from here on, gaps are detected.
-                _lastSequence.Clear();
-                _receiver.OnSubscriptionConfirmed();
-                Volatile.Write(ref _lastEcho, DateTime.UtcNow.Ticks);
-                Volatile.Write(ref _lastHeartbeatSent, DateTime.UtcNow.Ticks);
-                _confirmed = true;
-                _confirmedOnce.Set();
+                lock (_trust)
+                {
+                    if (message.Subject == _expectedProbe && !_confirmed)
+                    {
+                        // Everything sent before this probe, we may have missed; from here on, gaps are detected.
+                        _lastSequence.Clear();
+                        _receiver.OnSubscriptionConfirmed();
+                        Volatile.Write(ref _lastEcho, DateTime.UtcNow.Ticks);
+                        Volatile.Write(ref _lastHeartbeatSent, DateTime.UtcNow.Ticks);
+                        _confirmed = true;
+                        _confirmedOnce.Set();
+                    }
+                }
             }
 
             return;
@@ -371,7 +388,10 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
         {
             _statistics.RecordBackplaneDropped();
             LogGap(_logger, message.Instance, last, message.Sequence);
-            _receiver.OnUnsafe(serveAgain: _confirmed);
+            lock (_trust)
+            {
+                _receiver.OnUnsafe(serveAgain: _confirmed);
+            }
         }
 
         if (message.Kind == BackplaneMessageKind.Probe)
