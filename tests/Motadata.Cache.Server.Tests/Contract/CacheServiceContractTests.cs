@@ -331,6 +331,20 @@ public abstract class CacheServiceContractTests
         Assert.Equal(1, stats.GetProperty("hits").GetInt64());
         Assert.Equal(2, stats.GetProperty("sets").GetInt64());
 
+        // Server by server on Dragonfly (one server here), nothing on memory.
+        var nodes = stats.GetProperty("nodes").EnumerateArray().ToList();
+        if (stats.GetProperty("backend").GetString() == "Dragonfly")
+        {
+            var node = Assert.Single(nodes);
+            Assert.Equal(2, node.GetProperty("size").GetInt64());
+            Assert.Equal(stats.GetProperty("memory_usage").GetInt64(), node.GetProperty("memory_usage").GetInt64());
+            Assert.StartsWith("127.0.0.1:", node.GetProperty("endpoint").GetString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Empty(nodes);
+        }
+
         var cleared = await Http.ReadJsonAsync(await client.DeleteAsync("v1/keys"));
         Assert.Equal(2, cleared.GetProperty("cleared").GetInt64());
         await Http.AssertProblemAsync(await client.GetAsync($"v1/tenants/{second}/keys/a"), HttpStatusCode.NotFound);

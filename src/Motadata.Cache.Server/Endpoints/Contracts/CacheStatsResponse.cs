@@ -15,6 +15,7 @@ namespace Motadata.Cache.Server.Endpoints.Contracts;
 /// <param name="BackendFailures">Calls to the server that failed.</param>
 /// <param name="BreakerOpenings">Times the circuit breaker opened.</param>
 /// <param name="ReplayedOperations">Invalidations replayed after an outage.</param>
+/// <param name="Nodes">Size and bytes server by server on Dragonfly (one per cluster primary or shard); empty on memory.</param>
 internal sealed record CacheStatsResponse(
     string Backend,
     long Hits,
@@ -29,7 +30,8 @@ internal sealed record CacheStatsResponse(
     long CorruptPayloads,
     long BackendFailures,
     long BreakerOpenings,
-    long ReplayedOperations)
+    long ReplayedOperations,
+    IReadOnlyList<NodeStatsResponse> Nodes)
 {
     /// <summary>The figures of a snapshot.</summary>
     /// <param name="backend">The backend.</param>
@@ -37,5 +39,6 @@ internal sealed record CacheStatsResponse(
     /// <returns>The response.</returns>
     public static CacheStatsResponse From(CacheBackend backend, CacheStats stats) =>
         new(backend.ToString(), stats.Hits, stats.Misses, stats.Size, stats.MemoryUsage, stats.HitRate, stats.Sets, stats.Evictions,
-            stats.Expirations, stats.RejectedValues, stats.CorruptPayloads, stats.BackendFailures, stats.BreakerOpenings, stats.ReplayedOperations);
+            stats.Expirations, stats.RejectedValues, stats.CorruptPayloads, stats.BackendFailures, stats.BreakerOpenings, stats.ReplayedOperations,
+            [.. stats.Nodes.Select(static node => new NodeStatsResponse(node.Endpoint, node.Size, node.MemoryUsage))]);
 }

@@ -49,49 +49,10 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
     public string Name => _cluster.Name;
 
     /// <inheritdoc />
-    public CacheHealth Health
-    {
-        get
-        {
-            CacheHealth? worst = null;
-            foreach (var node in _nodes.Values)
-            {
-                var health = node.Recovering.Health;
-                if (worst is null || Rank(health.Status) > Rank(worst.Status))
-                {
-                    worst = health;
-                }
-            }
-
-            return worst ?? _steadyHealth;
-
-            static int Rank(CacheHealthStatus status) => status switch
-            {
-                CacheHealthStatus.Healthy => 0,
-                CacheHealthStatus.Degraded => 1,
-                _ => 2,
-            };
-        }
-    }
+    public CacheHealth Health => FanOut.WorstHealth(_nodes.Values.Select(static node => node.Recovering.Health), _steadyHealth);
 
     /// <inheritdoc />
-    public CircuitState BreakerState
-    {
-        get
-        {
-            var worst = CircuitState.Closed;
-            foreach (var node in _nodes.Values)
-            {
-                var state = node.Recovering.BreakerState;
-                if (state != CircuitState.Closed && (worst == CircuitState.Closed || state != CircuitState.HalfOpen))
-                {
-                    worst = state;
-                }
-            }
-
-            return worst;
-        }
-    }
+    public CircuitState BreakerState => FanOut.WorstBreaker(_nodes.Values.Select(static node => node.Recovering.BreakerState));
 
     /// <inheritdoc />
     public Task WaitUntilHealthyAsync(CancellationToken cancellationToken) =>
@@ -105,36 +66,15 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         where TProjection : struct, IReadProjection<T, TResult> =>
         For(key).ReadAsync<T, TResult, TProjection>(key, projection, cancellationToken);
 
-    public async ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var reads = new List<(List<int> Positions, Task<StoreOutcome<ReadOutcome<T>[]>> Pending)>();
         foreach (var (node, positions) in Split(tenantId, keys.Count, i => keys[i]))
         {
-            var group = new string[positions.Count];
-            for (var i = 0; i < group.Length; i++)
-            {
-                group[i] = keys[positions[i]];
-            }
-
-            reads.Add((positions, node.Recovering.ReadManyAsync<T>(tenantId, group, cancellationToken).AsTask()));
+            reads.Add((positions, node.Recovering.ReadManyAsync<T>(tenantId, FanOut.Pick(keys, positions), cancellationToken).AsTask()));
         }
 
-        var results = new ReadOutcome<T>[keys.Count];
-        foreach (var (positions, pending) in reads)
-        {
-            var outcome = await pending.ConfigureAwait(false);
-            if (outcome.Failure is { } failure)
-            {
-                return StoreOutcome<ReadOutcome<T>[]>.Failed(failure);
-            }
-
-            for (var i = 0; i < positions.Count; i++)
-            {
-                results[positions[i]] = outcome.Result[i];
-            }
-        }
-
-        return results;
+        return FanOut.GatherAsync(keys.Count, reads);
     }
 
     public WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl) => For(key).Write(key, value, ttl);
@@ -171,7 +111,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         long stored = 0;
         foreach (var (node, positions) in Split(tenantId, entries.Count, i => entries[i].Key))
         {
-            var outcome = node.Recovering.WriteMany(tenantId, Pick(entries, positions), ttl);
+            var outcome = node.Recovering.WriteMany(tenantId, FanOut.Pick(entries, positions), ttl);
             if (outcome.Failure is { } failure)
             {
                 return StoreOutcome<long>.Failed(failure);
@@ -188,17 +128,17 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         var writes = new List<Task<StoreOutcome<long>>>();
         foreach (var (node, positions) in Split(tenantId, entries.Count, i => entries[i].Key))
         {
-            writes.Add(node.Recovering.WriteManyAsync(tenantId, Pick(entries, positions), ttl, cancellationToken).AsTask());
+            writes.Add(node.Recovering.WriteManyAsync(tenantId, FanOut.Pick(entries, positions), ttl, cancellationToken).AsTask());
         }
 
-        return Sum(await Task.WhenAll(writes).ConfigureAwait(false));
+        return FanOut.Sum(await Task.WhenAll(writes).ConfigureAwait(false));
     }
 
     public StoreOutcome<StoreUsage> GetUsage(string? tenantId) =>
-        SumUsage([.. CurrentNodes().Select(node => node.Recovering.GetUsage(tenantId))]);
+        FanOut.SumUsage([.. CurrentNodes().Select(node => node.Recovering.GetUsage(tenantId))]);
 
     public async ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
-        SumUsage(await Task.WhenAll(CurrentNodes().Select(node => node.Recovering.GetUsageAsync(tenantId, cancellationToken).AsTask())).ConfigureAwait(false));
+        FanOut.SumUsage(await Task.WhenAll(CurrentNodes().Select(node => node.Recovering.GetUsageAsync(tenantId, cancellationToken).AsTask())).ConfigureAwait(false));
 
     public void Dispose()
     {
@@ -222,52 +162,6 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
 
     private static StoreOutcome<long> DeletedCount(StoreOutcome<bool> deleted) =>
         deleted.Failure is { } failure ? StoreOutcome<long>.Failed(failure) : deleted.Result ? 1 : 0;
-
-    private static KeyValuePair<string, T>[] Pick<T>(IReadOnlyList<KeyValuePair<string, T>> entries, List<int> positions)
-    {
-        var picked = new KeyValuePair<string, T>[positions.Count];
-        for (var i = 0; i < picked.Length; i++)
-        {
-            picked[i] = entries[positions[i]];
-        }
-
-        return picked;
-    }
-
-    private static StoreOutcome<long> Sum(IEnumerable<StoreOutcome<long>> outcomes)
-    {
-        long total = 0;
-        foreach (var outcome in outcomes)
-        {
-            if (outcome.Failure is { } failure)
-            {
-                return StoreOutcome<long>.Failed(failure);
-            }
-
-            total += outcome.Result;
-        }
-
-        return total;
-    }
-
-    private static StoreOutcome<StoreUsage> SumUsage(StoreOutcome<StoreUsage>[] outcomes)
-    {
-        long size = 0, bytes = 0;
-        var nodes = new List<NodeUsage>(outcomes.Length);
-        foreach (var outcome in outcomes)
-        {
-            if (outcome.Failure is { } failure)
-            {
-                return StoreOutcome<StoreUsage>.Failed(failure);
-            }
-
-            size += outcome.Result.Size;
-            bytes += outcome.Result.MemoryBytes;
-            nodes.AddRange(outcome.Result.Nodes ?? []);
-        }
-
-        return new StoreUsage(size, bytes, nodes);
-    }
 
     /// <summary>The recovery of the primary that owns the key's slot.</summary>
     private RecoveringStore For(in CacheKey key) => NodeOf(key.TenantId, key.Key).Recovering;
@@ -320,22 +214,8 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
     /// <summary>A recovery for each primary the client knows now.</summary>
     private List<Node> CurrentNodes() => [.. _cluster.Connection.Primaries().Select(NodeOn)];
 
-    private Dictionary<Node, List<int>> Split(string? tenantId, int count, Func<int, string> keyAt)
-    {
-        var groups = new Dictionary<Node, List<int>>();
-        for (var i = 0; i < count; i++)
-        {
-            var node = NodeOf(tenantId, keyAt(i));
-            if (!groups.TryGetValue(node, out var positions))
-            {
-                groups.Add(node, positions = []);
-            }
-
-            positions.Add(i);
-        }
-
-        return groups;
-    }
+    private Dictionary<Node, List<int>> Split(string? tenantId, int count, Func<int, string> keyAt) =>
+        FanOut.Split(count, i => NodeOf(tenantId, keyAt(i)));
 
     // A removal walks every primary at once, each under its own recovery (a primary that fails journals its share),
     // and again while the cluster's slots move. When the shape cannot be read (a primary is down), one walk stands:
@@ -347,7 +227,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         while (true)
         {
             var before = Shape(synchronous: true);
-            var outcome = Sum(CurrentNodes().Select(node => remove(node.Recovering)).ToList());
+            var outcome = FanOut.Sum(CurrentNodes().Select(node => remove(node.Recovering)).ToList());
             if (outcome.Failure is not null)
             {
                 return outcome;
@@ -371,7 +251,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         while (true)
         {
             var before = await ShapeAsync(cancellationToken).ConfigureAwait(false);
-            var outcome = Sum(await Task.WhenAll(CurrentNodes().Select(node => remove(node.Recovering).AsTask())).ConfigureAwait(false));
+            var outcome = FanOut.Sum(await Task.WhenAll(CurrentNodes().Select(node => remove(node.Recovering).AsTask())).ConfigureAwait(false));
             if (outcome.Failure is not null)
             {
                 return outcome;

@@ -26,7 +26,7 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// <see cref="DragonflyScanner"/> (invalidate, clear, usage) and <see cref="DragonflyBulkWriter"/> (warming).
 /// </para>
 /// </remarks>
-internal sealed class DragonflyStore : ICacheStore
+internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
 {
     /// <summary>
     /// The longest TTL sent; longer ones are clamped to it. Dragonfly refuses <c>SET ... PX</c> at or past its expiry
@@ -40,6 +40,7 @@ internal sealed class DragonflyStore : ICacheStore
     private readonly DragonflyScanner _scanner;
     private readonly DragonflyBulkWriter _writer;
     private readonly bool _ownsConnection = true;
+    private readonly IServer? _node;
 
     /// <param name="config">The settings.</param>
     /// <param name="statistics">Where counts go.</param>
@@ -62,6 +63,7 @@ internal sealed class DragonflyStore : ICacheStore
         _writer = cluster._writer;
         _scanner = new DragonflyScanner(_connection, node);
         _ownsConnection = false;
+        _node = node;
     }
 
     public string Name => "dragonfly";
@@ -372,6 +374,25 @@ internal sealed class DragonflyStore : ICacheStore
     /// connection open.
     /// </summary>
     internal DragonflyStore OnlyOn(IServer node) => new(this, node);
+
+    /// <inheritdoc />
+    public async ValueTask<ReadOutcome<byte[]>> ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_node is { } node)
+            {
+                await DragonflyConnection.WaitAsync(node.PingAsync(), cancellationToken).ConfigureAwait(false);
+                return ReadOutcome<byte[]>.Miss;
+            }
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return ReadOutcome<byte[]>.Failed(_connection.Failure("PING", exception));
+        }
+
+        return await ReadAsync<byte[]>(Recovery.RecoveringStore.ProbeKey, cancellationToken).ConfigureAwait(false);
+    }
 
     public void Dispose()
     {

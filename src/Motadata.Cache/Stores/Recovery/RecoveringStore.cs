@@ -34,7 +34,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     private const int RecoveringMode = 1;
 
     // Read with nothing to replay, to learn whether the server answers; never written, so it never exists.
-    private static readonly CacheKey ProbeKey = new(null, "\0motadata-cache:probe");
+    internal static readonly CacheKey ProbeKey = new(null, "\0motadata-cache:probe");
     private static readonly GlobPattern MatchAll = GlobPattern.Parse("*");
 
     private readonly ICacheStore _inner;
@@ -423,7 +423,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
 
         if (entries.Length == 0)
         {
-            ThrowIfFailed(await _inner.ReadAsync<byte[]>(ProbeKey, cancellationToken).ConfigureAwait(false));
+            ThrowIfFailed(await ProbeAsync(cancellationToken).ConfigureAwait(false));
             return;
         }
 
@@ -478,9 +478,16 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     /// <summary>True when the server answers the probe read: the removals that failed did, not the server.</summary>
     private async ValueTask<bool> ProbeAnswersAsync(CancellationToken cancellationToken)
     {
-        var probe = await _inner.ReadAsync<byte[]>(ProbeKey, cancellationToken).ConfigureAwait(false);
+        var probe = await ProbeAsync(cancellationToken).ConfigureAwait(false);
         return probe.Failure is null;
     }
+
+    /// <summary>
+    /// Asks the server to answer: one read of a reserved key, or, for a store that stands for one node of several
+    /// (a cluster primary), whatever reaches that node (a read of the reserved key could land on another).
+    /// </summary>
+    private ValueTask<ReadOutcome<byte[]>> ProbeAsync(CancellationToken cancellationToken) =>
+        _inner is INodeProbe node ? node.ProbeAsync(cancellationToken) : _inner.ReadAsync<byte[]>(ProbeKey, cancellationToken);
 
     /// <summary>Takes the applied entries out of the journal, and widens or abandons those that failed too often.</summary>
     private void SettleReplay(JournalEntry[] entries, CacheBackendException?[] failures, int attempted, bool serverAnswers, int generation)

@@ -72,54 +72,12 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
     internal IEnumerable<string> ServerNames => _shards.Select(static shard => shard.Name);
 
     /// <inheritdoc />
-    public CacheHealth Health
-    {
-        get
-        {
-            CacheHealth? worst = null;
-            foreach (var shard in _shards)
-            {
-                if (shard.Recovering is { Health: var health } && (worst is null || Rank(health.Status) > Rank(worst.Status)))
-                {
-                    worst = health;
-                }
-            }
-
-            return worst ?? _steadyHealth;
-
-            static int Rank(CacheHealthStatus status) => status switch
-            {
-                CacheHealthStatus.Healthy => 0,
-                CacheHealthStatus.Degraded => 1,
-                _ => 2,
-            };
-        }
-    }
+    public CacheHealth Health =>
+        FanOut.WorstHealth(_shards.Where(static shard => shard.Recovering is not null).Select(static shard => shard.Recovering!.Health), _steadyHealth);
 
     /// <inheritdoc />
-    public CircuitState BreakerState
-    {
-        get
-        {
-            var worst = CircuitState.Closed;
-            foreach (var shard in _shards)
-            {
-                if (shard.Recovering is { BreakerState: var state } && Rank(state) > Rank(worst))
-                {
-                    worst = state;
-                }
-            }
-
-            return worst;
-
-            static int Rank(CircuitState state) => state switch
-            {
-                CircuitState.Closed => 0,
-                CircuitState.HalfOpen => 1,
-                _ => 2,
-            };
-        }
-    }
+    public CircuitState BreakerState =>
+        FanOut.WorstBreaker(_shards.Where(static shard => shard.Recovering is not null).Select(static shard => shard.Recovering!.BreakerState));
 
     /// <inheritdoc />
     public Task WaitUntilHealthyAsync(CancellationToken cancellationToken) =>
@@ -136,40 +94,15 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         where TProjection : struct, IReadProjection<T, TResult> =>
         For(key).ReadAsync<T, TResult, TProjection>(key, projection, cancellationToken);
 
-    public async ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        var groups = Split(tenantId, keys.Count, i => keys[i]);
-        var reads = new (List<int> Positions, Task<StoreOutcome<ReadOutcome<T>[]>> Pending)[groups.Count];
-        var n = 0;
-        foreach (var (shard, positions) in groups)
+        var reads = new List<(List<int> Positions, Task<StoreOutcome<ReadOutcome<T>[]>> Pending)>();
+        foreach (var (shard, positions) in Split(tenantId, keys.Count, i => keys[i]))
         {
-            var group = new string[positions.Count];
-            for (var i = 0; i < group.Length; i++)
-            {
-                group[i] = keys[positions[i]];
-            }
-
-            reads[n++] = (positions, _shards[shard].Store.ReadManyAsync<T>(tenantId, group, cancellationToken).AsTask());
+            reads.Add((positions, _shards[shard].Store.ReadManyAsync<T>(tenantId, FanOut.Pick(keys, positions), cancellationToken).AsTask()));
         }
 
-        var results = new ReadOutcome<T>[keys.Count];
-        CacheBackendException? failure = null;
-        foreach (var (positions, pending) in reads)
-        {
-            var outcome = await pending.ConfigureAwait(false);
-            if (outcome.Failure is { } failed)
-            {
-                failure ??= failed;
-                continue;
-            }
-
-            for (var i = 0; i < positions.Count; i++)
-            {
-                results[positions[i]] = outcome.Result[i];
-            }
-        }
-
-        return failure is null ? results : StoreOutcome<ReadOutcome<T>[]>.Failed(failure);
+        return FanOut.GatherAsync(keys.Count, reads);
     }
 
     public WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl) => For(key).Write(key, value, ttl);
@@ -202,7 +135,7 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         CacheBackendException? failure = null;
         foreach (var (shard, positions) in Split(tenantId, entries.Count, i => entries[i].Key))
         {
-            var outcome = _shards[shard].Store.WriteMany(tenantId, Pick(entries, positions), ttl);
+            var outcome = _shards[shard].Store.WriteMany(tenantId, FanOut.Pick(entries, positions), ttl);
             failure ??= outcome.Failure;
             stored += outcome.Failure is null ? outcome.Result : 0;
         }
@@ -215,10 +148,10 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         var writes = new List<Task<StoreOutcome<long>>>();
         foreach (var (shard, positions) in Split(tenantId, entries.Count, i => entries[i].Key))
         {
-            writes.Add(_shards[shard].Store.WriteManyAsync(tenantId, Pick(entries, positions), ttl, cancellationToken).AsTask());
+            writes.Add(_shards[shard].Store.WriteManyAsync(tenantId, FanOut.Pick(entries, positions), ttl, cancellationToken).AsTask());
         }
 
-        return Sum(await Task.WhenAll(writes).ConfigureAwait(false));
+        return FanOut.Sum(await Task.WhenAll(writes).ConfigureAwait(false));
     }
 
     public StoreOutcome<StoreUsage> GetUsage(string? tenantId)
@@ -229,7 +162,7 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
             outcomes[i] = _shards[i].Store.GetUsage(tenantId);
         }
 
-        return SumUsage(outcomes);
+        return FanOut.SumUsage(outcomes);
     }
 
     public async ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken)
@@ -240,7 +173,7 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
             pending[i] = _shards[i].Store.GetUsageAsync(tenantId, cancellationToken).AsTask();
         }
 
-        return SumUsage(await Task.WhenAll(pending).ConfigureAwait(false));
+        return FanOut.SumUsage(await Task.WhenAll(pending).ConfigureAwait(false));
     }
 
     public void Dispose()
@@ -259,71 +192,11 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         }
     }
 
-    private static KeyValuePair<string, T>[] Pick<T>(IReadOnlyList<KeyValuePair<string, T>> entries, List<int> positions)
-    {
-        var picked = new KeyValuePair<string, T>[positions.Count];
-        for (var i = 0; i < picked.Length; i++)
-        {
-            picked[i] = entries[positions[i]];
-        }
-
-        return picked;
-    }
-
-    private static StoreOutcome<long> Sum(IEnumerable<StoreOutcome<long>> outcomes)
-    {
-        long total = 0;
-        foreach (var outcome in outcomes)
-        {
-            if (outcome.Failure is { } failure)
-            {
-                return StoreOutcome<long>.Failed(failure);
-            }
-
-            total += outcome.Result;
-        }
-
-        return total;
-    }
-
-    private static StoreOutcome<StoreUsage> SumUsage(StoreOutcome<StoreUsage>[] outcomes)
-    {
-        long size = 0, bytes = 0;
-        var nodes = new List<NodeUsage>(outcomes.Length);
-        foreach (var outcome in outcomes)
-        {
-            if (outcome.Failure is { } failure)
-            {
-                return StoreOutcome<StoreUsage>.Failed(failure);
-            }
-
-            size += outcome.Result.Size;
-            bytes += outcome.Result.MemoryBytes;
-            nodes.AddRange(outcome.Result.Nodes ?? []);
-        }
-
-        return new StoreUsage(size, bytes, nodes);
-    }
-
     private ICacheStore For(in CacheKey key) => _shards.Length == 1 ? _shards[0].Store : _shards[ShardOf(key.TenantId, key.Key)].Store;
 
     /// <summary>The positions of a batch grouped by the server that holds each key.</summary>
-    private Dictionary<int, List<int>> Split(string? tenantId, int count, Func<int, string> keyAt)
-    {
-        var groups = new Dictionary<int, List<int>>();
-        for (var i = 0; i < count; i++)
-        {
-            var shard = ShardOf(tenantId, keyAt(i));
-            if (!groups.TryGetValue(shard, out var positions))
-            {
-                groups.Add(shard, positions = []);
-            }
-
-            positions.Add(i);
-        }
-
-        return groups;
-    }
+    private Dictionary<int, List<int>> Split(string? tenantId, int count, Func<int, string> keyAt) =>
+        FanOut.Split(count, i => ShardOf(tenantId, keyAt(i)));
 
     private StoreOutcome<long> Each(Func<ICacheStore, StoreOutcome<long>> call)
     {
@@ -333,7 +206,7 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
             outcomes[i] = call(_shards[i].Store);
         }
 
-        return Sum(outcomes);
+        return FanOut.Sum(outcomes);
     }
 
     private async ValueTask<StoreOutcome<long>> EachAsync(Func<ICacheStore, ValueTask<StoreOutcome<long>>> call)
@@ -344,7 +217,7 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
             pending[i] = call(_shards[i].Store).AsTask();
         }
 
-        return Sum(await Task.WhenAll(pending).ConfigureAwait(false));
+        return FanOut.Sum(await Task.WhenAll(pending).ConfigureAwait(false));
     }
 
     /// <summary>One server: its store (recovering or not) and its name.</summary>
