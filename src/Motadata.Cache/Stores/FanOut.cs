@@ -98,19 +98,30 @@ internal static class FanOut
         return new StoreUsage(size, bytes, nodes);
     }
 
-    /// <summary>The worst of the parts' health (unavailable, then degraded, then healthy), or <paramref name="steady"/> with none.</summary>
+    /// <summary>
+    /// The health of the whole from its parts': the worst part's (unavailable, then degraded), except that the whole
+    /// is <see cref="CacheHealthStatus.Unavailable"/> only when every part is; while others serve it is
+    /// <see cref="CacheHealthStatus.Degraded"/>. <paramref name="steady"/> when every part is healthy.
+    /// </summary>
     public static CacheHealth WorstHealth(IEnumerable<CacheHealth> healths, CacheHealth steady)
     {
         CacheHealth? worst = null;
+        var anyServing = false;
         foreach (var health in healths)
         {
+            anyServing |= health.Status != CacheHealthStatus.Unavailable;
             if (worst is null || Rank(health.Status) > Rank(worst.Status))
             {
                 worst = health;
             }
         }
 
-        return worst ?? steady;
+        if (worst is null || worst.Status == CacheHealthStatus.Healthy)
+        {
+            return steady;
+        }
+
+        return worst.Status == CacheHealthStatus.Unavailable && anyServing ? worst with { Status = CacheHealthStatus.Degraded } : worst;
 
         static int Rank(CacheHealthStatus status) => status switch
         {

@@ -65,4 +65,20 @@ public sealed class ClusterPlacementTests(RedisClusterFixture fixture) : MultiNo
         Assert.Contains("EnableSharding", error.Message, StringComparison.Ordinal);
         Assert.Contains("Cluster", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void WhenTheUrlSelectsADatabaseOtherThanZeroOnAClusterTheCacheIsRefused(bool recovery)
+    {
+        var config = new CacheConfig();
+        fixture.Configure(config);
+        config.DragonflyUrl += "/2";
+        config.EnableRecovery = recovery;
+
+        var error = Assert.Throws<ArgumentException>(() => new CacheMechanism(config));
+
+        Assert.Contains("database 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("only database 0", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -41,6 +41,13 @@ internal sealed partial class DragonflyConnection : IDisposable, IAsyncDisposabl
         }
 
         Database = _multiplexer.GetDatabase();
+        if (endpoint.Database != 0 && IsCluster())
+        {
+            _multiplexer.Dispose();
+            throw new ArgumentException(
+                $"DragonflyUrl selects database {endpoint.Database}, but {Endpoint} answers as a Redis Cluster, which has only database 0; remove \"/{endpoint.Database}\" from the URL (use KeyPrefix to keep caches apart).",
+                nameof(config));
+        }
     }
 
     /// <summary>The endpoints, for messages (no password).</summary>
