@@ -33,6 +33,13 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
     private readonly Lock _sync = new();
     private readonly CacheHealth _steadyHealth;
 
+    // Which primary owns each hash slot, from the cluster's own configuration (kept current from the client's
+    // MOVED and reconfiguration events). The client's server selection is not used for this: while a primary is
+    // down it may hand a key to another primary, whose recovery would then journal (and replay, and widen on its own
+    // node) removals that belong to the one that is down.
+    private EndPoint?[] _slotOwners = new EndPoint?[SlotCount];
+    private const int SlotCount = 16_384;
+
     public ClusterStore(DragonflyStore cluster, CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
         _cluster = cluster;
@@ -44,6 +51,10 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         {
             NodeOn(primary);
         }
+
+        RebuildSlotMap();
+        cluster.Connection.Multiplexer.HashSlotMoved += OnHashSlotMoved;
+        cluster.Connection.Multiplexer.ConfigurationChanged += OnConfigurationChanged;
     }
 
     public string Name => _cluster.Name;
@@ -142,6 +153,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
 
     public void Dispose()
     {
+        Unsubscribe();
         foreach (var node in _nodes.Values)
         {
             node.Recovering.Dispose();
@@ -152,6 +164,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
 
     public async ValueTask DisposeAsync()
     {
+        Unsubscribe();
         foreach (var node in _nodes.Values)
         {
             await node.Recovering.DisposeAsync().ConfigureAwait(false);
@@ -168,14 +181,23 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
 
     private Node NodeOf(string? tenantId, string key)
     {
+        var multiplexer = _cluster.Connection.Multiplexer;
+        var serverKey = _cluster.Keys.ServerRedisKey(tenantId, key);
+        var slot = multiplexer.HashSlot(serverKey);
+        if ((uint)slot < SlotCount && Volatile.Read(ref _slotOwners)[slot] is { } owner)
+        {
+            return _nodes.TryGetValue(owner, out var known) ? known : NodeOn(multiplexer.GetServer(owner));
+        }
+
+        // The cluster's configuration is not known yet: as the client would route it, or any primary's recovery.
         IServer? server = null;
         try
         {
-            server = _cluster.Connection.Multiplexer.GetServer(_cluster.Keys.ServerRedisKey(tenantId, key), null, CommandFlags.DemandMaster);
+            server = multiplexer.GetServer(serverKey, null, CommandFlags.DemandMaster);
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            // No primary known for the slot (the cluster is down or reconfiguring): any node's recovery answers.
+            // No primary known for the slot (the cluster is down or reconfiguring).
         }
 
         if (server is not null)
@@ -189,6 +211,59 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         }
 
         return NodeOn(_cluster.Connection.Primaries()[0]);
+    }
+
+    private void RebuildSlotMap()
+    {
+        ClusterConfiguration? configuration = null;
+        foreach (var server in _cluster.Connection.Multiplexer.GetServers())
+        {
+            if (server.IsConnected && !server.IsReplica && server.ClusterConfiguration is { } known)
+            {
+                configuration = known;
+                break;
+            }
+        }
+
+        if (configuration is null)
+        {
+            return;
+        }
+
+        var owners = new EndPoint?[SlotCount];
+        foreach (var node in configuration.Nodes)
+        {
+            if (node.IsReplica || node.EndPoint is not { } endpoint)
+            {
+                continue;
+            }
+
+            foreach (var range in node.Slots)
+            {
+                for (var slot = Math.Max(0, range.From); slot <= Math.Min(SlotCount - 1, range.To); slot++)
+                {
+                    owners[slot] = endpoint;
+                }
+            }
+        }
+
+        Volatile.Write(ref _slotOwners, owners);
+    }
+
+    private void OnHashSlotMoved(object? sender, HashSlotMovedEventArgs moved)
+    {
+        if ((uint)moved.HashSlot < SlotCount)
+        {
+            Volatile.Read(ref _slotOwners)[moved.HashSlot] = moved.NewEndPoint;
+        }
+    }
+
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs changed) => RebuildSlotMap();
+
+    private void Unsubscribe()
+    {
+        _cluster.Connection.Multiplexer.HashSlotMoved -= OnHashSlotMoved;
+        _cluster.Connection.Multiplexer.ConfigurationChanged -= OnConfigurationChanged;
     }
 
     private Node NodeOn(IServer server)
@@ -241,6 +316,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
             }
 
             _cluster.Connection.Multiplexer.Configure();
+            RebuildSlotMap();
         }
     }
 
@@ -265,6 +341,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
             }
 
             await _cluster.Connection.Multiplexer.ConfigureAsync().ConfigureAwait(false);
+            RebuildSlotMap();
         }
     }
 

@@ -4,7 +4,8 @@ using StackExchange.Redis;
 namespace Motadata.Cache.Stores.Dragonfly;
 
 /// <summary>
-/// Cache warming: pipelined <c>SET</c>s in batches of <see cref="WriteBatchSize"/>, up to
+/// Cache warming: <c>SET</c>s sent as client batches (<see cref="IBatch"/>: each server gets its share in one write,
+/// per primary on a cluster) of <see cref="WriteBatchSize"/>, up to
 /// <see cref="WriteWindowBatches"/> batches in flight, so the connection never idles and the caller rarely waits.
 /// A value over the size limit is refused, counted, and logged once per call.
 /// </summary>
@@ -195,6 +196,11 @@ internal sealed class DragonflyBulkWriter
         public void Send<T>(DragonflyValues values, IDatabase database, string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, int start, TimeSpan? expiry, ref RejectedValues rejected)
         {
             _count = 0;
+
+            // One batch: the client queues the writes and hands each server its share in one go (on a cluster it
+            // groups them by the primary that owns each key's slot), instead of taking the connection's write lock
+            // once per command.
+            var batch = database.CreateBatch();
             var end = Math.Min(entries.Count, start + _tasks.Length);
             for (var i = start; i < end; i++)
             {
@@ -206,9 +212,11 @@ internal sealed class DragonflyBulkWriter
                 }
 
                 _payloads[_count] = payload;
-                _tasks[_count] = database.StringSetAsync(entry.Key, payload.Memory, expiry, When.Always, CommandFlags.None);
+                _tasks[_count] = batch.StringSetAsync(entry.Key, payload.Memory, expiry, When.Always, CommandFlags.None);
                 _count++;
             }
+
+            batch.Execute();
 
             Completion = _count > 0 ? Task.WhenAll(new ReadOnlySpan<Task>(_tasks, 0, _count)) : Task.CompletedTask;
         }
