@@ -293,15 +293,15 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         FanOut.Split(count, i => NodeOf(tenantId, keyAt(i)));
 
     // A removal walks every primary at once, each under its own recovery (a primary that fails journals its share),
-    // and again while the cluster's slots move. When the shape cannot be read (a primary is down), one walk stands:
-    // the failing primary's share is in its journal.
+    // and again while the cluster's slots move. While a primary is failing, or when the shape cannot be read, one walk
+    // stands (without waiting on the failing primary for its shape): that primary's share is in its journal.
     private StoreOutcome<long> Walk(Func<ICacheStore, StoreOutcome<long>> remove)
     {
         long removed = 0;
         var started = Environment.TickCount64;
         while (true)
         {
-            var before = Shape(synchronous: true);
+            var before = AllHealthy() ? Shape(synchronous: true) : null;
             var outcome = FanOut.Sum(CurrentNodes().Select(node => remove(node.Recovering)).ToList());
             if (outcome.Failure is not null)
             {
@@ -309,7 +309,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
             }
 
             removed += outcome.Result;
-            var after = Shape(synchronous: true);
+            var after = before is null ? null : Shape(synchronous: true);
             if (before is null || after is null || (after.IsSettled && after.Equals(before)) || OverBudget(started))
             {
                 return removed;
@@ -326,7 +326,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         var started = Environment.TickCount64;
         while (true)
         {
-            var before = await ShapeAsync(cancellationToken).ConfigureAwait(false);
+            var before = AllHealthy() ? await ShapeAsync(cancellationToken).ConfigureAwait(false) : null;
             var outcome = FanOut.Sum(await Task.WhenAll(CurrentNodes().Select(node => remove(node.Recovering).AsTask())).ConfigureAwait(false));
             if (outcome.Failure is not null)
             {
@@ -334,7 +334,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
             }
 
             removed += outcome.Result;
-            var after = await ShapeAsync(cancellationToken).ConfigureAwait(false);
+            var after = before is null ? null : await ShapeAsync(cancellationToken).ConfigureAwait(false);
             if (before is null || after is null || (after.IsSettled && after.Equals(before)) || OverBudget(started))
             {
                 return removed;
@@ -343,6 +343,19 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
             await _cluster.Connection.Multiplexer.ConfigureAsync().ConfigureAwait(false);
             RebuildSlotMap();
         }
+    }
+
+    private bool AllHealthy()
+    {
+        foreach (var node in _nodes.Values)
+        {
+            if (node.Recovering.Health.Status != CacheHealthStatus.Healthy)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private bool OverBudget(long started)
