@@ -93,6 +93,58 @@ public abstract class NodeOutageTests(IMultiNodeTestTarget target) : MultiNodeTe
         Assert.True(lost.Count == 0, $"{lost.Count} value(s) nobody removed are gone after the pause ({context}): {string.Join("; ", lost.Take(5))}");
     }
 
+    [Fact]
+    public async Task WhenOneNodeIsPausedATenantClearAndStatsReachTheOthersAndAfterItNothingOfTheClearedTenantIsLeft()
+    {
+        FailuresExpected = true;
+        var cache = CreateOutageCache();
+        Assert.Equal(Keys, await cache.WarmCacheAsync(Numbered("k:", Keys), Ttl, "t"));
+        Assert.Equal(100, await cache.WarmCacheAsync(Numbered("k:", 100), Ttl, "kept"));
+        var keptOf = (await NodeOfEachKeyAsync(NamespacePrefix("kept"))).Values.ToList();
+        const int Paused = 2;
+        var keptHealthy = keptOf.Count(node => node != Paused);
+        Assert.True(keptHealthy is > 0 and < 100, $"The kept tenant's keys are not spread ({keptHealthy} of 100 on healthy nodes).");
+        var errors = new ConcurrentQueue<Exception>();
+
+        Target.Servers[Paused].Pause();
+        try
+        {
+            await Guard(errors, () => cache.ClearAsync("t").AsTask());
+            var stats = await Guard(errors, () => cache.GetStatsAsync("kept").AsTask());
+
+            // The healthy nodes answered: their share is counted (what the frozen node holds cannot be).
+            Assert.NotNull(stats);
+            Assert.InRange(stats.Size, keptHealthy, 100);
+            Assert.Equal(0, await CountOnHealthyNodesAsync(NamespacePrefix("t"), Paused));
+        }
+        finally
+        {
+            Target.Servers[Paused].Resume();
+        }
+
+        Assert.Empty(errors);
+        await cache.WaitForRecoveryAsync().WaitAsync(Patience);
+
+        Assert.Equal(0, await CountAsync(NamespacePrefix("t")));
+        Assert.Equal(100, await CountAsync(NamespacePrefix("kept")));
+        Assert.Equal(100, (await cache.GetStatsAsync("kept")).Size);
+        Assert.Null(await cache.GetAsync<int?>("k:5", "t"));
+    }
+
+    private async Task<long> CountOnHealthyNodesAsync(string prefix, int paused)
+    {
+        long count = 0;
+        for (var node = 0; node < Target.Servers.Count; node++)
+        {
+            if (node != paused)
+            {
+                count += (await Target.KeysOnNodeAsync(node, prefix)).Count;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>A cache whose calls give up on a frozen node soon, and whose breaker probes often.</summary>
     protected CacheMechanism CreateOutageCache(Microsoft.Extensions.Logging.ILoggerFactory? logs = null) => CreateCache(config =>
     {
