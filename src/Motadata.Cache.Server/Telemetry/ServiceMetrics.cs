@@ -17,7 +17,6 @@ internal sealed class ServiceMetrics
     /// <summary>The meter's name, for <c>AddMeter</c>.</summary>
     public const string MeterName = "Motadata.Cache.Server";
 
-    private static readonly TimeSpan LocalSnapshotAge = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, byte> _tenants = new(StringComparer.Ordinal);
     private readonly Meter _meter;
     private readonly CacheMechanism _cache;
@@ -30,6 +29,7 @@ internal sealed class ServiceMetrics
     private long _snapshotTakenAt;
     private bool _hasSnapshot;
     private Task? _refreshing;
+    private readonly HashSet<string> _readInPlace = new(StringComparer.Ordinal);
     private int _overflowLogged;
     private int _failureLogged;
 
@@ -43,9 +43,7 @@ internal sealed class ServiceMetrics
     public ServiceMetrics(IMeterFactory meterFactory, CacheMechanism cache, int maxTenants, bool tenantLabels, ILogger<ServiceMetrics> logger, TimeSpan? refreshInterval = null)
     {
         _cache = cache;
-        _snapshotAgeMilliseconds = (long)(cache.Backend == CacheBackend.Memory
-            ? LocalSnapshotAge
-            : refreshInterval ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
+        _snapshotAgeMilliseconds = (long)(refreshInterval ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
         _maxTenants = maxTenants;
         _tenantLabels = tenantLabels;
         _logger = logger;
@@ -127,10 +125,9 @@ internal sealed class ServiceMetrics
     }
 
     /// <summary>
-    /// One statistics read per tenant, shared by the four instruments. The memory backend's is read again when a
-    /// second old. A remote backend's is read in the scrape only the first time; after that, once older than the
-    /// refresh interval, it is read again in the background while scrapes keep the last one, so no scrape waits for
-    /// a scan of the server.
+    /// One statistics read per tenant. The memory backend's is read at every collection (it costs no server call). A remote backend's is read in the scrape only the first time, and for a tenant the first time it is
+    /// seen; after that, once older than the refresh interval, it is read again in the background while scrapes keep
+    /// the last one, so no scrape waits for a scan of the server.
     /// </summary>
     private TenantSnapshot[] Snapshot()
     {
@@ -141,27 +138,69 @@ internal sealed class ServiceMetrics
             var fresh = now - _snapshotTakenAt < _snapshotAgeMilliseconds;
             if (_cache.Backend == CacheBackend.Memory || !_hasSnapshot)
             {
-                if (!fresh || _snapshot.Length != expected || !_hasSnapshot)
+                // The memory backend's figures cost no server call: read at every collection, so no collection
+                // (another exporter's in this process, say) can leave a later scrape with old figures.
+                if (_cache.Backend == CacheBackend.Memory || !fresh || _snapshot.Length != expected || !_hasSnapshot)
                 {
                     Publish(ReadAll(), now);
                 }
             }
-            else if ((!fresh || _snapshot.Length != expected) && _refreshing is null or { IsCompleted: true })
+            else
             {
-                // Marked as taken now, so the next scrapes do not start another read while this one runs.
-                _snapshotTakenAt = now;
-                _refreshing = Task.Run(() =>
+                if (_snapshot.Length < expected)
                 {
-                    var snapshot = ReadAll();
-                    lock (_snapshotLock)
-                    {
-                        Publish(snapshot, Environment.TickCount64);
-                    }
-                });
+                    // Tenants first seen since the last read (or a read that another exporter in this process
+                    // triggered before this host's requests) are read now, in place: only those, once each; the
+                    // others keep their figures until the background refresh.
+                    AddNewTenants();
+                }
+
+                if (!fresh && _refreshing is null or { IsCompleted: true })
+                {
+                    RefreshInBackground(now);
+                }
             }
 
             return _snapshot;
         }
+    }
+
+    private void AddNewTenants()
+    {
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in _snapshot)
+        {
+            if (entry.Tenant is not null)
+            {
+                known.Add(entry.Tenant);
+            }
+        }
+
+        var snapshot = new List<TenantSnapshot>(_snapshot);
+        foreach (var tenant in _tenants.Keys)
+        {
+            // Once each: a tenant whose read failed waits for the background refresh, not for every scrape.
+            if (!known.Contains(tenant) && _readInPlace.Add(tenant))
+            {
+                Read(tenant, snapshot);
+            }
+        }
+
+        _snapshot = [.. snapshot];
+    }
+
+    private void RefreshInBackground(long now)
+    {
+        // Marked as taken now, so the next scrapes do not start another read while this one runs.
+        _snapshotTakenAt = now;
+        _refreshing = Task.Run(() =>
+        {
+            var snapshot = ReadAll();
+            lock (_snapshotLock)
+            {
+                Publish(snapshot, Environment.TickCount64);
+            }
+        });
     }
 
     /// <summary>The background read in progress or last finished, if any (tests wait for it).</summary>

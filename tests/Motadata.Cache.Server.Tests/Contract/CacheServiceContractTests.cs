@@ -607,16 +607,31 @@ public abstract class CacheServiceContractTests
     [Fact]
     public async Task MetricsExposeRequestsAndPerTenantHitsMissesAndEntries()
     {
-        await using var host = await StartAsync();
+        // On Dragonfly the figures are refreshed in the background at most every StatsRefreshInterval (1 s here), and
+        // any exporter in this test process may have collected them before the requests below: scrape until they show.
+        await using var host = await StartAsync(("Service:Metrics:StatsRefreshInterval", "00:00:01"));
         var client = host.CreateClient();
         var tenant = NewTenant();
         await client.PutAsync($"v1/tenants/{tenant}/keys/a", Http.Bytes("1"u8.ToArray(), "text/plain"));
         await client.GetAsync($"v1/tenants/{tenant}/keys/a");
         await client.GetAsync($"v1/tenants/{tenant}/keys/a");
         await client.GetAsync($"v1/tenants/{tenant}/keys/b");
+        var expected = $"motadata_cache_server_hits_total{{otel_scope_name=\"Motadata.Cache.Server\",tenant=\"{tenant}\"}} 2";
 
-        var response = await client.GetAsync("metrics");
-        var metrics = await response.Content.ReadAsStringAsync();
+        HttpResponseMessage response;
+        string metrics;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            response = await client.GetAsync("metrics");
+            metrics = await response.Content.ReadAsStringAsync();
+            if (metrics.Contains(expected, StringComparison.Ordinal) || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("http_server_request_duration_seconds_bucket", metrics, StringComparison.Ordinal);
