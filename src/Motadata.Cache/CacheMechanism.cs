@@ -40,11 +40,8 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     // the memory store, while the level may be served.
     private readonly TwoLevelStore? _localLevel;
 
-    // What TryGet's inlined hit path reads: the memory store, or the local level's store (served only while
-    // _localLevel.IsServing).
-    private readonly MemoryStore? _hitStore;
-
-    // The recovery decorator with recovery on (Dragonfly), for Health; handed over by the composition root.
+    // What recovers with recovery on (Dragonfly: one RecoveringStore, or a tier of them), for Health; handed over by
+    // the composition root.
     private readonly IRecoveryState? _recovering;
     private readonly CacheCounters _statistics = new();
     private readonly ConcurrentDictionary<FlightKey, object> _inFlight = new();
@@ -72,7 +69,6 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
         (_store, _memoryStore, _recovering, _localLevel) = CreateStore(_config, _statistics, TimeProvider);
-        _hitStore = _memoryStore ?? _localLevel?.Local;
         _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
         _store = _telemetry.Instrument(_store);
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
@@ -107,24 +103,19 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <returns>True on a hit.</returns>
     public bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId = null)
     {
-        if (_hitStore is { } memory)
+        if (_memoryStore is { } memory)
         {
             // The text check (no lone surrogate) waits for a miss: a hit matched a key and tenant that were checked
             // when they were stored, so it cannot fail there, and the hit stays a few nanoseconds shorter.
             CheckKeyShape(key, tenantId);
 
-            // A hit is counted on the segment's counters (on the memory backend the same object _statistics.For
-            // returns; on the local level its own, added to the cache's in GetStats), so the tenant is looked up once.
+            // A hit is counted on the segment's counters (the same object _statistics.For returns), so the tenant is
+            // looked up once.
             var segment = memory.FindSegment(tenantId);
-            if (segment is not null && (_localLevel is null || _localLevel.IsServing) && memory.TryGet(segment, key, out value))
+            if (segment is not null && memory.TryGet(segment, key, out value))
             {
                 segment.Counters.Hits.Increment();
                 return true;
-            }
-
-            if (_localLevel is not null)
-            {
-                return ReadPastLocalLevel(key, out value, tenantId);
             }
 
             if (segment is not null)
@@ -143,8 +134,31 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             return false;
         }
 
+        if (_localLevel is not null)
+        {
+            // Its own path, so the memory backend's hit above carries no test for it.
+            return TryGetLocal(key, out value, tenantId);
+        }
+
         CheckKey(key, tenantId);
         return Count(_statistics.For(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
+    }
+
+    /// <summary><c>TryGet</c> with the local level on: its hit inlined as the memory backend's is, else the server.</summary>
+    private bool TryGetLocal<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId)
+    {
+        var local = _localLevel!.Local;
+        CheckKeyShape(key, tenantId);
+
+        // A hit is counted on the local level's segment counters (added to the cache's in GetStats).
+        var segment = local.FindSegment(tenantId);
+        if (segment is not null && _localLevel.IsServing && local.TryGet(segment, key, out value))
+        {
+            segment.Counters.Hits.Increment();
+            return true;
+        }
+
+        return ReadPastLocalLevel(key, out value, tenantId);
     }
 
     /// <summary><c>TryGet</c> on a miss of the local level (or while it may not be served): the server, through the store.</summary>

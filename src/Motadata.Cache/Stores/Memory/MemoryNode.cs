@@ -56,7 +56,11 @@ internal sealed class MemoryNode
     /// The (tenant, key) hash the frequency sketch counts under: computed when needed (under the maintenance lock,
     /// never on a hit) rather than stored, which keeps the node 8 bytes smaller.
     /// </summary>
-    public int SketchHash => HashCode.Combine(Segment.Hash, Key.GetHashCode(StringComparison.Ordinal));
+    /// <remarks>
+    /// XxHash3 of the key seeded with the tenant's: the same in every process (unlike <c>string.GetHashCode</c> and
+    /// <c>HashCode.Combine</c>), so which key wins an admission tie does not change from run to run.
+    /// </remarks>
+    public int SketchHash => unchecked((int)System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Key.AsSpan()), Segment.Hash));
 }
 
 /// <summary>Which W-TinyLFU region a node is in; <see cref="None"/> once it left the store (or before it entered).</summary>

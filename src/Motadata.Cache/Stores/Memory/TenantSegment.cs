@@ -25,7 +25,9 @@ internal sealed class TenantSegment
         MaxBytes = maxMemoryBytes ?? long.MaxValue;
         LargestValueBytes = Math.Min(MaxBytes, cacheMaxBytes);
         GrowsFreely = maxMemoryBytes is null && cacheMaxBytes == long.MaxValue;
-        Hash = tenantId is null ? 0 : tenantId.GetHashCode(StringComparison.Ordinal);
+        // Not string.GetHashCode, which is seeded afresh in every process: the sketch's collisions, and so which key
+        // W-TinyLFU admits on a tie, would differ from run to run.
+        Hash = tenantId is null ? 0 : (long)System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tenantId.AsSpan()));
     }
 
     public string? TenantId { get; }
@@ -54,8 +56,8 @@ internal sealed class TenantSegment
     /// <summary>No byte bound applies (neither the cache's nor a quota): an overwrite may grow without making room.</summary>
     public bool GrowsFreely { get; }
 
-    /// <summary>The tenant's part of every node's sketch hash.</summary>
-    public int Hash { get; }
+    /// <summary>The tenant's part of every node's sketch hash (a seed for the key's hash), the same in every process.</summary>
+    public long Hash { get; }
 
     /// <summary>The least recently used entry of this namespace (maintenance lock).</summary>
     public MemoryNode? First { get; private set; }
