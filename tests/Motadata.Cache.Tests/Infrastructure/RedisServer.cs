@@ -34,7 +34,7 @@ public sealed class RedisServer : IAsyncDisposable
         if (ExecutablePath is null)
         {
             throw new InvalidOperationException(
-                "redis-server is not installed; the Dragonfly tests need it (apt-get install -y redis-server). .ci/run installs it.");
+                "redis-server is not installed; the Dragonfly tests need it (apt-get install -y redis-server). scripts/test installs it.");
         }
 
         var server = new RedisServer(FreePort()) { Password = password, ExtraArguments = extraArguments };
@@ -58,7 +58,7 @@ public sealed class RedisServer : IAsyncDisposable
         if (ExecutablePath is null)
         {
             throw new InvalidOperationException(
-                "redis-server is not installed; the cluster tests need it (apt-get install -y redis-server). .ci/run installs it.");
+                "redis-server is not installed; the cluster tests need it (apt-get install -y redis-server). scripts/test installs it.");
         }
 
         var port = FreePortWithFreeBusPort();
