@@ -41,7 +41,7 @@ public sealed class RedisCluster : IAsyncDisposable
         if (CliPath is null)
         {
             throw new InvalidOperationException(
-                "redis-cli is not installed; the cluster tests need it to create the cluster (apt-get install -y redis-tools). .ci/run installs it.");
+                "redis-cli is not installed; the cluster tests need it to create the cluster (apt-get install -y redis-tools). scripts/test installs it.");
         }
 
         var directory = Path.Combine(Path.GetTempPath(), "motadata-cluster-" + Guid.NewGuid().ToString("N"));
