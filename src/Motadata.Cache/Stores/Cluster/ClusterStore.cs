@@ -23,7 +23,7 @@ namespace Motadata.Cache.Stores.Cluster;
 /// alone). A key whose slot moves to another primary while the first has removals pending is served by the new
 /// owner: keep resharding and outages apart (docs/scale-out.md).
 /// </remarks>
-internal sealed class ClusterStore : ICacheStore, IRecoveryState
+internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecoveryState
 {
     private readonly DragonflyStore _cluster;
     private readonly CacheConfig _config;
@@ -57,7 +57,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         cluster.Connection.Multiplexer.ConfigurationChanged += OnConfigurationChanged;
     }
 
-    public string Name => _cluster.Name;
+    public override string Name => _cluster.Name;
 
     /// <inheritdoc />
     public CacheHealth Health => FanOut.WorstHealth(_nodes.Values.Select(static node => node.Recovering.Health), _steadyHealth);
@@ -69,89 +69,23 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
     public Task WaitUntilHealthyAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(_nodes.Values.Select(node => node.Recovering.WaitUntilHealthyAsync(cancellationToken)));
 
-    public ReadOutcome<T> Read<T>(in CacheKey key) => For(key).Read<T>(key);
-
-    public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken) => For(key).ReadAsync<T>(key, cancellationToken);
-
-    public ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
-        where TProjection : struct, IReadProjection<T, TResult> =>
-        For(key).ReadAsync<T, TResult, TProjection>(key, projection, cancellationToken);
-
-    public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
-    {
-        var reads = new List<(List<int> Positions, Task<StoreOutcome<ReadOutcome<T>[]>> Pending)>();
-        foreach (var (node, positions) in Split(tenantId, keys.Count, i => keys[i]))
-        {
-            reads.Add((positions, node.Recovering.ReadManyAsync<T>(tenantId, FanOut.Pick(keys, positions), cancellationToken).AsTask()));
-        }
-
-        return FanOut.GatherAsync(keys.Count, reads);
-    }
-
-    public WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl) => For(key).Write(key, value, ttl);
-
-    public ValueTask<WriteOutcome> WriteAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken) =>
-        For(key).WriteAsync(key, value, ttl, cancellationToken);
-
-    public StoreOutcome<bool> Extend(in CacheKey key, byte[] expected, TimeSpan ttl) => For(key).Extend(key, expected, ttl);
-
-    public ValueTask<StoreOutcome<bool>> ExtendAsync(CacheKey key, byte[] expected, TimeSpan ttl, CancellationToken cancellationToken) =>
-        For(key).ExtendAsync(key, expected, ttl, cancellationToken);
-
-    public StoreOutcome<bool> Delete(in CacheKey key) => For(key).Delete(key);
-
-    public ValueTask<StoreOutcome<bool>> DeleteAsync(CacheKey key, CancellationToken cancellationToken) => For(key).DeleteAsync(key, cancellationToken);
-
-    public StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern) =>
+    // A pattern without wildcards names one key: only the primary that owns it is asked (its store deletes the key).
+    public override StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern) =>
         pattern.ExactKey is { } exactKey
-            ? DeletedCount(Delete(new CacheKey(tenantId, exactKey)))
+            ? StoreOf(PartOf(tenantId, exactKey)).Invalidate(tenantId, pattern)
             : Walk(store => store.Invalidate(tenantId, pattern));
 
-    public async ValueTask<StoreOutcome<long>> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
+    public override ValueTask<StoreOutcome<long>> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
         pattern.ExactKey is { } exactKey
-            ? DeletedCount(await DeleteAsync(new CacheKey(tenantId, exactKey), cancellationToken).ConfigureAwait(false))
-            : await WalkAsync(store => store.InvalidateAsync(tenantId, pattern, cancellationToken), cancellationToken).ConfigureAwait(false);
+            ? StoreOf(PartOf(tenantId, exactKey)).InvalidateAsync(tenantId, pattern, cancellationToken)
+            : WalkAsync(store => store.InvalidateAsync(tenantId, pattern, cancellationToken), cancellationToken);
 
-    public StoreOutcome<long> Clear(string? tenantId) => Walk(store => store.Clear(tenantId));
+    public override StoreOutcome<long> Clear(string? tenantId) => Walk(store => store.Clear(tenantId));
 
-    public ValueTask<StoreOutcome<long>> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
+    public override ValueTask<StoreOutcome<long>> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
         WalkAsync(store => store.ClearAsync(tenantId, cancellationToken), cancellationToken);
 
-    public StoreOutcome<long> WriteMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl)
-    {
-        long stored = 0;
-        foreach (var (node, positions) in Split(tenantId, entries.Count, i => entries[i].Key))
-        {
-            var outcome = node.Recovering.WriteMany(tenantId, FanOut.Pick(entries, positions), ttl);
-            if (outcome.Failure is { } failure)
-            {
-                return StoreOutcome<long>.Failed(failure);
-            }
-
-            stored += outcome.Result;
-        }
-
-        return stored;
-    }
-
-    public async ValueTask<StoreOutcome<long>> WriteManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken)
-    {
-        var writes = new List<Task<StoreOutcome<long>>>();
-        foreach (var (node, positions) in Split(tenantId, entries.Count, i => entries[i].Key))
-        {
-            writes.Add(node.Recovering.WriteManyAsync(tenantId, FanOut.Pick(entries, positions), ttl, cancellationToken).AsTask());
-        }
-
-        return FanOut.Sum(await Task.WhenAll(writes).ConfigureAwait(false));
-    }
-
-    public StoreOutcome<StoreUsage> GetUsage(string? tenantId) =>
-        FanOut.SumUsage([.. CurrentNodes().Select(node => node.Recovering.GetUsage(tenantId))]);
-
-    public async ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
-        FanOut.SumUsage(await Task.WhenAll(CurrentNodes().Select(node => node.Recovering.GetUsageAsync(tenantId, cancellationToken).AsTask())).ConfigureAwait(false));
-
-    public void Dispose()
+    public override void Dispose()
     {
         Unsubscribe();
         foreach (var node in _nodes.Values)
@@ -162,7 +96,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         _cluster.Dispose();
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         Unsubscribe();
         foreach (var node in _nodes.Values)
@@ -173,11 +107,11 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         await _cluster.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static StoreOutcome<long> DeletedCount(StoreOutcome<bool> deleted) =>
-        deleted.Failure is { } failure ? StoreOutcome<long>.Failed(failure) : deleted.Result ? 1 : 0;
+    protected override Node PartOf(string? tenantId, string key) => NodeOf(tenantId, key);
 
-    /// <summary>The recovery of the primary that owns the key's slot.</summary>
-    private RecoveringStore For(in CacheKey key) => NodeOf(key.TenantId, key.Key).Recovering;
+    protected override ICacheStore StoreOf(Node part) => part.Recovering;
+
+    protected override IEnumerable<ICacheStore> Parts() => CurrentNodes().Select(static node => node.Recovering);
 
     private Node NodeOf(string? tenantId, string key)
     {
@@ -289,9 +223,6 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
     /// <summary>A recovery for each primary the client knows now.</summary>
     private List<Node> CurrentNodes() => [.. _cluster.Connection.Primaries().Select(NodeOn)];
 
-    private Dictionary<Node, List<int>> Split(string? tenantId, int count, Func<int, string> keyAt) =>
-        FanOut.Split(count, i => NodeOf(tenantId, keyAt(i)));
-
     // A removal walks every primary at once, each under its own recovery (a primary that fails journals its share),
     // and again while the cluster's slots move. While a primary is failing, or when the shape cannot be read, one walk
     // stands (without waiting on the failing primary for its shape): that primary's share is in its journal.
@@ -302,7 +233,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         while (true)
         {
             var before = AllHealthy() ? Shape(synchronous: true) : null;
-            var outcome = FanOut.Sum(CurrentNodes().Select(node => remove(node.Recovering)).ToList());
+            var outcome = FanOut.Sum([.. Parts().Select(remove)]);
             if (outcome.Failure is not null)
             {
                 return outcome;
@@ -327,7 +258,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
         while (true)
         {
             var before = AllHealthy() ? await ShapeAsync(cancellationToken).ConfigureAwait(false) : null;
-            var outcome = FanOut.Sum(await Task.WhenAll(CurrentNodes().Select(node => remove(node.Recovering).AsTask())).ConfigureAwait(false));
+            var outcome = FanOut.Sum(await Task.WhenAll(Parts().Select(store => remove(store).AsTask())).ConfigureAwait(false));
             if (outcome.Failure is not null)
             {
                 return outcome;
@@ -395,7 +326,7 @@ internal sealed class ClusterStore : ICacheStore, IRecoveryState
     }
 
     /// <summary>One primary: its server and its recovery (over a store whose walks cover that primary only).</summary>
-    private sealed class Node(IServer server, RecoveringStore recovering)
+    internal sealed class Node(IServer server, RecoveringStore recovering)
     {
         public IServer Server { get; } = server;
 

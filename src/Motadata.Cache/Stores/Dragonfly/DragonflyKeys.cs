@@ -30,15 +30,15 @@ internal sealed class DragonflyKeys
     private const int MaxCachedNamespaces = 65_536;
 
     private readonly IDatabase _database;
-    private readonly ConcurrentDictionary<string, IDatabase> _tenants = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte[]> _prefixes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Namespace> _tenants = new(StringComparer.Ordinal);
+    private readonly Namespace _global;
 
     public DragonflyKeys(string keyPrefix, TenantPlacement placement, IDatabase database)
     {
         KeyPrefix = keyPrefix;
         Placement = placement;
         _database = database;
-        Global = database.WithKeyPrefix(Encoding.UTF8.GetBytes(NamespacePrefix(keyPrefix, null, placement)));
+        _global = Create(null);
     }
 
     /// <summary>The key layout.</summary>
@@ -51,22 +51,17 @@ internal sealed class DragonflyKeys
     public string KeyPrefix { get; }
 
     /// <summary>The global namespace's database: keys given to it are caller keys.</summary>
-    public IDatabase Global { get; }
+    public IDatabase Global => _global.Database;
 
     /// <summary>The database whose keys are <paramref name="tenantId"/>'s caller keys.</summary>
     public IDatabase NamespaceDatabase(string? tenantId)
     {
-        if (tenantId is null)
-        {
-            return Global;
-        }
-
-        return _tenants.TryGetValue(tenantId, out var database) ? database : Add(tenantId);
+        return Find(tenantId).Database;
     }
 
     /// <summary>The full server key without building a string: the namespace prefix's bytes and the caller's key.</summary>
     public RedisKey ServerRedisKey(string? tenantId, string key) =>
-        ((RedisKey)key).Prepend(_prefixes.TryGetValue(tenantId ?? string.Empty, out var prefix) ? prefix : AddPrefix(tenantId));
+        ((RedisKey)key).Prepend(Find(tenantId).Prefix);
 
     /// <summary>The full server key, as a string (for tests, logs and the rare paths that need it).</summary>
     public string ServerKey(string? tenantId, string key) => NamespacePrefix(KeyPrefix, tenantId, Placement) + key;
@@ -139,16 +134,28 @@ internal sealed class DragonflyKeys
             _ => string.Create(CultureInfo.InvariantCulture, $"{keyPrefix}t:{tenantId.Length}:{tenantId}:"),
         };
 
-    // The global namespace is stored under the empty string (not a valid tenant id).
-    private byte[] AddPrefix(string? tenantId)
+    private Namespace Find(string? tenantId)
     {
-        var prefix = Encoding.UTF8.GetBytes(NamespacePrefix(KeyPrefix, tenantId, Placement));
-        return _prefixes.Count < MaxCachedNamespaces ? _prefixes.GetOrAdd(tenantId ?? string.Empty, prefix) : prefix;
+        if (tenantId is null)
+        {
+            return _global;
+        }
+
+        if (_tenants.TryGetValue(tenantId, out var known))
+        {
+            return known;
+        }
+
+        var created = Create(tenantId);
+        return _tenants.Count < MaxCachedNamespaces ? _tenants.GetOrAdd(tenantId, created) : created;
     }
 
-    private IDatabase Add(string tenantId)
+    private Namespace Create(string? tenantId)
     {
-        var database = _database.WithKeyPrefix(Encoding.UTF8.GetBytes(NamespacePrefix(KeyPrefix, tenantId, Placement)));
-        return _tenants.Count < MaxCachedNamespaces ? _tenants.GetOrAdd(tenantId, database) : database;
+        var prefix = Encoding.UTF8.GetBytes(NamespacePrefix(KeyPrefix, tenantId, Placement));
+        return new Namespace(_database.WithKeyPrefix(prefix), prefix);
     }
+
+    /// <summary>One namespace: its key-prefixed database and the prefix's bytes.</summary>
+    private sealed record Namespace(IDatabase Database, byte[] Prefix);
 }

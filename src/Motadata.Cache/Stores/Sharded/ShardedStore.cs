@@ -22,7 +22,7 @@ namespace Motadata.Cache.Stores.Sharded;
 /// split by server and sent to all at once; invalidations, clears and statistics go to every server at once and add
 /// up.
 /// </remarks>
-internal sealed class ShardedStore : ICacheStore, IRecoveryState
+internal sealed class ShardedStore : KeyRoutedStore<int>, IRecoveryState
 {
     private readonly Shard[] _shards;
     private readonly ulong[] _seeds;
@@ -66,7 +66,7 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
     }
 
-    public string Name => "dragonfly";
+    public override string Name => "dragonfly";
 
     /// <summary>The servers' names (<c>host:port</c>), in URL order.</summary>
     internal IEnumerable<string> ServerNames => _shards.Select(static shard => shard.Name);
@@ -86,97 +86,17 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
     /// <summary>The index of the server that holds (<paramref name="tenantId"/>, <paramref name="key"/>).</summary>
     internal int ShardOf(string? tenantId, string key) => Rendezvous.Pick(_seeds, tenantId, key);
 
-    public ReadOutcome<T> Read<T>(in CacheKey key) => For(key).Read<T>(key);
+    public override StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern) => Each(shard => shard.Invalidate(tenantId, pattern));
 
-    public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken) => For(key).ReadAsync<T>(key, cancellationToken);
-
-    public ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
-        where TProjection : struct, IReadProjection<T, TResult> =>
-        For(key).ReadAsync<T, TResult, TProjection>(key, projection, cancellationToken);
-
-    public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
-    {
-        var reads = new List<(List<int> Positions, Task<StoreOutcome<ReadOutcome<T>[]>> Pending)>();
-        foreach (var (shard, positions) in Split(tenantId, keys.Count, i => keys[i]))
-        {
-            reads.Add((positions, _shards[shard].Store.ReadManyAsync<T>(tenantId, FanOut.Pick(keys, positions), cancellationToken).AsTask()));
-        }
-
-        return FanOut.GatherAsync(keys.Count, reads);
-    }
-
-    public WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl) => For(key).Write(key, value, ttl);
-
-    public ValueTask<WriteOutcome> WriteAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken) =>
-        For(key).WriteAsync(key, value, ttl, cancellationToken);
-
-    public StoreOutcome<bool> Extend(in CacheKey key, byte[] expected, TimeSpan ttl) => For(key).Extend(key, expected, ttl);
-
-    public ValueTask<StoreOutcome<bool>> ExtendAsync(CacheKey key, byte[] expected, TimeSpan ttl, CancellationToken cancellationToken) =>
-        For(key).ExtendAsync(key, expected, ttl, cancellationToken);
-
-    public StoreOutcome<bool> Delete(in CacheKey key) => For(key).Delete(key);
-
-    public ValueTask<StoreOutcome<bool>> DeleteAsync(CacheKey key, CancellationToken cancellationToken) => For(key).DeleteAsync(key, cancellationToken);
-
-    public StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern) => Each(shard => shard.Invalidate(tenantId, pattern));
-
-    public ValueTask<StoreOutcome<long>> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
+    public override ValueTask<StoreOutcome<long>> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
         EachAsync(shard => shard.InvalidateAsync(tenantId, pattern, cancellationToken));
 
-    public StoreOutcome<long> Clear(string? tenantId) => Each(shard => shard.Clear(tenantId));
+    public override StoreOutcome<long> Clear(string? tenantId) => Each(shard => shard.Clear(tenantId));
 
-    public ValueTask<StoreOutcome<long>> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
+    public override ValueTask<StoreOutcome<long>> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
         EachAsync(shard => shard.ClearAsync(tenantId, cancellationToken));
 
-    public StoreOutcome<long> WriteMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl)
-    {
-        long stored = 0;
-        CacheBackendException? failure = null;
-        foreach (var (shard, positions) in Split(tenantId, entries.Count, i => entries[i].Key))
-        {
-            var outcome = _shards[shard].Store.WriteMany(tenantId, FanOut.Pick(entries, positions), ttl);
-            failure ??= outcome.Failure;
-            stored += outcome.Failure is null ? outcome.Result : 0;
-        }
-
-        return failure is null ? stored : StoreOutcome<long>.Failed(failure);
-    }
-
-    public async ValueTask<StoreOutcome<long>> WriteManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken)
-    {
-        var writes = new List<Task<StoreOutcome<long>>>();
-        foreach (var (shard, positions) in Split(tenantId, entries.Count, i => entries[i].Key))
-        {
-            writes.Add(_shards[shard].Store.WriteManyAsync(tenantId, FanOut.Pick(entries, positions), ttl, cancellationToken).AsTask());
-        }
-
-        return FanOut.Sum(await Task.WhenAll(writes).ConfigureAwait(false));
-    }
-
-    public StoreOutcome<StoreUsage> GetUsage(string? tenantId)
-    {
-        var outcomes = new StoreOutcome<StoreUsage>[_shards.Length];
-        for (var i = 0; i < _shards.Length; i++)
-        {
-            outcomes[i] = _shards[i].Store.GetUsage(tenantId);
-        }
-
-        return FanOut.SumUsage(outcomes);
-    }
-
-    public async ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken)
-    {
-        var pending = new Task<StoreOutcome<StoreUsage>>[_shards.Length];
-        for (var i = 0; i < _shards.Length; i++)
-        {
-            pending[i] = _shards[i].Store.GetUsageAsync(tenantId, cancellationToken).AsTask();
-        }
-
-        return FanOut.SumUsage(await Task.WhenAll(pending).ConfigureAwait(false));
-    }
-
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var shard in _shards)
         {
@@ -184,7 +104,7 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         foreach (var shard in _shards)
         {
@@ -192,33 +112,17 @@ internal sealed class ShardedStore : ICacheStore, IRecoveryState
         }
     }
 
-    private ICacheStore For(in CacheKey key) => _shards.Length == 1 ? _shards[0].Store : _shards[ShardOf(key.TenantId, key.Key)].Store;
+    protected override int PartOf(string? tenantId, string key) => ShardOf(tenantId, key);
 
-    /// <summary>The positions of a batch grouped by the server that holds each key.</summary>
-    private Dictionary<int, List<int>> Split(string? tenantId, int count, Func<int, string> keyAt) =>
-        FanOut.Split(count, i => ShardOf(tenantId, keyAt(i)));
+    protected override ICacheStore StoreOf(int part) => _shards[part].Store;
 
-    private StoreOutcome<long> Each(Func<ICacheStore, StoreOutcome<long>> call)
-    {
-        var outcomes = new StoreOutcome<long>[_shards.Length];
-        for (var i = 0; i < _shards.Length; i++)
-        {
-            outcomes[i] = call(_shards[i].Store);
-        }
+    protected override IEnumerable<ICacheStore> Parts() => _shards.Select(static shard => shard.Store);
 
-        return FanOut.Sum(outcomes);
-    }
+    // Every server at once (the synchronous twin one after another), added up.
+    private StoreOutcome<long> Each(Func<ICacheStore, StoreOutcome<long>> call) => FanOut.Sum([.. Parts().Select(call)]);
 
-    private async ValueTask<StoreOutcome<long>> EachAsync(Func<ICacheStore, ValueTask<StoreOutcome<long>>> call)
-    {
-        var pending = new Task<StoreOutcome<long>>[_shards.Length];
-        for (var i = 0; i < _shards.Length; i++)
-        {
-            pending[i] = call(_shards[i].Store).AsTask();
-        }
-
-        return FanOut.Sum(await Task.WhenAll(pending).ConfigureAwait(false));
-    }
+    private async ValueTask<StoreOutcome<long>> EachAsync(Func<ICacheStore, ValueTask<StoreOutcome<long>>> call) =>
+        FanOut.Sum(await Task.WhenAll(Parts().Select(store => call(store).AsTask())).ConfigureAwait(false));
 
     /// <summary>One server: its store (recovering or not) and its name.</summary>
     private sealed class Shard(string name, ICacheStore store, RecoveringStore? recovering)
