@@ -122,6 +122,22 @@ public sealed class CacheConfig
     /// <value>Default one second.</value>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Sends the asynchronous single-key reads (<c>GetAsync</c>, <c>TryGetAsync</c>, ...) that arrive while another one
+    /// is on its way to a Dragonfly server as one <c>MGET</c>, at most <see cref="ReadBatchMaxKeys"/> keys each. A read
+    /// that finds nothing in flight goes at once as a plain <c>GET</c>, so a lone caller waits no longer; under many
+    /// concurrent callers the server answers one command instead of dozens and the client dispatches one completion
+    /// instead of one per read. A batched read is sent after it was asked for, so it sees every write and removal that
+    /// completed before, as a <c>GET</c> would. Not used on a Redis Cluster (one <c>MGET</c> must stay in one slot) nor
+    /// by synchronous reads. See docs/dragonfly.md.
+    /// </summary>
+    /// <value>Default true.</value>
+    public bool EnableReadBatching { get; set; } = true;
+
+    /// <summary>The most keys one batched read (<see cref="EnableReadBatching"/>) carries; a full batch is sent without waiting.</summary>
+    /// <value>Default 128.</value>
+    public int ReadBatchMaxKeys { get; set; } = 128;
+
     /// <summary>How long connecting to a remote backend may take.</summary>
     /// <value>Default five seconds.</value>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -355,6 +371,11 @@ public sealed class CacheConfig
         }
 
         ValidateLocalLevel(errors);
+        if (ReadBatchMaxKeys < 2 || ReadBatchMaxKeys > 10_000)
+        {
+            errors.Add($"ReadBatchMaxKeys is {ReadBatchMaxKeys}; use 2 to 10,000 keys (to send every read alone, set EnableReadBatching to false).");
+        }
+
 
         if (SigningKey is { Length: < 16 })
         {

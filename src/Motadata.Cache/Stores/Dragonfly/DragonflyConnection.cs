@@ -19,6 +19,8 @@ internal sealed partial class DragonflyConnection : IDisposable, IAsyncDisposabl
     private readonly CacheCounters _statistics;
     private readonly ILogger _logger;
     private long _unsettledWalks;
+    private bool _cluster;
+    private bool _clusterKnown;
 
     /// <param name="config">The settings.</param>
     /// <param name="statistics">Where failures are counted.</param>
@@ -98,6 +100,28 @@ internal sealed partial class DragonflyConnection : IDisposable, IAsyncDisposabl
 
     /// <summary>True when the client has reached the servers and they answer as a Redis Cluster.</summary>
     public bool IsCluster() => IsCluster(_multiplexer.GetServers());
+
+    /// <summary>
+    /// <see cref="IsCluster()"/>, remembered from the first answer given while the client is connected (a server does
+    /// not turn into a cluster under a live connection), so a hot path can ask it often.
+    /// </summary>
+    public bool IsClusterOnceConnected()
+    {
+        if (Volatile.Read(ref _clusterKnown))
+        {
+            return _cluster;
+        }
+
+        var servers = _multiplexer.GetServers();
+        var cluster = IsCluster(servers);
+        if (servers.Any(server => server.IsConnected))
+        {
+            _cluster = cluster;
+            Volatile.Write(ref _clusterKnown, true);
+        }
+
+        return cluster;
+    }
 
     /// <summary>An endpoint as <c>host:port</c>, for figures and messages.</summary>
     public static string Describe(EndPoint? endpoint) => endpoint switch

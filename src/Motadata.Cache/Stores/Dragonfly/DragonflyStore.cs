@@ -39,6 +39,7 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
     private readonly DragonflyValues _values;
     private readonly DragonflyScanner _scanner;
     private readonly DragonflyBulkWriter _writer;
+    private readonly DragonflyReadBatcher? _batcher;
     private readonly bool _ownsConnection = true;
     private readonly IServer? _node;
 
@@ -52,6 +53,10 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
         _values = new DragonflyValues(config, _connection, _keys, statistics);
         _scanner = new DragonflyScanner(_connection);
         _writer = new DragonflyBulkWriter(_connection, _keys, _values);
+        if (config.EnableReadBatching && !_connection.IsCluster())
+        {
+            _batcher = new DragonflyReadBatcher(_connection.Database, config.ReadBatchMaxKeys, _connection.IsClusterOnceConnected);
+        }
     }
 
     // A view of a cluster store whose walks cover one primary (see OnlyOn); shares everything else.
@@ -62,6 +67,7 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
         _values = cluster._values;
         _writer = cluster._writer;
         _scanner = new DragonflyScanner(_connection, node);
+        _batcher = cluster._batcher;
         _ownsConnection = false;
         _node = node;
     }
@@ -76,6 +82,9 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
 
     /// <summary>The connection, for the sharded store and tests.</summary>
     internal DragonflyConnection Connection => _connection;
+
+    /// <summary>What batches the asynchronous reads (<see cref="CacheConfig.EnableReadBatching"/>); null when off or on a cluster.</summary>
+    internal DragonflyReadBatcher? ReadBatcher => _batcher;
 
     public ReadOutcome<T> Read<T>(in CacheKey key)
     {
@@ -114,6 +123,11 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
     public ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
         where TProjection : struct, IReadProjection<T, TResult>
     {
+        if (_batcher is { } batcher)
+        {
+            return AwaitBatchedReadAsync<T, TResult, TProjection>(batcher.ReadAsync(_keys.ServerRedisKey(key.TenantId, key.Key)), key, projection, cancellationToken);
+        }
+
         var database = _keys.NamespaceDatabase(key.TenantId);
         Task<Lease<byte>?> pending;
         try
@@ -398,11 +412,21 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
     {
         if (_ownsConnection)
         {
+            _batcher?.Dispose();
             _connection.Dispose();
         }
     }
 
-    public ValueTask DisposeAsync() => _ownsConnection ? _connection.DisposeAsync() : default;
+    public ValueTask DisposeAsync()
+    {
+        if (!_ownsConnection)
+        {
+            return default;
+        }
+
+        _batcher?.Dispose();
+        return _connection.DisposeAsync();
+    }
 
     /// <summary>The expiry to send: whole milliseconds rounded up (at least 1), none for <see cref="Timeout.InfiniteTimeSpan"/>, at most <see cref="MaxTtl"/>.</summary>
     internal static TimeSpan? Expiry(TimeSpan ttl)
@@ -495,6 +519,53 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
         if (problem is not null)
         {
             await _values.RemoveCorruptAsync(database, key, problem).ConfigureAwait(false);
+        }
+
+        return projection.Project(ReadOutcome<T>.Miss);
+    }
+
+    /// <summary>
+    /// <see cref="AwaitReadAsync{T, TResult, TProjection}"/> for a read sent by the <see cref="DragonflyReadBatcher"/>:
+    /// the value comes as bytes of the batch's answer instead of a lease, and a failure as a value.
+    /// </summary>
+    private async ValueTask<TResult> AwaitBatchedReadAsync<T, TResult, TProjection>(Task<DragonflyReadBatcher.BatchedRead> pending, CacheKey key, TProjection projection, CancellationToken cancellationToken)
+        where TProjection : struct, IReadProjection<T, TResult>
+    {
+        DragonflyReadBatcher.BatchedRead read;
+        try
+        {
+            read = await DragonflyConnection.WaitAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return projection.Project(ReadOutcome<T>.Failed(_connection.Failure("GET", exception)));
+        }
+
+        if (read.Failure is { } failure)
+        {
+            if (failure is RedisServerException wrongType && DragonflyConnection.IsWrongType(wrongType))
+            {
+                await _values.RemoveCorruptAsync(_keys.NamespaceDatabase(key.TenantId), key, DragonflyValues.WrongType).ConfigureAwait(false);
+                return projection.Project(ReadOutcome<T>.Miss);
+            }
+
+            if (!DragonflyConnection.IsBackendFailure(failure))
+            {
+                // Not the server's failure: thrown, as the unbatched read would have.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+
+            return projection.Project(ReadOutcome<T>.Failed(_connection.Failure("GET", failure)));
+        }
+
+        if (_values.TryDecode(read.Value.IsNull ? null : (ReadOnlyMemory<byte>?)(ReadOnlyMemory<byte>)read.Value, out T? value, out var problem))
+        {
+            return projection.Project(ReadOutcome<T>.Hit(value));
+        }
+
+        if (problem is not null)
+        {
+            await _values.RemoveCorruptAsync(_keys.NamespaceDatabase(key.TenantId), key, problem).ConfigureAwait(false);
         }
 
         return projection.Project(ReadOutcome<T>.Miss);

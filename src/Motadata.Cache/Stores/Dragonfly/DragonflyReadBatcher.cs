@@ -1,0 +1,340 @@
+using System.Diagnostics;
+using StackExchange.Redis;
+
+namespace Motadata.Cache.Stores.Dragonfly;
+
+/// <summary>
+/// Sends the asynchronous single-key reads that arrive while another read is on its way to the server as one
+/// <c>MGET</c> (<see cref="CacheConfig.EnableReadBatching"/>; one server, not a cluster). A read that finds nothing in
+/// flight is sent at once, as a plain <c>GET</c>, so a lone caller waits no longer than without batching; reads that
+/// arrive while one is in flight wait for its answer, then go together. Under many concurrent callers the server
+/// answers one command instead of dozens, and the callers of a batch are resumed one after another on the thread that
+/// took its answer, instead of one thread-pool dispatch each.
+/// </summary>
+/// <remarks>
+/// <para>Nothing is read earlier than asked: a batched read is sent after its caller asked for it, so it sees every
+/// write and removal that completed before the call, as a plain <c>GET</c> would.</para>
+/// <para>The next batch is sent once the answered one's callers are resumed (they ask again meanwhile, so it is a full
+/// one). A caller that keeps the resuming thread busy delays the rest of its batch only for a while: after
+/// <see cref="ResumeBudget"/> the rest is resumed from a thread-pool work item. And no read waits behind another for
+/// longer than <see cref="MaxWait"/>: a timer sends it then, so a caller that blocks on a read it started from such a
+/// continuation (sync over async) cannot stall it.</para>
+/// <para>When the server does not answer (a lost connection, a timeout), the reads queued behind the failed batch fail
+/// with it instead of waiting for a second timeout. Single-key errors of a batch of one (<c>WRONGTYPE</c>) stay with
+/// their read.</para>
+/// </remarks>
+internal sealed class DragonflyReadBatcher : IDisposable
+{
+    /// <summary>How long one thread resumes the callers of a batch before handing the rest to the thread pool.</summary>
+    internal static readonly TimeSpan ResumeBudget = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>The longest a read waits behind the command in flight before it is sent anyway.</summary>
+    internal static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(2);
+
+    private static readonly long s_resumeBudgetTicks = (long)(ResumeBudget.TotalSeconds * Stopwatch.Frequency);
+
+    private readonly IDatabase _database;
+    private readonly int _maxKeys;
+    private readonly Func<bool> _isCluster;
+    private readonly Lock _gate = new();
+    private readonly ITimer _valve;
+    private Batch? _waiting;
+    private long _waitingSince;
+    private bool _valveArmed;
+    private int _inFlight;
+    private long _batches;
+    private long _batchedReads;
+
+    /// <param name="database">The database, without key prefix: reads come with full server keys.</param>
+    /// <param name="maxKeys">The most keys one <c>MGET</c> carries; a full batch is sent without waiting.</param>
+    /// <param name="isCluster">
+    /// Whether the servers answer as a cluster (where one <c>MGET</c> must stay within one slot): then every read of a
+    /// batch is sent as its own <c>GET</c>. Asked once per batch of several keys, for a client that connected late.
+    /// </param>
+    public DragonflyReadBatcher(IDatabase database, int maxKeys, Func<bool> isCluster)
+    {
+        _database = database;
+        _maxKeys = maxKeys;
+        _isCluster = isCluster;
+        // The timer must not hold on to whatever execution context (activity, async locals) the cache was built in.
+        var restoreFlow = !ExecutionContext.IsFlowSuppressed();
+        if (restoreFlow)
+        {
+            ExecutionContext.SuppressFlow();
+        }
+
+        try
+        {
+            _valve = TimeProvider.System.CreateTimer(static state => ((DragonflyReadBatcher)state!).OnValve(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            if (restoreFlow)
+            {
+                ExecutionContext.RestoreFlow();
+            }
+        }
+    }
+
+    /// <summary>Commands sent so far (a <c>GET</c> or an <c>MGET</c> each), for tests and diagnostics.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Reads sent so far, over all commands.</summary>
+    public long BatchedReads => Interlocked.Read(ref _batchedReads);
+
+    /// <summary>Reads <paramref name="serverKey"/> (a full server key) with the next command that goes to the server.</summary>
+    /// <returns>The stored value, or the client's exception as a value; never a faulted task.</returns>
+    public Task<BatchedRead> ReadAsync(RedisKey serverKey)
+    {
+        var read = new TaskCompletionSource<BatchedRead>();
+        Batch? send = null;
+        var arm = false;
+        lock (_gate)
+        {
+            if (_waiting is null)
+            {
+                _waiting = new Batch(this);
+                _waitingSince = Stopwatch.GetTimestamp();
+            }
+
+            var batch = _waiting;
+            batch.Add(serverKey, read);
+            if (_inFlight == 0 || batch.Count >= _maxKeys)
+            {
+                _waiting = null;
+                _inFlight++;
+                send = batch;
+            }
+            else if (!_valveArmed)
+            {
+                _valveArmed = true;
+                arm = true;
+            }
+        }
+
+        if (arm)
+        {
+            _valve.Change(MaxWait, Timeout.InfiniteTimeSpan);
+        }
+
+        send?.Send();
+        return read.Task;
+    }
+
+    public void Dispose() => _valve.Dispose();
+
+    /// <summary>The timer: sends a batch that has waited <see cref="MaxWait"/>, whatever is in flight.</summary>
+    private void OnValve()
+    {
+        Batch? send = null;
+        var rearm = TimeSpan.Zero;
+        lock (_gate)
+        {
+            if (_waiting is not null && Stopwatch.GetElapsedTime(_waitingSince) >= MaxWait)
+            {
+                send = _waiting;
+                _waiting = null;
+                _inFlight++;
+            }
+            else if (_waiting is not null)
+            {
+                rearm = MaxWait - Stopwatch.GetElapsedTime(_waitingSince);
+            }
+
+            _valveArmed = rearm > TimeSpan.Zero;
+        }
+
+        if (rearm > TimeSpan.Zero)
+        {
+            _valve.Change(rearm, Timeout.InfiniteTimeSpan);
+        }
+
+        send?.Send();
+    }
+
+    /// <summary>A batch has its answer: the next one goes (all of it fails at once when the server is unreachable).</summary>
+    private void Answered(Exception? failure)
+    {
+        Batch? next;
+        lock (_gate)
+        {
+            _inFlight--;
+            next = _inFlight == 0 ? _waiting : null;
+            if (next is not null)
+            {
+                _waiting = null;
+                _inFlight++;
+            }
+        }
+
+        if (next is null)
+        {
+            return;
+        }
+
+        if (failure is not null && failure is not RedisServerException && DragonflyConnection.IsBackendFailure(failure))
+        {
+            // The connection is gone or the server is not answering: those behind it would only wait a second timeout.
+            next.Fail(failure);
+            Answered(failure);
+            return;
+        }
+
+        next.Send();
+    }
+
+    /// <summary>A read's answer: the stored value (null when absent), or why there is none.</summary>
+    internal readonly record struct BatchedRead(RedisValue Value, Exception? Failure);
+
+    /// <summary>The reads that go to the server in one command, and the resuming of their callers.</summary>
+    private sealed class Batch : IThreadPoolWorkItem
+    {
+        private readonly DragonflyReadBatcher _owner;
+        private RedisKey[] _keys = new RedisKey[4];
+        private TaskCompletionSource<BatchedRead>[] _reads = new TaskCompletionSource<BatchedRead>[4];
+        private Task<RedisValue>? _one;
+        private Task<RedisValue[]>? _many;
+        private RedisValue[]? _values;
+        private Exception? _failure;
+        private int _next;
+        private int _unanswered;
+
+        public Batch(DragonflyReadBatcher owner) => _owner = owner;
+
+        public int Count { get; private set; }
+
+        public void Add(RedisKey key, TaskCompletionSource<BatchedRead> read)
+        {
+            if (Count == _keys.Length)
+            {
+                Array.Resize(ref _keys, Count * 2);
+                Array.Resize(ref _reads, Count * 2);
+            }
+
+            _keys[Count] = key;
+            _reads[Count] = read;
+            Count++;
+        }
+
+        public void Send()
+        {
+            Interlocked.Increment(ref _owner._batches);
+            Interlocked.Add(ref _owner._batchedReads, Count);
+            try
+            {
+                if (Count == 1)
+                {
+                    // Alone: a plain GET, as without batching (a WRONGTYPE answer then stays this read's own).
+                    _one = _owner._database.StringGetAsync(_keys[0]);
+                    _one.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnAnswer);
+                }
+                else if (_owner._isCluster())
+                {
+                    SendOneByOne();
+                }
+                else
+                {
+                    if (_keys.Length != Count)
+                    {
+                        Array.Resize(ref _keys, Count);
+                    }
+
+                    _many = _owner._database.StringGetAsync(_keys);
+                    _many.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnAnswer);
+                }
+            }
+            catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+            {
+                // The client refused the command before sending it (disposed, no connection with fail-fast backlog).
+                Fail(exception);
+                _owner.Answered(exception);
+            }
+        }
+
+        public void Fail(Exception failure)
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                _reads[i].TrySetResult(new BatchedRead(RedisValue.Null, failure));
+            }
+        }
+
+        /// <summary>Resumes the callers from index <see cref="_next"/> (a thread-pool work item after a handover).</summary>
+        void IThreadPoolWorkItem.Execute() => Resume();
+
+        // Resumes the callers first, then lets the next batch go: they ask again while being resumed, so the next
+        // batch carries them (the timer sends it anyway should one of them block).
+        private void OnAnswer()
+        {
+            try
+            {
+                if (_one is not null)
+                {
+                    _values = [_one.GetAwaiter().GetResult()];
+                }
+                else
+                {
+                    _values = _many!.GetAwaiter().GetResult();
+                }
+            }
+            catch (Exception exception)
+            {
+                _failure = exception;
+            }
+
+            Resume();
+            _owner.Answered(_failure);
+        }
+
+        private void Resume()
+        {
+            var start = Stopwatch.GetTimestamp();
+            while (_next < Count)
+            {
+                var i = _next++;
+                _reads[i].TrySetResult(_failure is null ? new BatchedRead(_values![i], null) : new BatchedRead(RedisValue.Null, _failure));
+                _reads[i] = null!;
+                if (_next < Count && Stopwatch.GetTimestamp() - start > s_resumeBudgetTicks)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                    return;
+                }
+            }
+        }
+
+        // On a cluster each key may live on another node: one GET each, answered as they come.
+        private void SendOneByOne()
+        {
+            _unanswered = Count;
+            for (var i = 0; i < Count; i++)
+            {
+                Task<RedisValue> pending;
+                try
+                {
+                    pending = _owner._database.StringGetAsync(_keys[i]);
+                }
+                catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+                {
+                    pending = Task.FromException<RedisValue>(exception);
+                }
+
+                pending.ContinueWith(
+                    static (task, state) =>
+                    {
+                        var (batch, index) = ((Batch, int))state!;
+                        batch._reads[index].TrySetResult(task.IsCompletedSuccessfully
+                            ? new BatchedRead(task.Result, null)
+                            : new BatchedRead(RedisValue.Null, task.Exception?.InnerException ?? new TaskCanceledException(task)));
+                        if (Interlocked.Decrement(ref batch._unanswered) == 0)
+                        {
+                            batch._owner.Answered(null);
+                        }
+                    },
+                    (this, i),
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
+    }
+}
