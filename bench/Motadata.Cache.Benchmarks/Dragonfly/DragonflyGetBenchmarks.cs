@@ -7,7 +7,7 @@ namespace Motadata.Cache.Benchmarks.Dragonfly;
 
 /// <summary>
 /// Reads of 512-byte values by 64 concurrent async callers against one local redis-server (started in the global
-/// setup): our <c>GetAsync</c> (recovery off, and on, which is the default) vs raw StackExchange.Redis
+/// setup): our <c>GetAsync</c> (recovery off, and on, which is the default; and the default with read batching off) vs raw StackExchange.Redis
 /// <c>StringGetAsync</c> (the baseline, target: ours at least 0.9x its throughput, i.e. a time ratio at most 1.11) and
 /// <c>RedisCache.GetAsync</c> (target: ours at least 1.2x its throughput). The figure is time per read over all
 /// callers: throughput is its inverse.
@@ -26,6 +26,7 @@ public class DragonflyGetBenchmarks
     private LocalRedisServer _server = null!;
     private CacheMechanism _oursRecoveryOff = null!;
     private CacheMechanism _oursRecoveryOn = null!;
+    private CacheMechanism _oursUnbatched = null!;
     private ConnectionMultiplexer _raw = null!;
     private IDatabase _rawDatabase = null!;
     private RedisCache _redisCache = null!;
@@ -40,6 +41,7 @@ public class DragonflyGetBenchmarks
         _server = LocalRedisServer.Start();
         _oursRecoveryOff = new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = _server.Url, EnableRecovery = false, KeyPrefix = "off:" });
         _oursRecoveryOn = new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = _server.Url, EnableRecovery = true, KeyPrefix = "on:" });
+        _oursUnbatched = new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = _server.Url, EnableReadBatching = false, KeyPrefix = "nb:" });
         _raw = _server.Connect();
         _rawDatabase = _raw.GetDatabase();
         _redisCache = new RedisCache(new RedisCacheOptions { Configuration = _server.EndPoint, InstanceName = "rc:" });
@@ -57,6 +59,7 @@ public class DragonflyGetBenchmarks
             _redisCacheKeys[i] = $"{Tenant}:key-{i}";
             await _oursRecoveryOff.SetAsync(_keys[i], value, TimeSpan.FromHours(1), Tenant);
             await _oursRecoveryOn.SetAsync(_keys[i], value, TimeSpan.FromHours(1), Tenant);
+            await _oursUnbatched.SetAsync(_keys[i], value, TimeSpan.FromHours(1), Tenant);
             await _rawDatabase.StringSetAsync(_rawKeys[i], value, TimeSpan.FromHours(1));
             await _redisCache.SetAsync(_redisCacheKeys[i], value, entryOptions);
         }
@@ -64,8 +67,9 @@ public class DragonflyGetBenchmarks
         // Every reader must find its value, or the benchmark would compare misses.
         var check = await _oursRecoveryOff.GetAsync<byte[]>(_keys[0], Tenant);
         var checkOn = await _oursRecoveryOn.GetAsync<byte[]>(_keys[0], Tenant);
+        var checkUnbatched = await _oursUnbatched.GetAsync<byte[]>(_keys[0], Tenant);
         var checkRedisCache = await _redisCache.GetAsync(_redisCacheKeys[0]);
-        if (check?.Length != ValueBytes || checkOn?.Length != ValueBytes || checkRedisCache?.Length != ValueBytes)
+        if (check?.Length != ValueBytes || checkOn?.Length != ValueBytes || checkUnbatched?.Length != ValueBytes || checkRedisCache?.Length != ValueBytes)
         {
             throw new InvalidOperationException("A warmed value was not read back.");
         }
@@ -78,6 +82,7 @@ public class DragonflyGetBenchmarks
     {
         _oursRecoveryOff.Dispose();
         _oursRecoveryOn.Dispose();
+        _oursUnbatched.Dispose();
         _redisCache.Dispose();
         _raw.Dispose();
         _server.Dispose();
@@ -88,6 +93,10 @@ public class DragonflyGetBenchmarks
 
     [Benchmark(OperationsPerInvoke = Reads)]
     public Task GetAsync_Motadata_RecoveryOn() => Run(static (self, caller) => self.OursCaller(self._oursRecoveryOn, caller));
+
+    /// <summary>The default (recovery on) with <see cref="CacheConfig.EnableReadBatching"/> off: one <c>GET</c> per read.</summary>
+    [Benchmark(OperationsPerInvoke = Reads)]
+    public Task GetAsync_Motadata_Unbatched() => Run(static (self, caller) => self.OursCaller(self._oursUnbatched, caller));
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Reads)]
     public Task StringGetAsync_StackExchangeRedis() => Run(static (self, caller) => self.RawCaller(caller));

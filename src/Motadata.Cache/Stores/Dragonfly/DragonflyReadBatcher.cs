@@ -82,11 +82,12 @@ internal sealed class DragonflyReadBatcher : IDisposable
     /// <summary>Reads sent so far, over all commands.</summary>
     public long BatchedReads => Interlocked.Read(ref _batchedReads);
 
-    /// <summary>Reads <paramref name="serverKey"/> (a full server key) with the next command that goes to the server.</summary>
-    /// <returns>The stored value, or the client's exception as a value; never a faulted task.</returns>
-    public Task<BatchedRead> ReadAsync(RedisKey serverKey)
+    /// <summary>
+    /// Reads <paramref name="serverKey"/> (a full server key) with the next command that goes to the server, and
+    /// hands the answer to <paramref name="read"/> (on the thread that took the reply).
+    /// </summary>
+    public void Enqueue(RedisKey serverKey, BatchedRead read)
     {
-        var read = new TaskCompletionSource<BatchedRead>();
         Batch? send = null;
         var arm = false;
         lock (_gate)
@@ -118,7 +119,6 @@ internal sealed class DragonflyReadBatcher : IDisposable
         }
 
         send?.Send();
-        return read.Task;
     }
 
     public void Dispose() => _valve.Dispose();
@@ -183,15 +183,12 @@ internal sealed class DragonflyReadBatcher : IDisposable
         next.Send();
     }
 
-    /// <summary>A read's answer: the stored value (null when absent), or why there is none.</summary>
-    internal readonly record struct BatchedRead(RedisValue Value, Exception? Failure);
-
     /// <summary>The reads that go to the server in one command, and the resuming of their callers.</summary>
     private sealed class Batch : IThreadPoolWorkItem
     {
         private readonly DragonflyReadBatcher _owner;
         private RedisKey[] _keys = new RedisKey[4];
-        private TaskCompletionSource<BatchedRead>[] _reads = new TaskCompletionSource<BatchedRead>[4];
+        private BatchedRead[] _reads = new BatchedRead[4];
         private Task<RedisValue>? _one;
         private Task<RedisValue[]>? _many;
         private RedisValue[]? _values;
@@ -203,7 +200,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
 
         public int Count { get; private set; }
 
-        public void Add(RedisKey key, TaskCompletionSource<BatchedRead> read)
+        public void Add(RedisKey key, BatchedRead read)
         {
             if (Count == _keys.Length)
             {
@@ -255,7 +252,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
         {
             for (var i = 0; i < Count; i++)
             {
-                _reads[i].TrySetResult(new BatchedRead(RedisValue.Null, failure));
+                _reads[i].Complete(RedisValue.Null, failure);
             }
         }
 
@@ -292,8 +289,9 @@ internal sealed class DragonflyReadBatcher : IDisposable
             while (_next < Count)
             {
                 var i = _next++;
-                _reads[i].TrySetResult(_failure is null ? new BatchedRead(_values![i], null) : new BatchedRead(RedisValue.Null, _failure));
+                var read = _reads[i];
                 _reads[i] = null!;
+                read.Complete(_failure is null ? _values![i] : RedisValue.Null, _failure);
                 if (_next < Count && Stopwatch.GetTimestamp() - start > s_resumeBudgetTicks)
                 {
                     ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
@@ -322,9 +320,14 @@ internal sealed class DragonflyReadBatcher : IDisposable
                     static (task, state) =>
                     {
                         var (batch, index) = ((Batch, int))state!;
-                        batch._reads[index].TrySetResult(task.IsCompletedSuccessfully
-                            ? new BatchedRead(task.Result, null)
-                            : new BatchedRead(RedisValue.Null, task.Exception?.InnerException ?? new TaskCanceledException(task)));
+                        if (task.IsCompletedSuccessfully)
+                        {
+                            batch._reads[index].Complete(task.Result, null);
+                        }
+                        else
+                        {
+                            batch._reads[index].Complete(RedisValue.Null, task.Exception?.InnerException ?? new TaskCanceledException(task));
+                        }
                         if (Interlocked.Decrement(ref batch._unanswered) == 0)
                         {
                             batch._owner.Answered(null);

@@ -125,7 +125,15 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
     {
         if (_batcher is { } batcher)
         {
-            return AwaitBatchedReadAsync<T, TResult, TProjection>(batcher.ReadAsync(_keys.ServerRedisKey(key.TenantId, key.Key)), key, projection, cancellationToken);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<TResult>(cancellationToken);
+            }
+
+            var read = new ProjectedBatchedRead<T, TResult, TProjection>(this, key, projection);
+            var answer = read.Start(cancellationToken);
+            batcher.Enqueue(_keys.ServerRedisKey(key.TenantId, key.Key), read);
+            return answer;
         }
 
         var database = _keys.NamespaceDatabase(key.TenantId);
@@ -525,51 +533,42 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
     }
 
     /// <summary>
-    /// <see cref="AwaitReadAsync{T, TResult, TProjection}"/> for a read sent by the <see cref="DragonflyReadBatcher"/>:
-    /// the value comes as bytes of the batch's answer instead of a lease, and a failure as a value.
+    /// What a batched read's answer (<see cref="DragonflyReadBatcher"/>) comes to, by the rules of
+    /// <see cref="AwaitReadAsync{T, TResult, TProjection}"/>: a hit, a miss, or the server's failure. When the stored
+    /// value cannot be read (a failed check, or another type: <c>WRONGTYPE</c>), a miss with
+    /// <paramref name="unreadable"/> saying why: the caller removes it (<see cref="RemoveUnreadableAsync"/>) first.
+    /// A failure that is not the server's is thrown, as on the unbatched path.
     /// </summary>
-    private async ValueTask<TResult> AwaitBatchedReadAsync<T, TResult, TProjection>(Task<DragonflyReadBatcher.BatchedRead> pending, CacheKey key, TProjection projection, CancellationToken cancellationToken)
-        where TProjection : struct, IReadProjection<T, TResult>
+    internal ReadOutcome<T> BatchedOutcome<T>(in CacheKey key, in RedisValue value, Exception? failure, out string? unreadable)
     {
-        DragonflyReadBatcher.BatchedRead read;
-        try
-        {
-            read = await DragonflyConnection.WaitAsync(pending, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            return projection.Project(ReadOutcome<T>.Failed(_connection.Failure("GET", exception)));
-        }
-
-        if (read.Failure is { } failure)
+        unreadable = null;
+        if (failure is not null)
         {
             if (failure is RedisServerException wrongType && DragonflyConnection.IsWrongType(wrongType))
             {
-                await _values.RemoveCorruptAsync(_keys.NamespaceDatabase(key.TenantId), key, DragonflyValues.WrongType).ConfigureAwait(false);
-                return projection.Project(ReadOutcome<T>.Miss);
+                unreadable = DragonflyValues.WrongType;
+                return ReadOutcome<T>.Miss;
             }
 
             if (!DragonflyConnection.IsBackendFailure(failure))
             {
-                // Not the server's failure: thrown, as the unbatched read would have.
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
 
-            return projection.Project(ReadOutcome<T>.Failed(_connection.Failure("GET", failure)));
+            return ReadOutcome<T>.Failed(_connection.Failure("GET", failure));
         }
 
-        if (_values.TryDecode(read.Value.IsNull ? null : (ReadOnlyMemory<byte>?)(ReadOnlyMemory<byte>)read.Value, out T? value, out var problem))
+        if (_values.TryDecode(value.IsNull ? null : (ReadOnlyMemory<byte>?)(ReadOnlyMemory<byte>)value, out T? decoded, out unreadable))
         {
-            return projection.Project(ReadOutcome<T>.Hit(value));
+            return ReadOutcome<T>.Hit(decoded);
         }
 
-        if (problem is not null)
-        {
-            await _values.RemoveCorruptAsync(_keys.NamespaceDatabase(key.TenantId), key, problem).ConfigureAwait(false);
-        }
-
-        return projection.Project(ReadOutcome<T>.Miss);
+        return ReadOutcome<T>.Miss;
     }
+
+    /// <summary>Removes a value a batched read could not read (see <see cref="BatchedOutcome{T}"/>), counted and logged.</summary>
+    internal ValueTask RemoveUnreadableAsync(CacheKey key, string problem) =>
+        _values.RemoveCorruptAsync(_keys.NamespaceDatabase(key.TenantId), key, problem);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WriteOutcome> AwaitWriteAsync(Task<bool> pending, PooledPayload payload, CancellationToken cancellationToken)
