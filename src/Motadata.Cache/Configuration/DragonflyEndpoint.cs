@@ -49,7 +49,7 @@ internal sealed class DragonflyEndpoint
     /// queueing them (a cache should never make its callers wait on a dead server), and sends nothing beyond the
     /// plain handshake: no <c>CLIENT SETINFO</c>, no tie-breaker key (it lives outside our prefix), no pub/sub channel.
     /// </summary>
-    public ConfigurationOptions ToConfigurationOptions(TimeSpan connectTimeout, TimeSpan operationTimeout)
+    public ConfigurationOptions ToConfigurationOptions(TimeSpan connectTimeout, TimeSpan operationTimeout, bool dedicatedIOThreads = false)
     {
         var options = new ConfigurationOptions
         {
@@ -71,6 +71,10 @@ internal sealed class DragonflyEndpoint
 
             // The cache never subscribes; without these commands the client opens no second (pub/sub) connection.
             CommandMap = CommandMap.Create(s_subscribeCommands, available: false),
+
+            // Replies are read on the .NET thread pool unless asked otherwise (CacheConfig.DedicatedIOThreads): the
+            // thread that reads a reply then also runs what it completes, without a hand-over between thread pools.
+            SocketManager = dedicatedIOThreads ? SocketManager.Shared : SocketManager.ThreadPool,
         };
         foreach (var (host, port) in Hosts)
         {

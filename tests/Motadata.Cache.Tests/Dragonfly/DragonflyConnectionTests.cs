@@ -237,6 +237,37 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
         Assert.DoesNotContain(Password, endpoint.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void RepliesAreReadOnTheThreadPoolUnlessDedicatedThreadsAreAskedFor()
+    {
+        var endpoint = DragonflyEndpoint.Parse("dragonfly://cache-1:7000");
+
+        Assert.Same(StackExchange.Redis.SocketManager.ThreadPool, endpoint.ToConfigurationOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1)).SocketManager);
+        Assert.Same(StackExchange.Redis.SocketManager.Shared, endpoint.ToConfigurationOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), dedicatedIOThreads: true).SocketManager);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ACacheWorksOnEitherKindOfReplyThread(bool dedicatedIOThreads)
+    {
+        var server = await StartAsync(null);
+        await using var cache = new CacheMechanism(new CacheConfig
+        {
+            Backend = CacheBackend.Dragonfly,
+            DragonflyUrl = server.Url,
+            DedicatedIOThreads = dedicatedIOThreads,
+            EnableRecovery = false,
+        });
+
+        Assert.True(cache.Set("sync", 1, tenantId: "t"));
+        Assert.True(await cache.SetAsync("async", 2, tenantId: "t"));
+        Assert.Equal(1, cache.Get<int>("sync", "t"));
+        var reads = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => cache.GetAsync<int>(i % 2 == 0 ? "sync" : "async", "t").AsTask()));
+        int[] expected = [.. Enumerable.Range(0, 50).Select(i => i % 2 == 0 ? 1 : 2)];
+        Assert.Equal(expected, reads);
+    }
+
     private static string EndPointDescription(System.Net.EndPoint endPoint) =>
         endPoint is System.Net.DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : endPoint.ToString()!;
 

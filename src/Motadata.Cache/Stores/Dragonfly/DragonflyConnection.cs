@@ -35,7 +35,7 @@ internal sealed partial class DragonflyConnection : IDisposable, IAsyncDisposabl
         try
         {
             // AbortOnConnectFail is off: with the server down this returns, and the client keeps reconnecting.
-            _multiplexer = ConnectionMultiplexer.Connect(endpoint.ToConfigurationOptions(config.ConnectTimeout, config.OperationTimeout));
+            _multiplexer = ConnectionMultiplexer.Connect(endpoint.ToConfigurationOptions(config.ConnectTimeout, config.OperationTimeout, config.DedicatedIOThreads));
         }
         catch (Exception exception) when (IsBackendFailure(exception))
         {

@@ -19,9 +19,8 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// <see cref="ResumeBudget"/> the rest is resumed from a thread-pool work item. And no read waits behind another for
 /// longer than <see cref="MaxWait"/>: a timer sends it then, so a caller that blocks on a read it started from such a
 /// continuation (sync over async) cannot stall it.</para>
-/// <para>When the server does not answer (a lost connection, a timeout), the reads queued behind the failed batch fail
-/// with it instead of waiting for a second timeout. Single-key errors of a batch of one (<c>WRONGTYPE</c>) stay with
-/// their read.</para>
+/// <para>Failures stay with the reads of the command that failed. Since nothing waits behind a command for more than
+/// <see cref="MaxWait"/>, a server that stops answering costs each read its own timeout, as without batching.</para>
 /// </remarks>
 internal sealed class DragonflyReadBatcher : IDisposable
 {
@@ -152,8 +151,8 @@ internal sealed class DragonflyReadBatcher : IDisposable
         send?.Send();
     }
 
-    /// <summary>A batch has its answer: the next one goes (all of it fails at once when the server is unreachable).</summary>
-    private void Answered(Exception? failure)
+    /// <summary>A batch has its answer: the reads waiting behind it go.</summary>
+    private void Answered()
     {
         Batch? next;
         lock (_gate)
@@ -167,20 +166,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
             }
         }
 
-        if (next is null)
-        {
-            return;
-        }
-
-        if (failure is not null && failure is not RedisServerException && DragonflyConnection.IsBackendFailure(failure))
-        {
-            // The connection is gone or the server is not answering: those behind it would only wait a second timeout.
-            next.Fail(failure);
-            Answered(failure);
-            return;
-        }
-
-        next.Send();
+        next?.Send();
     }
 
     /// <summary>The reads that go to the server in one command, and the resuming of their callers.</summary>
@@ -244,7 +230,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
             {
                 // The client refused the command before sending it (disposed, no connection with fail-fast backlog).
                 Fail(exception);
-                _owner.Answered(exception);
+                _owner.Answered();
             }
         }
 
@@ -280,7 +266,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
             }
 
             Resume();
-            _owner.Answered(_failure);
+            _owner.Answered();
         }
 
         private void Resume()
@@ -330,7 +316,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
                         }
                         if (Interlocked.Decrement(ref batch._unanswered) == 0)
                         {
-                            batch._owner.Answered(null);
+                            batch._owner.Answered();
                         }
                     },
                     (this, i),

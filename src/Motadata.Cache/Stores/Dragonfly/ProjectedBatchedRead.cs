@@ -46,22 +46,26 @@ internal sealed class ProjectedBatchedRead<T, TResult, TProjection> : BatchedRea
         }
 
         _cancellation.Dispose();
+        TResult result;
         try
         {
             var outcome = _store.BatchedOutcome<T>(_key, value, failure, out var unreadable);
-            if (unreadable is null)
-            {
-                _core.SetResult(_projection.Project(outcome));
-            }
-            else
+            if (unreadable is not null)
             {
                 _ = RemoveThenCompleteAsync(unreadable);
+                return;
             }
+
+            result = _projection.Project(outcome);
         }
         catch (Exception exception)
         {
             _core.SetException(exception);
+            return;
         }
+
+        // Outside the try: this resumes the caller, whose continuation is not ours to catch.
+        _core.SetResult(result);
     }
 
     public TResult GetResult(short token) => _core.GetResult(token);

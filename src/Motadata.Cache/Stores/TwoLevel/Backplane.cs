@@ -65,7 +65,7 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
         InstanceId = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
         _channelName = config.KeyPrefix + "backplane";
         var endpoint = DragonflyEndpoint.Parse(config.DragonflyUrl!);
-        var options = endpoint.ToConfigurationOptions(config.ConnectTimeout, config.OperationTimeout);
+        var options = endpoint.ToConfigurationOptions(config.ConnectTimeout, config.OperationTimeout, config.DedicatedIOThreads);
         options.CommandMap = CommandMap.Default;
         options.ClientName = "Motadata.Cache.Backplane";
         try
