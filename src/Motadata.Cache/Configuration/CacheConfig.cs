@@ -142,9 +142,9 @@ public sealed class CacheConfig
     /// Reads Dragonfly's replies on StackExchange.Redis's own shared socket threads instead of the .NET thread pool.
     /// The thread pool (the default) is faster: the thread that reads a reply also resumes its callers, with no
     /// hand-over between two pools (here, about half the latency of a lone read, and more throughput under many
-    /// callers). Dedicated threads keep replies flowing when the application starves the thread pool, for instance
-    /// by blocking many of its threads on synchronous calls (sync over async, or many concurrent synchronous
-    /// <c>Get</c>/<c>Set</c> calls): turn this on for such an application. See docs/dragonfly.md.
+    /// callers). Dedicated threads keep reading replies when the application starves the thread pool by blocking many
+    /// of its threads (sync over async, or many concurrent synchronous <c>Get</c>/<c>Set</c> calls), so fewer calls
+    /// time out while the pool grows: turn this on for such an application. See docs/dragonfly.md.
     /// </summary>
     /// <value>Default false (the .NET thread pool).</value>
     public bool DedicatedIOThreads { get; set; }
