@@ -387,7 +387,6 @@ public sealed class CacheConfig
             errors.Add($"ReadBatchMaxKeys is {ReadBatchMaxKeys}; use 2 to 10,000 keys (to send every read alone, set EnableReadBatching to false).");
         }
 
-
         if (SigningKey is { Length: < 16 })
         {
             errors.Add($"SigningKey is {SigningKey.Length} bytes long; use at least 16 random bytes, or null to sign nothing.");

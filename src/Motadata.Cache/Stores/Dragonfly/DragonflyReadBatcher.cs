@@ -226,9 +226,11 @@ internal sealed class DragonflyReadBatcher : IDisposable
                     _many.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnAnswer);
                 }
             }
-            catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+            catch (Exception exception)
             {
                 // The client refused the command before sending it (disposed, no connection with fail-fast backlog).
+                // Each read makes of it what an unbatched read would (a server failure, or thrown to its caller);
+                // nothing escapes here, where it would reach a timer or a thread-pool thread instead of a caller.
                 Fail(exception);
                 _owner.Answered();
             }
@@ -297,7 +299,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
                 {
                     pending = _owner._database.StringGetAsync(_keys[i]);
                 }
-                catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+                catch (Exception exception)
                 {
                     pending = Task.FromException<RedisValue>(exception);
                 }
@@ -314,6 +316,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
                         {
                             batch._reads[index].Complete(RedisValue.Null, task.Exception?.InnerException ?? new TaskCanceledException(task));
                         }
+
                         if (Interlocked.Decrement(ref batch._unanswered) == 0)
                         {
                             batch._owner.Answered();

@@ -23,7 +23,8 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// This class is the single-key path. Its parts, one job each: <see cref="DragonflyConnection"/> (the multiplexer and
 /// what counts as a server failure), <see cref="DragonflyKeys"/> (where a tenant's key lives),
 /// <see cref="DragonflyValues"/> (encoding, the one decode, unreadable and oversized values),
-/// <see cref="DragonflyScanner"/> (invalidate, clear, usage) and <see cref="DragonflyBulkWriter"/> (warming).
+/// <see cref="DragonflyScanner"/> (invalidate, clear, usage), <see cref="DragonflyBulkWriter"/> (warming) and
+/// <see cref="DragonflyReadBatcher"/> (asynchronous reads that arrive together go as one <c>MGET</c>).
 /// </para>
 /// </remarks>
 internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
