@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using StackExchange.Redis;
 
 namespace Motadata.Cache.Stores.Dragonfly;
@@ -15,10 +16,12 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// <para>Nothing is read earlier than asked: a batched read is sent after its caller asked for it, so it sees every
 /// write and removal that completed before the call, as a plain <c>GET</c> would.</para>
 /// <para>The next batch is sent once the answered one's callers are resumed (they ask again meanwhile, so it is a full
-/// one). A caller that keeps the resuming thread busy delays the rest of its batch only for a while: after
-/// <see cref="ResumeBudget"/> the rest is resumed from a thread-pool work item. And no read waits behind another for
-/// longer than <see cref="MaxWait"/>: a timer sends it then, so a caller that blocks on a read it started from such a
-/// continuation (sync over async) cannot stall it.</para>
+/// one). No caller can hold up another for long: a caller that keeps the resuming thread busy has the rest of its
+/// batch resumed from a thread-pool work item after <see cref="ResumeBudget"/>, and one that blocks it (say, on
+/// another read of the same batch) is noticed by a timer that ticks every <see cref="MaxWait"/> while callers are
+/// being resumed, which hands the rest to another thread and lets the next batch go. The same timer sends any read
+/// that has waited <see cref="MaxWait"/> behind the command in flight, so a caller that blocks on a read it started
+/// from such a continuation (sync over async) cannot stall it either.</para>
 /// <para>Failures stay with the reads of the command that failed. Since nothing waits behind a command for more than
 /// <see cref="MaxWait"/>, a server that stops answering costs each read its own timeout, as without batching.</para>
 /// </remarks>
@@ -37,6 +40,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
     private readonly Func<bool> _isCluster;
     private readonly Lock _gate = new();
     private readonly ITimer _valve;
+    private readonly List<Batch> _resuming = [];
     private Batch? _waiting;
     private long _waitingSince;
     private bool _valveArmed;
@@ -122,10 +126,15 @@ internal sealed class DragonflyReadBatcher : IDisposable
 
     public void Dispose() => _valve.Dispose();
 
-    /// <summary>The timer: sends a batch that has waited <see cref="MaxWait"/>, whatever is in flight.</summary>
+    /// <summary>
+    /// The timer, every <see cref="MaxWait"/> while reads wait or callers are being resumed: sends a batch that has
+    /// waited <see cref="MaxWait"/>, whatever is in flight, and hands the rest of a batch whose resuming made no
+    /// progress since the last tick (a caller blocked the resuming thread) to another thread.
+    /// </summary>
     private void OnValve()
     {
         Batch? send = null;
+        List<Batch>? stalled = null;
         var rearm = TimeSpan.Zero;
         lock (_gate)
         {
@@ -137,7 +146,21 @@ internal sealed class DragonflyReadBatcher : IDisposable
             }
             else if (_waiting is not null)
             {
-                rearm = MaxWait - Stopwatch.GetElapsedTime(_waitingSince);
+                // Whole milliseconds: a shorter due time would fire at once, again and again.
+                rearm = TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling((MaxWait - Stopwatch.GetElapsedTime(_waitingSince)).TotalMilliseconds)));
+            }
+
+            foreach (var batch in _resuming)
+            {
+                if (batch.MadeNoProgressSinceLastTick())
+                {
+                    (stalled ??= []).Add(batch);
+                }
+            }
+
+            if (_resuming.Count > 0 && rearm == TimeSpan.Zero)
+            {
+                rearm = MaxWait;
             }
 
             _valveArmed = rearm > TimeSpan.Zero;
@@ -148,7 +171,43 @@ internal sealed class DragonflyReadBatcher : IDisposable
             _valve.Change(rearm, Timeout.InfiniteTimeSpan);
         }
 
+        if (stalled is not null)
+        {
+            foreach (var batch in stalled)
+            {
+                batch.HandOver();
+            }
+        }
+
         send?.Send();
+    }
+
+    /// <summary>A batch's callers are being resumed: the timer watches it until all are.</summary>
+    private void Resuming(Batch batch)
+    {
+        var arm = false;
+        lock (_gate)
+        {
+            _resuming.Add(batch);
+            if (!_valveArmed)
+            {
+                _valveArmed = true;
+                arm = true;
+            }
+        }
+
+        if (arm)
+        {
+            _valve.Change(MaxWait, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Resumed(Batch batch)
+    {
+        lock (_gate)
+        {
+            _resuming.Remove(batch);
+        }
     }
 
     /// <summary>A batch has its answer: the reads waiting behind it go.</summary>
@@ -180,6 +239,8 @@ internal sealed class DragonflyReadBatcher : IDisposable
         private RedisValue[]? _values;
         private Exception? _failure;
         private int _next;
+        private int _nextAtLastTick = -1;
+        private int _answered;
         private int _unanswered;
 
         public Batch(DragonflyReadBatcher owner) => _owner = owner;
@@ -229,23 +290,32 @@ internal sealed class DragonflyReadBatcher : IDisposable
             catch (Exception exception)
             {
                 // The client refused the command before sending it (disposed, no connection with fail-fast backlog).
-                // Each read makes of it what an unbatched read would (a server failure, or thrown to its caller);
-                // nothing escapes here, where it would reach a timer or a thread-pool thread instead of a caller.
-                Fail(exception);
-                _owner.Answered();
+                // Each read makes of it what an unbatched read would (a server failure, or thrown to its caller), on a
+                // thread-pool thread: not inline here, where the caller who sent it is still inside its call.
+                _failure = exception;
+                _owner.Resuming(this);
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
         }
 
-        public void Fail(Exception failure)
-        {
-            for (var i = 0; i < Count; i++)
-            {
-                _reads[i].Complete(RedisValue.Null, failure);
-            }
-        }
-
-        /// <summary>Resumes the callers from index <see cref="_next"/> (a thread-pool work item after a handover).</summary>
+        /// <summary>Resumes callers not yet resumed (a thread-pool work item after a hand-over).</summary>
         void IThreadPoolWorkItem.Execute() => Resume();
+
+        /// <summary>For the timer: true when no caller was resumed since the last tick although some are left.</summary>
+        public bool MadeNoProgressSinceLastTick()
+        {
+            var next = Volatile.Read(ref _next);
+            var stalled = next == _nextAtLastTick && next < Count;
+            _nextAtLastTick = next;
+            return stalled;
+        }
+
+        /// <summary>Lets another thread resume the rest, and the next batch go.</summary>
+        public void HandOver()
+        {
+            AnswerOnce();
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
 
         // Resumes the callers first, then lets the next batch go: they ask again while being resumed, so the next
         // batch carries them (the timer sends it anyway should one of them block).
@@ -253,38 +323,52 @@ internal sealed class DragonflyReadBatcher : IDisposable
         {
             try
             {
-                if (_one is not null)
-                {
-                    _values = [_one.GetAwaiter().GetResult()];
-                }
-                else
-                {
-                    _values = _many!.GetAwaiter().GetResult();
-                }
+                _values = _one is not null ? [_one.GetAwaiter().GetResult()] : _many!.GetAwaiter().GetResult();
             }
             catch (Exception exception)
             {
                 _failure = exception;
             }
 
+            _owner.Resuming(this);
             Resume();
-            _owner.Answered();
         }
 
+        // Callers are claimed one at a time, so a second thread (after a hand-over) can share the work.
         private void Resume()
         {
             var start = Stopwatch.GetTimestamp();
-            while (_next < Count)
+            int i;
+            while ((i = Interlocked.Increment(ref _next) - 1) < Count)
             {
-                var i = _next++;
-                var read = _reads[i];
-                _reads[i] = null!;
-                read.Complete(_failure is null ? _values![i] : RedisValue.Null, _failure);
-                if (_next < Count && Stopwatch.GetTimestamp() - start > s_resumeBudgetTicks)
+                var read = Interlocked.Exchange(ref _reads[i], null!);
+                try
                 {
-                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                    read.Complete(_failure is null ? _values![i] : RedisValue.Null, _failure);
+                }
+                catch (Exception exception)
+                {
+                    // A caller's continuation threw (not an async method's: those never do). Not ours to swallow, nor
+                    // a reason to leave the rest of the batch waiting: it is rethrown on a thread of its own.
+                    ThreadPool.UnsafeQueueUserWorkItem(static failure => ExceptionDispatchInfo.Throw(failure), exception, preferLocal: false);
+                }
+
+                if (Volatile.Read(ref _next) < Count && Stopwatch.GetTimestamp() - start > s_resumeBudgetTicks)
+                {
+                    HandOver();
                     return;
                 }
+            }
+
+            AnswerOnce();
+            _owner.Resumed(this);
+        }
+
+        private void AnswerOnce()
+        {
+            if (Interlocked.Exchange(ref _answered, 1) == 0)
+            {
+                _owner.Answered();
             }
         }
 
@@ -319,7 +403,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
 
                         if (Interlocked.Decrement(ref batch._unanswered) == 0)
                         {
-                            batch._owner.Answered();
+                            batch.AnswerOnce();
                         }
                     },
                     (this, i),

@@ -18,6 +18,7 @@ internal sealed class ProjectedBatchedRead<T, TResult, TProjection> : BatchedRea
     private ManualResetValueTaskSourceCore<TResult> _core;
     private CancellationTokenRegistration _cancellation;
     private int _completed;
+    private bool _blocked;
 
     public ProjectedBatchedRead(DragonflyStore store, CacheKey key, TProjection projection)
     {
@@ -61,14 +62,26 @@ internal sealed class ProjectedBatchedRead<T, TResult, TProjection> : BatchedRea
         catch (Exception exception)
         {
             _core.SetException(exception);
+            WakeBlockedCaller();
             return;
         }
 
         // Outside the try: this resumes the caller, whose continuation is not ours to catch.
         _core.SetResult(result);
+        WakeBlockedCaller();
     }
 
-    public TResult GetResult(short token) => _core.GetResult(token);
+    public TResult GetResult(short token)
+    {
+        if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            // Somebody blocks on the ValueTask (.Result, .GetAwaiter().GetResult()) instead of awaiting it. The
+            // ValueTask rules forbid that, but a task-backed ValueTask allowed it and callers do it: wait, as a task would.
+            WaitForCompletion(token);
+        }
+
+        return _core.GetResult(token);
+    }
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
@@ -87,6 +100,8 @@ internal sealed class ProjectedBatchedRead<T, TResult, TProjection> : BatchedRea
         {
             _core.SetException(exception);
         }
+
+        WakeBlockedCaller();
     }
 
     private void Cancel(CancellationToken token)
@@ -94,6 +109,34 @@ internal sealed class ProjectedBatchedRead<T, TResult, TProjection> : BatchedRea
         if (Interlocked.Exchange(ref _completed, 1) == 0)
         {
             _core.SetException(new OperationCanceledException(token));
+            WakeBlockedCaller();
+        }
+    }
+
+    private void WaitForCompletion(short token)
+    {
+        lock (this)
+        {
+            Volatile.Write(ref _blocked, true);
+            Interlocked.MemoryBarrier();
+            while (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+            {
+                Monitor.Wait(this);
+            }
+        }
+    }
+
+    // The completion was stored before this runs; the barrier orders that store before the read of _blocked, as the
+    // waiter orders its write of _blocked before its read of the completion (so one of the two sees the other).
+    private void WakeBlockedCaller()
+    {
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _blocked))
+        {
+            lock (this)
+            {
+                Monitor.PulseAll(this);
+            }
         }
     }
 }
