@@ -391,6 +391,38 @@ public sealed class DragonflyReadBatchingTests : IClassFixture<RedisServerFixtur
     }
 
     [Fact]
+    public async Task AnUnreadableValueReadInABatchIsLoggedInItsCallersContext()
+    {
+        var prefix = RedisServerFixture.UniquePrefix("batch-log-context");
+        var logs = new Recovery.RecordingLoggerFactory();
+        await using var cache = Cache(prefix, config => config.LoggerFactory = logs);
+        await cache.SetAsync("r", "x");
+        await _fixture.Raw.StringSetAsync(RedisServerFixture.ServerKey(prefix, "t", "bad"), "garbage");
+
+        // "r" in flight, read outside any activity; "bad" queued behind it, read inside one. Its answer is handled on
+        // another thread, yet the corrupt value's log line must carry the reader's trace.
+        Task<string?> first, bad;
+        string expectedTrace;
+        _fixture.Server.Pause();
+        try
+        {
+            first = cache.GetAsync<string>("r").AsTask();
+            using var activity = new System.Diagnostics.Activity("reader").Start();
+            expectedTrace = activity.TraceId.ToHexString();
+            bad = cache.GetAsync<string>("bad", "t").AsTask();
+        }
+        finally
+        {
+            _fixture.Server.Resume();
+        }
+
+        Assert.Equal("x", await first.WaitAsync(s_hang));
+        Assert.Null(await bad.WaitAsync(s_hang));
+        var line = Assert.Single(logs.Lines, line => line.Message.Contains(":bad", StringComparison.Ordinal));
+        Assert.Equal(expectedTrace, line.TraceId);
+    }
+
+    [Fact]
     public async Task WithReadBatchingOffEveryReadIsItsOwnGet()
     {
         var prefix = RedisServerFixture.UniquePrefix("batch-off");

@@ -23,7 +23,11 @@ public sealed class RecordingLoggerFactory : ILoggerFactory
     {
     }
 
-    public sealed record LogLine(string Category, LogLevel Level, EventId EventId, string Message);
+    public sealed record LogLine(string Category, LogLevel Level, EventId EventId, string Message)
+    {
+        /// <summary>The trace of the activity current where the line was logged (null outside any).</summary>
+        public string? TraceId { get; init; }
+    }
 
     private sealed class RecordingLogger(string category, ConcurrentQueue<LogLine> lines) : ILogger
     {
@@ -33,6 +37,6 @@ public sealed class RecordingLoggerFactory : ILoggerFactory
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(new LogLine(category, logLevel, eventId, formatter(state, exception)));
+            lines.Enqueue(new LogLine(category, logLevel, eventId, formatter(state, exception)) { TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() });
     }
 }

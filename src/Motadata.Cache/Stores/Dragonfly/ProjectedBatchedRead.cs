@@ -17,6 +17,9 @@ internal sealed class ProjectedBatchedRead<T, TResult, TProjection> : BatchedRea
     private readonly TProjection _projection;
     private ManualResetValueTaskSourceCore<TResult> _core;
     private CancellationTokenRegistration _cancellation;
+    private ExecutionContext? _callerContext;
+    private Exception? _failure;
+    private string? _unreadable;
     private int _completed;
     private bool _blocked;
 
@@ -36,6 +39,9 @@ internal sealed class ProjectedBatchedRead<T, TResult, TProjection> : BatchedRea
                 static (state, token) => ((ProjectedBatchedRead<T, TResult, TProjection>)state!).Cancel(token), this);
         }
 
+        // The rare paths (a failure, an unreadable value) count, log and may open the circuit breaker: they run in
+        // the caller's execution context, so their log lines carry its scope and trace, as an unbatched read's do.
+        _callerContext = ExecutionContext.Capture();
         return new ValueTask<TResult>(this, _core.Version);
     }
 
@@ -47,13 +53,38 @@ internal sealed class ProjectedBatchedRead<T, TResult, TProjection> : BatchedRea
         }
 
         _cancellation.Dispose();
+        if (failure is not null && _callerContext is { } context)
+        {
+            _failure = failure;
+            ExecutionContext.Run(context, static state => ((ProjectedBatchedRead<T, TResult, TProjection>)state!).Finish(RedisValue.Null, ((ProjectedBatchedRead<T, TResult, TProjection>)state!)._failure), this);
+            return;
+        }
+
+        Finish(value, failure);
+    }
+
+    private void Finish(RedisValue value, Exception? failure)
+    {
         TResult result;
         try
         {
             var outcome = _store.BatchedOutcome<T>(_key, value, failure, out var unreadable);
             if (unreadable is not null)
             {
-                _ = RemoveThenCompleteAsync(unreadable);
+                if (_callerContext is { } context)
+                {
+                    _unreadable = unreadable;
+                    ExecutionContext.Run(context, static state =>
+                    {
+                        var read = (ProjectedBatchedRead<T, TResult, TProjection>)state!;
+                        _ = read.RemoveThenCompleteAsync(read._unreadable!);
+                    }, this);
+                }
+                else
+                {
+                    _ = RemoveThenCompleteAsync(unreadable);
+                }
+
                 return;
             }
 
