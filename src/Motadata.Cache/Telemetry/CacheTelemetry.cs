@@ -151,35 +151,10 @@ internal sealed class CacheTelemetry : IDisposable
 
         long global = 0;
         Dictionary<string, long>? byTag = null;
-        foreach (var counters in _statistics.All())
-        {
-            var value = read(counters);
-            if (counters.TenantId is null)
-            {
-                global += value;
-                continue;
-            }
-
-            var tag = _tenants.Tag(counters.TenantId);
-            byTag ??= new Dictionary<string, long>(StringComparer.Ordinal);
-            byTag[tag] = byTag.GetValueOrDefault(tag) + value;
-        }
-
+        Sum(_statistics.All(), read);
         if (readLocal is not null && _statistics.Local is { } local)
         {
-            foreach (var counters in local.All())
-            {
-                var value = readLocal(counters);
-                if (counters.TenantId is null)
-                {
-                    global += value;
-                    continue;
-                }
-
-                var tag = _tenants.Tag(counters.TenantId);
-                byTag ??= new Dictionary<string, long>(StringComparer.Ordinal);
-                byTag[tag] = byTag.GetValueOrDefault(tag) + value;
-            }
+            Sum(local.All(), readLocal);
         }
 
         measurements.Add(new Measurement<long>(global, _backendTag));
@@ -192,6 +167,24 @@ internal sealed class CacheTelemetry : IDisposable
         }
 
         return measurements;
+
+        // The global namespace's counters add to the untagged figure, each tenant's to its tag's.
+        void Sum(IEnumerable<TenantCounters> all, Func<TenantCounters, long> readOne)
+        {
+            foreach (var counters in all)
+            {
+                var value = readOne(counters);
+                if (counters.TenantId is null)
+                {
+                    global += value;
+                    continue;
+                }
+
+                var tag = _tenants.Tag(counters.TenantId);
+                byTag ??= new Dictionary<string, long>(StringComparer.Ordinal);
+                byTag[tag] = byTag.GetValueOrDefault(tag) + value;
+            }
+        }
     }
 
     private static Measurement<long> WithTag(Measurement<long> measurement, string name, string value)
