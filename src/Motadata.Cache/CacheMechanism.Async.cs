@@ -21,9 +21,8 @@ public sealed partial class CacheMechanism
         {
             // A local hit answers at once, as TryGet's does: no store call, no remote-call telemetry.
             CheckKeyShape(key, tenantId);
-            if (level.Local.FindSegment(tenantId) is { } segment && level.Local.TryGet(segment, key, out T? local))
+            if (TryGetFromLocalLevel(level, key, tenantId, out T? local))
             {
-                segment.Counters.Hits.Increment();
                 return new ValueTask<T?>(local);
             }
         }

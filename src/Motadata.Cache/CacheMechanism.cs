@@ -147,18 +147,26 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <summary><c>TryGet</c> with the local level on: its hit inlined as the memory backend's is, else the server.</summary>
     private bool TryGetLocal<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId)
     {
-        var local = _localLevel!.Local;
         CheckKeyShape(key, tenantId);
+        return TryGetFromLocalLevel(_localLevel!, key, tenantId, out value) || ReadPastLocalLevel(key, out value, tenantId);
+    }
 
-        // A hit is counted on the local level's segment counters (added to the cache's in GetStats).
-        var segment = local.FindSegment(tenantId);
-        if (segment is not null && _localLevel.IsServing && local.TryGet(segment, key, out value))
+    /// <summary>
+    /// A hit of the local level, while it may be served (the key's shape already checked): counted on the local
+    /// level's segment counters (added to the cache's in GetStats). The one local hit path of TryGet and GetAsync.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryGetFromLocalLevel<T>(TwoLevelStore level, string key, string? tenantId, [MaybeNullWhen(false)] out T value)
+    {
+        var local = level.Local;
+        if (local.FindSegment(tenantId) is { } segment && level.IsServing && local.TryGet(segment, key, out value))
         {
             segment.Counters.Hits.Increment();
             return true;
         }
 
-        return ReadPastLocalLevel(key, out value, tenantId);
+        value = default;
+        return false;
     }
 
     /// <summary><c>TryGet</c> on a miss of the local level (or while it may not be served): the server, through the store.</summary>
