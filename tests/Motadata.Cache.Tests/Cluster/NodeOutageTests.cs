@@ -148,11 +148,15 @@ public abstract class NodeOutageTests(IMultiNodeTestTarget target) : MultiNodeTe
         return count;
     }
 
-    /// <summary>A cache whose calls give up on a frozen node soon, and whose breaker probes often.</summary>
+    /// <summary>
+    /// A cache whose calls give up on a frozen node within seconds, and whose breaker probes often. The timeout also
+    /// bounds the calls to the healthy nodes, which the tests expect to be served: 2 s, so a busy machine's stall of
+    /// half a second cannot turn one of them into a miss (it did with 500 ms).
+    /// </summary>
     protected CacheMechanism CreateOutageCache(Microsoft.Extensions.Logging.ILoggerFactory? logs = null) => CreateCache(config =>
     {
         config.LoggerFactory = logs;
-        config.OperationTimeout = TimeSpan.FromMilliseconds(500);
+        config.OperationTimeout = TimeSpan.FromSeconds(2);
         config.RecoveryBreakDuration = TimeSpan.FromMilliseconds(500);
     });
 
