@@ -123,6 +123,9 @@ internal static class CacheServer
                 _ => null,
             };
         });
+
+        // After the default writer: the fallback for requests whose Accept has no JSON type (never an empty 500).
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
