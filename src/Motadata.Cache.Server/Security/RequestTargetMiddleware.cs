@@ -5,7 +5,7 @@ namespace Motadata.Cache.Server.Security;
 
 /// <summary>
 /// Runs before routing and refuses (400) a request whose raw path a normalizer would rewrite: a <c>.</c> or
-/// <c>..</c> segment (plain or <c>%2E</c>), an empty segment, a <c>\</c>. Without it, Kestrel would route the
+/// <c>..</c> segment (plain or <c>%2E</c>), an empty segment, a <c>\</c>, a raw <c>#</c>. Without it, Kestrel would route the
 /// cleaned path while the tenant and key are read from the raw one (issue 10, F1). Every route goes through it.
 /// </summary>
 internal sealed class RequestTargetMiddleware
@@ -49,6 +49,18 @@ internal sealed class RequestTargetMiddleware
                 context,
                 StatusCodes.Status431RequestHeaderFieldsTooLarge,
                 $"The request headers are {headerBytes} bytes; at most {MaxHeaderBytes} are accepted.").AsTask();
+        }
+
+        // A fragment is never sent to a server (RFC 9110 section 7.1); a raw '#' is read as the path's end by some
+        // readers (this service once did) and as part of it by others (Kestrel routes and removes dot segments after
+        // it), so it is refused wherever it appears (issue 21, N2).
+        if (rawTarget.Contains('#', StringComparison.Ordinal))
+        {
+            return Problems.WriteAsync(
+                context,
+                StatusCodes.Status400BadRequest,
+                "The request target contains a raw '#', which clients, proxies and this server may each read differently, so it is refused. " +
+                "A tenant, key or query value containing '#' must percent-encode it as %23 (the key 'a#b' is sent as 'a%23b').").AsTask();
         }
 
         var rawPath = RequestTarget.Path(rawTarget);

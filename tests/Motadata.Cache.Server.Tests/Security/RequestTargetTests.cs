@@ -91,6 +91,42 @@ public sealed class RequestTargetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RawHashWithDotSegmentsAfterItCannotTurnATenantRouteIntoTheAdminClearOfEveryTenant()
+    {
+        // Issue 21, N2: the path was read up to '#' while Kestrel routed the whole target, dot segments removed.
+        var response = await RawHttp.SendAsync(Host.BaseAddress, "DELETE", "/v1/tenants/x#/../../../v1/keys/?/keys", RootKey);
+
+        var detail = response.AssertProblem(400);
+        Assert.Contains("'#'", detail, StringComparison.Ordinal);
+        Assert.Contains("%23", detail, StringComparison.Ordinal);
+        await AssertBothTenantsKeptTheirEntryAsync();
+    }
+
+    [Theory]
+    [InlineData("DELETE", "/v1/tenants/acme/keys/x#b")]
+    [InlineData("GET", "/v1/tenants/acme/keys/x#")]
+    [InlineData("GET", "/v1/tenants/acme#/keys/x")]
+    [InlineData("GET", "/v1/tenants/acme/keys/x?ttl=1#frag")]
+    [InlineData("GET", "/healthz#")]
+    public async Task AnyRawHashInTheTargetIs400ProblemAndChangesNothing(string method, string target)
+    {
+        var response = await RawHttp.SendAsync(Host.BaseAddress, method, target, RootKey);
+
+        response.AssertProblem(400);
+        await AssertBothTenantsKeptTheirEntryAsync();
+    }
+
+    [Fact]
+    public async Task PercentEncodedHashIsAnOrdinaryCharacterOfTheKey()
+    {
+        var client = Host.CreateClient(AcmeKey);
+        await Http.AssertStatusAsync(await client.PutAsync("v1/tenants/acme/keys/a%23b", Http.Bytes("hashed"u8.ToArray(), "text/plain")), HttpStatusCode.NoContent);
+
+        Assert.Equal("hashed", (await RawHttp.SendAsync(Host.BaseAddress, "GET", "/v1/tenants/acme/keys/a%23b", AcmeKey)).Body);
+        Assert.Equal(404, (await RawHttp.SendAsync(Host.BaseAddress, "GET", "/v1/tenants/acme/keys/a", AcmeKey)).Status);
+    }
+
+    [Fact]
     public async Task DotsAndSlashesInsideAKeyAreOpaqueTextWhenTheSlashIsPercentEncoded()
     {
         var client = Host.CreateClient(AcmeKey);
