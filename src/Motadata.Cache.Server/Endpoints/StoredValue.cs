@@ -29,6 +29,28 @@ internal static class StoredValue
     private const byte Format = 1;
     private const int HeaderBytes = 3;
 
+    /// <summary>
+    /// True when <paramref name="contentType"/> can be sent back as a response header: printable ASCII and tabs only.
+    /// Kestrel refuses to write any other character in a header, so a value stored with one could never be served.
+    /// </summary>
+    /// <param name="contentType">The content type a client sent.</param>
+    /// <param name="position">The first character that is not allowed, or -1.</param>
+    /// <returns>True when every character is allowed.</returns>
+    public static bool IsServable(ReadOnlySpan<char> contentType, out int position)
+    {
+        for (var i = 0; i < contentType.Length; i++)
+        {
+            if (!IsHeaderCharacter(contentType[i]))
+            {
+                position = i;
+                return false;
+            }
+        }
+
+        position = -1;
+        return true;
+    }
+
     /// <summary>The header's length for <paramref name="contentType"/>.</summary>
     /// <param name="contentType">The content type.</param>
     /// <returns>How many bytes go before the body.</returns>
@@ -110,6 +132,18 @@ internal static class StoredValue
             return "application/json; charset=utf-8";
         }
 
+        // Defensive: values stored before the PUT checked the content type, or written by other means, may hold bytes
+        // no response header can carry; such a value is served as bytes rather than failing every read with a 500.
+        foreach (var b in utf8)
+        {
+            if (!IsHeaderCharacter((char)b))
+            {
+                return DefaultContentType;
+            }
+        }
+
         return Encoding.UTF8.GetString(utf8);
     }
+
+    private static bool IsHeaderCharacter(char c) => c is '\t' or (>= ' ' and <= '~');
 }
