@@ -1,7 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 using Motadata.Cache.Server.Configuration;
 using Motadata.Cache.Server.Endpoints.Contracts;
@@ -248,28 +246,9 @@ internal sealed class CacheEndpoints
             return;
         }
 
-        var json = read.Buffer.AsSpan(0, read.Length);
-        if (!Utf8.IsValid(json))
+        if (!InvalidateBody.TryParse(read.Buffer.AsSpan(0, read.Length), out var pattern, out var error))
         {
-            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "The body is not valid UTF-8; JSON text must be. Send {\"pattern\": \"user_*\"}.");
-            return;
-        }
-
-        InvalidateRequest? invalidate;
-        try
-        {
-            invalidate = JsonSerializer.Deserialize(json, ServiceJsonContext.Default.InvalidateRequest);
-        }
-        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
-        {
-            // InvalidOperationException: a lone surrogate escape (\udc00) the reader cannot turn into a string.
-            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, $"The body is not valid JSON text: {exception.Message} Send {{\"pattern\": \"user_*\"}}.");
-            return;
-        }
-
-        if (invalidate?.Pattern is not { } pattern)
-        {
-            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "The body has no \"pattern\"; send {\"pattern\": \"user_*\"} with a Redis glob (*, ?, [abc], [a-z], [^a], \\ to escape).");
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, error!);
             return;
         }
 

@@ -7,7 +7,8 @@ namespace Motadata.Cache.Server.Endpoints;
 /// <summary>
 /// Reads <c>{"entries": {"k": &lt;json value&gt;, ...}, "ttl": SECONDS}</c>, keeping each value's JSON text byte for
 /// byte as it arrived (no re-serialization). Never throws on a bad body: every way a body can be wrong (not JSON,
-/// not UTF-8, a lone surrogate escape in a key, the wrong shape, too many entries) comes back as an error message.
+/// not UTF-8, a lone surrogate escape in a key, the wrong shape, too many entries, a property or key given twice)
+/// comes back as an error message.
 /// </summary>
 internal static class WarmBody
 {
@@ -15,7 +16,7 @@ internal static class WarmBody
     /// <param name="json">The body.</param>
     /// <param name="maxValueBytes">The largest value accepted, in bytes.</param>
     /// <param name="maxEntries">The most entries accepted in one body (<c>Service:MaxWarmEntries</c>).</param>
-    /// <param name="entries">Key to stored value (<see cref="StoredValue"/>, <c>application/json</c>); a repeated key keeps its last value.</param>
+    /// <param name="entries">Key to stored value (<see cref="StoredValue"/>, <c>application/json</c>).</param>
     /// <param name="ttlSeconds">The <c>ttl</c>, or null when absent.</param>
     /// <param name="error">What is wrong, when parsing fails.</param>
     /// <param name="tooLarge">True when the failure is a value over <paramref name="maxValueBytes"/> or more than <paramref name="maxEntries"/> entries.</param>
@@ -47,6 +48,7 @@ internal static class WarmBody
     private static bool TryParseValid(ReadOnlySpan<byte> json, int maxValueBytes, int maxEntries, Dictionary<string, byte[]> entries, ref long? ttlSeconds, ref string? error, ref bool tooLarge)
     {
         var seenEntries = false;
+        var seenTtl = false;
         var entryCount = 0;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -60,6 +62,13 @@ internal static class WarmBody
             if (!TryGetString(ref reader, out var name))
             {
                 error = "A property name of the body is not valid Unicode (a lone surrogate escape such as \\udc00). Nothing was stored.";
+                return false;
+            }
+
+            // "Last wins" let {"ttl":-5,"ttl":600} pass a check another reader would have failed: a repeat is refused.
+            if ((name == "entries" && seenEntries) || (name == "ttl" && seenTtl))
+            {
+                error = $"The property \"{name}\" appears more than once; send it once. Nothing was stored.";
                 return false;
             }
 
@@ -89,6 +98,12 @@ internal static class WarmBody
                             return false;
                         }
 
+                        if (entries.ContainsKey(key))
+                        {
+                            error = $"The key '{key}' appears more than once in \"entries\"; send each key once. Nothing was stored.";
+                            return false;
+                        }
+
                         if (key is "." or "..")
                         {
                             error = $"The key '{key}' cannot be named in a request path (a '.' or '..' segment is refused there), so it could never be read or deleted; choose another key. Nothing was stored.";
@@ -112,6 +127,7 @@ internal static class WarmBody
 
                     break;
                 case "ttl":
+                    seenTtl = true;
                     if (reader.TokenType == JsonTokenType.Null)
                     {
                         break;
