@@ -28,7 +28,7 @@ internal sealed class HealthEndpoints
             .WithSummary("200 while the process serves requests.")
             .Produces<HealthResponse>();
         routes.MapGet("/readyz", ReadyAsync).WithTags("Health").WithName("Readiness")
-            .WithSummary("200 when the backend answers (status Healthy or Degraded), 503 when it does not or its circuit breaker is open.")
+            .WithSummary("200 when the backend answers (status Healthy or Degraded), 503 (Unavailable, with no further detail) when it does not or its circuit breaker is open.")
             .Produces<HealthResponse>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
@@ -47,9 +47,10 @@ internal sealed class HealthEndpoints
         }
         catch (Exception exception) when (exception is CacheBackendException or TimeoutException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
-            // With recovery off, failures reach the caller as exceptions.
-            _logger.LogWarning(exception, "Readiness probe failed: the {Backend} backend did not answer.", _cache.Backend);
-            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"The {_cache.Backend} backend did not answer within {_timeout.TotalSeconds:0.###} s: {exception.Message}");
+            // With recovery off, failures reach the caller as exceptions. The probe is unauthenticated: the reason (the
+            // backend's own text, which can name other tenants' keys) goes to the log only (issue 21, N8).
+            _logger.LogWarning(exception, "Readiness probe failed: the {Backend} backend did not answer within {Timeout}.", _cache.Backend, _timeout);
+            await WriteUnavailableAsync(context);
             return;
         }
 
@@ -57,10 +58,15 @@ internal sealed class HealthEndpoints
         var health = _cache.Health;
         if (health.Status == CacheHealthStatus.Unavailable)
         {
-            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"The {_cache.Backend} backend is unavailable (circuit breaker open since {health.Since:O}); last error: {health.LastError ?? "none"}.");
+            _logger.LogWarning("Readiness probe: the {Backend} backend is unavailable (circuit breaker open since {Since:O}); last error: {LastError}.", _cache.Backend, health.Since, health.LastError ?? "none");
+            await WriteUnavailableAsync(context);
             return;
         }
 
         await context.Response.WriteAsJsonAsync(new HealthResponse(health.Status.ToString(), _cache.Backend.ToString()), ServiceJsonContext.Default.HealthResponse);
     }
+
+    // The status and nothing more: why the backend is unavailable is for the operator's log, not an anonymous caller.
+    private Task WriteUnavailableAsync(HttpContext context) =>
+        Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"Unavailable: the {_cache.Backend} backend does not answer.").AsTask();
 }

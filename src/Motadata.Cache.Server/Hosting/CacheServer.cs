@@ -112,17 +112,10 @@ internal static class CacheServer
             service.Metrics.TenantLabels,
             provider.GetRequiredService<ILogger<ServiceMetrics>>(),
             service.Metrics.StatsRefreshInterval));
-        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = static problem =>
-        {
-            // Exceptions that reach the handler are the client's (a malformed request) or the backend's (an outage):
-            // both messages help the caller, and the library never puts a password in them.
-            problem.ProblemDetails.Detail ??= problem.Exception switch
-            {
-                BadHttpRequestException bad => bad.Message,
-                CacheBackendException backend => $"The cache backend failed: {backend.Message} Nothing was changed by this request unless it says so; retry later.",
-                _ => null,
-            };
-        });
+        services.AddProblemDetails();
+
+        // Backend failures and aborted uploads are answered (and logged) here; the backend's own text never reaches a caller.
+        services.AddExceptionHandler<ServiceExceptionHandler>();
 
         // After the default writer: the fallback for requests whose Accept has no JSON type (never an empty 500).
         services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();

@@ -48,6 +48,7 @@ internal sealed class DragonflyEndpoint
     /// down at construction (<c>AbortOnConnectFail = false</c>), fails calls at once while disconnected instead of
     /// queueing them (a cache should never make its callers wait on a dead server), and sends nothing beyond the
     /// plain handshake: no <c>CLIENT SETINFO</c>, no tie-breaker key (it lives outside our prefix), no pub/sub channel.
+    /// Its exception messages name no keys and carry no counters (<c>IncludeDetailInExceptions = false</c>).
     /// </summary>
     public ConfigurationOptions ToConfigurationOptions(TimeSpan connectTimeout, TimeSpan operationTimeout, bool dedicatedIOThreads = false)
     {
@@ -68,6 +69,11 @@ internal sealed class DragonflyEndpoint
             ClientName = "Motadata.Cache",
             TieBreaker = string.Empty,
             ConfigurationChannel = string.Empty,
+
+            // A timeout's text would otherwise list the commands queued beside the failed one, keys of other tenants
+            // included, and the client's counters: the cache's callers (a service's clients) must never see either.
+            IncludeDetailInExceptions = false,
+            IncludePerformanceCountersInExceptions = false,
 
             // The cache never subscribes; without these commands the client opens no second (pub/sub) connection.
             CommandMap = CommandMap.Create(s_subscribeCommands, available: false),
