@@ -326,33 +326,58 @@ internal static class CacheServer
 
     private static void AddRateLimiting(IServiceCollection services, RateLimitOptions options)
     {
-        var bucket = new TokenBucketRateLimiterOptions
+        var tenantBucket = Bucket(options.PermitsPerSecond, options.EffectiveBurst);
+        var keyBucket = Bucket(options.EffectiveKeyPermitsPerSecond, options.EffectiveKeyBurst);
+        Func<string, TokenBucketRateLimiterOptions> tenantBucketFor = _ => tenantBucket;
+        Func<object, TokenBucketRateLimiterOptions> keyBucketFor = _ => keyBucket;
+        var noKey = new object();
+        services.AddRateLimiter(limiter =>
         {
-            TokenLimit = options.EffectiveBurst,
-            TokensPerPeriod = options.PermitsPerSecond,
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+
+            // Every request made with an API key, admin and /metrics included, spends from its key's bucket first, so
+            // a key allowed every tenant cannot rotate tenants to go unlimited. Requests without a key (probes, or a
+            // service without keys) are not limited per key.
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, object>(context =>
+                context.Features.Get<ApiKeyGrant>() is { } grant
+                    ? RateLimitPartition.GetTokenBucketLimiter<object>(grant, keyBucketFor)
+                    : RateLimitPartition.GetNoLimiter(noKey));
+            limiter.OnRejected = (rejected, _) => WriteRateLimitedAsync(
+                rejected,
+                $"This API key ({rejected.HttpContext.Features.Get<ApiKeyGrant>()?.Name}) is over its rate limit of {options.EffectiveKeyPermitsPerSecond} requests per second " +
+                $"(bursts of {options.EffectiveKeyBurst}) across every tenant and route it uses (Service:RateLimit:KeyPermitsPerSecond)");
+            limiter.AddPolicy(TenantRateLimitPolicy, new TenantRateLimiterPolicy(tenantBucketFor, options));
+        });
+
+        static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = perSecond,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
             AutoReplenishment = true,
         };
-        Func<string, TokenBucketRateLimiterOptions> bucketFor = _ => bucket;
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(TenantRateLimitPolicy, context =>
-                RateLimitPartition.GetTokenBucketLimiter(context.Features.Get<CacheRequestFeature>()?.Tenant ?? string.Empty, bucketFor));
-            limiter.OnRejected = async (rejected, _) =>
-            {
-                var context = rejected.HttpContext;
-                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                var tenant = context.Features.Get<CacheRequestFeature>()?.Tenant;
-                await Problems.WriteAsync(
-                    context,
-                    StatusCodes.Status429TooManyRequests,
-                    $"Tenant '{tenant}' is over its rate limit of {options.PermitsPerSecond} requests per second (bursts of {options.EffectiveBurst}); retry after {seconds} s.");
-            };
-        });
+    }
+
+    /// <summary>Writes a 429 problem with <c>Retry-After</c>, for either limit.</summary>
+    internal static async ValueTask WriteRateLimitedAsync(OnRejectedContext rejected, string what)
+    {
+        var context = rejected.HttpContext;
+        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, $"{what}; retry after {seconds} s.");
+    }
+
+    /// <summary>A token bucket per tenant, with its own rejection message (the per-key limit has another).</summary>
+    private sealed class TenantRateLimiterPolicy(Func<string, TokenBucketRateLimiterOptions> bucketFor, RateLimitOptions options) : IRateLimiterPolicy<string>
+    {
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = (rejected, _) => WriteRateLimitedAsync(
+            rejected,
+            $"Tenant '{rejected.HttpContext.Features.Get<CacheRequestFeature>()?.Tenant}' is over its rate limit of {options.PermitsPerSecond} requests per second (bursts of {options.EffectiveBurst})");
+
+        public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
+            RateLimitPartition.GetTokenBucketLimiter(httpContext.Features.Get<CacheRequestFeature>()?.Tenant ?? string.Empty, bucketFor);
     }
 
     private static string WithoutParameterName(Exception exception) =>

@@ -86,6 +86,9 @@ internal sealed class TenantAccessMiddleware
             {
                 return Problems.WriteAsync(context, StatusCodes.Status403Forbidden, $"This API key may not use tenant '{tenant}'.").AsTask();
             }
+
+            // The per-key rate limit is keyed on the grant itself (no allocation per request).
+            context.Features.Set(grant);
         }
 
         if (tenant is not null)

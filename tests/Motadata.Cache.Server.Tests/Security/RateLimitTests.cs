@@ -3,10 +3,43 @@ using Motadata.Cache.Server.Tests.Infrastructure;
 
 namespace Motadata.Cache.Server.Tests.Security;
 
-/// <summary>Per-tenant rate limiting (a token bucket per tenant) over real HTTP.</summary>
+/// <summary>Rate limiting (a token bucket per tenant, and one per API key) over real HTTP.</summary>
 public sealed class RateLimitTests
 {
     private const string Key = "rate-limit-key-0123456789";
+
+    private const string OtherKey = "other-rate-limit-key-0123456789";
+
+    private static Task<ServiceHost> StartWithKeyLimitAsync() => ServiceHost.StartAsync(
+    [
+        // Tenants are allowed plenty; one key may make 3 requests at once and 1 a second, whatever the tenant.
+        new("Service:RateLimit:PermitsPerSecond", "1000"),
+        new("Service:RateLimit:KeyPermitsPerSecond", "1"),
+        new("Service:RateLimit:KeyBurst", "3"),
+        new("Service:ApiKeys:0:Key", Key),
+        new("Service:ApiKeys:0:Tenants:0", "*"),
+        new("Service:ApiKeys:0:Admin", "true"),
+        new("Service:ApiKeys:1:Key", OtherKey),
+        new("Service:ApiKeys:1:Tenants:0", "*"),
+    ]);
+
+    /// <summary>Sends requests until one is refused; the bucket allows 3 at once and 1 a second, so 30 are far more than enough.</summary>
+    private static async Task<HttpResponseMessage> FirstRejectionAsync(Func<int, Task<HttpResponseMessage>> send)
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            var response = await send(i);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                return response;
+            }
+
+            await Http.AssertStatusAsync(response, HttpStatusCode.OK);
+        }
+
+        Assert.Fail("No request was refused.");
+        return null!;
+    }
 
     private static Task<ServiceHost> StartAsync() => ServiceHost.StartAsync(
     [
@@ -58,6 +91,34 @@ public sealed class RateLimitTests
 
         await Http.ReadJsonAsync(await client.GetAsync("v1/tenants/victim/stats"));
         await Http.ReadJsonAsync(await client.GetAsync("v1/tenants/victim/stats"));
+    }
+
+    [Fact]
+    public async Task KeyForEveryTenantRotatingTenantsIsLimitedPerKeyWhileAnotherKeyIsServed()
+    {
+        // Issue 21: each tenant's bucket was fresh, so a '*' key rotating tenants was never limited.
+        await using var host = await StartWithKeyLimitAsync();
+        var rotating = host.CreateClient(Key);
+
+        var limited = await FirstRejectionAsync(i => rotating.GetAsync($"v1/tenants/t{i}/stats"));
+
+        var detail = await Http.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
+        Assert.Contains("API key", detail, StringComparison.Ordinal);
+        Assert.Contains("KeyPermitsPerSecond", detail, StringComparison.Ordinal);
+        Assert.NotNull(limited.Headers.RetryAfter?.Delta);
+        await Http.ReadJsonAsync(await host.CreateClient(OtherKey).GetAsync("v1/tenants/t0/stats"));
+    }
+
+    [Fact]
+    public async Task AdminRoutesAreLimitedPerKey()
+    {
+        await using var host = await StartWithKeyLimitAsync();
+        var admin = host.CreateClient(Key);
+
+        var limited = await FirstRejectionAsync(_ => admin.GetAsync("v1/stats"));
+
+        var detail = await Http.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
+        Assert.Contains("API key", detail, StringComparison.Ordinal);
     }
 
     [Fact]
