@@ -242,17 +242,57 @@ internal static class CacheServer
     }
 
     /// <summary>
-    /// What the service sets that the library leaves to the application: on the memory backend, with no
-    /// <c>Cache:MaxSizePerTenant</c> configured, each tenant may hold at most a quarter of <c>Cache:MaxSize</c>, so a
-    /// service exposed to many tenants is not one noisy tenant away from flushing everyone (set the quota to
-    /// <c>Cache:MaxSize</c> to lift it).
+    /// What the service sets that the library leaves to the application, on the memory backend only, so a service
+    /// exposed to many tenants is not one noisy tenant away from flushing everyone or exhausting the machine:
+    /// <list type="bullet">
+    /// <item>with no <c>Cache:MaxSizePerTenant</c>, each tenant may hold at most a quarter of <c>Cache:MaxSize</c>;</item>
+    /// <item>with no <c>Cache:MaxMemoryBytes</c>, the cache holds at most <see cref="DefaultMaxMemoryBytes"/> (a quarter
+    /// of the memory the runtime may use: the machine's, or the container's limit), raised to any larger per-tenant byte
+    /// quota configured, since a quota may not exceed it;</item>
+    /// <item>with no <c>Cache:MaxMemoryBytesPerTenant</c>, each tenant may hold at most a quarter of
+    /// <c>Cache:MaxMemoryBytes</c> (issue 21, N4: an entry quota alone let one tenant hold 2 GB of large values).</item>
+    /// </list>
+    /// Set a quota to the cache's own bound to lift it.
     /// </summary>
     private static void ApplyServiceDefaults(CacheConfig config)
     {
-        if (config.Backend == CacheBackend.Memory && config.MaxSizePerTenant is null && config.MaxSize > 0)
+        if (config.Backend != CacheBackend.Memory)
+        {
+            return;
+        }
+
+        if (config.MaxSizePerTenant is null && config.MaxSize > 0)
         {
             config.MaxSizePerTenant = Math.Max(1, config.MaxSize / 4);
         }
+
+        if (config.MaxMemoryBytes is null)
+        {
+            var largestQuota = config.MaxMemoryBytesPerTenant ?? 0;
+            foreach (var quota in config.TenantQuotas.Values)
+            {
+                largestQuota = Math.Max(largestQuota, quota?.MaxMemoryBytes ?? 0);
+            }
+
+            config.MaxMemoryBytes = Math.Max(DefaultMaxMemoryBytes(), largestQuota);
+        }
+
+        if (config.MaxMemoryBytesPerTenant is null && config.MaxMemoryBytes is > 0 and { } maxBytes)
+        {
+            config.MaxMemoryBytesPerTenant = Math.Max(1, maxBytes / 4);
+        }
+    }
+
+    /// <summary>
+    /// The service's default <c>Cache:MaxMemoryBytes</c>: a quarter of the memory the GC may use (the machine's, or a
+    /// container's limit), leaving room for the estimate's slack, the runtime and the request buffers; 1 GiB when the
+    /// runtime does not say.
+    /// </summary>
+    /// <returns>The default byte bound.</returns>
+    internal static long DefaultMaxMemoryBytes()
+    {
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        return available > 0 ? available / 4 : 1L << 30;
     }
 
     private static ServiceOptions ReadService(ConfigurationManager configuration)
