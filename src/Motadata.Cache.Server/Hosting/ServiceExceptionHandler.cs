@@ -31,7 +31,7 @@ internal sealed partial class ServiceExceptionHandler : IExceptionHandler
     {
         var traceId = Activity.Current?.TraceId.ToString() ?? httpContext.TraceIdentifier;
         var request = httpContext.Request;
-        if (httpContext.RequestAborted.IsCancellationRequested || exception is IOException || (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested))
+        if (httpContext.RequestAborted.IsCancellationRequested || exception is IOException)
         {
             // The client is gone: there is no one to answer.
             var exceptionType = exception.GetType().Name;
