@@ -147,6 +147,53 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ATimeoutsMessageNamesNoKeyOfAnotherTenantsQueuedCommand()
+    {
+        // Issue 21, N8: StackExchange.Redis's timeout text named the next queued command ("next: SETEX
+        // mc:t:6:globex:patient-4711-..."), and it reached the service's answers. The client is told not to.
+        var server = await StartAsync();
+        var cache = await OwnAsync(new CacheMechanism(new CacheConfig
+        {
+            Backend = CacheBackend.Dragonfly,
+            DragonflyUrl = server.Url,
+            EnableRecovery = false,
+            OperationTimeout = TimeSpan.FromSeconds(1),
+        }));
+        Assert.True(await EventuallyAsync(() => cache.Set("k", "v", tenantId: "acme")));
+
+        server.Pause();
+        try
+        {
+            var queued = Enumerable.Range(0, 4)
+                .Select(i => cache.SetAsync($"patient-4711-diagnosis-{i}", "secret", tenantId: "globex").AsTask())
+                .ToArray();
+            var exception = await Assert.ThrowsAsync<CacheBackendException>(async () => await cache.GetAsync<string>("k", "acme"));
+
+            for (Exception? e = exception; e is not null; e = e.InnerException)
+            {
+                Assert.DoesNotContain("patient", e.Message, StringComparison.Ordinal);
+                Assert.DoesNotContain("globex", e.Message, StringComparison.Ordinal);
+            }
+
+            foreach (var write in queued)
+            {
+                try
+                {
+                    await write;
+                }
+                catch (CacheBackendException)
+                {
+                    // globex's own writes fail too; only what acme was told matters here.
+                }
+            }
+        }
+        finally
+        {
+            server.Resume();
+        }
+    }
+
+    [Fact]
     public async Task CancellingACallToAStalledServerCancelsItWithoutCountingAFailure()
     {
         var server = await StartAsync();
@@ -234,6 +281,8 @@ public sealed class DragonflyConnectionTests : IAsyncLifetime
         Assert.False(options.AbortOnConnectFail);
         Assert.False(options.SetClientLibrary);
         Assert.Equal(string.Empty, options.TieBreaker);
+        Assert.False(options.IncludeDetailInExceptions);
+        Assert.False(options.IncludePerformanceCountersInExceptions);
         Assert.DoesNotContain(Password, endpoint.ToString(), StringComparison.Ordinal);
     }
 
