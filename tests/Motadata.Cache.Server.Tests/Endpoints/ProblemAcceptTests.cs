@@ -54,4 +54,31 @@ public sealed class ProblemAcceptTests : IAsyncLifetime
 
         await Http.AssertProblemAsync(response, status);
     }
+
+    [Theory]
+    [InlineData("GET", "v1/tenants/acme/keys/missing")]
+    [InlineData("PUT", "v1/tenants/acme/keys/k?ttl=0")]
+    [InlineData("GET", "v1/tenants/globex/keys/k")]
+    public async Task ProblemForTextPlainHasTheSameFieldsAsForJson(string method, string path)
+    {
+        var text = await ProblemWithoutTraceAsync(method, path, "text/plain");
+        var json = await ProblemWithoutTraceAsync(method, path, "application/json");
+
+        Assert.Equal(json, text);
+    }
+
+    private async Task<string> ProblemWithoutTraceAsync(string method, string path, string accept)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        if (method == "PUT")
+        {
+            request.Content = Http.Bytes("v"u8.ToArray(), "text/plain");
+        }
+
+        var response = await Host.CreateClient(AcmeKey).SendAsync(request);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        Assert.True(body.Remove("trace_id"), body.ToJsonString());
+        return body.ToJsonString();
+    }
 }
