@@ -93,9 +93,11 @@ internal sealed class CacheEndpoints
             .WithSummary("The tenant's statistics.")
             .Produces<TenantStatsResponse>();
 
+        // Admin routes are limited by the per-key bucket (Service:RateLimit:KeyPermitsPerSecond) when limiting is on.
         var admin = routes.MapGroup("/v1").WithTags(AdminTag).WithMetadata(RouteAccess.AdminOnly)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         admin.MapGet("/stats", CacheStatsAsync).WithName("CacheStats")
             .WithSummary("The whole cache's statistics (admin keys only).")
             .Produces<CacheStatsResponse>();
