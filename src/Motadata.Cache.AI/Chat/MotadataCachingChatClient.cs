@@ -306,14 +306,17 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         return null;
     }
 
+    /// <summary>The selector's tenant, else the fixed one, else the one the request names; a fixed tenant is never overridden.</summary>
     private string? TenantOf(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         if (_options.TenantSelector is { } selector)
         {
-            return selector(messages, options);
+            return RequestHasher.FixedTenant(selector(messages, options), options?.AdditionalProperties, nameof(ChatOptions));
         }
 
-        return _options.TenantId ?? RequestHasher.TenantFrom(options?.AdditionalProperties);
+        return _options.TenantId is { } tenantId
+            ? RequestHasher.FixedTenant(tenantId, options?.AdditionalProperties, nameof(ChatOptions))
+            : RequestHasher.TenantFrom(options?.AdditionalProperties);
     }
 
     private string? DefaultModelId
