@@ -125,8 +125,9 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
 
     /// <summary>
     /// False when the run's options carry something the key cannot see: a continuation token (a poll of a background
-    /// run), or a property of an <see cref="AgentRunOptions"/> subclass other than its <see cref="ChatOptions"/>
-    /// (such as <c>ChatClientAgentRunOptions.ChatClientFactory</c>, a delegate that swaps the model).
+    /// run), chat options naming a conversation kept by the service, or a property of an <see cref="AgentRunOptions"/>
+    /// subclass other than its <see cref="ChatOptions"/> (such as <c>ChatClientAgentRunOptions.ChatClientFactory</c>, a
+    /// delegate that swaps the model).
     /// </summary>
     private static bool Keyable(AgentRunOptions? options)
     {
@@ -144,8 +145,12 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
 
         foreach (var property in RunOptionsProperties.Of(options.GetType()))
         {
-            if (property.PropertyType != typeof(ChatOptions) && property.GetValue(options) is not null)
+            var value = property.GetValue(options);
+            if (property.PropertyType == typeof(ChatOptions)
+                ? value is ChatOptions { ConversationId: not null } or ChatOptions { ContinuationToken: not null }
+                : value is not null)
             {
+                // A conversation kept by the service, or a poll of a background response, as for the chat client.
                 return false;
             }
         }

@@ -93,6 +93,21 @@ public abstract class AgentResponseCacheTests : CacheOwningTests
     }
 
     [Fact]
+    public async Task WhenARunNamesAServiceConversationOrPollsABackgroundResponseItPassesThroughUncached()
+    {
+        var model = new ConversationFakeChatClient();
+        var agent = CachedAgent(model, CreateCache());
+        var stats = agent.GetService<MotadataCachingAgent>()!.Statistics;
+
+        await agent.RunAsync(Question);
+        await agent.RunAsync(Question, options: new ChatClientAgentRunOptions(new ChatOptions { ConversationId = "conv-1" }));
+        await agent.RunAsync(Question, options: new ChatClientAgentRunOptions(new ChatOptions { ConversationId = "conv-1" }));
+
+        Assert.Equal(3, model.Calls.Count);
+        Assert.Equal((0L, 1L, 2L), (stats.GetStats("acme").Hits, stats.GetStats("acme").Misses, stats.GetStats("acme").Bypassed));
+    }
+
+    [Fact]
     public async Task WhenAnAgentHasAFixedTenantARunNamingAnotherIsRefusedAndNothingIsServedOrCalled()
     {
         var model = new ConversationFakeChatClient();
