@@ -143,6 +143,52 @@ public abstract class AgentResponseCacheTests : CacheOwningTests
         Assert.Equal(refreshed.Text, plain.Text);
     }
 
+    [Fact]
+    public async Task WhenAnAgentIsNotBuiltOnAChatClientItsIdKeysItsAnswers()
+    {
+        var cache = CreateCache();
+        var options = new AgentResponseCacheOptions { TenantId = "acme" };
+        var first = new OpaqueAgent("opaque-1");
+        var sameId = new OpaqueAgent("opaque-1");
+        var otherId = new OpaqueAgent("opaque-2");
+
+        var a = await new MotadataCachingAgent(first, cache, options).RunAsync(Question);
+        var b = await new MotadataCachingAgent(sameId, cache, options).RunAsync(Question);
+        var c = await new MotadataCachingAgent(otherId, cache, options).RunAsync(Question);
+
+        Assert.Equal((1, 0, 1), (first.Runs, sameId.Runs, otherId.Runs));
+        Assert.Equal(a.Text, b.Text);
+        Assert.NotEqual(a.Text, c.Text);
+    }
+
+    /// <summary>An agent that shows nothing of its configuration (no chat client): only its id can tell it apart.</summary>
+    private sealed class OpaqueAgent(string id) : AIAgent
+    {
+        public int Runs { get; private set; }
+
+        protected override string? IdCore => id;
+
+        public override string? Name => "opaque";
+
+        protected override Task<AgentResponse> RunCoreAsync(IEnumerable<ChatMessage> messages, AgentSession? session = null, AgentRunOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Runs++;
+            return Task.FromResult(new AgentResponse(new ChatMessage(ChatRole.Assistant, $"{id} says hello")));
+        }
+
+        protected override IAsyncEnumerable<AgentResponseUpdate> RunCoreStreamingAsync(IEnumerable<ChatMessage> messages, AgentSession? session = null, AgentRunOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        protected override ValueTask<AgentSession> CreateSessionCoreAsync(CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        protected override ValueTask<System.Text.Json.JsonElement> SerializeSessionCoreAsync(AgentSession session, System.Text.Json.JsonSerializerOptions? jsonSerializerOptions = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        protected override ValueTask<AgentSession> DeserializeSessionCoreAsync(System.Text.Json.JsonElement serializedState, System.Text.Json.JsonSerializerOptions? jsonSerializerOptions = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+    }
+
     private static AgentRunOptions Run(params (string Name, object Value)[] properties)
     {
         var options = new AgentRunOptions { AdditionalProperties = [] };
