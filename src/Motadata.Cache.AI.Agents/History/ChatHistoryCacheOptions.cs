@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 
 namespace Motadata.Cache.AI.Agents;
@@ -6,9 +7,25 @@ namespace Motadata.Cache.AI.Agents;
 /// <summary>How <see cref="MotadataChatHistoryProvider"/> keeps conversations. Validated once, when the provider is built.</summary>
 public sealed class ChatHistoryCacheOptions
 {
-    /// <summary>The tenant new conversations are kept for; a session can name another with <see cref="MotadataChatHistoryProvider.SetConversation"/>.</summary>
-    /// <value>Default null (the global namespace).</value>
+    /// <summary>
+    /// The tenant every conversation is kept for, fixed in code: a session whose reference names another tenant (a
+    /// session blob saved for another tenant, or changed by a client) is refused when loaded, and
+    /// <see cref="MotadataChatHistoryProvider.SetConversation"/> accepts only this tenant. When null (and
+    /// <see cref="TenantSelector"/> is null) the tenant is not fixed: new conversations use the global namespace and
+    /// each session's reference names its own tenant (set with <see cref="MotadataChatHistoryProvider.SetConversation"/>);
+    /// sign references then (<see cref="CacheConfig.SigningKey"/>) if sessions pass through clients.
+    /// </summary>
+    /// <value>Default null.</value>
     public string? TenantId { get; set; }
+
+    /// <summary>
+    /// Picks the tenant of the caller running a session (typically from the ambient request, such as the signed-in
+    /// user's tenant); takes precedence over <see cref="TenantId"/>, and fixes the tenant as it does: new conversations
+    /// are kept for its result, and a session whose reference names another tenant is refused. Null means no tenant
+    /// (the global namespace).
+    /// </summary>
+    /// <value>Default null.</value>
+    public Func<AgentSession, string?>? TenantSelector { get; set; }
 
     /// <summary>What every conversation's key starts with, inside the tenant's namespace; must not be empty.</summary>
     /// <value>Default <c>"history:"</c>.</value>

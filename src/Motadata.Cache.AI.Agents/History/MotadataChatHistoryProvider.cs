@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
@@ -17,6 +20,11 @@ namespace Motadata.Cache.AI.Agents;
 /// and response messages appended, then trimmed). Two runs of one conversation at the same time (which the agent
 /// refuses unless <c>AllowConcurrentInvocation</c> is set) would each append to what they read, and the last write
 /// wins. On the memory backend the stored message array is shared: treat loaded messages as read-only.
+/// <para>A session is not trusted: a reference read back from it is checked every time it is used. When the tenant is
+/// fixed (<see cref="ChatHistoryCacheOptions.TenantId"/> or <see cref="ChatHistoryCacheOptions.TenantSelector"/>), a
+/// reference to another tenant's conversation is refused; when the cache has a <see cref="CacheConfig.SigningKey"/>,
+/// references are signed (HMAC-SHA256 of the tenant and conversation id) and one that does not verify is refused. Both
+/// fail with an <see cref="InvalidOperationException"/> that says why, before anything is read or written.</para>
 /// </remarks>
 public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
 {
@@ -26,6 +34,7 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
     private readonly JsonSerializerOptions _json;
     private readonly Func<ChatMessage, int> _estimate;
     private readonly bool _byReference;
+    private readonly byte[]? _signingKey;
 
     /// <summary>A provider over <paramref name="cache"/>.</summary>
     /// <param name="cache">Where conversations are kept; owned by the caller.</param>
@@ -41,9 +50,10 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
         _json = _options.JsonSerializerOptions ?? AgentAbstractionsJsonUtilities.DefaultOptions;
         _estimate = _options.TokenEstimator ?? HistoryTrimmer.EstimateTokens;
         _byReference = cache.Backend == CacheBackend.Memory;
-        var tenantId = _options.TenantId;
+        _signingKey = cache.Config.SigningKey;
         _state = new ProviderSessionState<ConversationReference>(
-            _ => new ConversationReference { ConversationId = Guid.NewGuid().ToString("N"), TenantId = tenantId },
+            // Called only from GetOrInitializeState(session), with the non-null session GetConversation checked.
+            session => Reference(Guid.NewGuid().ToString("N"), FixedTenantOf(session!)),
             _options.StateKey,
             AgentAbstractionsJsonUtilities.DefaultOptions);
     }
@@ -51,24 +61,39 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
     /// <inheritdoc />
     public override IReadOnlyList<string> StateKeys => [_options.StateKey];
 
-    /// <summary>The conversation <paramref name="session"/> refers to; one is started (a new id, the default tenant) if it has none.</summary>
+    /// <summary>The conversation <paramref name="session"/> refers to; one is started (a new id, the provider's tenant) if it has none.</summary>
     /// <param name="session">The agent session.</param>
     /// <returns>The reference kept in the session.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The session's reference names another tenant than the provider's fixed one, or does not verify against the
+    /// cache's <see cref="CacheConfig.SigningKey"/>.
+    /// </exception>
     public ConversationReference GetConversation(AgentSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return _state.GetOrInitializeState(session);
+        var conversation = _state.GetOrInitializeState(session);
+        Check(session, conversation);
+        return conversation;
     }
 
     /// <summary>Points <paramref name="session"/> at a known conversation (such as one id per chat window of a user), in a tenant.</summary>
     /// <param name="session">The agent session.</param>
     /// <param name="conversationId">The conversation's id; not empty.</param>
-    /// <param name="tenantId">The tenant; null for the global namespace.</param>
+    /// <param name="tenantId">The tenant; null for the global namespace. When the provider's tenant is fixed, it must be that tenant.</param>
+    /// <exception cref="ArgumentException"><paramref name="conversationId"/> is empty, or <paramref name="tenantId"/> is not the provider's fixed tenant.</exception>
     public void SetConversation(AgentSession session, string conversationId, string? tenantId)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentException.ThrowIfNullOrEmpty(conversationId);
-        _state.SaveState(session, new ConversationReference { ConversationId = conversationId, TenantId = tenantId });
+        if (IsTenantFixed && FixedTenantOf(session) is var fixedTenant && !string.Equals(tenantId, fixedTenant, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"The tenant is {Describe(tenantId)}, but this provider's tenant is fixed in code ({Describe(fixedTenant)}): a session cannot be "
+                + "pointed at another tenant's conversation. Pass that tenant, or leave TenantId and TenantSelector unset to let sessions name theirs.",
+                nameof(tenantId));
+        }
+
+        _state.SaveState(session, Reference(conversationId, tenantId));
     }
 
     /// <summary>The key a conversation's messages are kept under, inside its tenant's namespace.</summary>
@@ -134,6 +159,70 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
 
         var kept = HistoryTrimmer.Trim(messages, _options.MaxMessages, _options.MaxTokens, _estimate).ToArray();
         await WriteAsync(conversation, kept, cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool IsTenantFixed => _options.TenantSelector is not null || _options.TenantId is not null;
+
+    /// <summary>The tenant the caller's code fixes for <paramref name="session"/>: the selector's, else <see cref="ChatHistoryCacheOptions.TenantId"/>.</summary>
+    private string? FixedTenantOf(AgentSession session) =>
+        _options.TenantSelector is { } selector ? selector(session) : _options.TenantId;
+
+    private ConversationReference Reference(string conversationId, string? tenantId) => new()
+    {
+        ConversationId = conversationId,
+        TenantId = tenantId,
+        Signature = _signingKey is null ? null : Sign(conversationId, tenantId),
+    };
+
+    /// <summary>Refuses a reference that a client changed (it does not verify) or that belongs to another tenant than the fixed one.</summary>
+    private void Check(AgentSession session, ConversationReference conversation)
+    {
+        if (string.IsNullOrEmpty(conversation.ConversationId))
+        {
+            throw new InvalidOperationException("The session's conversation reference has no conversation id: it was not written by this provider. Start a new session.");
+        }
+
+        if (_signingKey is not null && !Verifies(conversation))
+        {
+            throw new InvalidOperationException(
+                $"The session's conversation reference (conversation \"{conversation.ConversationId}\", tenant {Describe(conversation.TenantId)}) "
+                + (string.IsNullOrEmpty(conversation.Signature) ? "is not signed" : "does not match its signature")
+                + ", and this cache signs references (CacheConfig.SigningKey): it was changed outside the provider, or saved by a cache "
+                + "with another signing key or none. It is not loaded; start a new session.");
+        }
+
+        if (IsTenantFixed)
+        {
+            var fixedTenant = FixedTenantOf(session);
+            if (!string.Equals(conversation.TenantId, fixedTenant, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException(
+                    $"The session's conversation belongs to tenant {Describe(conversation.TenantId)}, but this provider's tenant is fixed in code "
+                    + $"({Describe(fixedTenant)}): a session saved for one tenant cannot be resumed by another. Start a new session for this tenant.");
+            }
+        }
+    }
+
+    private static string Describe(string? tenantId) => tenantId is null ? "the global namespace" : $"\"{tenantId}\"";
+
+    /// <summary>The lower-case hex HMAC-SHA256 of the tenant (length-prefixed, so no two pairs write the same text) and the conversation id.</summary>
+    private string Sign(string conversationId, string? tenantId)
+    {
+        var text = string.Concat("motadata.cache.conversation-reference/1\n", (tenantId?.Length ?? -1).ToString(System.Globalization.CultureInfo.InvariantCulture), ":", tenantId, "\n", conversationId);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_signingKey, Encoding.UTF8.GetBytes(text), mac);
+        return Convert.ToHexStringLower(mac);
+    }
+
+    private bool Verifies(ConversationReference conversation)
+    {
+        if (conversation.Signature is not { Length: HMACSHA256.HashSizeInBytes * 2 } signature)
+        {
+            return false;
+        }
+
+        var expected = Sign(conversation.ConversationId, conversation.TenantId);
+        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes(signature.AsSpan()));
     }
 
     private async ValueTask<ChatMessage[]> ReadAsync(ConversationReference conversation, CancellationToken cancellationToken)

@@ -5,11 +5,19 @@ namespace Motadata.Cache.AI.Agents;
 /// <summary>How <see cref="MotadataCachingAgent"/> caches whole agent runs.</summary>
 public sealed class AgentResponseCacheOptions
 {
-    /// <summary>The tenant every run is cached for, unless a run names one in <c>AgentRunOptions.AdditionalProperties[</c><see cref="AICacheProperties.TenantId"/><c>]</c>.</summary>
-    /// <value>Default null (the global namespace).</value>
+    /// <summary>
+    /// The tenant every run is cached for. When set, a run that names another tenant in
+    /// <c>AgentRunOptions.AdditionalProperties[</c><see cref="AICacheProperties.TenantId"/><c>]</c> is refused (an
+    /// <see cref="ArgumentException"/>); when null, a run names its tenant there, and one that does not uses the global namespace.
+    /// </summary>
+    /// <value>Default null.</value>
     public string? TenantId { get; set; }
 
-    /// <summary>Part of every key: change it (new instructions, tools or model) to stop serving answers cached before.</summary>
+    /// <summary>
+    /// Part of every key: change it to stop serving answers cached before when something the key cannot see changes (the
+    /// code of the agent's tools, what its context providers add, a new prompt-template release). Instructions, tools,
+    /// model and options of an agent built on a chat client are part of the key already.
+    /// </summary>
     /// <value>Default <c>"1"</c>.</value>
     public string Version { get; set; } = "1";
 

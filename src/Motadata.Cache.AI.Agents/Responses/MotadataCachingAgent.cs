@@ -20,6 +20,18 @@ namespace Motadata.Cache.AI.Agents;
 /// (run it, store the new answer), <see cref="AICacheProperties.NoStore"/>, or both; <see cref="AICacheProperties.Ttl"/>,
 /// <see cref="AICacheProperties.MaxAge"/>, <see cref="AICacheProperties.Namespace"/> and
 /// <see cref="AICacheProperties.TenantId"/> work as for the chat client. Streaming runs pass through uncached.</para>
+/// <para>The key is what the agent is, not its instance id: for an agent built on a chat client (<c>ChatClientAgent</c>)
+/// its name, its default chat options (instructions, tools with their schemas, model, every option that reaches the
+/// model) and the chat client's provider and default model; then <see cref="AgentResponseCacheOptions.Version"/>, the
+/// messages and the run's options (response format, a <c>ChatClientAgentRunOptions</c>' chat options, additional
+/// properties without the cache controls). Replicas of one agent, and the agent after a restart, share answers; a change
+/// of instructions or tools does not. What the key cannot see: the tools' code, context providers that add
+/// instructions or tools per run, and the state a <c>RawRepresentationFactory</c> captures: bump
+/// <see cref="AgentResponseCacheOptions.Version"/> when those change. An agent not built on a chat client shows nothing
+/// of its configuration and is keyed by its <see cref="AIAgent.Id"/>. A run whose options the key cannot see
+/// (a continuation token, or <c>ChatClientAgentRunOptions.ChatClientFactory</c>) passes through uncached.</para>
+/// <para>A fixed <see cref="AgentResponseCacheOptions.TenantId"/> wins: a run naming another tenant in
+/// <see cref="AICacheProperties.TenantId"/> is refused with an <see cref="ArgumentException"/>.</para>
 /// </remarks>
 public sealed class MotadataCachingAgent : DelegatingAIAgent
 {
@@ -66,8 +78,8 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
     {
         ArgumentNullException.ThrowIfNull(messages);
         var controls = CacheControls.Read(options?.AdditionalProperties, nameof(AgentRunOptions));
-        var tenantId = RequestHasher.TenantFrom(options?.AdditionalProperties) ?? _options.TenantId;
-        if (session is not null || (controls.NoCache && controls.NoStore))
+        var tenantId = TenantOf(options);
+        if (session is not null || (controls.NoCache && controls.NoStore) || !Keyable(options))
         {
             _options.Statistics.RecordBypass(tenantId);
             return await base.RunCoreAsync(messages, session, options, cancellationToken).ConfigureAwait(false);
@@ -92,12 +104,58 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
         }
 
         var response = await base.RunCoreAsync(list, session, options, cancellationToken).ConfigureAwait(false);
-        if (!controls.NoStore)
+#pragma warning disable MEAI001 // Background runs are experimental; a response still running must not be replayed.
+        if (!controls.NoStore && response.ContinuationToken is null)
+#pragma warning restore MEAI001
         {
             await _answers.WriteAsync(key, tenantId, response, controls.Ttl ?? _options.Ttl, cancellationToken).ConfigureAwait(false);
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// The tenant of a run: the fixed <see cref="AgentResponseCacheOptions.TenantId"/>, which a run property cannot
+    /// override (refused), else the one the run names, else the global namespace.
+    /// </summary>
+    private string? TenantOf(AgentRunOptions? options) =>
+        _options.TenantId is { } fixedTenant
+            ? RequestHasher.FixedTenant(fixedTenant, options?.AdditionalProperties, nameof(AgentRunOptions))
+            : RequestHasher.TenantFrom(options?.AdditionalProperties);
+
+    /// <summary>
+    /// False when the run's options carry something the key cannot see: a continuation token (a poll of a background
+    /// run), chat options naming a conversation kept by the service, or a property of an <see cref="AgentRunOptions"/>
+    /// subclass other than its <see cref="ChatOptions"/> (such as <c>ChatClientAgentRunOptions.ChatClientFactory</c>, a
+    /// delegate that swaps the model).
+    /// </summary>
+    private static bool Keyable(AgentRunOptions? options)
+    {
+        if (options is null)
+        {
+            return true;
+        }
+
+#pragma warning disable MEAI001 // Background runs are experimental; a poll names one run and is never cached.
+        if (options.ContinuationToken is not null)
+        {
+            return false;
+        }
+#pragma warning restore MEAI001
+
+        foreach (var property in RunOptionsProperties.Of(options.GetType()))
+        {
+            var value = property.GetValue(options);
+            if (property.PropertyType == typeof(ChatOptions)
+                ? value is ChatOptions { ConversationId: not null } or ChatOptions { ContinuationToken: not null }
+                : value is not null)
+            {
+                // A conversation kept by the service, or a poll of a background response, as for the chat client.
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private string KeyOf(IEnumerable<ChatMessage> messages, AgentRunOptions? options, string? requestNamespace)
@@ -109,30 +167,65 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
             var json = state.Agent._json;
             writer.WriteStartObject();
             writer.WriteString("version", state.Agent._options.Version);
-            writer.WriteString("agent", state.Agent.Id);
-            writer.WriteString("name", state.Agent.Name);
-            writer.WritePropertyName("messages");
-            writer.WriteStartArray();
-            var messageInfo = json.GetTypeInfo(typeof(ChatMessage));
-            foreach (var message in state.Messages)
+            state.Agent.WriteIdentity(writer);
+            CanonicalRequest.WriteMessages(writer, state.Messages, json);
+            if (state.Options is { } run)
             {
-                JsonSerializer.Serialize(writer, message, messageInfo);
-            }
+                // Flat, each only when set: null run options, new AgentRunOptions() and options holding only cache
+                // controls write the same (nothing), as for the chat client.
+                CanonicalRequest.WriteResponseFormat(writer, run.ResponseFormat);
+                if (run.AllowBackgroundResponses is { } background)
+                {
+                    writer.WriteBoolean("allowBackgroundResponses", background);
+                }
 
-            writer.WriteEndArray();
-            if (state.Options?.ResponseFormat is { } format)
-            {
-                writer.WritePropertyName("format");
-                JsonSerializer.Serialize(writer, format, json.GetTypeInfo(typeof(ChatResponseFormat)));
-            }
+                foreach (var property in RunOptionsProperties.Of(run.GetType()))
+                {
+                    if (property.PropertyType == typeof(ChatOptions) && property.GetValue(run) is ChatOptions chat)
+                    {
+                        // A ChatClientAgentRunOptions' ChatOptions, which the agent merges into its own for this run.
+                        if (chat.ModelId is { } model)
+                        {
+                            writer.WriteString("runModel", model);
+                        }
 
-            if (RequestHasher.Canonical(state.Options?.AdditionalProperties) is { } properties)
-            {
-                writer.WritePropertyName("properties");
-                JsonSerializer.Serialize(writer, properties, json.GetTypeInfo(typeof(AdditionalPropertiesDictionary)));
+                        CanonicalRequest.WriteOptions(writer, chat, json);
+                    }
+                }
+
+                CanonicalRequest.WriteProperties(writer, "runProperties", run.AdditionalProperties, json);
             }
 
             writer.WriteEndObject();
         });
+    }
+
+    /// <summary>
+    /// Writes what the agent is, as far as it changes an answer. An agent built on a chat client (it exposes an
+    /// <see cref="IChatClient"/>, as <c>ChatClientAgent</c> does): its name, its default <see cref="ChatOptions"/>
+    /// (instructions, tools with their schemas, model, every option that reaches the model) and the chat client's
+    /// provider and default model, so replicas and restarted processes share answers and a change of instructions or
+    /// tools does not. Any other agent shows nothing of its configuration: its <see cref="AIAgent.Id"/> and name key it,
+    /// so give it a stable id to share answers between instances.
+    /// </summary>
+    private void WriteIdentity(Utf8JsonWriter writer)
+    {
+        writer.WritePropertyName("agent");
+        writer.WriteStartObject();
+        writer.WriteString("name", Name);
+        if (InnerAgent.GetService<IChatClient>() is null)
+        {
+            writer.WriteString("id", Id);
+        }
+        else
+        {
+            var chat = InnerAgent.GetService<ChatOptions>();
+            var metadata = InnerAgent.GetService<ChatClientMetadata>();
+            writer.WriteString("provider", metadata?.ProviderName);
+            writer.WriteString("model", chat?.ModelId ?? metadata?.DefaultModelId);
+            CanonicalRequest.WriteOptions(writer, chat, _json);
+        }
+
+        writer.WriteEndObject();
     }
 }

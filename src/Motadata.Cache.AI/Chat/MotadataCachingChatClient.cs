@@ -7,13 +7,16 @@ namespace Motadata.Cache.AI;
 
 /// <summary>
 /// An <see cref="IChatClient"/> that answers repeated requests from a <see cref="CacheMechanism"/>, per tenant.
-/// A request's key is the SHA-256 of the canonical JSON of its messages, options, model id and
-/// <see cref="ChatCacheOptions.Version"/>. Streaming responses are cached as their updates and replayed in order.
+/// A request's key is the SHA-256 of the canonical JSON of its messages, model id, every option that reaches the model
+/// (instructions, tools with their schemas, tool mode, response format, sampling settings, additional properties) and
+/// <see cref="ChatCacheOptions.Version"/>; the cache controls of <see cref="AICacheProperties"/> are not part of it.
+/// Streaming responses are cached as their updates and replayed in order.
 /// </summary>
 /// <remarks>
 /// A request steers the cache with the per-request controls of <see cref="AICacheProperties"/> (no-cache, no-store,
 /// TTL, s-maxage, namespace). A request that carries a <c>ConversationId</c> is not cached (the model keeps that
-/// conversation's state, so the same messages need not mean the same answer). On the memory backend a cached <see cref="ChatResponse"/> is shared by reference, like every memory value:
+/// conversation's state, so the same messages need not mean the same answer), nor one that carries a
+/// <c>ContinuationToken</c>, and a response that carries one (a background run still going) is not stored. On the memory backend a cached <see cref="ChatResponse"/> is shared by reference, like every memory value:
 /// treat responses as read-only. On a remote backend responses are stored as JSON.
 /// </remarks>
 public sealed class MotadataCachingChatClient : DelegatingChatClient
@@ -117,7 +120,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         }
 
         var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        if (!controls.NoStore)
+        if (!controls.NoStore && response.ContinuationToken is null)
         {
             var ttl = controls.Ttl ?? _options.Ttl;
             await _answers.WriteAsync(key, tenantId, response, ttl, cancellationToken).ConfigureAwait(false);
@@ -211,10 +214,11 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
 
     /// <summary>
     /// False when the cache has nothing to do: a conversation kept by the service (the same messages need not mean the
-    /// same answer), or a request that neither reads (no-cache) nor writes (no-store).
+    /// same answer), a poll of a background response (its continuation token names one run), or a request that neither
+    /// reads (no-cache) nor writes (no-store).
     /// </summary>
     private static bool Cacheable(ChatOptions? options, CacheControls controls) =>
-        options?.ConversationId is null && !(controls.NoCache && controls.NoStore);
+        options?.ConversationId is null && options?.ContinuationToken is null && !(controls.NoCache && controls.NoStore);
 
     private string KeyOf(IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming, string? requestNamespace)
     {
@@ -302,14 +306,17 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         return null;
     }
 
+    /// <summary>The selector's tenant, else the fixed one, else the one the request names; a fixed tenant is never overridden.</summary>
     private string? TenantOf(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         if (_options.TenantSelector is { } selector)
         {
-            return selector(messages, options);
+            return RequestHasher.FixedTenant(selector(messages, options), options?.AdditionalProperties, nameof(ChatOptions));
         }
 
-        return _options.TenantId ?? RequestHasher.TenantFrom(options?.AdditionalProperties);
+        return _options.TenantId is { } tenantId
+            ? RequestHasher.FixedTenant(tenantId, options?.AdditionalProperties, nameof(ChatOptions))
+            : RequestHasher.TenantFrom(options?.AdditionalProperties);
     }
 
     private string? DefaultModelId
@@ -339,28 +346,8 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
             writer.WriteString("version", client._options.Version);
             writer.WriteString("model", options?.ModelId ?? client.DefaultModelId);
             writer.WriteBoolean("stream", streaming);
-            writer.WritePropertyName("messages");
-            writer.WriteStartArray();
-            var messageInfo = json.GetTypeInfo(typeof(ChatMessage));
-            foreach (var message in messages)
-            {
-                JsonSerializer.Serialize(writer, message, messageInfo);
-            }
-
-            writer.WriteEndArray();
-            if (options is not null)
-            {
-                var canonical = options;
-                if (options.AdditionalProperties is { Count: > 0 })
-                {
-                    canonical = options.Clone();
-                    canonical.AdditionalProperties = RequestHasher.Canonical(options.AdditionalProperties);
-                }
-
-                writer.WritePropertyName("options");
-                JsonSerializer.Serialize(writer, canonical, json.GetTypeInfo(typeof(ChatOptions)));
-            }
-
+            CanonicalRequest.WriteMessages(writer, messages, json);
+            CanonicalRequest.WriteOptions(writer, options, json);
             writer.WriteEndObject();
         }
     }

@@ -61,7 +61,11 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
     {
         ArgumentNullException.ThrowIfNull(values);
         var controls = CacheControls.Read(options?.AdditionalProperties, nameof(EmbeddingGenerationOptions));
-        var tenantId = _options.TenantSelector is { } selector ? selector(options) : _options.TenantId ?? RequestHasher.TenantFrom(options?.AdditionalProperties);
+        var tenantId = _options.TenantSelector is { } selector
+            ? RequestHasher.FixedTenant(selector(options), options?.AdditionalProperties, nameof(EmbeddingGenerationOptions))
+            : _options.TenantId is { } fixedTenant
+                ? RequestHasher.FixedTenant(fixedTenant, options?.AdditionalProperties, nameof(EmbeddingGenerationOptions))
+                : RequestHasher.TenantFrom(options?.AdditionalProperties);
         if (controls.NoCache && controls.NoStore)
         {
             _options.Statistics.RecordBypass(tenantId);
@@ -241,11 +245,7 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
                 writer.WriteNumber("dimensions", dimensions);
             }
 
-            if (RequestHasher.Canonical(context.Call?.AdditionalProperties) is { } properties)
-            {
-                writer.WritePropertyName("properties");
-                JsonSerializer.Serialize(writer, properties, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(AdditionalPropertiesDictionary)));
-            }
+            CanonicalRequest.WriteProperties(writer, "properties", context.Call?.AdditionalProperties, AIJsonUtilities.DefaultOptions);
 
             writer.WriteEndObject();
         });

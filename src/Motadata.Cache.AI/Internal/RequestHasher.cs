@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
@@ -54,44 +56,36 @@ internal static class RequestHasher
         return Convert.ToHexStringLower(hash);
     }
 
-    /// <summary>
-    /// <paramref name="properties"/> without the cache's own control keys, in ordinal key order, so the same request
-    /// hashes the same whatever order its properties were added in; null when nothing is left.
-    /// </summary>
-    public static AdditionalPropertiesDictionary? Canonical(AdditionalPropertiesDictionary? properties)
-    {
-        if (properties is null || properties.Count == 0)
-        {
-            return null;
-        }
-
-        var keys = new List<string>(properties.Count);
-        foreach (var pair in properties)
-        {
-            if (!CacheControls.IsControlKey(pair.Key))
-            {
-                keys.Add(pair.Key);
-            }
-        }
-
-        if (keys.Count == 0)
-        {
-            return null;
-        }
-
-        keys.Sort(StringComparer.Ordinal);
-        var sorted = new AdditionalPropertiesDictionary();
-        foreach (var key in keys)
-        {
-            sorted[key] = properties[key];
-        }
-
-        return sorted;
-    }
-
     /// <summary>The tenant named by <see cref="AICacheProperties.TenantId"/>, if any.</summary>
     public static string? TenantFrom(AdditionalPropertiesDictionary? properties) =>
         properties is not null && properties.TryGetValue(AICacheProperties.TenantId, out var value) && value is string { Length: > 0 } tenant
             ? tenant
             : null;
+
+    /// <summary>
+    /// The tenant a request is served for when the tenant is fixed in code (<paramref name="fixedTenant"/>, null for
+    /// the global namespace): a request property naming another tenant is refused, never followed.
+    /// </summary>
+    /// <param name="fixedTenant">The tenant the caller's code fixed (a <c>TenantId</c> option or a selector's result).</param>
+    /// <param name="properties">The request's properties, where <see cref="AICacheProperties.TenantId"/> may name one.</param>
+    /// <param name="owner">The options type, for the error (<c>ChatOptions</c>, <c>AgentRunOptions</c>).</param>
+    /// <exception cref="ArgumentException">The request names a tenant other than the fixed one.</exception>
+    public static string? FixedTenant(string? fixedTenant, AdditionalPropertiesDictionary? properties, string owner)
+    {
+        var named = TenantFrom(properties);
+        if (named is not null && !string.Equals(named, fixedTenant, StringComparison.Ordinal))
+        {
+            ThrowTenantOverride(owner, AICacheProperties.TenantId, named, fixedTenant);
+        }
+
+        return fixedTenant;
+    }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowTenantOverride(string owner, string name, string named, string? fixedTenant) =>
+        throw new ArgumentException(
+            $"{owner}.AdditionalProperties[\"{name}\"] is \"{named}\", but this cache's tenant is fixed in code "
+            + $"({(fixedTenant is null ? "the global namespace" : $"\"{fixedTenant}\"")}): a fixed tenant cannot be overridden by a request. "
+            + "Remove the property, or leave TenantId (and TenantSelector) unset to let requests name their tenant.",
+            name);
 }

@@ -176,4 +176,114 @@ public abstract class AgentHistoryTests : CacheOwningTests
         Assert.Equal(first.Text, again.Text);
         Assert.Equal((1L, 1L, 2L), (stats.Hits, stats.Misses, stats.Bypassed));
     }
+
+    private static async Task<AgentSession> ReloadAsync(AIAgent agent, string json) =>
+        await agent.DeserializeSessionAsync(JsonDocument.Parse(json).RootElement);
+
+    [Fact]
+    public async Task WhenASessionSavedForAnotherTenantIsResumedByAProviderFixedToOneTheLoadFailsAndNothingIsReadOrCalled()
+    {
+        var cache = CreateCache();
+        var model = new ConversationFakeChatClient();
+        var globex = Agent(model, new MotadataChatHistoryProvider(cache, new ChatHistoryCacheOptions { TenantId = "globex" }));
+        var globexSession = await globex.CreateSessionAsync();
+        await globex.RunAsync("Our merger closes on Friday.", globexSession);
+        var blob = (await globex.SerializeSessionAsync(globexSession)).GetRawText();
+
+        var acmeHistory = new MotadataChatHistoryProvider(cache, new ChatHistoryCacheOptions { TenantId = "acme" });
+        var acme = Agent(model, acmeHistory);
+        var handedOver = await ReloadAsync(acme, blob);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => acme.RunAsync("What did I tell you?", handedOver));
+        var read = await Assert.ThrowsAsync<InvalidOperationException>(async () => await acmeHistory.GetMessagesAsync(handedOver));
+
+        Assert.Contains("belongs to tenant \"globex\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fixed in code (\"acme\")", error.Message, StringComparison.Ordinal);
+        Assert.Equal(error.Message, read.Message);
+        Assert.Single(model.Calls);
+    }
+
+    [Fact]
+    public async Task WhenATenantSelectorPicksTheTenantASessionOfAnotherTenantIsRefusedAndItsOwnResumes()
+    {
+        var cache = CreateCache();
+        var model = new ConversationFakeChatClient();
+        var current = "acme";
+        var history = new MotadataChatHistoryProvider(cache, new ChatHistoryCacheOptions { TenantSelector = _ => current });
+        var agent = Agent(model, history);
+        var session = await agent.CreateSessionAsync();
+        await agent.RunAsync("My name is Ada.", session);
+        var blob = (await agent.SerializeSessionAsync(session)).GetRawText();
+
+        current = "globex";
+        var asGlobex = await Assert.ThrowsAsync<InvalidOperationException>(async () => await agent.RunAsync("What is my name?", await ReloadAsync(agent, blob)));
+        current = "acme";
+        var asAcme = await agent.RunAsync("What is my name?", await ReloadAsync(agent, blob));
+
+        Assert.Contains("belongs to tenant \"acme\"", asGlobex.Message, StringComparison.Ordinal);
+        Assert.Equal("acme", history.GetConversation(session).TenantId);
+        Assert.Equal(["My name is Ada.", "reply 1 to My name is Ada.", "What is my name?"], model.Calls[1].Select(m => m.Text));
+        Assert.Equal("reply 2 to What is my name?", asAcme.Text);
+    }
+
+    [Fact]
+    public async Task WhenAProviderHasAFixedTenantSetConversationAcceptsOnlyThatTenant()
+    {
+        var history = new MotadataChatHistoryProvider(CreateCache(), new ChatHistoryCacheOptions { TenantId = "acme" });
+        var agent = Agent(new ConversationFakeChatClient(), history);
+        var session = await agent.CreateSessionAsync();
+
+        var error = Assert.Throws<ArgumentException>(() => history.SetConversation(session, "window-1", "globex"));
+        history.SetConversation(session, "window-1", "acme");
+
+        Assert.Equal("tenantId", error.ParamName);
+        Assert.Contains("\"globex\"", error.Message, StringComparison.Ordinal);
+        Assert.Equal(("window-1", "acme"), (history.GetConversation(session).ConversationId, history.GetConversation(session).TenantId));
+    }
+
+    [Fact]
+    public async Task WhenTheCacheSignsReferencesATamperedOrUnsignedSessionIsRefusedAndAnIntactOneResumes()
+    {
+        var cache = CreateCache(c => c.SigningKey = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        var model = new ConversationFakeChatClient();
+        var history = new MotadataChatHistoryProvider(cache);
+        var agent = Agent(model, history);
+        var session = await agent.CreateSessionAsync();
+        history.SetConversation(session, "window-1", "acme");
+        await agent.RunAsync("My order number is 4711.", session);
+        var blob = (await agent.SerializeSessionAsync(session)).GetRawText();
+        var signature = history.GetConversation(session).Signature;
+
+        var otherTenant = await Assert.ThrowsAsync<InvalidOperationException>(async () => await agent.RunAsync("Which order?", await ReloadAsync(agent, blob.Replace("\"acme\"", "\"globex\"", StringComparison.Ordinal))));
+        var otherConversation = await Assert.ThrowsAsync<InvalidOperationException>(async () => await agent.RunAsync("Which order?", await ReloadAsync(agent, blob.Replace("window-1", "window-2", StringComparison.Ordinal))));
+        var unsigned = await Assert.ThrowsAsync<InvalidOperationException>(async () => await agent.RunAsync("Which order?", await ReloadAsync(agent, blob.Replace(signature!, "", StringComparison.Ordinal))));
+        var intact = await agent.RunAsync("Which order did I mention?", await ReloadAsync(agent, blob));
+
+        Assert.Matches("^[0-9a-f]{64}$", signature);
+        Assert.Contains(signature!, blob, StringComparison.Ordinal);
+        Assert.Contains("does not match its signature", otherTenant.Message, StringComparison.Ordinal);
+        Assert.Contains("\"globex\"", otherTenant.Message, StringComparison.Ordinal);
+        Assert.Contains("does not match its signature", otherConversation.Message, StringComparison.Ordinal);
+        Assert.Contains("is not signed", unsigned.Message, StringComparison.Ordinal);
+        Assert.Equal(2, model.Calls.Count);
+        Assert.Equal(["My order number is 4711.", "reply 1 to My order number is 4711.", "Which order did I mention?"], model.Calls[1].Select(m => m.Text));
+        Assert.Equal("reply 2 to Which order did I mention?", intact.Text);
+    }
+
+    [Fact]
+    public async Task WhenNoTenantIsFixedAndNothingIsSignedASessionStillNamesItsOwnTenant()
+    {
+        var cache = CreateCache();
+        var model = new ConversationFakeChatClient();
+        var history = new MotadataChatHistoryProvider(cache);
+        var agent = Agent(model, history);
+        var session = await agent.CreateSessionAsync();
+        history.SetConversation(session, "window-1", "acme");
+        await agent.RunAsync("one", session);
+
+        var resumed = await ReloadAsync(agent, (await agent.SerializeSessionAsync(session)).GetRawText());
+
+        Assert.Equal(("window-1", "acme", (string?)null), (history.GetConversation(resumed).ConversationId, history.GetConversation(resumed).TenantId, history.GetConversation(resumed).Signature));
+        Assert.Equal(2, (await history.GetMessagesAsync(resumed)).Count);
+        Assert.True(cache.TryGet<object>(history.GetCacheKey("window-1"), out _, "acme"));
+    }
 }

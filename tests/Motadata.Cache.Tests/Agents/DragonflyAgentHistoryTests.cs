@@ -34,7 +34,7 @@ public sealed class DragonflyAgentHistoryTests(RedisServerFixture redis) : Agent
         await first.DisposeAsync();
 
         var second = CreateCache(c => c.KeyPrefix = first.Config.KeyPrefix);
-        var history2 = new MotadataChatHistoryProvider(second, new ChatHistoryCacheOptions { TenantId = "other-default" });
+        var history2 = new MotadataChatHistoryProvider(second, new ChatHistoryCacheOptions { TenantId = "acme" });
         var agent2 = Agent(model, history2);
         var session2 = await agent2.DeserializeSessionAsync(saved);
         var answer = await agent2.RunAsync("Which order did I mention?", session2);

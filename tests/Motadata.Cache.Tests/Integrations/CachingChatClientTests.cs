@@ -141,16 +141,35 @@ public abstract class CachingChatClientTests : CacheOwningTests
     }
 
     [Fact]
-    public async Task WhenTheClientHasAFixedTenantARequestCannotChooseAnother()
+    public async Task WhenTheClientHasAFixedTenantARequestNamingAnotherIsRefusedAndNothingIsCalledOrStored()
     {
         var model = new FakeChatClient();
         var cache = CreateCache();
         var client = Build(model, cache, o => o.TenantId = "fixed");
 
-        await client.GetResponseAsync("q", ForTenant("intruder"));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync("q", ForTenant("intruder")));
+        var streamError = await Assert.ThrowsAsync<ArgumentException>(async () => await client.GetStreamingResponseAsync("q", ForTenant("intruder")).ToListAsync());
+        await client.GetResponseAsync("q", ForTenant("fixed"));
 
+        Assert.Equal(AICacheProperties.TenantId, error.ParamName);
+        Assert.Contains("ChatOptions.AdditionalProperties[\"motadata.cache.tenant\"] is \"intruder\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fixed in code (\"fixed\")", error.Message, StringComparison.Ordinal);
+        Assert.Equal(error.Message, streamError.Message);
+        Assert.Equal(1, model.Calls);
         Assert.Equal(1, cache.GetStats("fixed").Misses);
         Assert.Equal(0, cache.GetStats("intruder").Misses);
+    }
+
+    [Fact]
+    public async Task WhenATenantSelectorPicksTheTenantARequestNamingAnotherIsRefused()
+    {
+        var model = new FakeChatClient();
+        var client = Build(model, CreateCache(), o => o.TenantSelector = (_, _) => "acme");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync("q", ForTenant("globex")));
+
+        Assert.Contains("\"globex\"", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, model.Calls);
     }
 
     [Fact]

@@ -31,6 +31,77 @@ public abstract class ChatCacheControlsTests : CacheOwningTests
         return (model, client, cache, clock, stats);
     }
 
+    /// <summary>A client whose tenant is fixed, so a plain request can carry no options at all.</summary>
+    private (FakeChatClient Model, MotadataCachingChatClient Client, CacheMechanism Cache, FakeTimeProvider Clock) BuildFixedTenant()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+        var cache = CreateCache(c => c.TimeProvider = clock);
+        var model = new FakeChatClient();
+        return (model, new MotadataCachingChatClient(model, cache, new ChatCacheOptions { TenantId = "t" }), cache, clock);
+    }
+
+    private static ChatOptions Only(string name, object value) => new() { AdditionalProperties = new() { [name] = value } };
+
+    [Fact]
+    public async Task WhenOnlyNoCacheIsSetItRefreshesTheAnswerThatRequestsWithNullOrEmptyOptionsRead()
+    {
+        var (model, client, _, _) = BuildFixedTenant();
+        await client.GetResponseAsync("q");
+
+        var fresh = await client.GetResponseAsync("q", Only(AICacheProperties.NoCache, true));
+        var withNull = await client.GetResponseAsync("q");
+        var withEmpty = await client.GetResponseAsync("q", new ChatOptions());
+        var withEmptyProperties = await client.GetResponseAsync("q", new ChatOptions { AdditionalProperties = [] });
+
+        Assert.Equal(2, model.Calls);
+        Assert.Equal("answer 2 to q", fresh.Text);
+        Assert.Equal(["answer 2 to q", "answer 2 to q", "answer 2 to q"], new[] { withNull.Text, withEmpty.Text, withEmptyProperties.Text });
+    }
+
+    [Fact]
+    public async Task WhenNoCacheIsAddedToFilledOptionsItRefreshesTheAnswerThoseOptionsRead()
+    {
+        var (model, client, _, _) = BuildFixedTenant();
+        static ChatOptions Filled() => new() { Temperature = 0.1f, AdditionalProperties = new() { ["user"] = "u1" } };
+        await client.GetResponseAsync("q", Filled());
+
+        var refresh = Filled();
+        refresh.AdditionalProperties![AICacheProperties.NoCache] = true;
+        await client.GetResponseAsync("q", refresh);
+        var after = await client.GetResponseAsync("q", Filled());
+
+        Assert.Equal(2, model.Calls);
+        Assert.Equal("answer 2 to q", after.Text);
+    }
+
+    [Fact]
+    public async Task WhenOnlyATtlIsSetItAppliesToTheEntryThatRequestsWithoutOptionsRead()
+    {
+        var (model, client, cache, clock) = BuildFixedTenant();
+
+        await client.GetResponseAsync("q", Only(AICacheProperties.Ttl, 30));
+        var plain = await client.GetResponseAsync("q");
+
+        Assert.Equal(1, model.Calls);
+        Assert.Equal("answer 1 to q", plain.Text);
+        await AssertExpiresWithinAsync(cache, clock, client.GetCacheKey([new ChatMessage(ChatRole.User, "q")]), "t", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task WhenOnlyAMaxAgeIsSetItJudgesTheEntryThatRequestsWithoutOptionsRead()
+    {
+        var (model, client, _, clock) = BuildFixedTenant();
+        await client.GetResponseAsync("q");
+        clock.Advance(TimeSpan.FromMinutes(10));
+
+        var tooOld = await client.GetResponseAsync("q", Only(AICacheProperties.MaxAge, 300));
+        var plain = await client.GetResponseAsync("q");
+
+        Assert.Equal(2, model.Calls);
+        Assert.Equal("answer 2 to q", tooOld.Text);
+        Assert.Equal("answer 2 to q", plain.Text);
+    }
+
     [Fact]
     public async Task WhenARequestSetsNoCacheTheModelAnswersAndTheFreshAnswerIsStored()
     {

@@ -1,0 +1,357 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Motadata.Cache.AI.Internal;
+
+/// <summary>
+/// The one canonical form of a request that every AI cache key is hashed from (the chat client's exact key, the
+/// semantic layer's scope and the agent middleware's key): everything that reaches the model and can change its answer,
+/// written in a fixed order; nothing that cannot (the cache's own controls, empty collections, null options).
+/// </summary>
+/// <remarks>
+/// Each <see cref="ChatOptions"/> property is written by name here, not by serializing the options: a serializer skips
+/// what it is told to ignore (the tools are <c>[JsonIgnore]</c>) and writes an empty options object differently from
+/// none. <see cref="OptionsClassification"/> lists every property and what is done with it; a test fails when
+/// Microsoft.Extensions.AI adds one that is not listed.
+/// </remarks>
+internal static class CanonicalRequest
+{
+    /// <summary>Part of the key.</summary>
+    public const string Keyed = "key";
+
+    /// <summary>
+    /// Every public settable property of <see cref="ChatOptions"/>, with how the key treats it: <see cref="Keyed"/>, or
+    /// why it is left out.
+    /// </summary>
+    public static readonly FrozenDictionary<string, string> OptionsClassification = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [nameof(ChatOptions.ModelId)] = Keyed, // written as "model", with the client's default model when null
+        [nameof(ChatOptions.Instructions)] = Keyed,
+        [nameof(ChatOptions.Temperature)] = Keyed,
+        [nameof(ChatOptions.MaxOutputTokens)] = Keyed,
+        [nameof(ChatOptions.TopP)] = Keyed,
+        [nameof(ChatOptions.TopK)] = Keyed,
+        [nameof(ChatOptions.FrequencyPenalty)] = Keyed,
+        [nameof(ChatOptions.PresencePenalty)] = Keyed,
+        [nameof(ChatOptions.Seed)] = Keyed,
+        [nameof(ChatOptions.Reasoning)] = Keyed,
+        [nameof(ChatOptions.ResponseFormat)] = Keyed,
+        [nameof(ChatOptions.StopSequences)] = Keyed,
+        [nameof(ChatOptions.AllowMultipleToolCalls)] = Keyed,
+        [nameof(ChatOptions.ToolMode)] = Keyed,
+        [nameof(ChatOptions.Tools)] = Keyed,
+        [nameof(ChatOptions.AllowBackgroundResponses)] = Keyed,
+        [nameof(ChatOptions.AdditionalProperties)] = Keyed, // without the motadata.cache.* controls, in key order
+        [nameof(ChatOptions.ConversationId)] = Keyed, // and such a request bypasses the chat cache: the service holds the conversation
+        [nameof(ChatOptions.RawRepresentationFactory)] = Keyed, // by the delegate's method only: what it captures cannot be seen
+        [nameof(ChatOptions.ContinuationToken)] = "not keyed: a request polling a background response bypasses the cache",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> s_toolProperties = new();
+
+    /// <summary>Writes <c>"messages": [...]</c>.</summary>
+    public static void WriteMessages(Utf8JsonWriter writer, IEnumerable<ChatMessage> messages, JsonSerializerOptions json)
+    {
+        writer.WritePropertyName("messages");
+        writer.WriteStartArray();
+        var messageInfo = json.GetTypeInfo(typeof(ChatMessage));
+        foreach (var message in messages)
+        {
+            JsonSerializer.Serialize(writer, message, messageInfo);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>
+    /// Writes the keyed properties of <paramref name="options"/> into the current object, each only when set (so null
+    /// options, <c>new ChatOptions()</c> and options holding only cache controls write the same: nothing).
+    /// <see cref="ChatOptions.ModelId"/> is not written here: the caller writes the model, with its default.
+    /// </summary>
+    public static void WriteOptions(Utf8JsonWriter writer, ChatOptions? options, JsonSerializerOptions json)
+    {
+        if (options is null)
+        {
+            return;
+        }
+
+        WriteString(writer, "instructions", options.Instructions);
+        if (options.Temperature is { } temperature)
+        {
+            writer.WriteNumber("temperature", temperature);
+        }
+
+        if (options.MaxOutputTokens is { } maxOutputTokens)
+        {
+            writer.WriteNumber("maxOutputTokens", maxOutputTokens);
+        }
+
+        if (options.TopP is { } topP)
+        {
+            writer.WriteNumber("topP", topP);
+        }
+
+        if (options.TopK is { } topK)
+        {
+            writer.WriteNumber("topK", topK);
+        }
+
+        if (options.FrequencyPenalty is { } frequencyPenalty)
+        {
+            writer.WriteNumber("frequencyPenalty", frequencyPenalty);
+        }
+
+        if (options.PresencePenalty is { } presencePenalty)
+        {
+            writer.WriteNumber("presencePenalty", presencePenalty);
+        }
+
+        if (options.Seed is { } seed)
+        {
+            writer.WriteNumber("seed", seed);
+        }
+
+        if (options.Reasoning is { } reasoning)
+        {
+            writer.WritePropertyName("reasoning");
+            JsonSerializer.Serialize(writer, reasoning, json.GetTypeInfo(typeof(ReasoningOptions)));
+        }
+
+        WriteResponseFormat(writer, options.ResponseFormat);
+        if (options.StopSequences is { Count: > 0 } stops)
+        {
+            writer.WritePropertyName("stop");
+            writer.WriteStartArray();
+            foreach (var stop in stops)
+            {
+                writer.WriteStringValue(stop);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (options.AllowMultipleToolCalls is { } allowMultiple)
+        {
+            writer.WriteBoolean("allowMultipleToolCalls", allowMultiple);
+        }
+
+        switch (options.ToolMode)
+        {
+            case null:
+                break;
+            case NoneChatToolMode:
+                writer.WriteString("toolMode", "none");
+                break;
+            case AutoChatToolMode:
+                writer.WriteString("toolMode", "auto");
+                break;
+            case RequiredChatToolMode required:
+                writer.WriteString("toolMode", "required");
+                WriteString(writer, "requiredFunction", required.RequiredFunctionName);
+                break;
+            case { } other:
+                writer.WriteString("toolMode", other.GetType().FullName);
+                break;
+        }
+
+        if (options.Tools is { Count: > 0 } tools)
+        {
+            writer.WritePropertyName("tools");
+            writer.WriteStartArray();
+            foreach (var tool in tools)
+            {
+                WriteTool(writer, tool, json);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (options.AllowBackgroundResponses is { } background)
+        {
+            writer.WriteBoolean("allowBackgroundResponses", background);
+        }
+
+        WriteString(writer, "conversationId", options.ConversationId);
+        if (options.RawRepresentationFactory is { } factory)
+        {
+            WriteDelegate(writer, "rawRepresentationFactory", factory);
+        }
+
+        WriteProperties(writer, "properties", options.AdditionalProperties, json);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="properties"/> as an object named <paramref name="name"/>, in ordinal key order and
+    /// without the cache's own control keys; nothing when none is left.
+    /// </summary>
+    public static void WriteProperties(Utf8JsonWriter writer, string name, IReadOnlyDictionary<string, object?>? properties, JsonSerializerOptions json)
+    {
+        if (properties is null || properties.Count == 0)
+        {
+            return;
+        }
+
+        List<string>? keys = null;
+        foreach (var pair in properties)
+        {
+            if (!CacheControls.IsControlKey(pair.Key))
+            {
+                (keys ??= new List<string>(properties.Count)).Add(pair.Key);
+            }
+        }
+
+        if (keys is null)
+        {
+            return;
+        }
+
+        keys.Sort(StringComparer.Ordinal);
+        writer.WritePropertyName(name);
+        writer.WriteStartObject();
+        foreach (var key in keys)
+        {
+            writer.WritePropertyName(key);
+            WriteValue(writer, properties[key], json);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes <c>"responseFormat"</c> when set: its kind, and for JSON its schema, name and description.</summary>
+    public static void WriteResponseFormat(Utf8JsonWriter writer, ChatResponseFormat? format)
+    {
+        switch (format)
+        {
+            case null:
+                return;
+            case ChatResponseFormatText:
+                writer.WriteString("responseFormat", "text");
+                return;
+            case ChatResponseFormatJson jsonFormat:
+                writer.WritePropertyName("responseFormat");
+                writer.WriteStartObject();
+                writer.WriteString("kind", "json");
+                if (jsonFormat.Schema is { } schema)
+                {
+                    writer.WritePropertyName("schema");
+                    schema.WriteTo(writer);
+                }
+
+                WriteString(writer, "name", jsonFormat.SchemaName);
+                WriteString(writer, "description", jsonFormat.SchemaDescription);
+                writer.WriteEndObject();
+                return;
+            default:
+                writer.WriteString("responseFormat", format.GetType().FullName);
+                return;
+        }
+    }
+
+    /// <summary>
+    /// Writes one tool: its kind (type), name and description, and what the model is shown of it. A function
+    /// declaration: its parameter and return JSON schemas. Any other tool (hosted tools): every public property it
+    /// adds to <see cref="AITool"/>, so a new kind of tool is keyed by what it carries without code here.
+    /// </summary>
+    private static void WriteTool(Utf8JsonWriter writer, AITool tool, JsonSerializerOptions json)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", tool.GetType().FullName);
+        writer.WriteString("name", tool.Name);
+        WriteString(writer, "description", tool.Description);
+        if (tool is AIFunctionDeclaration function)
+        {
+            writer.WritePropertyName("schema");
+            function.JsonSchema.WriteTo(writer);
+            if (function.ReturnJsonSchema is { } returns)
+            {
+                writer.WritePropertyName("returns");
+                returns.WriteTo(writer);
+            }
+        }
+        else
+        {
+            foreach (var property in ToolPropertiesOf(tool.GetType()))
+            {
+                var value = property.GetValue(tool);
+                if (value is null)
+                {
+                    continue;
+                }
+
+                if (value is Delegate callback)
+                {
+                    WriteDelegate(writer, property.Name, callback);
+                    continue;
+                }
+
+                writer.WritePropertyName(property.Name);
+                WriteValue(writer, value, json);
+            }
+        }
+
+        WriteProperties(writer, "properties", tool.AdditionalProperties, json);
+        writer.WriteEndObject();
+    }
+
+    private static PropertyInfo[] ToolPropertiesOf(Type type) =>
+        s_toolProperties.GetOrAdd(type, static t =>
+        {
+            var properties = new List<PropertyInfo>();
+            foreach (var property in t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            {
+                if (property.GetIndexParameters().Length == 0 && property.GetMethod is { IsPublic: true }
+                    && property.Name is not (nameof(AITool.Name) or nameof(AITool.Description) or nameof(AITool.AdditionalProperties)))
+                {
+                    properties.Add(property);
+                }
+            }
+
+            properties.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            return [.. properties];
+        });
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value, JsonSerializerOptions json)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+
+        try
+        {
+            JsonSerializer.Serialize(writer, value, json.GetTypeInfo(value.GetType()));
+        }
+        catch (NotSupportedException)
+        {
+            // A value the serializer cannot write (no contract for its type): its type and text are the best
+            // description at hand. The writer skips validation, so a half-written value does not throw here.
+            writer.WriteStringValue(value.GetType().FullName + ":" + value);
+        }
+        catch (InvalidOperationException)
+        {
+            writer.WriteStringValue(value.GetType().FullName + ":" + value);
+        }
+    }
+
+    /// <summary>
+    /// A delegate cannot be hashed by what it does: its method (declaring type and name, stable for one build) is
+    /// written, so two different factories never share a key; what a closure captures is not seen.
+    /// </summary>
+    private static void WriteDelegate(Utf8JsonWriter writer, string name, Delegate callback)
+    {
+        var method = callback.Method;
+        writer.WriteString(name, string.Concat(method.DeclaringType?.FullName, ".", method.Name));
+    }
+
+    private static void WriteString(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+}
