@@ -46,6 +46,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     private readonly CacheCounters _statistics = new();
     private readonly ConcurrentDictionary<FlightKey, object> _inFlight = new();
     private readonly CancellationTokenSource _disposing = new();
+    private readonly ITimer _idleTenantTimer;
     private readonly int _maxKeyLength;
     private readonly TimeSpan _defaultTtl;
     private readonly ILogger _logger;
@@ -72,7 +73,25 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
         _store = _telemetry.Instrument(_store);
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
+        _idleTenantTimer = TimeProvider.CreateTimer(
+            static state => ((CacheMechanism)state!).ReclaimIdleTenants(),
+            this,
+            IdleTenantInterval,
+            IdleTenantInterval);
     }
+
+    /// <summary>
+    /// How often the counters of tenants that only missed are checked: those idle for a whole interval are folded
+    /// away (see <see cref="CacheCounters.ReclaimIdle"/>).
+    /// </summary>
+    internal static TimeSpan IdleTenantInterval { get; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The cache's counters, for tests.</summary>
+    internal CacheCounters Statistics => _statistics;
+
+    /// <summary>Folds away idle tenants that only missed (the timer's work; tests call it too). How many were folded.</summary>
+    internal int ReclaimIdleTenants() =>
+        _statistics.ReclaimIdle(_memoryStore is { } memory ? memory.HasSegment : null);
 
     /// <summary>The backend this cache stores into.</summary>
     public CacheBackend Backend => _config.Backend;
@@ -127,7 +146,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             else
             {
                 CheckKeyText(key, tenantId);
-                _statistics.For(tenantId).Misses.Increment();
+                _statistics.ForLookup(tenantId).Misses.Increment();
             }
 
             value = default;
@@ -141,7 +160,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         }
 
         CheckKey(key, tenantId);
-        return Count(_statistics.For(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
+        return Count(_statistics.ForLookup(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
     }
 
     /// <summary><c>TryGet</c> with the local level on: its hit inlined as the memory backend's is, else the server.</summary>
@@ -174,7 +193,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     private bool ReadPastLocalLevel<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId)
     {
         CheckKeyText(key, tenantId);
-        return Count(_statistics.For(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
+        return Count(_statistics.ForLookup(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
     }
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value there.</summary>
@@ -290,6 +309,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             return;
         }
 
+        _idleTenantTimer.Dispose();
         _disposing.Cancel();
         _store.Dispose();
         _telemetry.Dispose();
@@ -305,6 +325,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             return;
         }
 
+        await _idleTenantTimer.DisposeAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
         _telemetry.Dispose();
