@@ -43,6 +43,9 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     // What recovers with recovery on (Dragonfly: one RecoveringStore, or a tier of them), for Health; handed over by
     // the composition root.
     private readonly IRecoveryState? _recovering;
+
+    // The Dragonfly store when there is one (not sharded), for the one-walk usage of many tenants (/metrics).
+    private readonly DragonflyStore? _dragonfly;
     private readonly CacheCounters _statistics = new();
     private readonly ConcurrentDictionary<FlightKey, object> _inFlight = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -69,7 +72,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         _defaultTtl = _config.Ttl;
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
-        (_store, _memoryStore, _recovering, _localLevel) = CreateStore(_config, _statistics, TimeProvider);
+        (_store, _memoryStore, _recovering, _localLevel, _dragonfly) = CreateStore(_config, _statistics, TimeProvider);
         _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
         _store = _telemetry.Instrument(_store);
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
@@ -85,6 +88,36 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// away (see <see cref="CacheCounters.ReclaimIdle"/>).
     /// </summary>
     internal static TimeSpan IdleTenantInterval { get; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// <see cref="GetStats"/> without the backend's usage (<see cref="CacheStats.Size"/> and
+    /// <see cref="CacheStats.MemoryUsage"/> are 0 on a remote backend): the counters this process keeps, no server
+    /// call. For <c>/metrics</c>, whose counters must be current at every scrape.
+    /// </summary>
+    internal CacheStats GetCountedStats(string? tenantId)
+    {
+        CheckTenant(tenantId);
+        return BuildStats(tenantId, _memoryStore is { } memory ? memory.GetUsage(tenantId) : default);
+    }
+
+    /// <summary>
+    /// Entries and estimated bytes of <paramref name="tenants"/> and of the global namespace (under the empty string)
+    /// in one walk of the server, whatever the number of tenants; null when the backend has no single Dragonfly store
+    /// (memory, or sharded: ask <see cref="GetStatsAsync"/> per tenant).
+    /// </summary>
+    internal async ValueTask<Dictionary<string, StoreUsage>?> GetUsageByTenantAsync(IReadOnlySet<string> tenants, CancellationToken cancellationToken)
+    {
+        if (_dragonfly is null)
+        {
+            return null;
+        }
+
+        // 16 sampled keys per tenant: MEMORY USAGE of every key would cost a command per key per refresh.
+        return await _dragonfly.GetUsageByTenantAsync(tenants, 16, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The Dragonfly store when there is one (not sharded), for tests.</summary>
+    internal DragonflyStore? Dragonfly => _dragonfly;
 
     /// <summary>The cache's counters, for tests.</summary>
     internal CacheCounters Statistics => _statistics;
@@ -339,29 +372,29 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// The composition root of the store layer: the backend's store with its decorators, plus the two parts the facade
     /// talks to directly (the memory store's hit path, recovery's health), so nothing has to be found by unwrapping.
     /// </summary>
-    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering, TwoLevelStore? LocalLevel) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
+    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering, TwoLevelStore? LocalLevel, DragonflyStore? Dragonfly) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
         switch (config.Backend)
         {
             case CacheBackend.Dragonfly when config.EnableSharding:
                 // Independent servers, each with its own connection and recovery (a cluster routes by itself).
                 var sharded = new ShardedStore(config, statistics, time);
-                return (sharded, null, config.EnableRecovery ? sharded : null, null);
+                return (sharded, null, config.EnableRecovery ? sharded : null, null, null);
             case CacheBackend.Dragonfly:
                 var dragonfly = new DragonflyStore(config, statistics);
                 var (remote, recovery) = WithRecovery(dragonfly, config, statistics, time);
                 if (!config.EnableLocalLevel)
                 {
-                    return (remote, null, recovery, null);
+                    return (remote, null, recovery, null, dragonfly);
                 }
 
                 // The local level sits above recovery, so what recovery journals during an outage is announced only
                 // after it has been replayed (see docs/two-level.md).
                 var twoLevel = new TwoLevelStore(remote, dragonfly, recovery, config, statistics, time);
-                return (twoLevel, null, recovery, twoLevel);
+                return (twoLevel, null, recovery, twoLevel, dragonfly);
             case CacheBackend.Memory:
                 var memory = new MemoryStore(config, statistics, time);
-                return (memory, memory, null, null);
+                return (memory, memory, null, null, null);
             default:
                 throw new NotSupportedException($"The {config.Backend} backend is not available in this build.");
         }
