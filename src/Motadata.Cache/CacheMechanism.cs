@@ -116,6 +116,13 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         return await _dragonfly.GetUsageByTenantAsync(tenants, 16, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// True while this cache keeps counters of <paramref name="tenantId"/>: false for a tenant never used, one past the
+    /// lookup-only bound, or one folded away as idle (see <see cref="CacheCounters.ReclaimIdle"/>). For /metrics,
+    /// which stops reporting such a tenant so its series slot frees up.
+    /// </summary>
+    internal bool KeepsCountersOf(string tenantId) => _statistics.Find(tenantId) is not null;
+
     /// <summary>The Dragonfly store when there is one (not sharded), for tests.</summary>
     internal DragonflyStore? Dragonfly => _dragonfly;
 

@@ -9,7 +9,8 @@ namespace Motadata.Cache.Server.Telemetry;
 /// tenants are reported, which bounds the number of series; with <c>Service:Metrics:TenantLabels</c> off, the whole
 /// cache is reported in one series per instrument and no tenant is named. Only tenants the cache accepts are noted,
 /// and no failure while reading escapes a collection callback: one bad tenant or one failed read never takes the other
-/// series, or the rest of <c>/metrics</c>, down with it.
+/// series, or the rest of <c>/metrics</c>, down with it. A tenant the cache no longer keeps counters of (folded away
+/// as idle, see <c>docs/statistics.md</c>) is dropped at the next collection, freeing its slot.
 /// </summary>
 /// <remarks>
 /// On the memory backend every figure is read at each collection (no server call). On a remote backend a scrape never
@@ -162,6 +163,14 @@ internal sealed class ServiceMetrics
         {
             foreach (var tenant in _tenants.Keys)
             {
+                if (!_cache.KeepsCountersOf(tenant))
+                {
+                    // Folded away by the cache (idle, nothing held), or never counted: its slot goes to the next
+                    // tenant seen, so tenant ids read once cannot hold every slot for ever.
+                    _tenants.TryRemove(tenant, out _);
+                    continue;
+                }
+
                 Read(tenant, snapshot, counted);
             }
         }

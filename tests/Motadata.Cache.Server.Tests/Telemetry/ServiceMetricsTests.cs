@@ -173,6 +173,41 @@ public sealed class ServiceMetricsTests
         }
     }
 
+    [Fact]
+    public void ATenantTheCacheFoldedAwayAsIdleIsNoLongerReportedAndItsSlotGoesToTheNextTenant()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var cache = new CacheMechanism(new CacheConfig { TimeProvider = time });
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        var metrics = new ServiceMetrics(factory, cache, 2, tenantLabels: true, NullLogger<ServiceMetrics>.Instance);
+        var misses = new Dictionary<string, long>();
+        using var listener = Listen(factory, "motadata.cache.server.misses", (value, tenant) => misses[tenant!] = value);
+        cache.Set("k", "v", tenantId: "writer");
+        metrics.TrackTenant("writer");
+        metrics.TrackTenant("probe-1");
+        cache.Get<string>("k", "probe-1");
+
+        // The cap is reached: a third tenant is served but not reported.
+        metrics.TrackTenant("late");
+        cache.Get<string>("k", "late");
+        listener.RecordObservableInstruments();
+        Assert.Equal(["probe-1", "writer"], misses.Keys.Order());
+
+        // probe-1 only missed and stays idle: the cache folds it away, and /metrics frees its slot.
+        time.Advance(TimeSpan.FromMinutes(2));
+        misses.Clear();
+        listener.RecordObservableInstruments();
+        Assert.Equal(["writer"], misses.Keys);
+
+        metrics.TrackTenant("late");
+        cache.Get<string>("k", "late");
+        misses.Clear();
+        listener.RecordObservableInstruments();
+        Assert.Equal(["late", "writer"], misses.Keys.Order());
+        Assert.Equal(1, misses["late"]);
+    }
+
     private static MeterListener Listen(IMeterFactory factory, string? instrumentName, Action<long, string?> measured)
     {
         var listener = new MeterListener
@@ -218,6 +253,8 @@ public sealed class ServiceMetricsTests
         var metrics = new ServiceMetrics(factory, cache, 10, tenantLabels: true, NullLogger<ServiceMetrics>.Instance);
         metrics.TrackTenant("a");
         metrics.TrackTenant("b");
+        cache.Get<string>("k", "a");
+        cache.Get<string>("k", "b");
         var measured = new List<string>();
         using var listener = new MeterListener
         {
