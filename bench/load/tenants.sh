@@ -118,12 +118,25 @@ start_acme_loops() {
   done
 }
 stop_acme_loops() {
-  local pid
-  for pid in "${loop_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  local pid children=()
+  for pid in "${loop_pids[@]}"; do children+=($(pgrep -P "$pid" || true)); kill "$pid" 2>/dev/null || true; done
+  for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${loop_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   loop_pids=()
 }
+# Waits until no SCAN has reached the server for 3 s (walks the service was still running end), at most 300 s.
+wait_for_quiet() {
+  local last now quiet=0
+  last=$(scan_calls)
+  for _ in $(seq 1 300); do
+    sleep 1
+    now=$(scan_calls)
+    if [ "$now" = "$last" ]; then quiet=$((quiet + 1)); [ "$quiet" -ge 3 ] && return; else quiet=0; fi
+    last=$now
+  done
+}
 scan_usec() { redis-cli -p "$REDIS_PORT" INFO commandstats | awk -F'[=,]' '/cmdstat_scan/ {print $4}'; }
+scan_calls() { redis-cli -p "$REDIS_PORT" INFO commandstats | awk -F'[=,]' '/cmdstat_scan/ {print $2}'; }
 
 alone=$(measure_globex)
 start_acme_loops
@@ -133,6 +146,7 @@ scan_before=$(scan_usec); scan_before=${scan_before:-0}
 with_acme=$(measure_globex)
 scan_after=$(scan_usec)
 stop_acme_loops
+wait_for_quiet
 echo
 echo "| globex GET (512 B hit), $KEYS keys in another tenant | req/s | p50 | p99 |"
 echo "| --- | ---: | ---: | ---: |"
@@ -152,10 +166,13 @@ for n in 1 2 3 4 5; do
   echo "| scrape $n | $t |"
   sleep 1
 done
+wait_for_quiet
 scan_before=$(scan_usec)
-sleep 35
-scan_after=$(scan_usec)
+sleep 31
 t=$(curl -s -o /dev/null -w '%{time_total}' -H "$AUTH" "$BASE/metrics")
-echo "| scrape after 35 s | $t |"
-echo "server time in SCAN over those 35 s (one refresh of every tenant's entries due each 30 s): $(( (scan_after - scan_before) / 1000 )) ms; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| scrape after 31 s (starts the due refresh) | $t |"
+refresh_started=$(date +%s)
+wait_for_quiet
+scan_after=$(scan_usec)
+echo "one background refresh of every tenant's entries: $(( (scan_after - scan_before) / 1000 )) ms of server time in SCAN, done within $(( $(date +%s) - refresh_started - 3 )) s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -s -H "$AUTH" "$BASE/metrics" | grep -E 'motadata_cache_server_entries\{.*tenant="m(1|50|100)"' || true
