@@ -1,4 +1,5 @@
 using Motadata.Cache.Stats;
+using Xunit.Abstractions;
 
 namespace Motadata.Cache.Tests.Memory;
 
@@ -8,6 +9,10 @@ namespace Motadata.Cache.Tests.Memory;
 /// </summary>
 public sealed class TenantStateBoundTests : MemoryCacheFixture
 {
+    private readonly ITestOutputHelper _output;
+
+    public TenantStateBoundTests(ITestOutputHelper output) => _output = output;
+
     [Fact]
     public void WhenAMillionDistinctTenantsMissTheManagedHeapStaysBoundedAndTheWholeCacheCountsEveryMiss()
     {
@@ -27,6 +32,7 @@ public sealed class TenantStateBoundTests : MemoryCacheFixture
         }
 
         var after = GC.GetTotalMemory(forceFullCollection: true);
+        _output.WriteLine($"managed heap: {before / 1024} KB before, {after / 1024} KB after {Tenants} tenants' misses; {cache.Statistics.TenantCount} tenants with counters");
 
         // Unbounded, a million tenants' counters take about 1 GB on two cores (more on more); bounded, at most
         // MaxLookupOnlyTenants of them (a few MB, tens of MB on 64 cores).
