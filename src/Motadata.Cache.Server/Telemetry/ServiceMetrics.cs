@@ -199,7 +199,8 @@ internal sealed class ServiceMetrics
                 }
             }
 
-            return _usage;
+            // A tenant dropped since the read (folded away by the cache) is no longer reported.
+            return _tenantLabels ? Array.FindAll(_usage, entry => entry.Tenant is null || _tenants.ContainsKey(entry.Tenant)) : _usage;
         }
     };
 
