@@ -29,7 +29,7 @@ public sealed partial class CacheMechanism
 
         CheckKey(key, tenantId);
         // Counted by the projection, in the continuation of the store that completes the read: one for the whole stack.
-        return _store.ReadAsync<T, T?, CountingProjection<T>>(new CacheKey(tenantId, key), new(_statistics.For(tenantId), defaultValue), cancellationToken);
+        return _store.ReadAsync<T, T?, CountingProjection<T>>(new CacheKey(tenantId, key), new(_statistics.ForLookup(tenantId), defaultValue), cancellationToken);
     }
 
     /// <summary>
@@ -62,7 +62,7 @@ public sealed partial class CacheMechanism
         }
 
         var results = ResultOrThrow(await _store.ReadManyAsync<T>(tenantId, list, cancellationToken).ConfigureAwait(false));
-        var counters = _statistics.For(tenantId);
+        var counters = _statistics.ForLookup(tenantId);
         for (var i = 0; i < results.Length; i++)
         {
             if (Count(counters, results[i], out var value))

@@ -38,7 +38,7 @@ public sealed partial class CacheMechanism
         var result = pending.Result;
         if (result.Found)
         {
-            _statistics.For(tenantId).Hits.Increment();
+            _statistics.ForLookup(tenantId).Hits.Increment();
             return new ValueTask<T>(result.Value!);
         }
 
@@ -47,7 +47,7 @@ public sealed partial class CacheMechanism
 
     private async ValueTask<T> GetOrSetSlowAsync<T>(ValueTask<ReadOutcome<T>> lookup, CacheKey cacheKey, Func<CancellationToken, ValueTask<T>> factory, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        if (Count(_statistics.For(cacheKey.TenantId), await lookup.ConfigureAwait(false), out var cached))
+        if (Count(_statistics.ForLookup(cacheKey.TenantId), await lookup.ConfigureAwait(false), out var cached))
         {
             return cached;
         }

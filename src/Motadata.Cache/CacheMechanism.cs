@@ -43,9 +43,13 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     // What recovers with recovery on (Dragonfly: one RecoveringStore, or a tier of them), for Health; handed over by
     // the composition root.
     private readonly IRecoveryState? _recovering;
+
+    // The Dragonfly store when there is one (not sharded), for the one-walk usage of many tenants (/metrics).
+    private readonly DragonflyStore? _dragonfly;
     private readonly CacheCounters _statistics = new();
     private readonly ConcurrentDictionary<FlightKey, object> _inFlight = new();
     private readonly CancellationTokenSource _disposing = new();
+    private readonly ITimer _idleTenantTimer;
     private readonly int _maxKeyLength;
     private readonly TimeSpan _defaultTtl;
     private readonly ILogger _logger;
@@ -68,11 +72,66 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         _defaultTtl = _config.Ttl;
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
-        (_store, _memoryStore, _recovering, _localLevel) = CreateStore(_config, _statistics, TimeProvider);
+        (_store, _memoryStore, _recovering, _localLevel, _dragonfly) = CreateStore(_config, _statistics, TimeProvider);
         _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
         _store = _telemetry.Instrument(_store);
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
+        _idleTenantTimer = TimeProvider.CreateTimer(
+            static state => ((CacheMechanism)state!).ReclaimIdleTenants(),
+            this,
+            IdleTenantInterval,
+            IdleTenantInterval);
     }
+
+    /// <summary>
+    /// How often the counters of tenants that only missed are checked: those idle for a whole interval are folded
+    /// away (see <see cref="CacheCounters.ReclaimIdle"/>).
+    /// </summary>
+    internal static TimeSpan IdleTenantInterval { get; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// <see cref="GetStats"/> without the backend's usage (<see cref="CacheStats.Size"/> and
+    /// <see cref="CacheStats.MemoryUsage"/> are 0 on a remote backend): the counters this process keeps, no server
+    /// call. For <c>/metrics</c>, whose counters must be current at every scrape.
+    /// </summary>
+    internal CacheStats GetCountedStats(string? tenantId)
+    {
+        CheckTenant(tenantId);
+        return BuildStats(tenantId, _memoryStore is { } memory ? memory.GetUsage(tenantId) : default);
+    }
+
+    /// <summary>
+    /// Entries and estimated bytes of <paramref name="tenants"/> and of the global namespace (under the empty string)
+    /// in one walk of the server, whatever the number of tenants; null when the backend has no single Dragonfly store
+    /// (memory, or sharded: ask <see cref="GetStatsAsync"/> per tenant).
+    /// </summary>
+    internal async ValueTask<Dictionary<string, StoreUsage>?> GetUsageByTenantAsync(IReadOnlySet<string> tenants, CancellationToken cancellationToken)
+    {
+        if (_dragonfly is null)
+        {
+            return null;
+        }
+
+        // 16 sampled keys per tenant: MEMORY USAGE of every key would cost a command per key per refresh.
+        return await _dragonfly.GetUsageByTenantAsync(tenants, 16, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// True while this cache keeps counters of <paramref name="tenantId"/>: false for a tenant never used, one past the
+    /// lookup-only bound, or one folded away as idle (see <see cref="CacheCounters.ReclaimIdle"/>). For /metrics,
+    /// which stops reporting such a tenant so its series slot frees up.
+    /// </summary>
+    internal bool KeepsCountersOf(string tenantId) => _statistics.Find(tenantId) is not null;
+
+    /// <summary>The Dragonfly store when there is one (not sharded), for tests.</summary>
+    internal DragonflyStore? Dragonfly => _dragonfly;
+
+    /// <summary>The cache's counters, for tests.</summary>
+    internal CacheCounters Statistics => _statistics;
+
+    /// <summary>Folds away idle tenants that only missed (the timer's work; tests call it too). How many were folded.</summary>
+    internal int ReclaimIdleTenants() =>
+        _statistics.ReclaimIdle(_memoryStore is { } memory ? memory.HasSegment : null);
 
     /// <summary>The backend this cache stores into.</summary>
     public CacheBackend Backend => _config.Backend;
@@ -127,7 +186,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             else
             {
                 CheckKeyText(key, tenantId);
-                _statistics.For(tenantId).Misses.Increment();
+                _statistics.ForLookup(tenantId).Misses.Increment();
             }
 
             value = default;
@@ -141,7 +200,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         }
 
         CheckKey(key, tenantId);
-        return Count(_statistics.For(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
+        return Count(_statistics.ForLookup(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
     }
 
     /// <summary><c>TryGet</c> with the local level on: its hit inlined as the memory backend's is, else the server.</summary>
@@ -174,7 +233,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     private bool ReadPastLocalLevel<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId)
     {
         CheckKeyText(key, tenantId);
-        return Count(_statistics.For(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
+        return Count(_statistics.ForLookup(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
     }
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value there.</summary>
@@ -290,6 +349,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             return;
         }
 
+        _idleTenantTimer.Dispose();
         _disposing.Cancel();
         _store.Dispose();
         _telemetry.Dispose();
@@ -305,6 +365,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             return;
         }
 
+        await _idleTenantTimer.DisposeAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
         _telemetry.Dispose();
@@ -318,29 +379,29 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// The composition root of the store layer: the backend's store with its decorators, plus the two parts the facade
     /// talks to directly (the memory store's hit path, recovery's health), so nothing has to be found by unwrapping.
     /// </summary>
-    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering, TwoLevelStore? LocalLevel) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
+    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering, TwoLevelStore? LocalLevel, DragonflyStore? Dragonfly) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
         switch (config.Backend)
         {
             case CacheBackend.Dragonfly when config.EnableSharding:
                 // Independent servers, each with its own connection and recovery (a cluster routes by itself).
                 var sharded = new ShardedStore(config, statistics, time);
-                return (sharded, null, config.EnableRecovery ? sharded : null, null);
+                return (sharded, null, config.EnableRecovery ? sharded : null, null, null);
             case CacheBackend.Dragonfly:
                 var dragonfly = new DragonflyStore(config, statistics);
                 var (remote, recovery) = WithRecovery(dragonfly, config, statistics, time);
                 if (!config.EnableLocalLevel)
                 {
-                    return (remote, null, recovery, null);
+                    return (remote, null, recovery, null, dragonfly);
                 }
 
                 // The local level sits above recovery, so what recovery journals during an outage is announced only
                 // after it has been replayed (see docs/two-level.md).
                 var twoLevel = new TwoLevelStore(remote, dragonfly, recovery, config, statistics, time);
-                return (twoLevel, null, recovery, twoLevel);
+                return (twoLevel, null, recovery, twoLevel, dragonfly);
             case CacheBackend.Memory:
                 var memory = new MemoryStore(config, statistics, time);
-                return (memory, memory, null, null);
+                return (memory, memory, null, null, null);
             default:
                 throw new NotSupportedException($"The {config.Backend} backend is not available in this build.");
         }

@@ -5,17 +5,29 @@ using System.Text;
 namespace Motadata.Cache.Server.Telemetry;
 
 /// <summary>
-/// The service's own meter: hits, misses, entries and bytes per tenant, read from <see cref="CacheMechanism.GetStats"/>
-/// when metrics are collected, so the request path pays only for noting the tenant. At most
-/// <c>Service:MaxMetricTenants</c> tenants are reported, which bounds the number of series; with
-/// <c>Service:Metrics:TenantLabels</c> off, the whole cache is reported in one series and no tenant is named.
-/// Only tenants the cache accepts are noted, and no failure while reading escapes a collection callback: one bad
-/// tenant or one failed read never takes the other series, or the rest of <c>/metrics</c>, down with it.
+/// The service's own meter: hits, misses, entries and bytes per tenant. At most <c>Service:MaxMetricTenants</c>
+/// tenants are reported, which bounds the number of series; with <c>Service:Metrics:TenantLabels</c> off, the whole
+/// cache is reported in one series per instrument and no tenant is named. Only tenants the cache accepts are noted,
+/// and no failure while reading escapes a collection callback: one bad tenant or one failed read never takes the other
+/// series, or the rest of <c>/metrics</c>, down with it. A tenant the cache no longer keeps counters of (folded away
+/// as idle, see <c>docs/statistics.md</c>) is dropped at the next collection, freeing its slot.
 /// </summary>
+/// <remarks>
+/// On the memory backend every figure is read at each collection (no server call). On a remote backend a scrape never
+/// walks the server: hits and misses are the counters this process keeps (current at every scrape), and entries and
+/// bytes come from the last background read, which walks the keyspace once for every tenant together
+/// (<see cref="CacheMechanism.GetUsageByTenantAsync"/>; bytes estimated from a sample of each tenant's keys). That read
+/// runs at most one at a time, when the figures are older than <c>Service:Metrics:StatsRefreshInterval</c>, or sooner
+/// (at most every <see cref="NewTenantRefreshGap"/>) when tenants were noted since the last one; until a tenant's first
+/// read has completed it has no entries or bytes series.
+/// </remarks>
 internal sealed class ServiceMetrics
 {
     /// <summary>The meter's name, for <c>AddMeter</c>.</summary>
     public const string MeterName = "Motadata.Cache.Server";
+
+    /// <summary>The shortest time between two background reads started because new tenants were noted.</summary>
+    internal static readonly TimeSpan NewTenantRefreshGap = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<string, byte> _tenants = new(StringComparer.Ordinal);
     private readonly Meter _meter;
@@ -25,11 +37,12 @@ internal sealed class ServiceMetrics
     private readonly ILogger<ServiceMetrics> _logger;
     private readonly Lock _snapshotLock = new();
     private readonly long _snapshotAgeMilliseconds;
-    private TenantSnapshot[] _snapshot = [];
-    private long _snapshotTakenAt;
-    private bool _hasSnapshot;
+    private readonly long _newTenantGapMilliseconds;
+    private TenantSnapshot[] _usage = [];
+    private HashSet<string> _usageTenants = new(StringComparer.Ordinal);
+    private long _usageStartedAt;
+    private bool _hasUsage;
     private Task? _refreshing;
-    private readonly HashSet<string> _readInPlace = new(StringComparer.Ordinal);
     private int _overflowLogged;
     private int _failureLogged;
 
@@ -39,20 +52,21 @@ internal sealed class ServiceMetrics
     /// <param name="maxTenants">The most tenants reported one by one.</param>
     /// <param name="tenantLabels">False to report the whole cache in one series per instrument, naming no tenant.</param>
     /// <param name="logger">Where the tenant cap and failed reads are reported.</param>
-    /// <param name="refreshInterval">On a remote backend, how old the figures may get (see <c>Service:Metrics:StatsRefreshInterval</c>).</param>
+    /// <param name="refreshInterval">On a remote backend, how old the entries and bytes may get (see <c>Service:Metrics:StatsRefreshInterval</c>).</param>
     public ServiceMetrics(IMeterFactory meterFactory, CacheMechanism cache, int maxTenants, bool tenantLabels, ILogger<ServiceMetrics> logger, TimeSpan? refreshInterval = null)
     {
         _cache = cache;
         _snapshotAgeMilliseconds = (long)(refreshInterval ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
+        _newTenantGapMilliseconds = Math.Min(_snapshotAgeMilliseconds, (long)NewTenantRefreshGap.TotalMilliseconds);
         _maxTenants = maxTenants;
         _tenantLabels = tenantLabels;
         _logger = logger;
         // The factory owns its meters (and may hand the same one out again): it disposes them, not this class.
         _meter = meterFactory.Create(MeterName);
-        _meter.CreateObservableCounter("motadata.cache.server.hits", () => Measure(static s => s.Hits), "{lookup}", "Cache lookups that found a value, per tenant.");
-        _meter.CreateObservableCounter("motadata.cache.server.misses", () => Measure(static s => s.Misses), "{lookup}", "Cache lookups that found nothing, per tenant.");
-        _meter.CreateObservableGauge("motadata.cache.server.entries", () => Measure(static s => s.Size), "{entry}", "Entries held, per tenant.");
-        _meter.CreateObservableGauge("motadata.cache.server.memory", () => Measure(static s => s.MemoryUsage), "By", "Bytes held, per tenant (an estimate on the memory backend).");
+        _meter.CreateObservableCounter("motadata.cache.server.hits", () => MeasureCounters(static s => s.Hits), "{lookup}", "Cache lookups that found a value, per tenant.");
+        _meter.CreateObservableCounter("motadata.cache.server.misses", () => MeasureCounters(static s => s.Misses), "{lookup}", "Cache lookups that found nothing, per tenant.");
+        _meter.CreateObservableGauge("motadata.cache.server.entries", () => MeasureUsage(static s => s.Size), "{entry}", "Entries held, per tenant.");
+        _meter.CreateObservableGauge("motadata.cache.server.memory", () => MeasureUsage(static s => s.MemoryUsage), "By", "Bytes held, per tenant (an estimate: on the memory backend from the values' sizes, on Dragonfly from a sample of each tenant's keys).");
     }
 
     /// <summary>
@@ -101,12 +115,22 @@ internal sealed class ServiceMetrics
         return true;
     }
 
-    private List<Measurement<long>> Measure(Func<CacheStats, long> read)
+    private bool IsMemory => _cache.Backend == CacheBackend.Memory;
+
+    /// <summary>Hits and misses: the counters this process keeps, read at every collection on every backend (no server call).</summary>
+    private List<Measurement<long>> MeasureCounters(Func<CacheStats, long> read) =>
+        Measure(read, IsMemory ? ReadAll(counted: false) : ReadAll(counted: true));
+
+    /// <summary>Entries and bytes: read at every collection on the memory backend, else the last background read's.</summary>
+    private List<Measurement<long>> MeasureUsage(Func<CacheStats, long> read) =>
+        Measure(read, IsMemory ? ReadAll(counted: false) : UsageSnapshot());
+
+    private List<Measurement<long>> Measure(Func<CacheStats, long> read, Func<TenantSnapshot[]> snapshotOf)
     {
         // The exporter calls every callback in turn; one that throws would cost the scrape more than its own series.
         try
         {
-            var snapshot = Snapshot();
+            var snapshot = snapshotOf();
             var measurements = new List<Measurement<long>>(snapshot.Length);
             foreach (var tenant in snapshot)
             {
@@ -125,82 +149,139 @@ internal sealed class ServiceMetrics
     }
 
     /// <summary>
-    /// One statistics read per tenant. The memory backend's is read at every collection (it costs no server call). A remote backend's is read in the scrape only the first time, and for a tenant the first time it is
-    /// seen; after that, once older than the refresh interval, it is read again in the background while scrapes keep
-    /// the last one, so no scrape waits for a scan of the server.
+    /// Every reported tenant's statistics (or the whole cache's): <see cref="CacheMechanism.GetStats"/> on the memory
+    /// backend, where it costs no server call; with <paramref name="counted"/>, only the counters kept in this process.
     /// </summary>
-    private TenantSnapshot[] Snapshot()
+    private Func<TenantSnapshot[]> ReadAll(bool counted) => () =>
+    {
+        var snapshot = new List<TenantSnapshot>(_tenantLabels ? _tenants.Count : 1);
+        if (!_tenantLabels)
+        {
+            Read(null, snapshot, counted);
+        }
+        else
+        {
+            foreach (var tenant in _tenants.Keys)
+            {
+                if (!_cache.KeepsCountersOf(tenant))
+                {
+                    // Folded away by the cache (idle, nothing held), or never counted: its slot goes to the next
+                    // tenant seen, so tenant ids read once cannot hold every slot for ever.
+                    _tenants.TryRemove(tenant, out _);
+                    continue;
+                }
+
+                Read(tenant, snapshot, counted);
+            }
+        }
+
+        return [.. snapshot];
+    };
+
+    /// <summary>
+    /// The last background read of entries and bytes (remote backend); starts the next one when it is due and none is
+    /// running. Never waits for the server.
+    /// </summary>
+    private Func<TenantSnapshot[]> UsageSnapshot() => () =>
     {
         lock (_snapshotLock)
         {
-            var now = Environment.TickCount64;
-            var expected = _tenantLabels ? _tenants.Count : 1;
-            var fresh = now - _snapshotTakenAt < _snapshotAgeMilliseconds;
-            if (_cache.Backend == CacheBackend.Memory || !_hasSnapshot)
+            if (_refreshing is null or { IsCompleted: true })
             {
-                // The memory backend's figures cost no server call: read at every collection, so no collection
-                // (another exporter's in this process, say) can leave a later scrape with old figures.
-                if (_cache.Backend == CacheBackend.Memory || !fresh || _snapshot.Length != expected || !_hasSnapshot)
-                {
-                    Publish(ReadAll(), now);
-                }
-            }
-            else
-            {
-                if (_snapshot.Length < expected)
-                {
-                    // Tenants first seen since the last read (or a read that another exporter in this process
-                    // triggered before this host's requests) are read now, in place: only those, once each; the
-                    // others keep their figures until the background refresh.
-                    AddNewTenants();
-                }
-
-                if (!fresh && _refreshing is null or { IsCompleted: true })
+                var now = Environment.TickCount64;
+                var age = now - _usageStartedAt;
+                var due = !_hasUsage
+                    || age >= _snapshotAgeMilliseconds
+                    || (_tenantLabels && HasUnreadTenants() && age >= _newTenantGapMilliseconds);
+                if (due)
                 {
                     RefreshInBackground(now);
                 }
             }
 
-            return _snapshot;
+            // A tenant dropped since the read (folded away by the cache) is no longer reported.
+            return _tenantLabels ? Array.FindAll(_usage, entry => entry.Tenant is null || _tenants.ContainsKey(entry.Tenant)) : _usage;
         }
-    }
+    };
 
-    private void AddNewTenants()
+    private bool HasUnreadTenants()
     {
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var entry in _snapshot)
-        {
-            if (entry.Tenant is not null)
-            {
-                known.Add(entry.Tenant);
-            }
-        }
-
-        var snapshot = new List<TenantSnapshot>(_snapshot);
         foreach (var tenant in _tenants.Keys)
         {
-            // Once each: a tenant whose read failed waits for the background refresh, not for every scrape.
-            if (!known.Contains(tenant) && _readInPlace.Add(tenant))
+            if (!_usageTenants.Contains(tenant))
             {
-                Read(tenant, snapshot);
+                return true;
             }
         }
 
-        _snapshot = [.. snapshot];
+        return false;
     }
 
     private void RefreshInBackground(long now)
     {
-        // Marked as taken now, so the next scrapes do not start another read while this one runs.
-        _snapshotTakenAt = now;
-        _refreshing = Task.Run(() =>
+        // Marked as started now, so the next scrapes do not start another read while this one runs.
+        _usageStartedAt = now;
+        var tenants = new HashSet<string>(_tenants.Keys, StringComparer.Ordinal);
+        _refreshing = Task.Run(async () =>
         {
-            var snapshot = ReadAll();
+            var snapshot = await ReadUsageAsync(tenants).ConfigureAwait(false);
+            if (snapshot is null)
+            {
+                return;
+            }
+
             lock (_snapshotLock)
             {
-                Publish(snapshot, Environment.TickCount64);
+                _usage = snapshot;
+                _usageTenants = tenants;
+                _hasUsage = true;
             }
         });
+    }
+
+    /// <summary>One background read: one walk of the server for every tenant together; null when it failed (logged).</summary>
+    private async Task<TenantSnapshot[]?> ReadUsageAsync(HashSet<string> tenants)
+    {
+        try
+        {
+            if (!_tenantLabels)
+            {
+                return [new TenantSnapshot(null, await _cache.GetStatsAsync().ConfigureAwait(false))];
+            }
+
+            var snapshot = new List<TenantSnapshot>(tenants.Count);
+            if (await _cache.GetUsageByTenantAsync(tenants, CancellationToken.None).ConfigureAwait(false) is { } usage)
+            {
+                foreach (var tenant in tenants)
+                {
+                    var found = usage.GetValueOrDefault(tenant);
+                    snapshot.Add(new TenantSnapshot(tenant, new CacheStats { TenantId = tenant, Size = found.Size, MemoryUsage = found.MemoryBytes }));
+                }
+
+                return [.. snapshot];
+            }
+
+            // A sharded backend: a walk per tenant, one after another (each admitted and paced by its shard's client).
+            foreach (var tenant in tenants)
+            {
+                try
+                {
+                    snapshot.Add(new TenantSnapshot(tenant, await _cache.GetStatsAsync(tenant).ConfigureAwait(false)));
+                }
+                catch (ArgumentException exception)
+                {
+                    _tenants.TryRemove(tenant, out _);
+                    LogFailure(exception, tenant);
+                }
+            }
+
+            return [.. snapshot];
+        }
+        catch (Exception exception)
+        {
+            LogFailure(exception, null);
+            return null;
+        }
     }
 
     /// <summary>The background read in progress or last finished, if any (tests wait for it).</summary>
@@ -215,36 +296,11 @@ internal sealed class ServiceMetrics
         }
     }
 
-    private void Publish(TenantSnapshot[] snapshot, long takenAt)
-    {
-        _snapshot = snapshot;
-        _snapshotTakenAt = takenAt;
-        _hasSnapshot = true;
-    }
-
-    private TenantSnapshot[] ReadAll()
-    {
-        var snapshot = new List<TenantSnapshot>(_tenantLabels ? _tenants.Count : 1);
-        if (!_tenantLabels)
-        {
-            Read(null, snapshot);
-        }
-        else
-        {
-            foreach (var tenant in _tenants.Keys)
-            {
-                Read(tenant, snapshot);
-            }
-        }
-
-        return [.. snapshot];
-    }
-
-    private void Read(string? tenant, List<TenantSnapshot> snapshot)
+    private void Read(string? tenant, List<TenantSnapshot> snapshot, bool counted)
     {
         try
         {
-            snapshot.Add(new TenantSnapshot(tenant, _cache.GetStats(tenant)));
+            snapshot.Add(new TenantSnapshot(tenant, counted ? _cache.GetCountedStats(tenant) : _cache.GetStats(tenant)));
         }
         catch (ArgumentException exception) when (tenant is not null)
         {

@@ -22,6 +22,13 @@ internal sealed class StripedCounter
         Interlocked.Increment(ref _cells[index]);
     }
 
+    /// <summary>Adds <paramref name="amount"/> (rare: a folded tenant's figures moving to the shared counters).</summary>
+    public void Add(long amount)
+    {
+        var index = (Environment.CurrentManagedThreadId & s_cellMask) * CellStride;
+        Interlocked.Add(ref _cells[index], amount);
+    }
+
     public long Sum()
     {
         long total = 0;

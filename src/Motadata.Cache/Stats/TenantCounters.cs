@@ -16,9 +16,24 @@ internal sealed class TenantCounters
     private long _size;
     private long _memoryBytes;
 
-    public TenantCounters(string? tenantId) => TenantId = tenantId;
+    public TenantCounters(string? tenantId, bool untracked = false)
+    {
+        TenantId = tenantId;
+        IsUntracked = untracked;
+    }
 
     public string? TenantId { get; }
+
+    /// <summary>The shared counters of tenants past the lookup-only bound (see <see cref="CacheCounters.Untracked"/>).</summary>
+    public bool IsUntracked { get; }
+
+    /// <summary>The misses seen by the last <see cref="CacheCounters.ReclaimIdle"/> (written under its lock only).</summary>
+    internal long MissesAtLastReclaim { get; set; }
+
+    /// <summary>Nothing but misses was ever counted here: no hit, write, removal, rejected or corrupt value.</summary>
+    public bool OnlyMissed =>
+        Hits.Sum() == 0 && LocalHitsViaStore.Sum() == 0 && Sets == 0 && Evictions == 0 && Expirations == 0
+        && RejectedValues == 0 && CorruptPayloads == 0 && Size == 0;
 
     public StripedCounter Hits { get; } = new();
 

@@ -174,13 +174,14 @@ internal sealed class CacheTelemetry : IDisposable
             foreach (var counters in all)
             {
                 var value = readOne(counters);
-                if (counters.TenantId is null)
+                if (counters.TenantId is null && !counters.IsUntracked)
                 {
                     global += value;
                     continue;
                 }
 
-                var tag = _tenants.Tag(counters.TenantId);
+                // The tenants past the lookup-only bound report with the tenants past the tag bound.
+                var tag = counters.TenantId is null ? CacheDiagnostics.OtherTenants : _tenants.Tag(counters.TenantId);
                 byTag ??= new Dictionary<string, long>(StringComparer.Ordinal);
                 byTag[tag] = byTag.GetValueOrDefault(tag) + value;
             }

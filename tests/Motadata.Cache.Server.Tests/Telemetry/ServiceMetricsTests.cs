@@ -33,7 +33,7 @@ public sealed class ServiceMetricsTests
     }
 
     [Fact]
-    public async Task OnDragonflyAScrapeNeverWaitsForAScanAfterTheFirstAndServesTheLastFiguresMeanwhile()
+    public async Task OnDragonflyAScrapeNeverWaitsForAScanAndServesTheLastFiguresMeanwhile()
     {
         await using var redis = await RedisServer.StartAsync();
         using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -46,28 +46,22 @@ public sealed class ServiceMetricsTests
         });
         var factory = provider.GetRequiredService<IMeterFactory>();
 
-        // A zero interval: every scrape after the first finds the figures stale and starts a background read.
+        // A zero interval: every scrape finds the figures stale and starts a background read if none is running.
         var metrics = new ServiceMetrics(factory, cache, 10, tenantLabels: true, NullLogger<ServiceMetrics>.Instance, TimeSpan.Zero);
         metrics.TrackTenant("a");
         cache.Set("k1", "v", tenantId: "a");
         var entries = new List<long>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == ServiceMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Name == "motadata.cache.server.entries")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => entries.Add(value));
-        listener.Start();
+        using var listener = Listen(factory, "motadata.cache.server.entries", (value, _) => entries.Add(value));
 
+        // The first scrape has no figures yet: it starts the read and answers without it.
+        listener.RecordObservableInstruments();
+        Assert.Empty(entries);
+        await metrics.Refreshing!;
         listener.RecordObservableInstruments();
         Assert.Equal([1L], entries);
+        await metrics.Refreshing!;
 
-        // The second scrape answers from the last figures at once; the scan runs behind it.
+        // A scrape answers from the last figures at once; the scan runs behind it.
         cache.Set("k2", "v", tenantId: "a");
         var scansBefore = await ScanCallsAsync(redis);
         listener.RecordObservableInstruments();
@@ -91,20 +85,12 @@ public sealed class ServiceMetricsTests
         metrics.TrackTenant("a");
         cache.Set("k1", "v", tenantId: "a");
         var measured = 0;
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == ServiceMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((_, _, _, _) => measured++);
-        listener.Start();
+        using var listener = Listen(factory, null, (_, _) => measured++);
         listener.RecordObservableInstruments();
+        var first = metrics.Refreshing!;
+        await first;
         var scans = await ScanCallsAsync(redis);
+        measured = 0;
 
         for (var i = 0; i < 10; i++)
         {
@@ -112,8 +98,143 @@ public sealed class ServiceMetricsTests
         }
 
         Assert.Equal(scans, await ScanCallsAsync(redis));
-        Assert.Equal(44, measured);
-        Assert.Null(metrics.Refreshing);
+        Assert.Equal(40, measured);
+        Assert.Same(first, metrics.Refreshing);
+    }
+
+    [Fact]
+    public async Task OnDragonflyOneBackgroundReadWalksTheServerOnceForEveryTenantTogether()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        await using var cache = new CacheMechanism(new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = redis.Url, EnableRecovery = false });
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        var metrics = new ServiceMetrics(factory, cache, 100, tenantLabels: true, NullLogger<ServiceMetrics>.Instance, TimeSpan.FromDays(1));
+        for (var i = 0; i < 60; i++)
+        {
+            metrics.TrackTenant($"t{i}");
+            for (var k = 0; k <= i % 3; k++)
+            {
+                cache.Set($"k{k}", "v", tenantId: $"t{i}");
+            }
+        }
+
+        cache.Set("g", "v");
+        var entries = new Dictionary<string, long>();
+        using var listener = Listen(factory, "motadata.cache.server.entries", (value, tenant) => entries[tenant!] = value);
+        var scans = await ScanCallsAsync(redis);
+        listener.RecordObservableInstruments();
+        await metrics.Refreshing!;
+        listener.RecordObservableInstruments();
+
+        // One walk (a keyspace this small is one SCAN page), not sixty.
+        Assert.Equal(scans + 1, await ScanCallsAsync(redis));
+        Assert.Equal(60, entries.Count);
+        for (var i = 0; i < 60; i++)
+        {
+            Assert.Equal((i % 3) + 1, entries[$"t{i}"]);
+        }
+    }
+
+    [Fact]
+    public async Task OnAFrozenServerAScrapeStillAnswersWithEveryTenantsHitsAndMisses()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        await using var cache = new CacheMechanism(new CacheConfig
+        {
+            Backend = CacheBackend.Dragonfly,
+            DragonflyUrl = redis.Url,
+            EnableRecovery = false,
+            OperationTimeout = TimeSpan.FromSeconds(5),
+        });
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        var metrics = new ServiceMetrics(factory, cache, 100, tenantLabels: true, NullLogger<ServiceMetrics>.Instance, TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 60; i++)
+        {
+            metrics.TrackTenant($"t{i}");
+            Assert.Null(cache.Get<string>("missing", $"t{i}"));
+        }
+
+        var misses = new Dictionary<string, long>();
+        using var listener = Listen(factory, "motadata.cache.server.misses", (value, tenant) => misses[tenant!] = value);
+        redis.Pause();
+        try
+        {
+            // Before, each newly seen tenant was read in place with a walk of the server: sixty walks, each waiting for
+            // a frozen server. Now the scrape reads only this process's counters.
+            await Task.Run(listener.RecordObservableInstruments).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(60, misses.Count);
+            Assert.All(misses.Values, value => Assert.Equal(1, value));
+        }
+        finally
+        {
+            redis.Resume();
+        }
+    }
+
+    [Fact]
+    public void ATenantTheCacheFoldedAwayAsIdleIsNoLongerReportedAndItsSlotGoesToTheNextTenant()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var cache = new CacheMechanism(new CacheConfig { TimeProvider = time });
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        var metrics = new ServiceMetrics(factory, cache, 2, tenantLabels: true, NullLogger<ServiceMetrics>.Instance);
+        var misses = new Dictionary<string, long>();
+        using var listener = Listen(factory, "motadata.cache.server.misses", (value, tenant) => misses[tenant!] = value);
+        cache.Set("k", "v", tenantId: "writer");
+        metrics.TrackTenant("writer");
+        metrics.TrackTenant("probe-1");
+        cache.Get<string>("k", "probe-1");
+
+        // The cap is reached: a third tenant is served but not reported.
+        metrics.TrackTenant("late");
+        cache.Get<string>("k", "late");
+        listener.RecordObservableInstruments();
+        Assert.Equal(["probe-1", "writer"], misses.Keys.Order());
+
+        // probe-1 only missed and stays idle: the cache folds it away, and /metrics frees its slot.
+        time.Advance(TimeSpan.FromMinutes(2));
+        misses.Clear();
+        listener.RecordObservableInstruments();
+        Assert.Equal(["writer"], misses.Keys);
+
+        metrics.TrackTenant("late");
+        cache.Get<string>("k", "late");
+        misses.Clear();
+        listener.RecordObservableInstruments();
+        Assert.Equal(["late", "writer"], misses.Keys.Order());
+        Assert.Equal(1, misses["late"]);
+    }
+
+    private static MeterListener Listen(IMeterFactory factory, string? instrumentName, Action<long, string?> measured)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ServiceMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory) && (instrumentName is null || instrument.Name == instrumentName))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? tenant = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "tenant")
+                {
+                    tenant = tag.Value as string;
+                }
+            }
+
+            measured(value, tenant);
+        });
+        listener.Start();
+        return listener;
     }
 
     private static async Task<long> ScanCallsAsync(RedisServer redis)
@@ -132,6 +253,8 @@ public sealed class ServiceMetricsTests
         var metrics = new ServiceMetrics(factory, cache, 10, tenantLabels: true, NullLogger<ServiceMetrics>.Instance);
         metrics.TrackTenant("a");
         metrics.TrackTenant("b");
+        cache.Get<string>("k", "a");
+        cache.Get<string>("k", "b");
         var measured = new List<string>();
         using var listener = new MeterListener
         {

@@ -24,22 +24,56 @@ public sealed class InvalidationJournalTests
     }
 
     [Fact]
-    public void WhenItOverflowsEveryEntryBecomesAClearOfItsNamespace()
+    public void WhenANamespaceReachesItsBudgetOnlyItsOwnEntriesBecomeAClearOfIt()
     {
-        var journal = new InvalidationJournal(3);
+        var journal = new InvalidationJournal(10, namespaceBudget: 2);
         Assert.False(journal.Add(Delete("t1", "a")));
-        Assert.False(journal.Add(Invalidate("t1", "user_*")));
+        Assert.False(journal.Add(Invalidate("t2", "user_*")));
         Assert.False(journal.Add(Delete(null, "g")));
-        Assert.True(journal.Add(Delete("t1", "b")));
+        Assert.False(journal.Add(Delete("t1", "b")));
+        Assert.True(journal.Add(Delete("t1", "c")));
 
         Assert.True(journal.Overflowed);
         Assert.Equal(
-            new HashSet<JournalEntry> { ClearNamespace("t1"), ClearNamespace(null) },
+            new HashSet<JournalEntry> { Invalidate("t2", "user_*"), Delete(null, "g"), ClearNamespace("t1") },
             journal.TakeSnapshot().ToHashSet());
 
-        // Once overflowed, later removals widen too, and a second overflow is not reported again.
-        Assert.False(journal.Add(Delete("t2", "c")));
-        Assert.Equal(3, journal.Count);
+        // Later removals of the widened namespace are covered by its clear; other namespaces' stay exact.
+        var afterSnapshot = new InvalidationJournal(10, namespaceBudget: 2);
+        afterSnapshot.Add(Delete("t1", "a"));
+        afterSnapshot.Add(Delete("t1", "b"));
+        afterSnapshot.Add(Delete("t1", "c"));
+        Assert.False(afterSnapshot.Add(Delete("t1", "d")));
+        Assert.False(afterSnapshot.Add(Delete("t2", "e")));
+        Assert.Equal([ClearNamespace("t1"), Delete("t2", "e")], afterSnapshot.TakeSnapshot());
+    }
+
+    [Fact]
+    public void WhenOneTenantFloodsTheJournalAnotherTenantsQueuedDeleteStaysExact()
+    {
+        var journal = new InvalidationJournal(100);
+        journal.Add(Delete("globex", "patient-1"));
+        var widenings = 0;
+        for (var i = 0; i < 10_000; i++)
+        {
+            widenings += journal.Add(Delete("acme", $"k{i}")) ? 1 : 0;
+        }
+
+        Assert.Equal(1, widenings);
+        Assert.Equal([Delete("globex", "patient-1"), ClearNamespace("acme")], journal.TakeSnapshot());
+    }
+
+    [Fact]
+    public void WhenTheJournalIsFullTheNamespaceHoldingTheMostEntriesIsWidened()
+    {
+        var journal = new InvalidationJournal(4, namespaceBudget: 4);
+        journal.Add(Delete("t1", "a"));
+        journal.Add(Delete("t1", "b"));
+        journal.Add(Delete("t1", "c"));
+        journal.Add(Delete("t2", "x"));
+
+        Assert.True(journal.Add(Delete("t2", "y")));
+        Assert.Equal([Delete("t2", "x"), ClearNamespace("t1"), Delete("t2", "y")], journal.TakeSnapshot());
     }
 
     [Fact]
@@ -67,7 +101,7 @@ public sealed class InvalidationJournalTests
     [Fact]
     public void AReplayRemovesOnlyWhatItApplied()
     {
-        var journal = new InvalidationJournal(10);
+        var journal = new InvalidationJournal(10, namespaceBudget: 10);
         journal.Add(Delete("t1", "a"));
         journal.Add(Delete("t1", "b"));
         var snapshot = journal.TakeSnapshot();
@@ -84,7 +118,7 @@ public sealed class InvalidationJournalTests
     [Fact]
     public void AReplayThatFailedHalfwayKeepsTheRest()
     {
-        var journal = new InvalidationJournal(10);
+        var journal = new InvalidationJournal(10, namespaceBudget: 10);
         journal.Add(Delete("t1", "a"));
         journal.Add(Delete("t1", "b"));
         journal.Add(Delete("t1", "c"));

@@ -272,6 +272,50 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task WhenOneTenantFloodsTheJournalDuringAnOutageOnlyItsOwnNamespaceIsClearedAndAnotherTenantsDeleteStaysExact()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var first = CreateCache(server, config => config.RecoveryJournalCapacity = 40);
+        await using var second = CreateReader(server);
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True(await ServedAsync(first, () => first.SetAsync($"patient-{i}", "old", tenantId: "globex").AsTask()));
+        }
+
+        Assert.True(await ServedAsync(first, () => first.SetAsync("before", "old", tenantId: "acme").AsTask()));
+
+        server.Pause();
+        try
+        {
+            Assert.False(await first.DeleteAsync("patient-7", tenantId: "globex"));
+            for (var i = 0; i < 200; i++)
+            {
+                Assert.False(await first.SetAsync($"new-{i}", "v", tenantId: "acme"));
+            }
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        await first.WaitForRecoveryAsync().WaitAsync(s_patience);
+
+        // globex's delete was replayed as it was: only that key went, its 99 others stay.
+        Assert.Null(await ReadOnServerAsync(second, "patient-7", tenantId: "globex"));
+        for (var i = 0; i < 100; i++)
+        {
+            if (i != 7)
+            {
+                Assert.Equal("old", await ReadOnServerAsync(second, $"patient-{i}", tenantId: "globex"));
+            }
+        }
+
+        // acme went over its share of the journal: its namespace was cleared, cold rather than stale.
+        Assert.Null(await ReadOnServerAsync(second, "before", tenantId: "acme"));
+        Assert.Equal(1, first.GetStats().JournalOverflows);
+    }
+
+    [Fact]
     public async Task WhenTheServerKeepsFailingOneJournaledRemovalRecoveryWidensItThenGivesItUpWithLogLinesAndACounter()
     {
         // The server answers GET and SET but refuses UNLINK, so every invalidation fails while the server is up.

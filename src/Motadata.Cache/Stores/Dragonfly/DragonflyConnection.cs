@@ -61,6 +61,14 @@ internal sealed partial class DragonflyConnection : IDisposable, IAsyncDisposabl
     /// <summary>The client, for the walks that address nodes one by one.</summary>
     public ConnectionMultiplexer Multiplexer => _multiplexer;
 
+    /// <summary>
+    /// Admits one keyspace walk (<see cref="DragonflyScanner"/>) of this client at a time: a tenant looping stats,
+    /// invalidations or clears queues behind its own walks instead of running them side by side on the server's one
+    /// thread, where every other tenant's reads wait too. Never disposed: a SemaphoreSlim holds no handle unless one is
+    /// asked for, and a walk may still be releasing it while the connection closes.
+    /// </summary>
+    public SemaphoreSlim WalkGate { get; } = new(1, 1);
+
     /// <summary>Removal walks that ended while a cluster's slots were still moving (see <see cref="DragonflyScanner"/>).</summary>
     public long UnsettledWalks => Interlocked.Read(ref _unsettledWalks);
 

@@ -124,6 +124,48 @@ internal sealed class DragonflyKeys
         return characters == length && tenant[offset..].StartsWith(coLocated ? "}:"u8 : ":"u8);
     }
 
+    /// <summary>
+    /// The namespace of <paramref name="afterPrefix"/> (a server key without the cache's key prefix) when it has the
+    /// shape <see cref="IsNamespacedKey"/> accepts: true with <paramref name="tenantId"/> null for the global namespace
+    /// or the tenant's id; false for a key this cache does not write.
+    /// </summary>
+    public static bool TryGetTenant(ReadOnlySpan<byte> afterPrefix, TenantPlacement placement, out string? tenantId)
+    {
+        tenantId = null;
+        if (!IsNamespacedKey(afterPrefix, placement))
+        {
+            return false;
+        }
+
+        var coLocated = placement == TenantPlacement.CoLocated;
+        if (afterPrefix.StartsWith(coLocated ? "{g}:"u8 : "g:"u8))
+        {
+            return true;
+        }
+
+        // t:N:tenant: (or {t:N:tenant}:), checked above: the tenant runs from after N's colon to its closing colon.
+        var rest = afterPrefix[(coLocated ? 3 : 2)..];
+        var colon = rest.IndexOf((byte)':');
+        var length = 0;
+        foreach (var digit in rest[..colon])
+        {
+            length = (length * 10) + (digit - '0');
+        }
+
+        var tenant = rest[(colon + 1)..];
+        var offset = 0;
+        var characters = 0;
+        while (characters < length)
+        {
+            System.Text.Rune.DecodeFromUtf8(tenant[offset..], out var rune, out var consumed);
+            offset += consumed;
+            characters += rune.Utf16SequenceLength;
+        }
+
+        tenantId = Encoding.UTF8.GetString(tenant[..offset]);
+        return true;
+    }
+
     /// <summary>The part of a server key before the caller's key.</summary>
     public static string NamespacePrefix(string keyPrefix, string? tenantId, TenantPlacement placement) =>
         (tenantId, placement) switch

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 
 namespace Motadata.Cache.Stores.Dragonfly;
@@ -10,6 +11,14 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// <c>MEMORY USAGE</c> per key found.
 /// </summary>
 /// <remarks>
+/// <para>
+/// What one tenant's walk may cost the others (a walk visits the whole keyspace, whatever the tenant holds: Redis has
+/// no index by prefix): walks of one client run one at a time (<see cref="DragonflyConnection.WalkGate"/>); a page
+/// asks for <see cref="ScanPageSize"/> slots, about 0.7 ms of server time with a million keys, the longest any other
+/// command waits behind it; and between pages the walk pauses as long as the page took, so walks take at most about
+/// half of the server's time. Measured in docs/benchmarks.md (issue 21, N6).
+/// </para>
+/// <para>
 /// On a cluster the walk visits the primaries in rounds: one <c>SCAN</c> page of every primary still walking is
 /// asked for at once, so the nodes work in parallel. A slot that moves while a removal walks (resharding, failover)
 /// can carry a key from a node not yet walked to one already walked; so a removal reads the cluster's shape
@@ -17,13 +26,18 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// walks again, after refreshing the client's view of the cluster, until a walk begins and ends on the same shape
 /// with no slot in migration, or <see cref="TopologyBudget"/> has passed (then the last walk stands, and a warning is
 /// logged).
+/// </para>
 /// </remarks>
 internal sealed class DragonflyScanner
 {
     /// <summary>How long a removal keeps walking again while the cluster's slots keep moving.</summary>
     internal static readonly TimeSpan TopologyBudget = TimeSpan.FromSeconds(30);
 
-    private const int ScanPageSize = 4096;
+    /// <summary>The <c>COUNT</c> of a <c>SCAN</c> page: small, so no other command waits long behind one page.</summary>
+    internal const int ScanPageSize = 1024;
+
+    /// <summary>How many <c>MEMORY USAGE</c> calls are sent at once.</summary>
+    private const int MemoryUsageBatch = 4096;
 
     private readonly DragonflyConnection _connection;
     private readonly IDatabase _database;
@@ -87,6 +101,7 @@ internal sealed class DragonflyScanner
 
     private async ValueTask<long> UnlinkCoreAsync(ScanSelection selection, bool synchronous, CancellationToken cancellationToken)
     {
+        await EnterAsync(synchronous, cancellationToken).ConfigureAwait(false);
         try
         {
             long removed = 0;
@@ -131,6 +146,45 @@ internal sealed class DragonflyScanner
         {
             throw _connection.Failure("SCAN/UNLINK", exception);
         }
+        finally
+        {
+            _connection.WalkGate.Release();
+        }
+    }
+
+    /// <summary>Waits for this client's turn to walk (see <see cref="DragonflyConnection.WalkGate"/>).</summary>
+    private async ValueTask EnterAsync(bool synchronous, CancellationToken cancellationToken)
+    {
+        if (synchronous)
+        {
+            _connection.WalkGate.Wait(cancellationToken);
+        }
+        else
+        {
+            await _connection.WalkGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Between two pages of a walk that goes on: a pause as long as the page took (measured from
+    /// <paramref name="pageStarted"/>), so a walk leaves the server at least half its time for other commands.
+    /// </summary>
+    private static async ValueTask PauseAsync(long pageStarted, bool synchronous, CancellationToken cancellationToken)
+    {
+        var took = Stopwatch.GetElapsedTime(pageStarted);
+        if (took <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (synchronous)
+        {
+            Thread.Sleep(took);
+        }
+        else
+        {
+            await Task.Delay(took, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>One walk of every primary, in rounds; returns what the <c>UNLINK</c>s removed.</summary>
@@ -143,6 +197,7 @@ internal sealed class DragonflyScanner
         {
             cancellationToken.ThrowIfCancellationRequested();
             pages.Clear();
+            var pageStarted = Stopwatch.GetTimestamp();
             foreach (var walk in walks)
             {
                 pages.Add(Scan(walk, selection));
@@ -164,6 +219,11 @@ internal sealed class DragonflyScanner
                 {
                     walks.RemoveAt(i);
                 }
+            }
+
+            if (walks.Count > 0)
+            {
+                await PauseAsync(pageStarted, synchronous, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -196,6 +256,7 @@ internal sealed class DragonflyScanner
 
     private async ValueTask<StoreUsage> UsageCoreAsync(ScanSelection selection, bool synchronous, CancellationToken cancellationToken)
     {
+        await EnterAsync(synchronous, cancellationToken).ConfigureAwait(false);
         try
         {
             var primaries = Nodes();
@@ -208,6 +269,7 @@ internal sealed class DragonflyScanner
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 pages.Clear();
+                var pageStarted = Stopwatch.GetTimestamp();
                 foreach (var walk in walking)
                 {
                     pages.Add(Scan(walk, selection));
@@ -232,6 +294,11 @@ internal sealed class DragonflyScanner
                         walking.RemoveAt(i);
                     }
                 }
+
+                if (walking.Count > 0)
+                {
+                    await PauseAsync(pageStarted, synchronous, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             var nodes = new NodeUsage[walks.Count];
@@ -250,16 +317,113 @@ internal sealed class DragonflyScanner
         {
             throw _connection.Failure("SCAN/MEMORY USAGE", exception);
         }
+        finally
+        {
+            _connection.WalkGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Every namespace's entries and bytes in one walk of the whole keyspace (the cost of one tenant's
+    /// <see cref="UsageAsync"/>, whatever the number of tenants): keys are counted by the namespace their name
+    /// carries, for <paramref name="tenants"/> only (the global namespace always), and bytes are estimated from
+    /// <c>MEMORY USAGE</c> of up to <paramref name="sampledKeysPerTenant"/> keys per namespace times its count. For
+    /// <c>/metrics</c>, where one walk per tenant would cost the server a walk per tenant per refresh.
+    /// </summary>
+    public async ValueTask<Dictionary<string, StoreUsage>> UsageByTenantAsync(
+        string keyPrefix, TenantPlacement placement, IReadOnlySet<string> tenants, int sampledKeysPerTenant, CancellationToken cancellationToken)
+    {
+        var selection = ScanSelection.Everything(keyPrefix, placement);
+        var prefixBytes = System.Text.Encoding.UTF8.GetByteCount(keyPrefix);
+        var counts = new Dictionary<string, (long Count, List<RedisKey> Sample)>(StringComparer.Ordinal);
+        await EnterAsync(synchronous: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var walks = NodeWalk.Start(Nodes());
+            var pages = new List<Task<RedisResult>>(walks.Count);
+            while (walks.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                pages.Clear();
+                var pageStarted = Stopwatch.GetTimestamp();
+                foreach (var walk in walks)
+                {
+                    pages.Add(Scan(walk, selection));
+                }
+
+                await WhenAll(pages, synchronous: false, cancellationToken).ConfigureAwait(false);
+                for (var i = walks.Count - 1; i >= 0; i--)
+                {
+                    var page = ParseScan(pages[i].Result);
+                    walks[i].Cursor = page.Cursor;
+                    foreach (var key in page.Keys)
+                    {
+                        var bytes = (byte[])key!;
+                        if (!selection.Selects(bytes) || !DragonflyKeys.TryGetTenant(bytes.AsSpan(prefixBytes), placement, out var tenant))
+                        {
+                            continue;
+                        }
+
+                        // The global namespace under the empty string: no tenant id is empty.
+                        var name = tenant ?? string.Empty;
+                        if (tenant is not null && !tenants.Contains(tenant))
+                        {
+                            continue;
+                        }
+
+                        ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, name, out var existed);
+                        if (!existed)
+                        {
+                            entry.Sample = [];
+                        }
+
+                        entry.Count++;
+                        if (entry.Sample.Count < sampledKeysPerTenant)
+                        {
+                            entry.Sample.Add(key);
+                        }
+                    }
+
+                    if (page.Cursor == "0")
+                    {
+                        walks.RemoveAt(i);
+                    }
+                }
+
+                if (walks.Count > 0)
+                {
+                    await PauseAsync(pageStarted, synchronous: false, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var usage = new Dictionary<string, StoreUsage>(counts.Count, StringComparer.Ordinal);
+            foreach (var (name, (count, sample)) in counts)
+            {
+                var sampled = await MemoryUsageAsync(sample, synchronous: false, cancellationToken).ConfigureAwait(false);
+                usage[name] = new StoreUsage(count, sample.Count == 0 ? 0 : sampled * count / sample.Count);
+            }
+
+            return usage;
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            throw _connection.Failure("SCAN/MEMORY USAGE", exception);
+        }
+        finally
+        {
+            _connection.WalkGate.Release();
+        }
     }
 
     private async ValueTask<long> MemoryUsageAsync(List<RedisKey> keys, bool synchronous, CancellationToken cancellationToken)
     {
         long bytes = 0;
-        var pending = new List<Task<RedisResult>>(Math.Min(keys.Count, ScanPageSize));
+        var pending = new List<Task<RedisResult>>(Math.Min(keys.Count, MemoryUsageBatch));
+        var batchStarted = Stopwatch.GetTimestamp();
         for (var i = 0; i < keys.Count; i++)
         {
             pending.Add(_database.ExecuteAsync("MEMORY", "USAGE", keys[i]));
-            if (pending.Count == ScanPageSize || i == keys.Count - 1)
+            if (pending.Count == MemoryUsageBatch || i == keys.Count - 1)
             {
                 await WhenAll(pending, synchronous, cancellationToken).ConfigureAwait(false);
                 foreach (var task in pending)
@@ -268,6 +432,12 @@ internal sealed class DragonflyScanner
                 }
 
                 pending.Clear();
+                if (i < keys.Count - 1)
+                {
+                    // Paced as the walk's pages are: a tenant with a million keys measures them at half the server's time.
+                    await PauseAsync(batchStarted, synchronous, cancellationToken).ConfigureAwait(false);
+                    batchStarted = Stopwatch.GetTimestamp();
+                }
             }
         }
 

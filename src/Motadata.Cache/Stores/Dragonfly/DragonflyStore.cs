@@ -392,6 +392,13 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
         ScanAsync(static (scanner, selection, token) => scanner.UsageAsync(selection, token), _keys.Owned(tenantId), cancellationToken);
 
     /// <summary>
+    /// The usage of <paramref name="tenants"/> (and of the global namespace, under the empty string) in one walk of the
+    /// keyspace, bytes estimated from a sample (see <see cref="DragonflyScanner.UsageByTenantAsync"/>).
+    /// </summary>
+    internal ValueTask<Dictionary<string, StoreUsage>> GetUsageByTenantAsync(IReadOnlySet<string> tenants, int sampledKeysPerTenant, CancellationToken cancellationToken) =>
+        _scanner.UsageByTenantAsync(_keys.KeyPrefix, _keys.Placement, tenants, sampledKeysPerTenant, cancellationToken);
+
+    /// <summary>
     /// The same store whose invalidations, clears and usage walk only <paramref name="node"/>, once (single-key calls
     /// are routed by the client as always). For a cluster primary under its own recovery; disposing it leaves the
     /// connection open.

@@ -377,13 +377,22 @@ internal sealed partial class MemoryStore : ICacheStore
         return Math.Min(total, int.MaxValue);
     }
 
+    /// <summary>True when <paramref name="tenantId"/> has a segment (its counters are bound to it and stay).</summary>
+    public bool HasSegment(string tenantId) => _segments.ContainsKey(tenantId);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private TenantSegment AddSegment(string tenantId) =>
-        _segments.GetOrAdd(tenantId, static (id, store) =>
+    private TenantSegment AddSegment(string tenantId)
+    {
+        // Under the counters' tenant lock: the idle-tenant fold cannot fold away the counters this segment binds.
+        lock (_statistics.TenantsLock)
         {
-            var (maxSize, maxBytes) = store._config.QuotaFor(id);
-            return new TenantSegment(id, store._statistics.For(id), maxSize, maxBytes, store._maxBytes);
-        }, this);
+            return _segments.GetOrAdd(tenantId, static (id, store) =>
+            {
+                var (maxSize, maxBytes) = store._config.QuotaFor(id);
+                return new TenantSegment(id, store._statistics.For(id), maxSize, maxBytes, store._maxBytes);
+            }, this);
+        }
+    }
 
     /// <summary>
     /// Overwrites a live node in place, without the maintenance lock, when that cannot pass a bound: the value fits and

@@ -22,7 +22,7 @@ internal static partial class RecoveryLog
     public static partial void Recovered(ILogger logger, string backend, TimeSpan outage);
 
     [LoggerMessage(EventId = 5005, EventName = "CacheJournalOverflowed", Level = LogLevel.Warning,
-        Message = "More than {Capacity} invalidations were journaled while the {Backend} cache server was unreachable; the namespaces concerned will be cleared entirely when it is back (CacheConfig.RecoveryJournalCapacity).")]
+        Message = "A tenant journaled more invalidations than its share of {Capacity} (a quarter) while the {Backend} cache server was unreachable, or the journal filled; that tenant's namespace (only it, unless every namespace holds one entry) will be cleared entirely when it is back (CacheConfig.RecoveryJournalCapacity).")]
     public static partial void JournalOverflowed(ILogger logger, string backend, int capacity);
 
     [LoggerMessage(EventId = 5006, EventName = "CacheReplayAbandoned", Level = LogLevel.Error,

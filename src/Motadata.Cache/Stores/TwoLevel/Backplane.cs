@@ -352,7 +352,15 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
     {
         if (!BackplaneMessage.TryDecode(channelMessage.Message, out var message))
         {
+            // Say, from a newer version during a rolling upgrade: it may have invalidated anything, so every local
+            // copy goes (counted in LocalFlushes too); serving locally goes on while the subscription is proven.
             _statistics.RecordBackplaneDropped();
+            LogUnreadable(_logger);
+            lock (_trust)
+            {
+                _receiver.OnUnsafe(serveAgain: _confirmed);
+            }
+
             return;
         }
 
@@ -408,6 +416,9 @@ internal sealed partial class Backplane : IDisposable, IAsyncDisposable
 
     [LoggerMessage(6002, LogLevel.Warning, "Backplane messages from instance {Instance} were missed (sequence {Last} then {Next}); the local level is flushed.")]
     private static partial void LogGap(ILogger logger, string instance, long last, long next);
+
+    [LoggerMessage(6005, LogLevel.Warning, "A backplane message could not be read (from a newer version, or not ours); the local level is flushed.")]
+    private static partial void LogUnreadable(ILogger logger);
 
     [LoggerMessage(6004, LogLevel.Warning, "The backplane's heartbeat did not come back; the local level is flushed and not served until the subscription is proven again.")]
     private static partial void LogHeartbeatLost(ILogger logger);

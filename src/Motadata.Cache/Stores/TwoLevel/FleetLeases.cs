@@ -14,14 +14,13 @@ namespace Motadata.Cache.Stores.TwoLevel;
 /// </summary>
 /// <remarks>
 /// A lease lives at <c>{KeyPrefix}lease:</c> followed by the entry's server key without the prefix: outside every
-/// namespace, so <c>Clear</c> and <c>GetStats</c> never see it. Only the holder's token renews or releases it (a script
-/// compares first), so a holder that lost its lease cannot remove its successor's.
+/// namespace, so <c>Clear</c> and <c>GetStats</c> never see it. Only the holder's token renews or releases it, so a
+/// holder that lost its lease cannot remove its successor's: the comparison is a transaction's condition
+/// (<c>WATCH</c>, <c>GET</c>, then <c>MULTI</c>/<c>PEXPIRE</c> or <c>DEL</c>/<c>EXEC</c>), not a Lua script, so it works
+/// on servers without scripting too (Microsoft Garnet by default, managed Redis offerings that disable <c>EVAL</c>).
 /// </remarks>
 internal sealed class FleetLeases
 {
-    private const string RenewScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
-    private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
-
     private readonly DragonflyKeys _keys;
     private readonly string _instanceId;
     private readonly ConcurrentDictionary<CacheKey, TaskCompletionSource> _wakers = new();
@@ -85,9 +84,13 @@ internal sealed class FleetLeases
             while (true)
             {
                 await Task.Delay(every, stop).ConfigureAwait(false);
-                var renewed = (long)await _keys.Root.ScriptEvaluateAsync(RenewScript, [LeaseKey(key)], [token, (long)Duration.TotalMilliseconds]).ConfigureAwait(false);
-                if (renewed == 0)
+                var lease = LeaseKey(key);
+                var renewal = _keys.Root.CreateTransaction();
+                renewal.AddCondition(Condition.StringEqual(lease, token));
+                _ = renewal.KeyExpireAsync(lease, Duration);
+                if (!await renewal.ExecuteAsync().ConfigureAwait(false))
                 {
+                    // Lost (expired, or taken over): nothing left to renew.
                     return;
                 }
             }
@@ -111,7 +114,11 @@ internal sealed class FleetLeases
 
         try
         {
-            await _keys.Root.ScriptEvaluateAsync(ReleaseScript, [LeaseKey(key)], [token]).ConfigureAwait(false);
+            var lease = LeaseKey(key);
+            var release = _keys.Root.CreateTransaction();
+            release.AddCondition(Condition.StringEqual(lease, token));
+            _ = release.KeyDeleteAsync(lease);
+            await release.ExecuteAsync().ConfigureAwait(false);
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {

@@ -54,7 +54,11 @@ internal sealed partial class TwoLevelStore
     {
         var outcome = _inner.Delete(key);
         DropKey(key);
-        Announce(BackplaneMessageKind.Key, key.TenantId, key.Key);
+        if (!RemovedNothing(outcome))
+        {
+            Announce(BackplaneMessageKind.Key, key.TenantId, key.Key);
+        }
+
         return outcome;
     }
 
@@ -62,9 +66,21 @@ internal sealed partial class TwoLevelStore
     {
         var outcome = await _inner.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
         DropKey(key);
-        await AnnounceAsync(BackplaneMessageKind.Key, key.TenantId, key.Key).ConfigureAwait(false);
+        if (!RemovedNothing(outcome))
+        {
+            await AnnounceAsync(BackplaneMessageKind.Key, key.TenantId, key.Key).ConfigureAwait(false);
+        }
+
         return outcome;
     }
+
+    /// <summary>
+    /// The server answered that the key was not there, with recovery healthy: no instance can hold a copy newer than
+    /// that answer (every write and removal is announced), so a message would only cost every instance a drop. A
+    /// failed or journaled delete is announced (or owed) as before.
+    /// </summary>
+    private bool RemovedNothing(in StoreOutcome<bool> outcome) =>
+        outcome.Failure is null && !outcome.Result && RecoveryHealthy();
 
     public StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern)
     {

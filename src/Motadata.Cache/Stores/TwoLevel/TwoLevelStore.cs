@@ -98,7 +98,7 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     {
         if (IsServing && Local.TryGet(key, out T? value))
         {
-            _statistics.For(key.TenantId).LocalHitsViaStore.Increment();
+            _statistics.ForLookup(key.TenantId).LocalHitsViaStore.Increment();
             return ReadOutcome<T>.Hit(value);
         }
 
@@ -113,7 +113,7 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     {
         if (IsServing && Local.TryGet(key, out T? value))
         {
-            _statistics.For(key.TenantId).LocalHitsViaStore.Increment();
+            _statistics.ForLookup(key.TenantId).LocalHitsViaStore.Increment();
             return new(projection.Project(ReadOutcome<T>.Hit(value)));
         }
 
@@ -233,7 +233,7 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     {
         if (IsServing && Local.TryGet(key, out T? value))
         {
-            _statistics.For(key.TenantId).LocalHitsViaStore.Increment();
+            _statistics.ForLookup(key.TenantId).LocalHitsViaStore.Increment();
             return ReadOutcome<T>.Hit(value);
         }
 
