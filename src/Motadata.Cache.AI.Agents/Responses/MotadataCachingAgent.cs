@@ -121,7 +121,7 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
     private string? TenantOf(AgentRunOptions? options) =>
         _options.TenantId is { } fixedTenant
             ? RequestHasher.FixedTenant(fixedTenant, options?.AdditionalProperties, nameof(AgentRunOptions))
-            : RequestHasher.TenantFrom(options?.AdditionalProperties);
+            : RequestHasher.TenantFrom(options?.AdditionalProperties, nameof(AgentRunOptions));
 
     /// <summary>
     /// False when the run's options carry something the key cannot see: a continuation token (a poll of a background

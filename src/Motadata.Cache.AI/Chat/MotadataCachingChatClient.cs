@@ -316,7 +316,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
 
         return _options.TenantId is { } tenantId
             ? RequestHasher.FixedTenant(tenantId, options?.AdditionalProperties, nameof(ChatOptions))
-            : RequestHasher.TenantFrom(options?.AdditionalProperties);
+            : RequestHasher.TenantFrom(options?.AdditionalProperties, nameof(ChatOptions));
     }
 
     private string? DefaultModelId

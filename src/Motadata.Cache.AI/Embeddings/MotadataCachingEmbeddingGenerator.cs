@@ -65,7 +65,7 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
             ? RequestHasher.FixedTenant(selector(options), options?.AdditionalProperties, nameof(EmbeddingGenerationOptions))
             : _options.TenantId is { } fixedTenant
                 ? RequestHasher.FixedTenant(fixedTenant, options?.AdditionalProperties, nameof(EmbeddingGenerationOptions))
-                : RequestHasher.TenantFrom(options?.AdditionalProperties);
+                : RequestHasher.TenantFrom(options?.AdditionalProperties, nameof(EmbeddingGenerationOptions));
         if (controls.NoCache && controls.NoStore)
         {
             _options.Statistics.RecordBypass(tenantId);

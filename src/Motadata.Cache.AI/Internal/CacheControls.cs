@@ -39,10 +39,17 @@ internal readonly struct CacheControls
         };
     }
 
-    /// <summary>True for the cache's own keys, which are left out of every cache key.</summary>
+    /// <summary>
+    /// True for the cache's own keys, which are left out of every cache key. Compared ignoring case, as
+    /// <see cref="AdditionalPropertiesDictionary"/> looks keys up (<see cref="Read"/> honours <c>"Motadata.Cache.NoCache"</c>,
+    /// so it must not move the request to another key either).
+    /// </summary>
     public static bool IsControlKey(string key) =>
-        key is AICacheProperties.TenantId or AICacheProperties.NoCache or AICacheProperties.NoStore
-            or AICacheProperties.Ttl or AICacheProperties.MaxAge or AICacheProperties.Namespace;
+        key.StartsWith("motadata.cache.", StringComparison.OrdinalIgnoreCase)
+        && (IsKey(key, AICacheProperties.TenantId) || IsKey(key, AICacheProperties.NoCache) || IsKey(key, AICacheProperties.NoStore)
+            || IsKey(key, AICacheProperties.Ttl) || IsKey(key, AICacheProperties.MaxAge) || IsKey(key, AICacheProperties.Namespace));
+
+    private static bool IsKey(string key, string control) => string.Equals(key, control, StringComparison.OrdinalIgnoreCase);
 
     private static bool ReadBool(AdditionalPropertiesDictionary properties, string name, string owner)
     {

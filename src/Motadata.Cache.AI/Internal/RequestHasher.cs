@@ -56,11 +56,37 @@ internal static class RequestHasher
         return Convert.ToHexStringLower(hash);
     }
 
-    /// <summary>The tenant named by <see cref="AICacheProperties.TenantId"/>, if any.</summary>
-    public static string? TenantFrom(AdditionalPropertiesDictionary? properties) =>
-        properties is not null && properties.TryGetValue(AICacheProperties.TenantId, out var value) && value is string { Length: > 0 } tenant
-            ? tenant
-            : null;
+    /// <summary>
+    /// The tenant named by <see cref="AICacheProperties.TenantId"/>, if any: a string, or a JSON string
+    /// (<see cref="JsonElement"/>, as options read from JSON carry it); null, an empty string or a JSON null name none.
+    /// </summary>
+    /// <param name="properties">The request's properties.</param>
+    /// <param name="owner">The options type, for the error (<c>ChatOptions</c>, <c>AgentRunOptions</c>).</param>
+    /// <exception cref="ArgumentException">
+    /// The property holds something else. It is refused, not ignored: ignoring it would serve the request from the
+    /// global namespace, where every such request of every tenant meets (the tenant is not part of the key).
+    /// </exception>
+    public static string? TenantFrom(AdditionalPropertiesDictionary? properties, string owner)
+    {
+        if (properties is null || properties.Count == 0 || !properties.TryGetValue(AICacheProperties.TenantId, out var value) || value is null)
+        {
+            return null;
+        }
+
+        var tenant = value switch
+        {
+            string text => text,
+            JsonElement { ValueKind: JsonValueKind.String } json => json.GetString(),
+            JsonElement { ValueKind: JsonValueKind.Null } => string.Empty,
+            _ => null,
+        };
+        if (tenant is null)
+        {
+            ThrowTenantType(owner, AICacheProperties.TenantId, value);
+        }
+
+        return tenant.Length > 0 ? tenant : null;
+    }
 
     /// <summary>
     /// The tenant a request is served for when the tenant is fixed in code (<paramref name="fixedTenant"/>, null for
@@ -72,7 +98,7 @@ internal static class RequestHasher
     /// <exception cref="ArgumentException">The request names a tenant other than the fixed one.</exception>
     public static string? FixedTenant(string? fixedTenant, AdditionalPropertiesDictionary? properties, string owner)
     {
-        var named = TenantFrom(properties);
+        var named = TenantFrom(properties, owner);
         if (named is not null && !string.Equals(named, fixedTenant, StringComparison.Ordinal))
         {
             ThrowTenantOverride(owner, AICacheProperties.TenantId, named, fixedTenant);
@@ -80,6 +106,12 @@ internal static class RequestHasher
 
         return fixedTenant;
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowTenantType(string owner, string name, object value) =>
+        throw new ArgumentException(
+            $"{owner}.AdditionalProperties[\"{name}\"] is a {value.GetType().Name} ({value}); it must be a string naming the tenant.",
+            name);
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowTenantOverride(string owner, string name, string named, string? fixedTenant) =>

@@ -31,16 +31,23 @@ internal sealed partial class ServiceExceptionHandler : IExceptionHandler
     {
         var traceId = Activity.Current?.TraceId.ToString() ?? httpContext.TraceIdentifier;
         var request = httpContext.Request;
-        if (httpContext.RequestAborted.IsCancellationRequested || exception is IOException)
+        var exceptionType = exception.GetType().Name;
+        // BadHttpRequestException is an IOException too: it is told apart here, or Kestrel's 408 and 413 (and a broken
+        // chunked body) would be answered with a bare status and logged as a client that went away.
+        if (httpContext.RequestAborted.IsCancellationRequested || exception is IOException and not BadHttpRequestException)
         {
             // The client is gone: there is no one to answer.
-            var exceptionType = exception.GetType().Name;
             LogAborted(_logger, request.Method, request.Path, exceptionType, exception.Message, traceId);
             return true;
         }
 
         switch (exception)
         {
+            case BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad:
+                // A body that ended before its Content-Length (or broken framing): almost always a client that closed
+                // its connection mid-upload. One Information line as for an abort, and a problem for a client still there.
+                LogAborted(_logger, request.Method, request.Path, exceptionType, exception.Message, traceId);
+                return await WriteAsync(httpContext, exception, bad.StatusCode, bad.Message);
             case BadHttpRequestException bad:
                 LogBadRequest(_logger, request.Method, request.Path, bad.StatusCode, bad.Message, traceId);
                 return await WriteAsync(httpContext, exception, bad.StatusCode, bad.Message);
