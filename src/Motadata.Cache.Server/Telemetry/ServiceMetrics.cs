@@ -101,6 +101,35 @@ internal sealed class ServiceMetrics
         return true;
     }
 
+    /// <summary>
+    /// The per-tenant figures <c>/metrics</c> reports, from the same snapshot (so just as old on Dragonfly, and read
+    /// without a scan of the server after the first time): the operator page's tenant table. Empty with
+    /// <c>Service:Metrics:TenantLabels</c> off. Never throws; a failed read leaves its tenant out.
+    /// </summary>
+    /// <returns>Each reported tenant and its statistics.</returns>
+    internal IReadOnlyList<KeyValuePair<string, CacheStats>> TenantStatistics()
+    {
+        try
+        {
+            var snapshot = Snapshot();
+            var tenants = new List<KeyValuePair<string, CacheStats>>(snapshot.Length);
+            foreach (var entry in snapshot)
+            {
+                if (entry.Tenant is { } tenant)
+                {
+                    tenants.Add(new(tenant, entry.Stats));
+                }
+            }
+
+            return tenants;
+        }
+        catch (Exception exception)
+        {
+            LogFailure(exception, null);
+            return [];
+        }
+    }
+
     private List<Measurement<long>> Measure(Func<CacheStats, long> read)
     {
         // The exporter calls every callback in turn; one that throws would cost the scrape more than its own series.

@@ -1,0 +1,9 @@
+namespace Motadata.Cache.Server.Tests.Dashboard;
+
+/// <summary>The operator page on the memory backend.</summary>
+public sealed class MemoryDashboardBrowserTests : DashboardBrowserTests
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> BackendSettings => [];
+
+    protected override string BackendName => "Memory";
+}
