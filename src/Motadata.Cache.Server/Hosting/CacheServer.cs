@@ -132,7 +132,10 @@ internal static class CacheServer
         services.AddOpenApi(openApi => openApi
             .AddDocumentTransformer<InfrastructureRoutesTransformer>()
             .AddDocumentTransformer<ApiKeySecurityTransformer>()
-            .AddOperationTransformer<ApiKeySecurityTransformer>());
+            .AddOperationTransformer<ApiKeySecurityTransformer>()
+
+            // Last: corrects what generated clients need over everything above (issue 25).
+            .AddDocumentTransformer<ClientContractTransformer>());
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting", "Microsoft.AspNetCore.Diagnostics")
 
