@@ -112,6 +112,7 @@ internal sealed class DashboardEndpoints
             json.WriteStartObject("settings");
             json.WriteBoolean("recovery", config.EnableRecovery && config.Backend != CacheBackend.Memory);
             json.WriteNumber("recovery_journal_capacity", config.RecoveryJournalCapacity);
+            json.WriteNumber("pending_removals", _cache.PendingRemovals);
             json.WriteBoolean("local_level", config.EnableLocalLevel);
             json.WriteBoolean("tenant_labels", _service.Metrics.TenantLabels);
             json.WriteNumber("max_metric_tenants", _service.MaxMetricTenants);

@@ -148,6 +148,7 @@
     const recovery = [
       ["state", figures.health.status + " since " + new Date(figures.health.since).toLocaleString("en-GB"), "recovery-state"],
       ["recovery", figures.settings.recovery ? "on (journal of " + numbers.format(figures.settings.recovery_journal_capacity) + ")" : "off", "recovery-on"],
+      ["journal: removals waiting for replay", figures.settings.pending_removals, "pending-removals"],
       ["backend failures", totals.backend_failures, "backend-failures"],
       ["breaker openings", totals.breaker_openings, "breaker-openings"],
       ["replayed operations", totals.replayed_operations, "replayed"],

@@ -125,6 +125,9 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     /// <summary>The current health; replaced (never mutated) on every change, so reading it takes no lock.</summary>
     public CacheHealth Health => _health;
 
+    /// <inheritdoc />
+    public int PendingRemovals => _pendingRemovals;
+
     /// <summary>True while no failure is being handled (one volatile read): the two-level store serves its local level only then.</summary>
     internal bool IsHealthy => _mode == HealthyMode;
 

@@ -76,6 +76,21 @@ internal sealed class ShardedStore : KeyRoutedStore<int>, IRecoveryState
         FanOut.WorstHealth(_shards.Where(static shard => shard.Recovering is not null).Select(static shard => shard.Recovering!.Health), _steadyHealth);
 
     /// <inheritdoc />
+    public int PendingRemovals
+    {
+        get
+        {
+            var pending = 0;
+            foreach (var shard in _shards)
+            {
+                pending += shard.Recovering?.PendingRemovals ?? 0;
+            }
+
+            return pending;
+        }
+    }
+
+    /// <inheritdoc />
     public CircuitState BreakerState =>
         FanOut.WorstBreaker(_shards.Where(static shard => shard.Recovering is not null).Select(static shard => shard.Recovering!.BreakerState));
 
