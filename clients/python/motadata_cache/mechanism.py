@@ -7,7 +7,8 @@ import os
 import socket
 import threading
 import urllib.parse
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+import weakref
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 from .config import CacheConfig
 from .errors import (AuthenticationError, CacheError, CacheUnavailableError, InvalidRequestError,
@@ -75,7 +76,8 @@ class CacheMechanism:
         if self.config.api_key is not None:
             self._headers["Authorization"] = "Bearer " + self.config.api_key
         self._local = threading.local()
-        self._connections: List[http.client.HTTPConnection] = []
+        # Weak: a thread that ends takes its connection with it; close() reaches the ones still in use.
+        self._connections: "weakref.WeakSet[http.client.HTTPConnection]" = weakref.WeakSet()
         self._connections_lock = threading.Lock()
 
     # ----------------------------------------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ class CacheMechanism:
     def close(self) -> None:
         """Closes every connection the client opened (any thread's); later calls open new ones."""
         with self._connections_lock:
-            connections, self._connections = self._connections, []
+            connections, self._connections = list(self._connections), weakref.WeakSet()
         for connection in connections:
             connection.close()
         self._local = threading.local()
@@ -249,15 +251,14 @@ class CacheMechanism:
         self._local.connection = connection
         self._local.pid = os.getpid()
         with self._connections_lock:
-            self._connections.append(connection)
+            self._connections.add(connection)
         return connection, False
 
     def _drop_connection(self, connection: http.client.HTTPConnection) -> None:
         connection.close()
         self._local.connection = None
         with self._connections_lock:
-            if connection in self._connections:
-                self._connections.remove(connection)
+            self._connections.discard(connection)
 
     def _call(self, method: str, path: str, body: Optional[bytes] = None, content_type: Optional[str] = None,
               expected: Iterable[int] = (200,)) -> _Response:

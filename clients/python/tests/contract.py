@@ -222,6 +222,8 @@ class ClientContract:
         errors = []
         ports = set()
         lock = threading.Lock()
+        # Every thread holds its connection until all have one, so six open sockets have six local ports.
+        together = threading.Barrier(6, timeout=120)
 
         def work(number):
             try:
@@ -232,6 +234,7 @@ class ClientContract:
                         errors.append(key)
                 with lock:
                     ports.add(self.cache._local.connection.sock.getsockname())
+                together.wait()
             except Exception as error:  # noqa: BLE001 - reported below
                 errors.append(repr(error))
 
