@@ -138,14 +138,32 @@ internal sealed class DashboardEndpoints
             json.WriteNumber("backplane_messages_dropped", totals.BackplaneMessagesDropped);
             json.WriteEndObject();
 
+            // Each server: its share (when its walk answered) and its own health (cluster primaries, sharded servers).
             json.WriteStartArray("nodes");
+            var nodeHealth = _cache.NodeHealth;
+            var shown = new HashSet<string>(StringComparer.Ordinal);
             foreach (var node in totals.Nodes)
             {
+                shown.Add(node.Endpoint);
                 json.WriteStartObject();
                 json.WriteString("endpoint", node.Endpoint);
                 json.WriteNumber("size", node.Size);
                 json.WriteNumber("memory_usage", node.MemoryUsage);
+                WriteNodeHealth(json, nodeHealth, node.Endpoint);
                 json.WriteEndObject();
+            }
+
+            foreach (var (endpoint, _) in nodeHealth)
+            {
+                if (shown.Add(endpoint))
+                {
+                    json.WriteStartObject();
+                    json.WriteString("endpoint", endpoint);
+                    json.WriteNull("size");
+                    json.WriteNull("memory_usage");
+                    WriteNodeHealth(json, nodeHealth, endpoint);
+                    json.WriteEndObject();
+                }
             }
 
             json.WriteEndArray();
@@ -164,6 +182,23 @@ internal sealed class DashboardEndpoints
         }
 
         await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    private static void WriteNodeHealth(Utf8JsonWriter json, IReadOnlyList<KeyValuePair<string, CacheHealth>> nodeHealth, string endpoint)
+    {
+        foreach (var (name, health) in nodeHealth)
+        {
+            if (string.Equals(name, endpoint, StringComparison.Ordinal))
+            {
+                json.WriteString("status", health.Status.ToString());
+                WriteNullable(json, "last_error", health.LastError);
+                return;
+            }
+        }
+
+        // A single server, or recovery off: the cache's own health is the node's.
+        json.WriteNull("status");
+        json.WriteNull("last_error");
     }
 
     private static void WriteFigures(Utf8JsonWriter json, CacheStats stats)

@@ -52,4 +52,50 @@ public sealed class DashboardFiguresTests
         Assert.Contains(redis.EndPoint, figures.GetProperty("health").GetProperty("last_error").GetString(), StringComparison.Ordinal);
         Assert.True(figures.GetProperty("totals").GetProperty("backend_failures").GetInt64() > 0);
     }
+
+    [Fact]
+    public async Task OnShardedServersEachServersShareAndHealthShowAndAKilledOneIsNotHealthy()
+    {
+        await using var healthy = await RedisServer.StartAsync();
+        await using var doomed = await RedisServer.StartAsync();
+        await using var host = await ServiceHost.StartAsync(
+        [
+            new("Cache:Backend", "Dragonfly"),
+            new("Cache:DragonflyUrl", $"dragonfly://{healthy.EndPoint},{doomed.EndPoint}"),
+            new("Cache:EnableSharding", "true"),
+            new("Cache:ShardCount", "2"),
+            new("Cache:OperationTimeout", "00:00:05"),
+        ]);
+        var client = host.CreateClient();
+        var keys = Enumerable.Range(0, 64).Select(static i => $"k{i}").ToArray();
+        await DashboardBrowserTests.PutAsync(client, "acme", keys);
+
+        var before = await NodesAsync(client);
+        Assert.Equal(new[] { doomed.EndPoint, healthy.EndPoint }.Order(StringComparer.Ordinal), before.Keys.Order(StringComparer.Ordinal));
+        Assert.All(before.Values, static node => Assert.Equal("Healthy", node.GetProperty("status").GetString()));
+        Assert.Equal(64, before.Values.Sum(static node => node.GetProperty("size").GetInt64()));
+
+        await doomed.KillAsync();
+
+        // 64 keys placed by rendezvous hashing over both servers: the writes of the killed one's keys fail there
+        // (503), the others are stored (204).
+        var statuses = new List<HttpStatusCode>();
+        foreach (var key in keys)
+        {
+            statuses.Add((await client.PutAsync($"v1/tenants/acme/keys/{key}", Http.Bytes("2"u8.ToArray(), "application/json"))).StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.ServiceUnavailable, statuses);
+        Assert.Contains(HttpStatusCode.NoContent, statuses);
+        var after = await NodesAsync(client);
+        Assert.Equal("Healthy", after[healthy.EndPoint].GetProperty("status").GetString());
+        Assert.NotEqual("Healthy", after[doomed.EndPoint].GetProperty("status").GetString());
+        Assert.Contains(doomed.EndPoint, after[doomed.EndPoint].GetProperty("last_error").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<Dictionary<string, System.Text.Json.JsonElement>> NodesAsync(HttpClient client)
+    {
+        var figures = await Http.ReadJsonAsync(await client.GetAsync("v1/dashboard"));
+        return figures.GetProperty("nodes").EnumerateArray().ToDictionary(static node => node.GetProperty("endpoint").GetString()!, static node => node.Clone(), StringComparer.Ordinal);
+    }
 }

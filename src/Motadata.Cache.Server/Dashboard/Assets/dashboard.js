@@ -178,7 +178,13 @@
     nodes.replaceChildren();
     figures.nodes.forEach((node) => {
       const row = document.createElement("tr");
-      row.append(cell(node.endpoint, "name"), cell(numbers.format(node.size), "number", node.size), cell(bytes(node.memory_usage), "number", node.memory_usage));
+      row.dataset.endpoint = node.endpoint;
+      const status = node.status || figures.health.status;
+      const badge = cell(status, "", status, "status");
+      if (node.last_error) { badge.title = node.last_error; }
+      row.append(cell(node.endpoint, "name"), badge,
+        cell(node.size == null ? "\u2013" : numbers.format(node.size), "number", node.size == null ? "" : node.size),
+        cell(node.memory_usage == null ? "\u2013" : bytes(node.memory_usage), "number", node.memory_usage == null ? "" : node.memory_usage));
       nodes.append(row);
     });
 

@@ -63,6 +63,10 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     public CacheHealth Health => FanOut.WorstHealth(_nodes.Values.Select(static node => node.Recovering.Health), _steadyHealth);
 
     /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, CacheHealth>> NodeHealth =>
+        [.. _nodes.Values.Select(static node => new KeyValuePair<string, CacheHealth>(DragonflyConnection.Describe(node.Server.EndPoint), node.Recovering.Health))];
+
+    /// <inheritdoc />
     public int PendingRemovals
     {
         get

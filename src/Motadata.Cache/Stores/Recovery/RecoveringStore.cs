@@ -128,6 +128,9 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     /// <inheritdoc />
     public int PendingRemovals => _pendingRemovals;
 
+    /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, CacheHealth>> NodeHealth => [];
+
     /// <summary>True while no failure is being handled (one volatile read): the two-level store serves its local level only then.</summary>
     internal bool IsHealthy => _mode == HealthyMode;
 

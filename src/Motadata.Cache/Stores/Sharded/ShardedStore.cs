@@ -76,6 +76,10 @@ internal sealed class ShardedStore : KeyRoutedStore<int>, IRecoveryState
         FanOut.WorstHealth(_shards.Where(static shard => shard.Recovering is not null).Select(static shard => shard.Recovering!.Health), _steadyHealth);
 
     /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, CacheHealth>> NodeHealth =>
+        [.. _shards.Where(static shard => shard.Recovering is not null).Select(static shard => new KeyValuePair<string, CacheHealth>(shard.Name, shard.Recovering!.Health))];
+
+    /// <inheritdoc />
     public int PendingRemovals
     {
         get
