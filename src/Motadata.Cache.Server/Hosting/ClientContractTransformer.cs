@@ -48,6 +48,12 @@ internal sealed class ClientContractTransformer : IOpenApiDocumentTransformer
             }
         }
 
+        // What @redocly/cli's recommended rules ask of every document: a license, and tags that say what they group.
+        document.Info ??= new OpenApiInfo();
+        document.Info.License ??= new OpenApiLicense { Name = "MIT", Identifier = "MIT" };
+        document.Info.Description ??= "Motadata.Cache over HTTP: a multi-tenant, API-key secured REST cache (docs/service.md).";
+        DescribeTags(document);
+
         FixSchemas(document);
         foreach (var (path, item) in document.Paths)
         {
@@ -80,11 +86,42 @@ internal sealed class ClientContractTransformer : IOpenApiDocumentTransformer
                     operation.Security = [];
                 }
 
+                if (operation.Responses is { } responses && !responses.Keys.Any(static status => status.StartsWith('4')))
+                {
+                    // Every route refuses a target it cannot read as one route (RequestTargetMiddleware) with 400.
+                    AddProblem(operation, document, "400", "The request target was refused: a '.', '..' or empty segment, a '\\', or a malformed path.");
+                }
+
                 DescribeHeaders(operation);
             }
         }
 
         return Task.CompletedTask;
+    }
+
+    private static void DescribeTags(OpenApiDocument document)
+    {
+        var descriptions = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Tenant"] = "One tenant's entries: keys, values, invalidation, warming and statistics (a key allowed that tenant).",
+            ["Admin"] = "The whole cache: statistics, clearing every tenant, the operator page's figures (admin keys only).",
+            ["Health"] = "Liveness and readiness probes (no key).",
+            ["Service"] = "Metrics and this document.",
+        };
+        document.Tags ??= new HashSet<OpenApiTag>();
+        foreach (var tag in document.Tags)
+        {
+            if (tag.Name is { } name && descriptions.TryGetValue(name, out var description))
+            {
+                tag.Description ??= description;
+                descriptions.Remove(name);
+            }
+        }
+
+        if (descriptions.Remove("Service", out var service))
+        {
+            document.Tags.Add(new OpenApiTag { Name = "Service", Description = service });
+        }
     }
 
     private static void FixParameters(OpenApiOperation operation)

@@ -119,6 +119,35 @@ public sealed class OpenApiClientContractTests
         await Http.AssertProblemAsync(await client.PostAsync("v1/tenants/t/warm", Http.Json("{\"entries\":{\"a\":1},\"ttl\":\"60\"}")), HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task DocumentMeetsTheRecommendedLintRulesItOnceFailed()
+    {
+        // @redocly/cli lint (recommended rules) warned of these: a license, tag descriptions, a 4XX on every operation.
+        await using var host = await StartAsync();
+        var document = await DocumentAsync(host);
+        Assert.Equal("MIT", document.GetProperty("info").GetProperty("license").GetProperty("name").GetString());
+        var tags = document.GetProperty("tags").EnumerateArray().ToList();
+        Assert.NotEmpty(tags);
+        Assert.All(tags, static tag => Assert.False(string.IsNullOrEmpty(tag.GetProperty("description").GetString())));
+        var declared = tags.Select(static tag => tag.GetProperty("name").GetString()).ToHashSet();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var statuses = operation.Value.GetProperty("responses").EnumerateObject().Select(static r => r.Name).ToList();
+                Assert.True(statuses.Any(static s => s.StartsWith('4')), $"{operation.Name} {path.Name} has no 4XX response.");
+                foreach (var tag in operation.Value.GetProperty("tags").EnumerateArray())
+                {
+                    Assert.Contains(tag.GetString(), declared);
+                }
+            }
+        }
+
+        // As described: a public route refuses an unreadable target with 400.
+        using var raw = new HttpClient { BaseAddress = host.BaseAddress };
+        Assert.Equal(HttpStatusCode.BadRequest, (await raw.GetAsync("healthz/")).StatusCode);
+    }
+
     private static async Task<JsonElement> DocumentAsync(ServiceHost host) =>
         await Http.ReadJsonAsync(await host.CreateClient().GetAsync("openapi/v1.json"));
 }
