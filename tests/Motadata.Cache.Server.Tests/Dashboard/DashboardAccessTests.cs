@@ -9,7 +9,8 @@ namespace Motadata.Cache.Server.Tests.Dashboard;
 /// With API keys configured the page shows nothing until an admin key is given, keeps it in the tab's sessionStorage
 /// only (no cookie, nothing in the URL), and the route it reads refuses anything but an admin key.
 /// </summary>
-public sealed class DashboardAccessTests
+[Collection(BrowserTestGroup.Name)]
+public sealed class DashboardAccessTests(BrowserFixture browsers)
 {
     private const string TenantKey = "tenant-key-0123456789abcdef";
     private const string AdminKey = "admin-key-0123456789abcdef";
@@ -31,7 +32,7 @@ public sealed class DashboardAccessTests
         await DashboardBrowserTests.PutAsync(client, secretTenant, "k");
         await DashboardBrowserTests.GetAsync(client, secretTenant, HttpStatusCode.OK, "k");
 
-        using var browser = Browser.Start();
+        var browser = browsers.Fresh();
         var driver = browser.Driver;
         driver.Navigate().GoToUrl(new Uri(host.BaseAddress, "dashboard?refresh=1"));
         await browser.WaitUntilAsync(() => driver.FindElement(By.Id("login")).Displayed, "the admin key form");

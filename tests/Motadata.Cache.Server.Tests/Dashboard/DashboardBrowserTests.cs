@@ -7,10 +7,15 @@ namespace Motadata.Cache.Server.Tests.Dashboard;
 /// <summary>
 /// The operator page in a real headless chromium against the real service, run on every backend: it shows the
 /// tenants that traffic created with their exact figures, follows more traffic, sorts them, and logs no console
-/// error. One browser per backend, as starting chromium is most of a test's time.
+/// error. The browser is shared by the collection (<see cref="BrowserFixture"/>).
 /// </summary>
+[Collection(BrowserTestGroup.Name)]
 public abstract class DashboardBrowserTests
 {
+    private readonly BrowserFixture _browsers;
+
+    protected DashboardBrowserTests(BrowserFixture browsers) => _browsers = browsers;
+
     /// <summary>The backend's settings (<c>Cache:Backend</c> ...).</summary>
     protected abstract IEnumerable<KeyValuePair<string, string?>> BackendSettings { get; }
 
@@ -30,7 +35,7 @@ public abstract class DashboardBrowserTests
         await PutAsync(client, quiet, "x");
         await GetAsync(client, quiet, HttpStatusCode.NotFound, "y", "z");
 
-        using var browser = Browser.Start();
+        var browser = _browsers.Fresh();
         browser.Driver.Navigate().GoToUrl(new Uri(host.BaseAddress, "dashboard?refresh=1"));
 
         await browser.WaitUntilAsync(() => browser.TenantFigures(busy, "hits") == "2" && browser.TenantFigures(quiet, "misses") == "2", "both tenants' figures");

@@ -1,9 +1,10 @@
+using Motadata.Cache.Server.Tests.Infrastructure;
 using Motadata.Cache.Tests.Infrastructure;
 
 namespace Motadata.Cache.Server.Tests.Dashboard;
 
 /// <summary>The operator page on the Dragonfly backend, against a real <c>redis-server</c>.</summary>
-public sealed class DragonflyDashboardBrowserTests : DashboardBrowserTests, IAsyncLifetime
+public sealed class DragonflyDashboardBrowserTests(BrowserFixture browsers) : DashboardBrowserTests(browsers), IAsyncLifetime
 {
     private RedisServer? _redis;
 
