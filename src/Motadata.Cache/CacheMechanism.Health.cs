@@ -18,6 +18,22 @@ public sealed partial class CacheMechanism
     public CacheHealth Health => _recovering is { } recovering ? recovering.Health : _steadyHealth;
 
     /// <summary>
+    /// How many removals (deletes, invalidations, clears) that the server did not take are kept in the recovery journal,
+    /// waiting to be replayed once it answers (summed over the servers of a cluster or sharded cache): the length of
+    /// the journal, bounded by <see cref="CacheConfig.RecoveryJournalCapacity"/>. Zero on the memory backend, with
+    /// recovery off, and once everything is replayed. Reading it is cheap (no lock, no server call).
+    /// </summary>
+    public int PendingRemovals => _recovering?.PendingRemovals ?? 0;
+
+    /// <summary>
+    /// Each server's own health by <c>host:port</c> (the names of <see cref="CacheStats.Nodes"/>) when the cache spans
+    /// several with recovery on: Redis Cluster primaries, or sharded servers (<see cref="CacheConfig.EnableSharding"/>),
+    /// each with its own breaker and journal. Empty on the memory backend, on a single server (see <see cref="Health"/>)
+    /// and with recovery off. Builds a small list per read: for dashboards and health checks, not hot paths.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, CacheHealth>> NodeHealth => _recovering?.NodeHealth ?? [];
+
+    /// <summary>
     /// Completes once the backend is healthy again: the breaker closed and every invalidation kept during the outage
     /// replayed on the server. At once when healthy, or when nothing tracks the backend.
     /// </summary>

@@ -4,6 +4,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.RateLimiting;
 using Motadata.Cache.Server.Configuration;
+using Motadata.Cache.Server.Dashboard;
 using Motadata.Cache.Server.Endpoints;
 using Motadata.Cache.Server.Endpoints.Contracts;
 using Motadata.Cache.Server.Security;
@@ -127,7 +128,10 @@ internal static class CacheServer
         services.AddOpenApi(openApi => openApi
             .AddDocumentTransformer<InfrastructureRoutesTransformer>()
             .AddDocumentTransformer<ApiKeySecurityTransformer>()
-            .AddOperationTransformer<ApiKeySecurityTransformer>());
+            .AddOperationTransformer<ApiKeySecurityTransformer>()
+
+            // Last: corrects what generated clients need over everything above (issue 25).
+            .AddDocumentTransformer<ClientContractTransformer>());
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting", "Microsoft.AspNetCore.Diagnostics")
 
@@ -227,6 +231,7 @@ internal static class CacheServer
         var cache = app.Services.GetRequiredService<CacheMechanism>();
         new CacheEndpoints(cache, maxValueBytes, service).Map(app, service.RateLimit.Enabled ? TenantRateLimitPolicy : null);
         new HealthEndpoints(cache, service.ReadinessTimeout, app.Services.GetRequiredService<ILogger<HealthEndpoints>>()).Map(app);
+        new DashboardEndpoints(cache, app.Services.GetRequiredService<ServiceMetrics>(), service, app.Services.GetRequiredService<ApiKeyRing>().Enabled).Map(app);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
         if (service.Metrics.RequireApiKey)
         {

@@ -662,6 +662,7 @@ public abstract class CacheServiceContractTests
             ("/v1/tenants/{tenant}/stats", "get"),
             ("/v1/stats", "get"),
             ("/v1/keys", "delete"),
+            ("/v1/dashboard", "get"),
             ("/healthz", "get"),
             ("/readyz", "get"),
             ("/metrics", "get"),

@@ -156,6 +156,7 @@ public sealed class RecoveryTests
             Assert.Equal(0, first.Invalidate("user_*", tenantId: "t1"));
             Assert.Equal(0, await first.ClearAsync("t2"));
             Assert.False(first.Delete("global"));
+            Assert.Equal(4, first.PendingRemovals);
 
             // Reads through the instance that invalidated never see the old values, during the outage either.
             Assert.Null(await first.GetAsync<string>("deleted", tenantId: "t1"));
@@ -172,6 +173,7 @@ public sealed class RecoveryTests
         await first.WaitForRecoveryAsync().WaitAsync(s_patience);
         Assert.Equal(CacheHealthStatus.Healthy, first.Health.Status);
         Assert.True(first.GetStats().ReplayedOperations >= 4);
+        Assert.Equal(0, first.PendingRemovals);
 
         Assert.Null(await ReadOnServerAsync(second, "deleted", tenantId: "t1"));
         Assert.Null(await ReadOnServerAsync(second, "user_1", tenantId: "t1"));

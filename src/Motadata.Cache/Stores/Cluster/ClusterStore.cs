@@ -63,6 +63,25 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     public CacheHealth Health => FanOut.WorstHealth(_nodes.Values.Select(static node => node.Recovering.Health), _steadyHealth);
 
     /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, CacheHealth>> NodeHealth =>
+        [.. _nodes.Values.Select(static node => new KeyValuePair<string, CacheHealth>(DragonflyConnection.Describe(node.Server.EndPoint), node.Recovering.Health))];
+
+    /// <inheritdoc />
+    public int PendingRemovals
+    {
+        get
+        {
+            var pending = 0;
+            foreach (var node in _nodes.Values)
+            {
+                pending += node.Recovering.PendingRemovals;
+            }
+
+            return pending;
+        }
+    }
+
+    /// <inheritdoc />
     public CircuitState BreakerState => FanOut.WorstBreaker(_nodes.Values.Select(static node => node.Recovering.BreakerState));
 
     /// <inheritdoc />

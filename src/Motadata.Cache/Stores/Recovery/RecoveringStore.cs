@@ -125,6 +125,12 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     /// <summary>The current health; replaced (never mutated) on every change, so reading it takes no lock.</summary>
     public CacheHealth Health => _health;
 
+    /// <inheritdoc />
+    public int PendingRemovals => _pendingRemovals;
+
+    /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, CacheHealth>> NodeHealth => [];
+
     /// <summary>True while no failure is being handled (one volatile read): the two-level store serves its local level only then.</summary>
     internal bool IsHealthy => _mode == HealthyMode;
 

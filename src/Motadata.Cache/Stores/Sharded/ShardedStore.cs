@@ -76,6 +76,25 @@ internal sealed class ShardedStore : KeyRoutedStore<int>, IRecoveryState
         FanOut.WorstHealth(_shards.Where(static shard => shard.Recovering is not null).Select(static shard => shard.Recovering!.Health), _steadyHealth);
 
     /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, CacheHealth>> NodeHealth =>
+        [.. _shards.Where(static shard => shard.Recovering is not null).Select(static shard => new KeyValuePair<string, CacheHealth>(shard.Name, shard.Recovering!.Health))];
+
+    /// <inheritdoc />
+    public int PendingRemovals
+    {
+        get
+        {
+            var pending = 0;
+            foreach (var shard in _shards)
+            {
+                pending += shard.Recovering?.PendingRemovals ?? 0;
+            }
+
+            return pending;
+        }
+    }
+
+    /// <inheritdoc />
     public CircuitState BreakerState =>
         FanOut.WorstBreaker(_shards.Where(static shard => shard.Recovering is not null).Select(static shard => shard.Recovering!.BreakerState));
 
