@@ -38,7 +38,11 @@ public abstract class DashboardBrowserTests
         var browser = _browsers.Fresh();
         browser.Driver.Navigate().GoToUrl(new Uri(host.BaseAddress, "dashboard?refresh=1"));
 
-        await browser.WaitUntilAsync(() => browser.TenantFigures(busy, "hits") == "2" && browser.TenantFigures(quiet, "misses") == "2", "both tenants' figures");
+        // Entries come from the background usage read on Dragonfly (as on /metrics), so they may follow the counters.
+        await browser.WaitUntilAsync(
+            () => browser.TenantFigures(busy, "hits") == "2" && browser.TenantFigures(quiet, "misses") == "2"
+                && browser.TenantFigures(busy, "size") == "3" && browser.TenantFigures(quiet, "size") == "1",
+            "both tenants' figures");
         Assert.Equal("3 2 1 3", browser.TenantFigures(busy, "requests", "hits", "misses", "size"));
         Assert.Equal("2 0 2 1", browser.TenantFigures(quiet, "requests", "hits", "misses", "size"));
         Assert.Equal(quiet, browser.Driver.ExecuteScript("return [...document.querySelectorAll('#tenants td[data-field=tenant]')].map(td => td.textContent).find(t => t === arguments[0]) ?? null;", quiet));
