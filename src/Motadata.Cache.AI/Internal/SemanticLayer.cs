@@ -70,9 +70,11 @@ internal sealed class SemanticLayer
 
         List<SemanticEntry>? matches = null;
         var guard = _options.PromptGuard;
-        foreach (var (entry, _) in candidates)
+        var verifier = _options.Verifier;
+        foreach (var (entry, score) in candidates)
         {
-            if (guard is null || guard(entry.Prompt, prompt))
+            if ((guard is null || guard(entry.Prompt, prompt))
+                && (verifier is null || await verifier.VerifyAsync(entry.Prompt, prompt, score, cancellationToken).ConfigureAwait(false)))
             {
                 (matches ??= []).Add(entry);
             }
