@@ -6,10 +6,11 @@ namespace Motadata.Cache.AI;
 /// <summary>
 /// What a prompt asks, as <see cref="SemanticPromptGuard"/> compares it: the prompt cut into role chunks. A chunk
 /// starts at a role word (<c>to</c>, <c>from</c>, <c>in</c>, <c>than</c>, <c>minus</c>, <c>after</c>, <c>by</c>,
-/// <c>of</c>...) or a comma and holds, in order, the content words and numbers up to the next one; the words before
-/// the first role word form the head chunk. Two prompts ask the same thing only when they have the same chunks: the
-/// order of chunks is free ("flights to Denver from Boston" = "flights from Boston to Denver", "In Python, reverse a
-/// list" = "reverse a list in Python"), the order inside a chunk is not ("Alice owes Bob" ≠ "Bob owes Alice"), and a
+/// <c>of</c>, <c>if</c>...) or a comma and holds, in order, the content words and numbers up to the next one; the
+/// words before the first role word form the head chunk. Two prompts ask the same thing only when they have the same
+/// chunks: the order of role chunks is free ("flights to Denver from Boston" = "flights from Boston to Denver", "In
+/// Python, reverse a list" = "reverse a list in Python"), that of the clauses (head and comma chunks) is not ("When
+/// Alice pays, does Bob pay?"), the order inside a chunk is not either ("Alice owes Bob" ≠ "Bob owes Alice"), and a
 /// word moved to another role word's chunk is another question ("10 miles to km" ≠ "10 km to miles").
 /// </summary>
 /// <remarks>
@@ -33,13 +34,13 @@ internal sealed class PromptShape
         ("a an the is are was were be been being am do does did can could would may might i me my mine you your yours we our us it its " +
         "this that these those there here so too very just please kindly tell explain describe show give let " +
         "have has had get got make right now exactly usually actually really currently possible possibly able way " +
-        "some any much many also ever still whether if then hi hello hey thanks thank").Split(' '),
+        "some any much many also ever still whether then hi hello hey thanks thank").Split(' '),
         StringComparer.Ordinal);
 
     // Words that fill roles: each starts a chunk of its own, so what follows it keeps its role.
     private static readonly FrozenSet<string> s_roleWords = FrozenSet.ToFrozenSet(
         ("to from in into onto than minus plus times divided multiplied over under after before by of between per until since for on at with about as via through " +
-        "against toward towards within beside behind below above across").Split(' '),
+        "against toward towards within beside behind below above across if unless because while although though whenever").Split(' '),
         StringComparer.Ordinal);
 
     // Two single terms around these are unordered ("Python vs Java", "RAM and storage").
@@ -82,8 +83,11 @@ internal sealed class PromptShape
     /// <summary>The numbers (any word with a digit), sorted.</summary>
     public List<string> Numbers { get; } = [];
 
-    /// <summary>The chunks, each as its role word, a bar and its terms in order; sorted.</summary>
+    /// <summary>The chunks that start at a role word, each as the role word, a bar and its terms in order; sorted (a role phrase may move).</summary>
     public List<string> Chunks { get; } = [];
+
+    /// <summary>The chunks that start at the beginning or at a comma, in order: "If Alice pays, does Bob pay?" is not "If Bob pays, does Alice pay?".</summary>
+    public List<string> Clauses { get; } = [];
 
     public int Negations { get; private set; }
 
@@ -154,7 +158,8 @@ internal sealed class PromptShape
         Negations == other.Negations
         && Numbers.SequenceEqual(other.Numbers, StringComparer.Ordinal)
         && Markers.SetEquals(other.Markers)
-        && Chunks.SequenceEqual(other.Chunks, StringComparer.Ordinal);
+        && Chunks.SequenceEqual(other.Chunks, StringComparer.Ordinal)
+        && Clauses.SequenceEqual(other.Clauses, StringComparer.Ordinal);
 
     private void Close(string role, List<string> chunk)
     {
@@ -167,7 +172,7 @@ internal sealed class PromptShape
         chunk.RemoveAll(static term => term == Conjunction);
         if (chunk.Count > 0)
         {
-            Chunks.Add(role + "|" + string.Join(' ', chunk));
+            (role.Length == 0 ? Clauses : Chunks).Add(role + "|" + string.Join(' ', chunk));
         }
 
         chunk.Clear();
@@ -349,7 +354,7 @@ internal sealed class PromptShape
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.Append('[').AppendJoin("] [", Chunks).Append("] numbers ").AppendJoin(' ', Numbers).Append(" negations ").Append(Negations).Append(" markers ").AppendJoin(' ', Markers);
+        text.Append('[').AppendJoin("] [", Clauses).Append("] [").AppendJoin("] [", Chunks).Append("] numbers ").AppendJoin(' ', Numbers).Append(" negations ").Append(Negations).Append(" markers ").AppendJoin(' ', Markers);
         return text.ToString();
     }
 }
