@@ -14,13 +14,6 @@ internal sealed class SemanticIndex(int maxEntries)
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SemanticEntry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _addedSinceRefresh = new(StringComparer.Ordinal);
-
-    /// <summary>The UTC ticks of the last refresh from the server; <see cref="long.MinValue"/> before the first.</summary>
-    public long LastRefreshUtcTicks { get; set; } = long.MinValue;
-
-    /// <summary>Held while the index is being refreshed, so one lookup refreshes and the others use what is there.</summary>
-    public SemaphoreSlim RefreshGate { get; } = new(1, 1);
 
     public int Count
     {
@@ -51,8 +44,8 @@ internal sealed class SemanticIndex(int maxEntries)
         }
     }
 
-    /// <summary>Adds or replaces an entry; <paramref name="local"/> marks one this process wrote (to be listed in the manifest if a concurrent write lost it).</summary>
-    public void Add(SemanticEntry entry, bool local)
+    /// <summary>Adds or replaces an entry; past the bound, the oldest entry leaves.</summary>
+    public void Add(SemanticEntry entry)
     {
         lock (_lock)
         {
@@ -81,10 +74,6 @@ internal sealed class SemanticIndex(int maxEntries)
 
             partition.Append(entry);
             _entries[entry.Id] = entry;
-            if (local)
-            {
-                _addedSinceRefresh.Add(entry.Id);
-            }
         }
     }
 
@@ -104,52 +93,37 @@ internal sealed class SemanticIndex(int maxEntries)
         }
     }
 
-    /// <summary>
-    /// Brings the index in line with the server's manifest: entries the manifest no longer lists (cleared, invalidated,
-    /// expired) go, unless this process added them since the last refresh (a concurrent manifest write may have lost
-    /// them: they are returned to be listed again). Returns the ids the manifest lists that are not here yet.
-    /// </summary>
-    public (List<string> ToLoad, List<string> ToRelist) Reconcile(HashSet<string> manifest, long nowUtcTicks)
+    /// <summary>Drops every entry (the tenant was cleared on the server).</summary>
+    public void Clear()
     {
         lock (_lock)
         {
-            var toRelist = new List<string>();
-            var toRemove = new List<string>();
+            _entries.Clear();
+            _partitions.Clear();
+        }
+    }
+
+    /// <summary>Drops the entries that expired by <paramref name="nowUtcTicks"/>.</summary>
+    public void RemoveExpired(long nowUtcTicks)
+    {
+        lock (_lock)
+        {
+            List<string>? expired = null;
             foreach (var (id, entry) in _entries)
             {
                 if (entry.ExpiresAtUtcTicks <= nowUtcTicks)
                 {
-                    toRemove.Add(id);
-                }
-                else if (!manifest.Contains(id))
-                {
-                    if (_addedSinceRefresh.Contains(id))
-                    {
-                        toRelist.Add(id);
-                    }
-                    else
-                    {
-                        toRemove.Add(id);
-                    }
+                    (expired ??= []).Add(id);
                 }
             }
 
-            foreach (var id in toRemove)
+            if (expired is not null)
             {
-                RemoveLocked(id);
-            }
-
-            _addedSinceRefresh.Clear();
-            var toLoad = new List<string>();
-            foreach (var id in manifest)
-            {
-                if (!_entries.ContainsKey(id))
+                foreach (var id in expired)
                 {
-                    toLoad.Add(id);
+                    RemoveLocked(id);
                 }
             }
-
-            return (toLoad, toRelist);
         }
     }
 
@@ -227,7 +201,6 @@ internal sealed class SemanticIndex(int maxEntries)
             return false;
         }
 
-        _addedSinceRefresh.Remove(id);
         var partition = _partitions[entry.Scope];
         partition.RemoveAt(entry.Slot);
         if (partition.Count == 0)

@@ -45,6 +45,14 @@ public sealed class SemanticCacheOptions
     public int MaxEntriesPerTenant { get; set; } = 10_000;
 
     /// <summary>
+    /// The most tenants whose index this process holds; past it the least recently used tenant's index leaves (its
+    /// prompts stay in the cache and are read again when the tenant comes back). At least 1. Memory is about this
+    /// times the tenants' entries times the vector size (five bytes a dimension: the floats and an 8-bit copy).
+    /// </summary>
+    /// <value>Default 1,000.</value>
+    public int MaxTenants { get; set; } = 1_000;
+
+    /// <summary>
     /// How often a tenant's index is brought up to date with the server (entries other instances added, and ones
     /// cleared): at the first lookup after this much time. Another instance's entry is served within this delay, or
     /// twice it when two instances write at the same moment. Zero checks at every lookup.
@@ -72,6 +80,11 @@ public sealed class SemanticCacheOptions
         if (MaxEntriesPerTenant < 1)
         {
             errors.Add($"MaxEntriesPerTenant is {MaxEntriesPerTenant}; it must be at least 1.");
+        }
+
+        if (MaxTenants < 1)
+        {
+            errors.Add($"MaxTenants is {MaxTenants}; it must be at least 1.");
         }
 
         if (RefreshInterval < TimeSpan.Zero)

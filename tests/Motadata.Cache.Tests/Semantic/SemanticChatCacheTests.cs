@@ -188,6 +188,44 @@ public abstract class SemanticChatCacheTests(MiniLmFixture minilm) : CacheOwning
         Assert.Equal("answer 1 to How do I reset my password?", answer.Text);
     }
 
+    protected static float[] RandomUnitVector(Random random, int dimensions = 32)
+    {
+        var vector = new float[dimensions];
+        for (var d = 0; d < dimensions; d++)
+        {
+            vector[d] = (float)(random.NextDouble() - 0.5);
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Divide(vector, System.Numerics.Tensors.TensorPrimitives.Norm(vector), vector);
+        return vector;
+    }
+
+    [Fact]
+    public async Task WhenMoreTenantsAreUsedThanTheBoundIdleOnesLeaveTheProcessAndComeBackFromTheCache()
+    {
+        var cache = CreateCache();
+        var options = new SemanticCacheOptions { EmbeddingGenerator = minilm.Generator, MaxTenants = 4, RefreshInterval = TimeSpan.Zero };
+        var layer = new AI.Internal.SemanticLayer(cache, options);
+        var random = new Random(20);
+        var vectors = Enumerable.Range(0, 20).Select(_ => RandomUnitVector(random)).ToArray();
+
+        for (var t = 0; t < 20; t++)
+        {
+            await layer.AddAsync($"tenant-{t}", "scope", $"prompt {t}", vectors[t], $"chat:{t}", null, CancellationToken.None);
+            Assert.True(layer.TenantCount <= 4, $"{layer.TenantCount} tenant indexes after {t + 1} tenants");
+        }
+
+        // tenant-0 left long ago: its prompt is read back from the cache, and its next prompt continues its log.
+        var found = await layer.FindAsync("tenant-0", "scope", "prompt 0", vectors[0], null, CancellationToken.None);
+        Assert.Equal("chat:0", Assert.Single(found!).AnswerKey);
+        await layer.AddAsync("tenant-0", "scope", "prompt 0b", vectors[1], "chat:0b", null, CancellationToken.None);
+        Assert.True(layer.TenantCount <= 4);
+
+        var fresh = new AI.Internal.SemanticLayer(cache, options);
+        await fresh.FindAsync("tenant-0", "scope", "prompt 0", vectors[0], null, CancellationToken.None);
+        Assert.Equal(2, fresh.IndexOf("tenant-0").Count);
+    }
+
     [Fact]
     public void WhenSemanticOptionsAreBadOneErrorNamesEachSetting()
     {
@@ -195,10 +233,10 @@ public abstract class SemanticChatCacheTests(MiniLmFixture minilm) : CacheOwning
 
         var error = Assert.Throws<ArgumentException>(() => new MotadataCachingChatClient(new FakeChatClient(), cache, new ChatCacheOptions
         {
-            Semantic = new SemanticCacheOptions { Threshold = 1.5f, MaxEntriesPerTenant = 0, RefreshInterval = TimeSpan.FromSeconds(-1), KeyPrefix = "" },
+            Semantic = new SemanticCacheOptions { Threshold = 1.5f, MaxEntriesPerTenant = 0, MaxTenants = 0, RefreshInterval = TimeSpan.FromSeconds(-1), KeyPrefix = "" },
         }));
 
-        foreach (var setting in new[] { "EmbeddingGenerator", "Threshold", "MaxEntriesPerTenant", "RefreshInterval", "KeyPrefix" })
+        foreach (var setting in new[] { "EmbeddingGenerator", "Threshold", "MaxEntriesPerTenant", "MaxTenants", "RefreshInterval", "KeyPrefix" })
         {
             Assert.Contains(setting, error.Message, StringComparison.Ordinal);
         }
