@@ -13,6 +13,10 @@ internal sealed class SemanticIndex(int maxEntries)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SemanticEntry> _entries = new(StringComparer.Ordinal);
+
+    // Entries in the order they were added, oldest first, for eviction in constant time; removed ones are skipped
+    // when they reach the front (and the queue is rebuilt when they outnumber the live ones).
+    private readonly Queue<SemanticEntry> _order = new();
     private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
 
     public int Count
@@ -56,7 +60,7 @@ internal sealed class SemanticIndex(int maxEntries)
 
             if (_entries.Count >= maxEntries)
             {
-                RemoveLocked(OldestLocked());
+                RemoveLocked(OldestLocked().Id);
             }
 
             var vector = entry.Vector ?? throw new ArgumentException("The entry has no vector.", nameof(entry));
@@ -74,6 +78,11 @@ internal sealed class SemanticIndex(int maxEntries)
 
             partition.Append(entry);
             _entries[entry.Id] = entry;
+            _order.Enqueue(entry);
+            if (_order.Count > (2 * _entries.Count) + 64)
+            {
+                CompactOrderLocked();
+            }
         }
     }
 
@@ -100,6 +109,7 @@ internal sealed class SemanticIndex(int maxEntries)
         {
             _entries.Clear();
             _partitions.Clear();
+            _order.Clear();
         }
     }
 
@@ -180,18 +190,29 @@ internal sealed class SemanticIndex(int maxEntries)
         return found;
     }
 
-    private string OldestLocked()
+    /// <summary>The entry added longest ago that is still here (the order of adding: a prompt loaded from another instance counts from its load).</summary>
+    private SemanticEntry OldestLocked()
     {
-        SemanticEntry? oldest = null;
-        foreach (var entry in _entries.Values)
+        while (true)
         {
-            if (oldest is null || entry.CachedAtUtcTicks < oldest.CachedAtUtcTicks)
+            var entry = _order.Peek();
+            if (_entries.TryGetValue(entry.Id, out var current) && current == entry)
             {
-                oldest = entry;
+                return entry;
             }
-        }
 
-        return oldest!.Id;
+            _order.Dequeue();
+        }
+    }
+
+    private void CompactOrderLocked()
+    {
+        var live = _order.Where(e => _entries.TryGetValue(e.Id, out var current) && current == e).ToArray();
+        _order.Clear();
+        foreach (var entry in live)
+        {
+            _order.Enqueue(entry);
+        }
     }
 
     private bool RemoveLocked(string id)
