@@ -127,15 +127,21 @@ internal sealed class SemanticLayer
         tenant.Index.Add(entry);
         try
         {
-            // The entry before its id in the log: a reader that finds the id finds the entry (or it expired).
+            // The registry is read while the entry and then its id in the log are written (the entry first: a reader
+            // that finds the id finds the entry, or it expired). WhenAll observes both, whichever fails.
             var registry = ReadRegistryAsync(tenantId, cancellationToken).AsTask();
-            await _cache.SetAsync(_entryPrefix + id, bytes, ttl, tenantId, cancellationToken).ConfigureAwait(false);
-            await AppendAsync(tenantId, tenant, id, expiresAt, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(WriteAsync(), registry).ConfigureAwait(false);
             await EnsureListedAsync(tenantId, tenant, await registry.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
         catch (CacheBackendException)
         {
             // Kept in this process; the segment is written again with the next prompt, and the registry checked.
+        }
+
+        async Task WriteAsync()
+        {
+            await _cache.SetAsync(_entryPrefix + id, bytes, ttl, tenantId, cancellationToken).ConfigureAwait(false);
+            await AppendAsync(tenantId, tenant, id, expiresAt, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -334,10 +340,18 @@ internal sealed class SemanticLayer
         var heads = await _cache.GetManyAsync<byte[]>(headKeys, tenantId, cancellationToken).ConfigureAwait(false);
         var segmentKeys = new List<string>();
         var plan = new List<(string Writer, long Segment, int Skip)>();
+        List<string>? gone = null;
         for (var i = 0; i < writers.Count; i++)
         {
             if (!heads.TryGetValue(headKeys[i], out var headBytes) || ParseHead(headBytes) is not { } head)
             {
+                // A writer writes its head before it lists itself, so a listed writer without one has expired (or
+                // was cleared and has not written since): it leaves the registry.
+                if (writers[i] != _writerId)
+                {
+                    (gone ??= []).Add(writers[i]);
+                }
+
                 continue;
             }
 
@@ -360,13 +374,20 @@ internal sealed class SemanticLayer
             }
         }
 
-        var segments = segmentKeys.Count == 0 ? null : await _cache.GetManyAsync<byte[]>(segmentKeys, tenantId, cancellationToken).ConfigureAwait(false);
+        if (gone is not null)
+        {
+            // A writer that joins at this moment may be dropped with them: it adds itself back at its next write or refresh.
+            await _cache.SetAsync(_registryKey, registry.Without(gone).Encode(), Timeout.InfiniteTimeSpan, tenantId, cancellationToken).ConfigureAwait(false);
+        }
+
+        var segments = await GetInChunksAsync(segmentKeys, tenantId, cancellationToken).ConfigureAwait(false);
+        var positions = new Dictionary<string, (long Segment, int Count)>(StringComparer.Ordinal);
         var toLoad = new List<string>();
         for (var i = 0; i < plan.Count; i++)
         {
             var (writer, segment, skip) = plan[i];
             var count = 0;
-            if (segments!.TryGetValue(segmentKeys[i], out var bytes) && bytes.Length > 0)
+            if (segments.TryGetValue(segmentKeys[i], out var bytes) && bytes.Length > 0)
             {
                 foreach (var range in bytes.AsSpan().Split((byte)'\n'))
                 {
@@ -382,22 +403,17 @@ internal sealed class SemanticLayer
             }
 
             // The plan goes up each writer's segments in order: the last one read, the head, is where the next refresh starts.
-            tenant.Positions[writer] = (segment, count);
+            positions[writer] = (segment, count);
         }
 
-        if (toLoad.Count == 0)
+        var entryKeys = new List<string>(toLoad.Count);
+        foreach (var id in toLoad)
         {
-            return;
+            entryKeys.Add(_entryPrefix + id);
         }
 
-        var entryKeys = new string[toLoad.Count];
-        for (var i = 0; i < entryKeys.Length; i++)
-        {
-            entryKeys[i] = _entryPrefix + toLoad[i];
-        }
-
-        var found = await _cache.GetManyAsync<byte[]>(entryKeys, tenantId, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < entryKeys.Length; i++)
+        var found = await GetInChunksAsync(entryKeys, tenantId, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < entryKeys.Count; i++)
         {
             // A missing entry expired or was removed on the server; its id is skipped for good.
             if (found.TryGetValue(entryKeys[i], out var bytes) && SemanticEntryCodec.Decode(toLoad[i], bytes) is { } entry && entry.ExpiresAtUtcTicks > now)
@@ -405,6 +421,29 @@ internal sealed class SemanticLayer
                 tenant.Index.Add(entry);
             }
         }
+
+        // Only now: a refresh that failed half-way reads the same segments again next time.
+        foreach (var (writer, position) in positions)
+        {
+            tenant.Positions[writer] = position;
+        }
+    }
+
+    /// <summary>Reads many keys a thousand at a time: a cold load of 100,000 prompts is 160 MB, too much for one reply.</summary>
+    private async ValueTask<Dictionary<string, byte[]>> GetInChunksAsync(List<string> keys, string? tenantId, CancellationToken cancellationToken)
+    {
+        const int chunk = 1_000;
+        var found = new Dictionary<string, byte[]>(keys.Count, StringComparer.Ordinal);
+        for (var start = 0; start < keys.Count; start += chunk)
+        {
+            var part = await _cache.GetManyAsync<byte[]>(keys.GetRange(start, Math.Min(chunk, keys.Count - start)), tenantId, cancellationToken).ConfigureAwait(false);
+            foreach (var (key, value) in part)
+            {
+                found[key] = value;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The tenant's registry: an epoch (drawn when it was created; a new one means it was cleared) and the writers' ids, a line each.</summary>
@@ -426,6 +465,8 @@ internal sealed class SemanticLayer
         }
 
         public Registry With(string writer) => new(Epoch, [.. Writers, writer]);
+
+        public Registry Without(List<string> gone) => new(Epoch, Writers.FindAll(writer => !gone.Contains(writer)));
 
         public byte[] Encode() => Encoding.ASCII.GetBytes(Epoch + "\n" + string.Join('\n', Writers));
     }
