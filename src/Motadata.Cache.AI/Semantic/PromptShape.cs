@@ -31,7 +31,7 @@ internal sealed class PromptShape
 
     // Words that change nothing in what is asked (English): articles, pronouns, auxiliaries, politeness, fillers.
     private static readonly FrozenSet<string> s_stopWords = FrozenSet.ToFrozenSet(
-        ("a an the is are was were be been being am do does did can could would may might i me my mine you your yours we our us it its " +
+        ("a an the is are was were be been being am do does did can could would may might my mine your yours our ours it its his their theirs " +
         "this that these those there here so too very just please kindly tell explain describe show give let " +
         "have has had get got make right now exactly usually actually really currently possible possibly able way " +
         "some any much many also ever still whether then hi hello hey thanks thank").Split(' '),
@@ -53,6 +53,13 @@ internal sealed class PromptShape
     {
         ["who"] = "who", ["whom"] = "who", ["whose"] = "whose", ["what"] = "what", ["which"] = "what", ["when"] = "when",
         ["where"] = "where", ["why"] = "why", ["how"] = "how",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    // Who does what to whom: "Do I owe you money?" is not "Do you owe me money?". Possessives (my, your) are stop words.
+    private static readonly FrozenDictionary<string, string> s_persons = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["i"] = "@1", ["me"] = "@1", ["we"] = "@1p", ["us"] = "@1p", ["you"] = "@2", ["he"] = "@3m", ["him"] = "@3m",
+        ["she"] = "@3f", ["her"] = "@3f", ["they"] = "@3p", ["them"] = "@3p",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<string, string> s_modals = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -90,6 +97,9 @@ internal sealed class PromptShape
     public List<string> Clauses { get; } = [];
 
     public int Negations { get; private set; }
+
+    /// <summary>The persons named by pronouns (<c>@1</c> for I/me, <c>@2</c> for you...).</summary>
+    public SortedSet<string> Persons { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The question words and modal classes, sorted and distinct.</summary>
     public SortedSet<string> Markers { get; } = new(StringComparer.Ordinal);
@@ -134,6 +144,13 @@ internal sealed class PromptShape
                 continue;
             }
 
+            if (s_persons.TryGetValue(token, out var person))
+            {
+                shape.Persons.Add(person);
+                chunk.Add(person);
+                continue;
+            }
+
             if (token.AsSpan().IndexOfAnyInRange('0', '9') >= 0)
             {
                 shape.Numbers.Add(token);
@@ -153,13 +170,54 @@ internal sealed class PromptShape
         return shape;
     }
 
-    /// <summary>True when both prompts have the same numbers, negations, question words and chunks.</summary>
-    public bool SameAs(PromptShape other) =>
-        Negations == other.Negations
-        && Numbers.SequenceEqual(other.Numbers, StringComparer.Ordinal)
-        && Markers.SetEquals(other.Markers)
-        && Chunks.SequenceEqual(other.Chunks, StringComparer.Ordinal)
-        && Clauses.SequenceEqual(other.Clauses, StringComparer.Ordinal);
+    /// <summary>
+    /// True when both prompts have the same numbers, negations, question words and chunks. A person only one prompt
+    /// names is left out of both ("Can you tell me how to reset my router?" = "How do I reset my router?"), provided
+    /// the other names no person the first lacks ("Do you owe money?" ≠ "Do I owe money?").
+    /// </summary>
+    public bool SameAs(PromptShape other)
+    {
+        if (Negations != other.Negations || !Numbers.SequenceEqual(other.Numbers, StringComparer.Ordinal) || !Markers.SetEquals(other.Markers))
+        {
+            return false;
+        }
+
+        if (Persons.SetEquals(other.Persons))
+        {
+            return Chunks.SequenceEqual(other.Chunks, StringComparer.Ordinal) && Clauses.SequenceEqual(other.Clauses, StringComparer.Ordinal);
+        }
+
+        if (!Persons.IsSubsetOf(other.Persons) && !other.Persons.IsSubsetOf(Persons))
+        {
+            return false;
+        }
+
+        var oneSided = new SortedSet<string>(Persons, StringComparer.Ordinal);
+        oneSided.SymmetricExceptWith(other.Persons);
+        return Without(Chunks, oneSided, sort: true).SequenceEqual(Without(other.Chunks, oneSided, sort: true), StringComparer.Ordinal)
+            && Without(Clauses, oneSided, sort: false).SequenceEqual(Without(other.Clauses, oneSided, sort: false), StringComparer.Ordinal);
+    }
+
+    private static List<string> Without(List<string> chunks, SortedSet<string> persons, bool sort)
+    {
+        var kept = new List<string>(chunks.Count);
+        foreach (var chunk in chunks)
+        {
+            var bar = chunk.IndexOf('|', StringComparison.Ordinal);
+            var terms = chunk[(bar + 1)..].Split(' ').Where(term => !persons.Contains(term)).ToArray();
+            if (terms.Length > 0)
+            {
+                kept.Add(chunk[..(bar + 1)] + string.Join(' ', terms));
+            }
+        }
+
+        if (sort)
+        {
+            kept.Sort(StringComparer.Ordinal);
+        }
+
+        return kept;
+    }
 
     private void Close(string role, List<string> chunk)
     {
@@ -257,7 +315,7 @@ internal sealed class PromptShape
             {
                 tokens.Add("will");
             }
-            else if (suffix == Possessive && !s_stopWords.Contains(stem) && !s_questionWords.ContainsKey(stem) && stem is not ("he" or "she" or "let"))
+            else if (suffix == Possessive && !s_stopWords.Contains(stem) && !s_questionWords.ContainsKey(stem) && !s_persons.ContainsKey(stem) && stem is not ("that" or "let"))
             {
                 tokens.Add(Possessive);
             }
@@ -295,6 +353,12 @@ internal sealed class PromptShape
                 continue;
             }
 
+            if ((merged[i] == "me" && i > 0 && merged[i - 1] is "tell" or "show" or "let" or "give")
+                || (merged[i] == "you" && i > 0 && merged[i - 1] is "can" or "could" or "would" or "will"))
+            {
+                continue; // "could you tell me how", "show me": a request's politeness, not a role
+            }
+
             if (i + 1 < merged.Count && merged[i + 1] == Possessive)
             {
                 var owner = merged[i];
@@ -320,7 +384,7 @@ internal sealed class PromptShape
 
     private static bool IsOwnedWord(string token) =>
         token != Comma && token != Conjunction && token != Negation && token != Possessive && !s_roleWords.Contains(token)
-        && !s_questionWords.ContainsKey(token) && !s_modals.ContainsKey(token) && !s_stopWords.Contains(token);
+        && !s_questionWords.ContainsKey(token) && !s_modals.ContainsKey(token) && !s_persons.ContainsKey(token) && !s_stopWords.Contains(token);
 
     private static string Stem(string word)
     {

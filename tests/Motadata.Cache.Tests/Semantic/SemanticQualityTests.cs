@@ -161,6 +161,9 @@ public sealed class SemanticQualityTests(MiniLmFixture model, ITestOutputHelper 
     [InlineData("Is my data encrypted?", "Is my data encrypted at rest?")]
     [InlineData("If Alice pays, does Bob pay?", "If Bob pays, does Alice pay?")]
     [InlineData("When the build fails, does the deploy stop?", "When the deploy stops, does the build fail?")]
+    [InlineData("Do I owe you money?", "Do you owe me money?")]
+    [InlineData("Did you call her?", "Did she call you?")]
+    [InlineData("Does she trust him?", "Does he trust her?")]
     public void ThePromptGuardRejectsANearMissTheEmbeddingPutsCloseTogether(string cached, string asked)
     {
         Assert.False(SemanticPromptGuard.KeyTermsMatch(cached, asked));
@@ -177,6 +180,7 @@ public sealed class SemanticQualityTests(MiniLmFixture model, ITestOutputHelper 
     [InlineData("Could you please tell me how to reset my router?", "How do I reset my router?")]
     [InlineData("What's the difference between RAM and storage?", "What is the difference between storage and RAM?")]
     [InlineData("Why was my payment declined?", "Why is my payment declined?")]
+    [InlineData("Can you tell me how I reset my router?", "How do I reset my router?")]
     public void ThePromptGuardAcceptsAParaphrase(string cached, string asked)
     {
         Assert.True(SemanticPromptGuard.KeyTermsMatch(cached, asked));
