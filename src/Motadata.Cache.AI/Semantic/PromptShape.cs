@@ -75,6 +75,10 @@ internal sealed class PromptShape
         ["set up"] = "setup", ["chief executive"] = "ceo", ["sign up"] = "signup",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    // Adverbs of time: a chunk each, wherever they stand.
+    private static readonly FrozenSet<string> s_timeWords = FrozenSet.ToFrozenSet(
+        "today tomorrow yesterday tonight nowadays".Split(' '), StringComparer.Ordinal);
+
     // Words after which "to" starts a verb ("how to reset"), not a role.
     private static readonly FrozenSet<string> s_beforeInfinitive = FrozenSet.ToFrozenSet(
         "how what where when which who whether want wants like possible able way going trying try".Split(' '), StringComparer.Ordinal);
@@ -112,6 +116,14 @@ internal sealed class PromptShape
         var role = string.Empty;
         foreach (var token in tokens)
         {
+            if (s_timeWords.Contains(token))
+            {
+                // "sunset in Paris today" = "sunset today in Paris": a time adverb is a chunk of its own.
+                shape.Close(role, chunk);
+                shape.Chunks.Add(token + "|");
+                continue;
+            }
+
             if (token == Comma || s_roleWords.Contains(token))
             {
                 shape.Close(role, chunk);
@@ -177,7 +189,7 @@ internal sealed class PromptShape
     /// </summary>
     public bool SameAs(PromptShape other)
     {
-        if (Negations != other.Negations || !Numbers.SequenceEqual(other.Numbers, StringComparer.Ordinal) || !Markers.SetEquals(other.Markers))
+        if (Negations != other.Negations || !Numbers.SequenceEqual(other.Numbers, StringComparer.Ordinal) || !SameMarkers(other))
         {
             return false;
         }
@@ -196,6 +208,19 @@ internal sealed class PromptShape
         oneSided.SymmetricExceptWith(other.Persons);
         return Without(Chunks, oneSided, sort: true).SequenceEqual(Without(other.Chunks, oneSided, sort: true), StringComparer.Ordinal)
             && Without(Clauses, oneSided, sort: false).SequenceEqual(Without(other.Clauses, oneSided, sort: false), StringComparer.Ordinal);
+    }
+
+    /// <summary>The same question words and modals, but "what" may stand on one side only ("Could you tell me the opening hours?" = "What are the opening hours?").</summary>
+    private bool SameMarkers(PromptShape other)
+    {
+        if (Markers.SetEquals(other.Markers))
+        {
+            return true;
+        }
+
+        var difference = new SortedSet<string>(Markers, StringComparer.Ordinal);
+        difference.SymmetricExceptWith(other.Markers);
+        return difference.Count == 1 && difference.Min == "what";
     }
 
     private static List<string> Without(List<string> chunks, SortedSet<string> persons, bool sort)
