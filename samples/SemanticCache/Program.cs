@@ -21,7 +21,7 @@ IChatClient chat = new ChatClientBuilder(model)
     .UseMotadataCache(cache, o =>
     {
         o.Statistics = stats;
-        o.Semantic = new SemanticCacheOptions { EmbeddingGenerator = embedder };   // threshold 0.92 and the key-terms guard
+        o.Semantic = new SemanticCacheOptions { EmbeddingGenerator = embedder };   // threshold 0.85 and the key-terms guard
     })
     .Build();
 

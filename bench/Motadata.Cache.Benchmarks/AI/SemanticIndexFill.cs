@@ -24,7 +24,7 @@ internal static class SemanticIndexFill
         {
             var vector = centers is null ? RandomUnit(random, dimensions) : Near(random, centers[i % centers.Length], 0.37f / MathF.Sqrt(dimensions / 12f));
             stored[i] = (float[])vector.Clone();
-            index.Add(new SemanticEntry($"{i:x32}", Scope, $"prompt {i}", $"chat:{i}", 0, long.MaxValue, vector), local: false);
+            index.Add(new SemanticEntry($"{i:x32}", Scope, $"prompt {i}", $"chat:{i}", 0, long.MaxValue, vector));
         }
 
         // Half the queries are a stored vector with a little noise (a paraphrase: one candidate), half are random (a miss).

@@ -13,14 +13,11 @@ internal sealed class SemanticIndex(int maxEntries)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SemanticEntry> _entries = new(StringComparer.Ordinal);
+
+    // Entries in the order they were added, oldest first, for eviction in constant time; removed ones are skipped
+    // when they reach the front (and the queue is rebuilt when they outnumber the live ones).
+    private readonly Queue<SemanticEntry> _order = new();
     private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _addedSinceRefresh = new(StringComparer.Ordinal);
-
-    /// <summary>The UTC ticks of the last refresh from the server; <see cref="long.MinValue"/> before the first.</summary>
-    public long LastRefreshUtcTicks { get; set; } = long.MinValue;
-
-    /// <summary>Held while the index is being refreshed, so one lookup refreshes and the others use what is there.</summary>
-    public SemaphoreSlim RefreshGate { get; } = new(1, 1);
 
     public int Count
     {
@@ -51,8 +48,8 @@ internal sealed class SemanticIndex(int maxEntries)
         }
     }
 
-    /// <summary>Adds or replaces an entry; <paramref name="local"/> marks one this process wrote (to be listed in the manifest if a concurrent write lost it).</summary>
-    public void Add(SemanticEntry entry, bool local)
+    /// <summary>Adds or replaces an entry; past the bound, the oldest entry leaves.</summary>
+    public void Add(SemanticEntry entry)
     {
         lock (_lock)
         {
@@ -63,7 +60,7 @@ internal sealed class SemanticIndex(int maxEntries)
 
             if (_entries.Count >= maxEntries)
             {
-                RemoveLocked(OldestLocked());
+                RemoveLocked(OldestLocked().Id);
             }
 
             var vector = entry.Vector ?? throw new ArgumentException("The entry has no vector.", nameof(entry));
@@ -81,9 +78,10 @@ internal sealed class SemanticIndex(int maxEntries)
 
             partition.Append(entry);
             _entries[entry.Id] = entry;
-            if (local)
+            _order.Enqueue(entry);
+            if (_order.Count > (2 * _entries.Count) + 64)
             {
-                _addedSinceRefresh.Add(entry.Id);
+                CompactOrderLocked();
             }
         }
     }
@@ -104,52 +102,38 @@ internal sealed class SemanticIndex(int maxEntries)
         }
     }
 
-    /// <summary>
-    /// Brings the index in line with the server's manifest: entries the manifest no longer lists (cleared, invalidated,
-    /// expired) go, unless this process added them since the last refresh (a concurrent manifest write may have lost
-    /// them: they are returned to be listed again). Returns the ids the manifest lists that are not here yet.
-    /// </summary>
-    public (List<string> ToLoad, List<string> ToRelist) Reconcile(HashSet<string> manifest, long nowUtcTicks)
+    /// <summary>Drops every entry (the tenant was cleared on the server).</summary>
+    public void Clear()
     {
         lock (_lock)
         {
-            var toRelist = new List<string>();
-            var toRemove = new List<string>();
+            _entries.Clear();
+            _partitions.Clear();
+            _order.Clear();
+        }
+    }
+
+    /// <summary>Drops the entries that expired by <paramref name="nowUtcTicks"/>.</summary>
+    public void RemoveExpired(long nowUtcTicks)
+    {
+        lock (_lock)
+        {
+            List<string>? expired = null;
             foreach (var (id, entry) in _entries)
             {
                 if (entry.ExpiresAtUtcTicks <= nowUtcTicks)
                 {
-                    toRemove.Add(id);
-                }
-                else if (!manifest.Contains(id))
-                {
-                    if (_addedSinceRefresh.Contains(id))
-                    {
-                        toRelist.Add(id);
-                    }
-                    else
-                    {
-                        toRemove.Add(id);
-                    }
+                    (expired ??= []).Add(id);
                 }
             }
 
-            foreach (var id in toRemove)
+            if (expired is not null)
             {
-                RemoveLocked(id);
-            }
-
-            _addedSinceRefresh.Clear();
-            var toLoad = new List<string>();
-            foreach (var id in manifest)
-            {
-                if (!_entries.ContainsKey(id))
+                foreach (var id in expired)
                 {
-                    toLoad.Add(id);
+                    RemoveLocked(id);
                 }
             }
-
-            return (toLoad, toRelist);
         }
     }
 
@@ -206,18 +190,29 @@ internal sealed class SemanticIndex(int maxEntries)
         return found;
     }
 
-    private string OldestLocked()
+    /// <summary>The entry added longest ago that is still here (the order of adding: a prompt loaded from another instance counts from its load).</summary>
+    private SemanticEntry OldestLocked()
     {
-        SemanticEntry? oldest = null;
-        foreach (var entry in _entries.Values)
+        while (true)
         {
-            if (oldest is null || entry.CachedAtUtcTicks < oldest.CachedAtUtcTicks)
+            var entry = _order.Peek();
+            if (_entries.TryGetValue(entry.Id, out var current) && current == entry)
             {
-                oldest = entry;
+                return entry;
             }
-        }
 
-        return oldest!.Id;
+            _order.Dequeue();
+        }
+    }
+
+    private void CompactOrderLocked()
+    {
+        var live = _order.Where(e => _entries.TryGetValue(e.Id, out var current) && current == e).ToArray();
+        _order.Clear();
+        foreach (var entry in live)
+        {
+            _order.Enqueue(entry);
+        }
     }
 
     private bool RemoveLocked(string id)
@@ -227,7 +222,6 @@ internal sealed class SemanticIndex(int maxEntries)
             return false;
         }
 
-        _addedSinceRefresh.Remove(id);
         var partition = _partitions[entry.Scope];
         partition.RemoveAt(entry.Slot);
         if (partition.Count == 0)

@@ -9,29 +9,48 @@ namespace Motadata.Cache.AI;
 /// </summary>
 public sealed class SemanticCacheOptions
 {
-    /// <summary>The default <see cref="Threshold"/>: the lowest that served no wrong answer on the labelled set of 128 prompt pairs, with all-MiniLM-L6-v2 embeddings (docs/semantic-cache.md).</summary>
-    public const float DefaultThreshold = 0.92f;
+    /// <summary>
+    /// The default <see cref="Threshold"/>, for all-MiniLM-L6-v2 embeddings. Precision comes from the prompt guard, which
+    /// refuses every near-miss of the labelled set at any threshold from 0.80 up; the threshold trades recall (higher
+    /// misses politeness and punctuation variants) against guard work (lower sends more candidates to it). See docs/semantic-cache.md.
+    /// </summary>
+    public const float DefaultThreshold = 0.85f;
 
     /// <summary>Embeds prompts; required. Its vectors are normalised before use, so any length will do; all must have the same dimension count.</summary>
     /// <value>Default null (must be set).</value>
     public IEmbeddingGenerator<string, Embedding<float>>? EmbeddingGenerator { get; set; }
 
     /// <summary>The lowest cosine similarity, from -1 to 1 exclusive of -1, at which a cached prompt counts as the same question.</summary>
-    /// <value>Default <see cref="DefaultThreshold"/> (0.92). Tune it for your embedding model: the default was measured on MiniLM.</value>
+    /// <value>Default <see cref="DefaultThreshold"/> (0.85). Tune it for your embedding model: the default was measured on MiniLM.</value>
     public float Threshold { get; set; } = DefaultThreshold;
 
     /// <summary>
     /// A check on the two prompts' text after the similarity passes; false rejects the match. Embeddings place
-    /// "Q1 2024" and "Q2 2024", or "safe" and "not safe", almost on top of each other, so by default
-    /// <see cref="SemanticPromptGuard.KeyTermsMatch"/> requires the same numbers, the same negations and no swapped
-    /// content word. Null for no check (similarity alone).
+    /// "Q1 2024" and "Q2 2024", "safe" and "not safe", or "10 miles to km" and "10 km to miles" almost on top of each
+    /// other, so by default <see cref="SemanticPromptGuard.KeyTermsMatch"/> requires the same numbers, negations and
+    /// question words, and the same content words in the same roles. Null for no check (similarity alone: not advised).
     /// </summary>
     /// <value>Default <see cref="SemanticPromptGuard.KeyTermsMatch"/>.</value>
     public Func<string, string, bool>? PromptGuard { get; set; } = SemanticPromptGuard.KeyTermsMatch;
 
+    /// <summary>
+    /// A last check for what no word rule settles (a cross-encoder, a cheap model call), run only on candidates above
+    /// <see cref="Threshold"/> that passed <see cref="PromptGuard"/>, best first; false refuses the candidate. Null for none.
+    /// </summary>
+    /// <value>Default null.</value>
+    public ISemanticMatchVerifier? Verifier { get; set; }
+
     /// <summary>The most prompts kept in one tenant's index in this process (the oldest go first); at least 1.</summary>
     /// <value>Default 10,000.</value>
     public int MaxEntriesPerTenant { get; set; } = 10_000;
+
+    /// <summary>
+    /// The most tenants whose index this process holds; past it the least recently used tenant's index leaves (its
+    /// prompts stay in the cache and are read again when the tenant comes back). At least 1. Memory is about this
+    /// times the tenants' entries times the vector size (five bytes a dimension: the floats and an 8-bit copy).
+    /// </summary>
+    /// <value>Default 1,000.</value>
+    public int MaxTenants { get; set; } = 1_000;
 
     /// <summary>
     /// How often a tenant's index is brought up to date with the server (entries other instances added, and ones
@@ -61,6 +80,11 @@ public sealed class SemanticCacheOptions
         if (MaxEntriesPerTenant < 1)
         {
             errors.Add($"MaxEntriesPerTenant is {MaxEntriesPerTenant}; it must be at least 1.");
+        }
+
+        if (MaxTenants < 1)
+        {
+            errors.Add($"MaxTenants is {MaxTenants}; it must be at least 1.");
         }
 
         if (RefreshInterval < TimeSpan.Zero)

@@ -68,4 +68,48 @@ public sealed class DragonflySemanticChatCacheTests(RedisServerFixture redis, Mi
 
         Assert.Equal(1, chat1.Semantic.IndexOf("acme").Count);
     }
+
+    [Fact]
+    public async Task WhenTwoInstancesWriteOneTenantAtOnceEachSeesEveryPromptOfBothAndALaterOneLoadsThemAll()
+    {
+        const int writersPerInstance = 4, promptsPerWriter = 100;
+        var first = CreateCache();
+        var second = CreateCache(c => c.KeyPrefix = first.Config.KeyPrefix);
+        var options = new SemanticCacheOptions { EmbeddingGenerator = MiniLm.Generator, RefreshInterval = TimeSpan.Zero };
+        var layers = new[] { new AI.Internal.SemanticLayer(first, options), new AI.Internal.SemanticLayer(second, options) };
+        var random = new Random(2);
+        var vectors = Enumerable.Range(0, 2 * writersPerInstance * promptsPerWriter).Select(_ => RandomUnitVector(random)).ToArray();
+
+        // Both instances join the tenant at the same moment and write from four tasks each.
+        await Task.WhenAll(Enumerable.Range(0, 2 * writersPerInstance).Select(w => Task.Run(async () =>
+        {
+            var layer = layers[w % 2];
+            for (var i = 0; i < promptsPerWriter; i++)
+            {
+                var n = (w * promptsPerWriter) + i;
+                await layer.AddAsync("acme", "scope", $"prompt {n}", vectors[n], $"chat:{n}", null, CancellationToken.None);
+            }
+        })));
+
+        // One refresh each, in turn (a lookup with RefreshInterval zero): each instance checks it is listed, then reads the other's log.
+        foreach (var layer in layers)
+        {
+            await layer.FindAsync("acme", "scope", "prompt 0", vectors[0], null, CancellationToken.None);
+        }
+
+        foreach (var layer in layers)
+        {
+            await layer.FindAsync("acme", "scope", "prompt 0", vectors[0], null, CancellationToken.None);
+            Assert.Equal(vectors.Length, layer.IndexOf("acme").Count);
+        }
+
+        var third = new AI.Internal.SemanticLayer(CreateCache(c => c.KeyPrefix = first.Config.KeyPrefix), options);
+        for (var n = 0; n < vectors.Length; n += 37)
+        {
+            var found = await third.FindAsync("acme", "scope", $"prompt {n}", vectors[n], null, CancellationToken.None);
+            Assert.Equal($"chat:{n}", Assert.Single(found!).AnswerKey);
+        }
+
+        Assert.Equal(vectors.Length, third.IndexOf("acme").Count);
+    }
 }

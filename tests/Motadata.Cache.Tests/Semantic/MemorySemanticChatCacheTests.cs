@@ -38,4 +38,27 @@ public sealed class MemorySemanticChatCacheTests(MiniLmFixture minilm) : Semanti
         Assert.Equal(1, semanticHits.GetMeasurementSnapshot().Where(Mine).Sum(m => m.Value));
         Assert.Equal(0, exactHits.GetMeasurementSnapshot().Where(Mine).Sum(m => m.Value));
     }
+
+    [Fact]
+    public async Task WhenAWritersPromptsHaveAllExpiredItLeavesTheRegistryAndTheOthersStay()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var cache = CreateCache(c => c.TimeProvider = clock);
+        var options = new AI.SemanticCacheOptions { EmbeddingGenerator = MiniLm.Generator, RefreshInterval = TimeSpan.Zero };
+        var shortLived = new AI.Internal.SemanticLayer(cache, options);
+        var longLived = new AI.Internal.SemanticLayer(cache, options);
+        var random = new Random(5);
+        await shortLived.AddAsync("acme", "scope", "prompt 1", RandomUnitVector(random), "chat:1", TimeSpan.FromMinutes(1), CancellationToken.None);
+        await longLived.AddAsync("acme", "scope", "prompt 2", RandomUnitVector(random), "chat:2", TimeSpan.FromHours(1), CancellationToken.None);
+        Assert.Equal(3, await RegistryLinesAsync());   // the epoch and two writers
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await longLived.FindAsync("acme", "scope", "prompt 2", RandomUnitVector(random), null, CancellationToken.None);
+
+        Assert.Equal(2, await RegistryLinesAsync());   // the epoch and the writer whose prompt lives
+        Assert.Equal(1, longLived.IndexOf("acme").Count);
+
+        async Task<int> RegistryLinesAsync() =>
+            System.Text.Encoding.ASCII.GetString((await cache.GetAsync<byte[]>("sem:w", "acme"))!).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+    }
 }

@@ -32,7 +32,7 @@ public sealed class SemanticIndexTests
             // Clusters, so many vectors sit near the threshold of a query from the same cluster.
             var vector = i % 5 == 0 || stored.Count == 0 ? Unit(random, dimensions) : Unit(random, dimensions, stored[random.Next(stored.Count)], noise: 0.02f + (0.01f * (i % 7)));
             stored.Add(vector);
-            index.Add(new SemanticEntry($"{i:x32}", "scope", $"p{i}", $"k{i}", 0, long.MaxValue, (float[])vector.Clone()), local: false);
+            index.Add(new SemanticEntry($"{i:x32}", "scope", $"p{i}", $"k{i}", 0, long.MaxValue, (float[])vector.Clone()));
         }
 
         var checkedMatches = 0;
@@ -66,7 +66,7 @@ public sealed class SemanticIndexTests
         var vectors = Enumerable.Range(0, 4).Select(_ => Unit(random, 64)).ToArray();
         for (var i = 0; i < 4; i++)
         {
-            index.Add(new SemanticEntry($"{i:x32}", "scope", $"p{i}", $"k{i}", cachedAtUtcTicks: i, long.MaxValue, (float[])vectors[i].Clone()), local: false);
+            index.Add(new SemanticEntry($"{i:x32}", "scope", $"p{i}", $"k{i}", cachedAtUtcTicks: i, long.MaxValue, (float[])vectors[i].Clone()));
         }
 
         Assert.Equal(3, index.Count);
@@ -82,7 +82,7 @@ public sealed class SemanticIndexTests
         var random = new Random(4);
         var index = new SemanticIndex(maxEntries: 10);
         var vector = Unit(random, 64);
-        index.Add(new SemanticEntry($"{1:x32}", "scope", "p", "k", cachedAtUtcTicks: 100, expiresAtUtcTicks: 200, (float[])vector.Clone()), local: false);
+        index.Add(new SemanticEntry($"{1:x32}", "scope", "p", "k", cachedAtUtcTicks: 100, expiresAtUtcTicks: 200, (float[])vector.Clone()));
 
         Assert.NotNull(index.Search("scope", vector, 0.99f, nowUtcTicks: 150, long.MinValue));
         Assert.Null(index.Search("scope", vector, 0.99f, nowUtcTicks: 200, long.MinValue));
