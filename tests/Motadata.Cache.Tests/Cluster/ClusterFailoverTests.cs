@@ -83,7 +83,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         }
 
         Assert.Equal(300, (await cache.GetStatsAsync("t")).Size);
-        Assert.Equal(CacheHealthStatus.Healthy, cache.Health.Status);
+        Assert.True(cache.Health.Status == CacheHealthStatus.Healthy, Describe(cache));
     }
 
     [Fact]
@@ -327,7 +327,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         // from its local level once the overwrites' announcements are in.
         for (var i = 0; i < Keys; i++)
         {
-            Assert.True(await a.SetAsync($"k:{i}", "new", Ttl, "t"));
+            Assert.True(await a.SetAsync($"k:{i}", "new", Ttl, "t"), $"k:{i} was not written: {a.Health.LastError}; {Describe(a)}");
         }
 
         for (var i = 0; i < Keys; i++)
@@ -357,6 +357,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         await EventuallyAsync(() => cache.Health.Status == CacheHealthStatus.Healthy, HealthyBound, "the cache is Healthy after the promotion");
         return (promotion, killedAt.Elapsed);
     }
+
+    private static string Describe(CacheMechanism cache) => $"health {cache.Health.Status}: {((ClusterStore)cache.RecoveryState!).DescribeNodes()}";
 
     private static int Retired(CacheMechanism cache) => ((ClusterStore)cache.RecoveryState!).RetiredPrimaries;
 

@@ -40,7 +40,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
 
     // How often the cluster's view is read while a primary is failing, and otherwise.
     private static readonly TimeSpan UrgentWatch = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan IdleWatch = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan IdleWatch = TimeSpan.FromSeconds(1);
 
     private readonly DragonflyStore _cluster;
     private readonly CacheConfig _config;
@@ -59,6 +59,15 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     // client's MOVED events for primaries with nothing pending). Replaced whole on every change of ownership.
     private volatile Topology _topology = Topology.Unknown;
     private int _refreshRequested;
+
+    // Degraded while the cluster's view shows a slot with no live primary (its owner flagged failing, or none), even
+    // before any call has failed there; null otherwise.
+    private volatile CacheHealth? _viewHealth;
+
+    // Runs after the slot map changed, until the client routes by the new map too (its own refresh of the cluster's
+    // shape): meanwhile it may still send a key to the departed primary, so Health stays Degraded.
+    private volatile Task _clientLearning = Task.CompletedTask;
+    private CacheHealth? _learningHealth;
 
     public ClusterStore(DragonflyStore cluster, CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
@@ -93,7 +102,19 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     public override string Name => _cluster.Name;
 
     /// <inheritdoc />
-    public CacheHealth Health => FanOut.WorstHealth(_nodes.Values.Select(static node => node.Recovering.Health), _steadyHealth);
+    public CacheHealth Health
+    {
+        get
+        {
+            var health = FanOut.WorstHealth(_nodes.Values.Select(static node => node.Recovering.Health), _steadyHealth);
+            if (health.Status != CacheHealthStatus.Healthy)
+            {
+                return health;
+            }
+
+            return _viewHealth ?? (_clientLearning.IsCompleted ? health : _learningHealth ?? health);
+        }
+    }
 
     /// <inheritdoc />
     public CircuitState BreakerState => FanOut.WorstBreaker(_nodes.Values.Select(static node => node.Recovering.BreakerState));
@@ -102,6 +123,10 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     internal int RetiredPrimaries => Volatile.Read(ref _retired);
 
     private int _retired;
+
+    /// <summary>Each primary's health now, for tests and diagnostics.</summary>
+    internal string DescribeNodes() =>
+        string.Join("; ", _nodes.Select(static pair => $"{DragonflyConnection.Describe(pair.Key)} {pair.Value.Recovering.Health.Status} ({pair.Value.Recovering.Health.LastError})"));
 
     /// <inheritdoc />
     public async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
@@ -152,6 +177,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         while (true)
         {
             var before = await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            await _clientLearning.WaitAsync(cancellationToken).ConfigureAwait(false);
             var usage = FanOut.SumUsage(await Task.WhenAll(Parts().Select(store => store.GetUsageAsync(tenantId, cancellationToken).AsTask())).ConfigureAwait(false));
             var after = usage.Failure is null && before is not null ? await RefreshAsync(cancellationToken).ConfigureAwait(false) : null;
             if (after is null || (after.IsSettled && after.Shape == before!.Shape) || OverBudget(started))
@@ -294,8 +320,10 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         }
 
         var endpoints = new Dictionary<string, EndPoint?>(StringComparer.Ordinal);
+        bool first;
         lock (_sync)
         {
+            _viewHealth = HealthOf(view);
             var old = _topology;
             var owners = (EndPoint?[])old.Owners.Clone();
             var epochs = (long[])old.Epochs.Clone();
@@ -333,6 +361,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
                 return;
             }
 
+            first = old.Primaries.Length == 0;
             var topology = new Topology(owners, epochs);
             var current = topology.Primaries.ToHashSet();
             foreach (var (endpoint, node) in _nodes)
@@ -355,8 +384,74 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
             }
         }
 
-        // The client learns the new shape too (it keeps routing to a dead primary until it does); not waited for.
-        _ = _cluster.Connection.Multiplexer.ConfigureAsync().ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        if (first)
+        {
+            // The client has just read the same shape itself.
+            return;
+        }
+
+        // The client learns the new shape too (it keeps routing to a dead primary until it does); not waited for here.
+        _learningHealth = new CacheHealth { Status = CacheHealthStatus.Degraded, Since = _time.GetUtcNow(), LastError = "The cluster's primaries changed; the client is learning the new slot map." };
+        _clientLearning = LearnShapeAsync(_topology, _stopping.Token);
+    }
+
+    /// <summary>
+    /// Has the client read the cluster's shape again until every primary of <paramref name="topology"/> is one to the
+    /// client too (a promoted replica is taken for a replica until then), for at most a few seconds.
+    /// </summary>
+    private async Task LearnShapeAsync(Topology topology, CancellationToken cancellationToken)
+    {
+        var multiplexer = _cluster.Connection.Multiplexer;
+        var deadline = Environment.TickCount64 + (long)(_viewTimeout.TotalMilliseconds * 5);
+        try
+        {
+            do
+            {
+                await multiplexer.ConfigureAsync().WaitAsync(_viewTimeout * 5, cancellationToken).ConfigureAwait(false);
+                if (topology.Primaries.All(endpoint => multiplexer.GetServer(endpoint) is { IsConnected: true, IsReplica: false }))
+                {
+                    return;
+                }
+
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+            while (Environment.TickCount64 < deadline);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or ArgumentException || DragonflyConnection.IsBackendFailure(exception))
+        {
+            // Stopping, or the client could not reconfigure now: it follows MOVED replies meanwhile.
+        }
+    }
+
+    /// <summary>Degraded when a slot has no owner, or its owner is flagged failing; null when every slot has a live primary.</summary>
+    private CacheHealth? HealthOf(ClusterView view)
+    {
+        string? problem = null;
+        for (var slot = 0; slot < SlotCount && problem is null; slot++)
+        {
+            if (view.Owners[slot] is not { } owner)
+            {
+                problem = $"The cluster lists no primary for hash slot {slot}.";
+            }
+            else if (view.Failing.Contains(owner))
+            {
+                problem = $"The cluster flags primary {owner} as failing; its slots have no live primary until a replica takes over or it returns.";
+            }
+        }
+
+        if (problem is null)
+        {
+            return null;
+        }
+
+        var previous = _viewHealth;
+        return previous?.LastError == problem ? previous : new CacheHealth
+        {
+            Status = CacheHealthStatus.Degraded,
+            Since = previous?.Since ?? _time.GetUtcNow(),
+            LastError = problem,
+            LastErrorAt = _time.GetUtcNow(),
+        };
     }
 
     private bool TryAddNode(EndPoint endpoint)
@@ -487,7 +582,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         {
             try
             {
-                var urgent = Volatile.Read(ref _refreshRequested) != 0 || !AllHealthy();
+                var urgent = Volatile.Read(ref _refreshRequested) != 0 || _viewHealth is not null || !AllHealthy();
                 if (!urgent)
                 {
                     await _wake.WaitAsync(IdleWatch, token).ConfigureAwait(false);
@@ -525,6 +620,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         while (true)
         {
             var before = await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            await _clientLearning.WaitAsync(cancellationToken).ConfigureAwait(false);
             var outcome = FanOut.Sum(await Task.WhenAll(Parts().Select(store => remove(store).AsTask())).ConfigureAwait(false));
             if (outcome.Failure is not null)
             {

@@ -16,11 +16,12 @@ internal sealed class ClusterView
 {
     public const int SlotCount = 16_384;
 
-    private ClusterView(string?[] owners, long[] epochs, bool isSettled)
+    private ClusterView(string?[] owners, long[] epochs, bool isSettled, HashSet<string> failing)
     {
         Owners = owners;
         Epochs = epochs;
         IsSettled = isSettled;
+        Failing = failing;
         var builder = new StringBuilder();
         var primaries = new List<string>();
         for (var slot = 0; slot < SlotCount; slot++)
@@ -46,6 +47,9 @@ internal sealed class ClusterView
 
     /// <summary>The configuration epoch of each slot's owner's claim.</summary>
     public long[] Epochs { get; }
+
+    /// <summary>The nodes some live node flags as failing (<c>fail</c>, or <c>fail?</c>: it stopped answering).</summary>
+    public IReadOnlySet<string> Failing { get; }
 
     /// <summary>Every node that owns at least one slot, each once.</summary>
     public IReadOnlyList<string> Primaries { get; }
@@ -111,6 +115,7 @@ internal sealed class ClusterView
         var epochs = new long[SlotCount];
         Array.Fill(epochs, -1);
         var settled = true;
+        var failing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var reply in replies)
         {
             foreach (var rawLine in reply.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -128,6 +133,11 @@ internal sealed class ClusterView
                 if (cut >= 0)
                 {
                     address = address[..cut];
+                }
+
+                if (HasFlag(fields[2], "fail") || HasFlag(fields[2], "fail?"))
+                {
+                    failing.Add(address);
                 }
 
                 for (var i = 8; i < fields.Length; i++)
@@ -158,7 +168,7 @@ internal sealed class ClusterView
             }
         }
 
-        return new ClusterView(owners, epochs, settled);
+        return new ClusterView(owners, epochs, settled, failing);
     }
 
     /// <summary>The client's endpoint for <paramref name="address"/> (<c>host:port</c>), or null when it cannot be read.</summary>
