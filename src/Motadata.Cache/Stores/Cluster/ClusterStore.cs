@@ -356,13 +356,8 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
                 epochs[slot] = view.Epochs[slot];
             }
 
-            if (!changed && old.Primaries.Length > 0)
-            {
-                return;
-            }
-
             first = old.Primaries.Length == 0;
-            var topology = new Topology(owners, epochs);
+            var topology = changed || first ? new Topology(owners, epochs) : old;
             var current = topology.Primaries.ToHashSet();
             foreach (var (endpoint, node) in _nodes)
             {
@@ -372,16 +367,16 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
                 }
             }
 
+            if (topology == old)
+            {
+                // Nothing moved; a node made for a slot by a read that raced the last change is retired above.
+                RemoveRetired(current);
+                return;
+            }
+
             HandOverMovedSlots(old, topology, current);
             _topology = topology;
-            foreach (var endpoint in _nodes.Keys)
-            {
-                if (!current.Contains(endpoint) && _nodes.TryRemove(endpoint, out var retired))
-                {
-                    retired.Recovering.Dispose();
-                    Interlocked.Increment(ref _retired);
-                }
-            }
+            RemoveRetired(current);
         }
 
         if (first)
@@ -420,6 +415,18 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or ArgumentException || DragonflyConnection.IsBackendFailure(exception))
         {
             // Stopping, or the client could not reconfigure now: it follows MOVED replies meanwhile.
+        }
+    }
+
+    private void RemoveRetired(HashSet<EndPoint> current)
+    {
+        foreach (var endpoint in _nodes.Keys)
+        {
+            if (!current.Contains(endpoint) && _nodes.TryRemove(endpoint, out var retired))
+            {
+                retired.Recovering.Dispose();
+                Interlocked.Increment(ref _retired);
+            }
         }
     }
 
