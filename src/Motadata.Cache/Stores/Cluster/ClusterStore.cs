@@ -582,6 +582,10 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     }
 
     /// <summary>Reads the cluster's view while a primary fails (often), when the client saw a move (at once), and now and then.</summary>
+    /// <remarks>
+    /// Paced by the wall clock, not the configured <see cref="TimeProvider"/>: it watches the network, like the client's
+    /// own heartbeat, and a test's fake clock must not stop it from noticing a failover.
+    /// </remarks>
     private async Task WatchAsync()
     {
         var token = _stopping.Token;
