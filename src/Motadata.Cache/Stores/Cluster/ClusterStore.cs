@@ -68,6 +68,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     // shape): meanwhile it may still send a key to the departed primary, so Health stays Degraded.
     private volatile Task _clientLearning = Task.CompletedTask;
     private CacheHealth? _learningHealth;
+    private readonly ConcurrentDictionary<int, RedisKey> _slotKeys = new();
 
     public ClusterStore(DragonflyStore cluster, CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
@@ -391,30 +392,79 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     }
 
     /// <summary>
-    /// Has the client read the cluster's shape again until every primary of <paramref name="topology"/> is one to the
-    /// client too (a promoted replica is taken for a replica until then), for at most a few seconds.
+    /// Has the client read the cluster's shape again until it routes like <paramref name="topology"/>: every primary
+    /// of it is one to the client too (a promoted replica is taken for a replica until then), and a key of one of its
+    /// slots is sent to it. Tries again every moment until it does, a newer shape replaces this one, or 30 s have
+    /// passed (a client that names the nodes differently than the cluster does, by host name, is then not held
+    /// Degraded for good; it follows MOVED replies).
     /// </summary>
     private async Task LearnShapeAsync(Topology topology, CancellationToken cancellationToken)
     {
         var multiplexer = _cluster.Connection.Multiplexer;
-        var deadline = Environment.TickCount64 + (long)(_viewTimeout.TotalMilliseconds * 5);
-        try
+        var deadline = Environment.TickCount64 + 30_000;
+        while (!cancellationToken.IsCancellationRequested && ReferenceEquals(_topology, topology) && Environment.TickCount64 < deadline)
         {
-            do
+            try
             {
                 await multiplexer.ConfigureAsync().WaitAsync(_viewTimeout * 5, cancellationToken).ConfigureAwait(false);
-                if (topology.Primaries.All(endpoint => multiplexer.GetServer(endpoint) is { IsConnected: true, IsReplica: false }))
+                if (ClientRoutesLike(topology))
                 {
                     return;
                 }
 
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             }
-            while (Environment.TickCount64 < deadline);
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is TimeoutException or ArgumentException || DragonflyConnection.IsBackendFailure(exception))
+            {
+                // The client could not reconfigure now (it follows MOVED replies meanwhile): again in a moment.
+                await Task.Delay(250, CancellationToken.None).ConfigureAwait(false);
+            }
         }
-        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or ArgumentException || DragonflyConnection.IsBackendFailure(exception))
+    }
+
+    /// <summary>True when the client sends a key of each primary's first slot to that primary, and takes it for one.</summary>
+    private bool ClientRoutesLike(Topology topology)
+    {
+        var multiplexer = _cluster.Connection.Multiplexer;
+        foreach (var primary in topology.Primaries)
         {
-            // Stopping, or the client could not reconfigure now: it follows MOVED replies meanwhile.
+            if (multiplexer.GetServer(primary) is not { IsConnected: true, IsReplica: false })
+            {
+                return false;
+            }
+
+            var slot = Array.FindIndex(topology.Owners, owner => primary.Equals(owner));
+            var routed = multiplexer.GetServer(KeyOfSlot(slot), null, CommandFlags.DemandMaster);
+            if (routed is null || !primary.Equals(routed.EndPoint))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A key whose hash slot is <paramref name="slot"/> (found by counting, remembered).</summary>
+    private RedisKey KeyOfSlot(int slot)
+    {
+        if (_slotKeys.TryGetValue(slot, out var known))
+        {
+            return known;
+        }
+
+        var multiplexer = _cluster.Connection.Multiplexer;
+        for (var i = 0; ; i++)
+        {
+            RedisKey candidate = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (multiplexer.HashSlot(candidate) == slot)
+            {
+                _slotKeys[slot] = candidate;
+                return candidate;
+            }
         }
     }
 
