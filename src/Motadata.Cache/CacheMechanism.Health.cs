@@ -65,6 +65,9 @@ public sealed partial class CacheMechanism
         }
     }
 
+    /// <summary>What tracks the backend's recovery (one store, or a store per shard or cluster primary); for tests.</summary>
+    internal IRecoveryState? RecoveryState => _recovering;
+
     /// <summary>Failed server calls so far, without the server round trips <see cref="GetStats"/> makes. For tests.</summary>
     internal long BackendFailures => _statistics.BackendFailures;
 }

@@ -78,10 +78,10 @@ internal abstract class KeyRoutedStore<TPart> : ICacheStore
         return FanOut.Sum(await Task.WhenAll(writes).ConfigureAwait(false));
     }
 
-    public StoreOutcome<StoreUsage> GetUsage(string? tenantId) =>
+    public virtual StoreOutcome<StoreUsage> GetUsage(string? tenantId) =>
         FanOut.SumUsage([.. Parts().Select(store => store.GetUsage(tenantId))]);
 
-    public async ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
+    public virtual async ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
         FanOut.SumUsage(await Task.WhenAll(Parts().Select(store => store.GetUsageAsync(tenantId, cancellationToken).AsTask())).ConfigureAwait(false));
 
     public abstract void Dispose();

@@ -53,7 +53,9 @@ public sealed class RedisServer : IAsyncDisposable
     /// cluster as the same node (empty: nothing is persisted). It serves its slots while another primary is down
     /// (<c>cluster-require-full-coverage no</c>), so a paused node costs only its own share of the keys.
     /// </summary>
-    public static async Task<RedisServer> StartClusterNodeAsync(string directory)
+    /// <param name="directory">Where the node keeps its <c>nodes-PORT.conf</c>.</param>
+    /// <param name="extraArguments">More options, such as <c>--cluster-node-timeout 2000</c>.</param>
+    public static async Task<RedisServer> StartClusterNodeAsync(string directory, string? extraArguments = null)
     {
         if (ExecutablePath is null)
         {
@@ -65,7 +67,8 @@ public sealed class RedisServer : IAsyncDisposable
         var server = new RedisServer(port)
         {
             ExtraArguments =
-                $"--cluster-enabled yes --cluster-config-file nodes-{port}.conf --dir {directory} --cluster-require-full-coverage no",
+                $"--cluster-enabled yes --cluster-config-file nodes-{port}.conf --dir {directory} --cluster-require-full-coverage no"
+                + (extraArguments is null ? string.Empty : " " + extraArguments),
         };
         await server.StartProcessAsync();
         return server;

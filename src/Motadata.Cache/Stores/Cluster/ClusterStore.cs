@@ -14,31 +14,61 @@ namespace Motadata.Cache.Stores.Cluster;
 /// that is down or paused costs only the keys of its slots (misses, journaled removals) and never opens a breaker for
 /// the others. Single-key calls go to the recovery of the primary that owns the key's slot (the client routes the
 /// command itself, following <c>MOVED</c> and <c>ASK</c>); batch reads and warms are split by primary and sent to all
-/// at once; invalidations, clears and statistics walk every primary at once, each under its own recovery, and walk
-/// again while the cluster's slots move (see <see cref="DragonflyScanner"/>).
+/// at once; invalidations, clears and statistics walk every primary the cluster lists now, each under its own
+/// recovery, and walk again when the cluster's shape changed during the walk.
 /// </summary>
 /// <remarks>
-/// Built when the servers answer as a cluster at construction. Every primary shares the one client connection of
-/// <see cref="DragonflyStore"/>; what is per primary is the breaker, the journal and its replay (to that primary
-/// alone). A key whose slot moves to another primary while the first has removals pending is served by the new
-/// owner: keep resharding and outages apart (docs/scale-out.md).
+/// <para>
+/// Recovery follows slot ownership, read from the cluster's own view (<see cref="ClusterView"/>: <c>CLUSTER NODES</c>
+/// of the live nodes, merged by configuration epoch), not from the client's list of servers, which keeps a dead
+/// primary for a long time. A watcher reads the view four times a second while any primary is failing (and every few
+/// seconds otherwise, or at once when the client reports a move). When a primary no longer owns any slot (its replica
+/// took over, or it was removed), it is retired: its recovery stops, it leaves walks and health, and its journal is
+/// handed to the new owners of its slots before the new slot map is published, so no read of those slots reaches the
+/// new owner before the removals made while the old one was away are replayed there (an invalidation or clear is
+/// replayed over the whole new owner: wider, never staler). A retired node that comes back as a replica is never
+/// replayed against.
+/// </para>
+/// <para>
+/// Every primary shares the one client connection of <see cref="DragonflyStore"/>; what is per primary is the
+/// breaker, the journal and its replay (to that primary alone).
+/// </para>
 /// </remarks>
 internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecoveryState
 {
+    private const int SlotCount = ClusterView.SlotCount;
+
+    // How often the cluster's view is read while a primary is failing, and otherwise.
+    private static readonly TimeSpan UrgentWatch = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan IdleWatch = TimeSpan.FromSeconds(1);
+
     private readonly DragonflyStore _cluster;
     private readonly CacheConfig _config;
     private readonly CacheCounters _statistics;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<EndPoint, Node> _nodes = new();
     private readonly Lock _sync = new();
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly CancellationTokenSource _stopping = new();
     private readonly CacheHealth _steadyHealth;
+    private readonly TimeSpan _viewTimeout;
+    private readonly Task _watcher;
 
-    // Which primary owns each hash slot, from the cluster's own configuration (kept current from the client's
-    // MOVED and reconfiguration events). The client's server selection is not used for this: while a primary is
-    // down it may hand a key to another primary, whose recovery would then journal (and replay, and widen on its own
-    // node) removals that belong to the one that is down.
-    private EndPoint?[] _slotOwners = new EndPoint?[SlotCount];
-    private const int SlotCount = 16_384;
+    // Which primary owns each hash slot, and with which configuration epoch, from the cluster's own view (and the
+    // client's MOVED events for primaries with nothing pending). Replaced whole on every change of ownership.
+    private volatile Topology _topology = Topology.Unknown;
+    private int _refreshRequested;
+
+    // Degraded while the cluster's view shows a slot with no live primary (its owner flagged failing, or none), even
+    // before any call has failed there; null otherwise.
+    private volatile CacheHealth? _viewHealth;
+
+    // Runs after the slot map changed, until the client routes by the new map too (its own refresh of the cluster's
+    // shape): meanwhile it may still send a key to the departed primary, so Health stays Degraded.
+    private volatile Task _clientLearning = Task.CompletedTask;
+    private CacheHealth? _learningHealth;
+    private readonly ConcurrentDictionary<int, RedisKey> _slotKeys = new();
 
     public ClusterStore(DragonflyStore cluster, CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
@@ -47,20 +77,45 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         _statistics = statistics;
         _time = time;
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
-        foreach (var primary in cluster.Connection.Primaries())
+        _viewTimeout = config.OperationTimeout < TimeSpan.FromSeconds(2) ? config.OperationTimeout : TimeSpan.FromSeconds(2);
+        try
         {
-            NodeOn(primary);
+            Apply(ClusterView.ReadAsync(cluster.Connection.Multiplexer, _viewTimeout, CancellationToken.None).GetAwaiter().GetResult());
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            // The view is read again by the watcher.
         }
 
-        RebuildSlotMap();
+        if (_nodes.IsEmpty)
+        {
+            foreach (var primary in cluster.Connection.Primaries())
+            {
+                NodeOn(primary.EndPoint);
+            }
+        }
+
         cluster.Connection.Multiplexer.HashSlotMoved += OnHashSlotMoved;
         cluster.Connection.Multiplexer.ConfigurationChanged += OnConfigurationChanged;
+        _watcher = Task.Run(WatchAsync);
     }
 
     public override string Name => _cluster.Name;
 
     /// <inheritdoc />
-    public CacheHealth Health => FanOut.WorstHealth(_nodes.Values.Select(static node => node.Recovering.Health), _steadyHealth);
+    public CacheHealth Health
+    {
+        get
+        {
+            var health = FanOut.WorstHealth(_nodes.Values.Select(static node => node.Recovering.Health), _steadyHealth);
+            if (health.Status != CacheHealthStatus.Healthy)
+            {
+                return health;
+            }
+
+            return _viewHealth ?? (_clientLearning.IsCompleted ? health : _learningHealth ?? health);
+        }
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<KeyValuePair<string, CacheHealth>> NodeHealth =>
@@ -84,9 +139,37 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     /// <inheritdoc />
     public CircuitState BreakerState => FanOut.WorstBreaker(_nodes.Values.Select(static node => node.Recovering.BreakerState));
 
+    /// <summary>Primaries retired so far (no longer owning any slot), for tests and diagnostics.</summary>
+    internal int RetiredPrimaries => Volatile.Read(ref _retired);
+
+    private int _retired;
+
+    /// <summary>Each primary's health now, for tests and diagnostics.</summary>
+    internal string DescribeNodes() =>
+        string.Join("; ", _nodes.Select(static pair => $"{DragonflyConnection.Describe(pair.Key)} {pair.Value.Recovering.Health.Status} ({pair.Value.Recovering.Health.LastError})"));
+
     /// <inheritdoc />
-    public Task WaitUntilHealthyAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(_nodes.Values.Select(node => node.Recovering.WaitUntilHealthyAsync(cancellationToken)));
+    public async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await Task.WhenAll(_nodes.Values.Select(node => node.Recovering.WaitUntilHealthyAsync(cancellationToken))).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException) when (!_stopping.IsCancellationRequested)
+            {
+                // A primary was retired while waited for: its slots' new owner is waited for next.
+            }
+
+            if (Health.Status == CacheHealthStatus.Healthy)
+            {
+                return;
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     // A pattern without wildcards names one key: only the primary that owns it is asked (its store deletes the key).
     public override StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern) =>
@@ -104,9 +187,29 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     public override ValueTask<StoreOutcome<long>> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
         WalkAsync(store => store.ClearAsync(tenantId, cancellationToken), cancellationToken);
 
+    // Usage is not a removal: when the shape changed during the walk, the walk is done again and the last one stands.
+    public override StoreOutcome<StoreUsage> GetUsage(string? tenantId) =>
+        GetUsageAsync(tenantId, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken)
+    {
+        var started = Environment.TickCount64;
+        while (true)
+        {
+            var before = await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            await _clientLearning.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var usage = FanOut.SumUsage(await Task.WhenAll(Parts().Select(store => store.GetUsageAsync(tenantId, cancellationToken).AsTask())).ConfigureAwait(false));
+            var after = usage.Failure is null && before is not null ? await RefreshAsync(cancellationToken).ConfigureAwait(false) : null;
+            if (after is null || (after.IsSettled && after.Shape == before!.Shape) || OverBudget(started))
+            {
+                return usage;
+            }
+        }
+    }
+
     public override void Dispose()
     {
-        Unsubscribe();
+        Stop();
         foreach (var node in _nodes.Values)
         {
             node.Recovering.Dispose();
@@ -117,7 +220,8 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
 
     public override async ValueTask DisposeAsync()
     {
-        Unsubscribe();
+        Stop();
+        await _watcher.ConfigureAwait(false);
         foreach (var node in _nodes.Values)
         {
             await node.Recovering.DisposeAsync().ConfigureAwait(false);
@@ -137,9 +241,9 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         var multiplexer = _cluster.Connection.Multiplexer;
         var serverKey = _cluster.Keys.ServerRedisKey(tenantId, key);
         var slot = multiplexer.HashSlot(serverKey);
-        if ((uint)slot < SlotCount && Volatile.Read(ref _slotOwners)[slot] is { } owner)
+        if ((uint)slot < SlotCount && _topology.Owners[slot] is { } owner)
         {
-            return _nodes.TryGetValue(owner, out var known) ? known : NodeOn(multiplexer.GetServer(owner));
+            return _nodes.TryGetValue(owner, out var known) ? known : NodeOn(owner);
         }
 
         // The cluster's configuration is not known yet: as the client would route it, or any primary's recovery.
@@ -155,7 +259,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
 
         if (server is not null)
         {
-            return NodeOn(server);
+            return NodeOn(server.EndPoint);
         }
 
         foreach (var node in _nodes.Values)
@@ -163,112 +267,431 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
             return node;
         }
 
-        return NodeOn(_cluster.Connection.Primaries()[0]);
+        return NodeOn(_cluster.Connection.Primaries()[0].EndPoint);
     }
 
-    private void RebuildSlotMap()
+    /// <summary>The recovery of each primary the cluster lists now (before its view is known, of each the client knows).</summary>
+    private List<Node> CurrentNodes()
     {
-        ClusterConfiguration? configuration = null;
-        foreach (var server in _cluster.Connection.Multiplexer.GetServers())
+        var topology = _topology;
+        if (topology.Primaries.Length > 0)
         {
-            if (server.IsConnected && !server.IsReplica && server.ClusterConfiguration is { } known)
-            {
-                configuration = known;
-                break;
-            }
+            return [.. topology.Primaries.Select(NodeOn)];
         }
 
-        if (configuration is null)
-        {
-            return;
-        }
-
-        var owners = new EndPoint?[SlotCount];
-        foreach (var node in configuration.Nodes)
-        {
-            if (node.IsReplica || node.EndPoint is not { } endpoint)
-            {
-                continue;
-            }
-
-            foreach (var range in node.Slots)
-            {
-                for (var slot = Math.Max(0, range.From); slot <= Math.Min(SlotCount - 1, range.To); slot++)
-                {
-                    owners[slot] = endpoint;
-                }
-            }
-        }
-
-        Volatile.Write(ref _slotOwners, owners);
+        return [.. _cluster.Connection.Primaries().Select(static server => server.EndPoint).Select(NodeOn)];
     }
 
-    private void OnHashSlotMoved(object? sender, HashSlotMovedEventArgs moved)
+    private Node NodeOn(EndPoint endpoint)
     {
-        if ((uint)moved.HashSlot < SlotCount)
-        {
-            Volatile.Read(ref _slotOwners)[moved.HashSlot] = moved.NewEndPoint;
-        }
-    }
-
-    private void OnConfigurationChanged(object? sender, EndPointEventArgs changed) => RebuildSlotMap();
-
-    private void Unsubscribe()
-    {
-        _cluster.Connection.Multiplexer.HashSlotMoved -= OnHashSlotMoved;
-        _cluster.Connection.Multiplexer.ConfigurationChanged -= OnConfigurationChanged;
-    }
-
-    private Node NodeOn(IServer server)
-    {
-        if (_nodes.TryGetValue(server.EndPoint, out var node))
+        if (_nodes.TryGetValue(endpoint, out var node))
         {
             return node;
         }
 
         lock (_sync)
         {
-            if (!_nodes.TryGetValue(server.EndPoint, out node))
+            if (!_nodes.TryGetValue(endpoint, out node))
             {
-                var view = _cluster.OnlyOn(server);
-                node = new Node(server, new RecoveringStore(view, _config, _statistics, _time));
-                _nodes[server.EndPoint] = node;
+                var server = _cluster.Connection.Multiplexer.GetServer(endpoint);
+                node = new Node(server, new RecoveringStore(_cluster.OnlyOn(server), _config, _statistics, _time));
+                _nodes[endpoint] = node;
             }
 
             return node;
         }
     }
 
-    /// <summary>A recovery for each primary the client knows now.</summary>
-    private List<Node> CurrentNodes() => [.. _cluster.Connection.Primaries().Select(NodeOn)];
-
-    // A removal walks every primary at once, each under its own recovery (a primary that fails journals its share),
-    // and again while the cluster's slots move. While a primary is failing, or when the shape cannot be read, one walk
-    // stands (without waiting on the failing primary for its shape): that primary's share is in its journal.
-    private StoreOutcome<long> Walk(Func<ICacheStore, StoreOutcome<long>> remove)
+    /// <summary>Reads the cluster's view and applies it (one refresh at a time); null when no node answered.</summary>
+    private async Task<ClusterView?> RefreshAsync(CancellationToken cancellationToken)
     {
-        long removed = 0;
-        var started = Environment.TickCount64;
-        while (true)
+        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var before = AllHealthy() ? Shape(synchronous: true) : null;
-            var outcome = FanOut.Sum([.. Parts().Select(remove)]);
-            if (outcome.Failure is not null)
+            ClusterView? view;
+            try
             {
-                return outcome;
+                view = await ClusterView.ReadAsync(_cluster.Connection.Multiplexer, _viewTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+            {
+                return null;
             }
 
-            removed += outcome.Result;
-            var after = before is null ? null : Shape(synchronous: true);
-            if (before is null || after is null || (after.IsSettled && after.Equals(before)) || OverBudget(started))
-            {
-                return removed;
-            }
-
-            _cluster.Connection.Multiplexer.Configure();
-            RebuildSlotMap();
+            Apply(view);
+            return view;
+        }
+        finally
+        {
+            _refreshing.Release();
         }
     }
+
+    /// <summary>
+    /// Takes <paramref name="view"/> as the slot map (slot by slot, where its epoch is not older than what is known),
+    /// then retires every primary that owns no slot: its journal goes to the new owners of its slots, and primaries
+    /// that keep removals to replay hand a copy to whoever took slots from them; only then is the map published.
+    /// </summary>
+    private void Apply(ClusterView? view)
+    {
+        if (view is null || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var endpoints = new Dictionary<string, EndPoint?>(StringComparer.Ordinal);
+        bool first;
+        lock (_sync)
+        {
+            _viewHealth = HealthOf(view);
+            var old = _topology;
+            var owners = (EndPoint?[])old.Owners.Clone();
+            var epochs = (long[])old.Epochs.Clone();
+            var changed = false;
+            for (var slot = 0; slot < SlotCount; slot++)
+            {
+                if (view.Owners[slot] is not { } address || view.Epochs[slot] < epochs[slot])
+                {
+                    continue;
+                }
+
+                if (!endpoints.TryGetValue(address, out var endpoint))
+                {
+                    endpoint = ClusterView.EndPointOf(address);
+                    if (endpoint is not null && !_nodes.ContainsKey(endpoint) && !TryAddNode(endpoint))
+                    {
+                        endpoint = null;
+                    }
+
+                    endpoints[address] = endpoint;
+                }
+
+                if (endpoint is null)
+                {
+                    continue;
+                }
+
+                changed |= !endpoint.Equals(owners[slot]);
+                owners[slot] = endpoint;
+                epochs[slot] = view.Epochs[slot];
+            }
+
+            first = old.Primaries.Length == 0;
+            var topology = changed || first ? new Topology(owners, epochs) : old;
+            var current = topology.Primaries.ToHashSet();
+            foreach (var (endpoint, node) in _nodes)
+            {
+                if (!current.Contains(endpoint))
+                {
+                    Retire(node, old, topology);
+                }
+            }
+
+            if (topology == old)
+            {
+                // Nothing moved; a node made for a slot by a read that raced the last change is retired above.
+                RemoveRetired(current);
+                return;
+            }
+
+            HandOverMovedSlots(old, topology, current);
+            _topology = topology;
+            RemoveRetired(current);
+        }
+
+        if (first)
+        {
+            // The client has just read the same shape itself.
+            return;
+        }
+
+        // The client learns the new shape too (it keeps routing to a dead primary until it does); not waited for here.
+        _learningHealth = new CacheHealth { Status = CacheHealthStatus.Degraded, Since = _time.GetUtcNow(), LastError = "The cluster's primaries changed; the client is learning the new slot map." };
+        _clientLearning = LearnShapeAsync(_topology, _stopping.Token);
+    }
+
+    /// <summary>
+    /// Has the client read the cluster's shape again until it routes like <paramref name="topology"/>: every primary
+    /// of it is one to the client too (a promoted replica is taken for a replica until then), and a key of one of its
+    /// slots is sent to it. Tries again every moment until it does, a newer shape replaces this one, or 30 s have
+    /// passed (a client that names the nodes differently than the cluster does, by host name, is then not held
+    /// Degraded for good; it follows MOVED replies).
+    /// </summary>
+    private async Task LearnShapeAsync(Topology topology, CancellationToken cancellationToken)
+    {
+        var multiplexer = _cluster.Connection.Multiplexer;
+        var deadline = Environment.TickCount64 + 30_000;
+        while (!cancellationToken.IsCancellationRequested && ReferenceEquals(_topology, topology) && Environment.TickCount64 < deadline)
+        {
+            try
+            {
+                await multiplexer.ConfigureAsync().WaitAsync(_viewTimeout * 5, cancellationToken).ConfigureAwait(false);
+                if (ClientRoutesLike(topology))
+                {
+                    return;
+                }
+
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is TimeoutException or ArgumentException || DragonflyConnection.IsBackendFailure(exception))
+            {
+                // The client could not reconfigure now (it follows MOVED replies meanwhile): again in a moment.
+                await Task.Delay(250, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>True when the client sends a key of each primary's first slot to that primary, and takes it for one.</summary>
+    private bool ClientRoutesLike(Topology topology)
+    {
+        var multiplexer = _cluster.Connection.Multiplexer;
+        foreach (var primary in topology.Primaries)
+        {
+            if (multiplexer.GetServer(primary) is not { IsConnected: true, IsReplica: false })
+            {
+                return false;
+            }
+
+            var slot = Array.FindIndex(topology.Owners, owner => primary.Equals(owner));
+            var routed = multiplexer.GetServer(KeyOfSlot(slot), null, CommandFlags.DemandMaster);
+            if (routed is null || !primary.Equals(routed.EndPoint))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A key whose hash slot is <paramref name="slot"/> (found by counting, remembered).</summary>
+    private RedisKey KeyOfSlot(int slot)
+    {
+        if (_slotKeys.TryGetValue(slot, out var known))
+        {
+            return known;
+        }
+
+        var multiplexer = _cluster.Connection.Multiplexer;
+        for (var i = 0; ; i++)
+        {
+            RedisKey candidate = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (multiplexer.HashSlot(candidate) == slot)
+            {
+                _slotKeys[slot] = candidate;
+                return candidate;
+            }
+        }
+    }
+
+    private void RemoveRetired(HashSet<EndPoint> current)
+    {
+        foreach (var endpoint in _nodes.Keys)
+        {
+            if (!current.Contains(endpoint) && _nodes.TryRemove(endpoint, out var retired))
+            {
+                retired.Recovering.Dispose();
+                Interlocked.Increment(ref _retired);
+            }
+        }
+    }
+
+    /// <summary>Degraded when a slot has no owner, or its owner is flagged failing; null when every slot has a live primary.</summary>
+    private CacheHealth? HealthOf(ClusterView view)
+    {
+        string? problem = null;
+        for (var slot = 0; slot < SlotCount && problem is null; slot++)
+        {
+            if (view.Owners[slot] is not { } owner)
+            {
+                problem = $"The cluster lists no primary for hash slot {slot}.";
+            }
+            else if (view.Failing.Contains(owner))
+            {
+                problem = $"The cluster flags primary {owner} as failing; its slots have no live primary until a replica takes over or it returns.";
+            }
+        }
+
+        if (problem is null)
+        {
+            return null;
+        }
+
+        var previous = _viewHealth;
+        return previous?.LastError == problem ? previous : new CacheHealth
+        {
+            Status = CacheHealthStatus.Degraded,
+            Since = previous?.Since ?? _time.GetUtcNow(),
+            LastError = problem,
+            LastErrorAt = _time.GetUtcNow(),
+        };
+    }
+
+    private bool TryAddNode(EndPoint endpoint)
+    {
+        try
+        {
+            NodeOn(endpoint);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            // The client does not know this node yet: its slots keep their owner until it does.
+            RequestRefresh();
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Retires <paramref name="node"/> (no longer a primary): what it has left to replay, and whatever it is still
+    /// asked to journal, goes to the new owner of the slot (a delete) or to every new owner of its slots.
+    /// </summary>
+    private void Retire(Node node, Topology old, Topology next)
+    {
+        var endpoint = node.Server.EndPoint;
+        var successors = new List<Node>();
+        for (var slot = 0; slot < SlotCount; slot++)
+        {
+            if (endpoint.Equals(old.Owners[slot]) && next.Owners[slot] is { } owner && _nodes.TryGetValue(owner, out var successor) && !successors.Contains(successor))
+            {
+                successors.Add(successor);
+            }
+        }
+
+        if (successors.Count == 0)
+        {
+            // Its slots are not known (it never owned any in the map): every primary takes its removals.
+            successors.AddRange(next.Primaries.Select(p => _nodes.TryGetValue(p, out var n) ? n : null).OfType<Node>());
+        }
+
+        var entries = node.Recovering.Retire(entry => HandOver(entry, successors, _topology));
+        foreach (var entry in entries)
+        {
+            HandOver(entry, successors, next);
+        }
+    }
+
+    /// <summary>One removal of a departed primary, to the owner of its key's slot (a delete) or to every successor.</summary>
+    private void HandOver(JournalEntry entry, List<Node> successors, Topology topology)
+    {
+        if (entry.Operation == JournalOperation.Delete && entry.Text is { } key)
+        {
+            var slot = _cluster.Connection.Multiplexer.HashSlot(_cluster.Keys.ServerRedisKey(entry.TenantId, key));
+            if ((uint)slot < SlotCount && topology.Owners[slot] is { } owner && _nodes.TryGetValue(owner, out var node) && successors.Contains(node))
+            {
+                node.Recovering.Adopt([entry]);
+                return;
+            }
+        }
+
+        foreach (var successor in successors)
+        {
+            successor.Recovering.Adopt([entry]);
+        }
+    }
+
+    /// <summary>A slot moved from a primary that still has removals to replay: the new owner replays them too.</summary>
+    private void HandOverMovedSlots(Topology old, Topology next, HashSet<EndPoint> current)
+    {
+        Dictionary<Node, HashSet<Node>>? moves = null;
+        for (var slot = 0; slot < SlotCount; slot++)
+        {
+            if (old.Owners[slot] is { } from && next.Owners[slot] is { } to && !from.Equals(to) && current.Contains(from)
+                && _nodes.TryGetValue(from, out var source) && !source.Recovering.IsHealthy && _nodes.TryGetValue(to, out var target))
+            {
+                moves ??= [];
+                if (!moves.TryGetValue(source, out var targets))
+                {
+                    moves[source] = targets = [];
+                }
+
+                targets.Add(target);
+            }
+        }
+
+        foreach (var (source, targets) in moves ?? [])
+        {
+            var pending = source.Recovering.PendingRemovals();
+            foreach (var target in targets)
+            {
+                target.Recovering.Adopt(pending);
+            }
+        }
+    }
+
+    private void OnHashSlotMoved(object? sender, HashSlotMovedEventArgs moved)
+    {
+        // The client saw a MOVED: the cluster's view says who owns what now, with the hand-over of journals.
+        RequestRefresh();
+    }
+
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs changed) => RequestRefresh();
+
+    private void RequestRefresh()
+    {
+        Interlocked.Exchange(ref _refreshRequested, 1);
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping.
+        }
+    }
+
+    private void Stop()
+    {
+        _cluster.Connection.Multiplexer.HashSlotMoved -= OnHashSlotMoved;
+        _cluster.Connection.Multiplexer.ConfigurationChanged -= OnConfigurationChanged;
+        _stopping.Cancel();
+    }
+
+    /// <summary>Reads the cluster's view while a primary fails (often), when the client saw a move (at once), and now and then.</summary>
+    /// <remarks>
+    /// Paced by the wall clock, not the configured <see cref="TimeProvider"/>: it watches the network, like the client's
+    /// own heartbeat, and a test's fake clock must not stop it from noticing a failover.
+    /// </remarks>
+    private async Task WatchAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                var urgent = Volatile.Read(ref _refreshRequested) != 0 || _viewHealth is not null || !AllHealthy();
+                if (!urgent)
+                {
+                    await _wake.WaitAsync(IdleWatch, token).ConfigureAwait(false);
+                }
+
+                // Several requests at once are one refresh; a short pause lets a burst of MOVED events pass.
+                await Task.Delay(urgent ? UrgentWatch : TimeSpan.FromMilliseconds(20), token).ConfigureAwait(false);
+                Interlocked.Exchange(ref _refreshRequested, 0);
+                await RefreshAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The watcher must outlive anything a refresh throws; it reads the view again later.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    // A removal walks every primary the cluster lists at once, each under its own recovery (a primary that fails
+    // journals its share), reading the cluster's view before and after: when the shape changed during the walk (a
+    // failover, slots moved), it walks again over the new primaries. Only the cluster's ownership counts as its shape,
+    // so a primary that stays down does not make it walk again; its share waits in its journal, which goes to its
+    // replica if that takes over.
+    private StoreOutcome<long> Walk(Func<ICacheStore, StoreOutcome<long>> remove) =>
+        WalkAsync(store => new ValueTask<StoreOutcome<long>>(remove(store)), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     private async ValueTask<StoreOutcome<long>> WalkAsync(Func<ICacheStore, ValueTask<StoreOutcome<long>>> remove, CancellationToken cancellationToken)
     {
@@ -276,7 +699,8 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         var started = Environment.TickCount64;
         while (true)
         {
-            var before = AllHealthy() ? await ShapeAsync(cancellationToken).ConfigureAwait(false) : null;
+            var before = await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            await _clientLearning.WaitAsync(cancellationToken).ConfigureAwait(false);
             var outcome = FanOut.Sum(await Task.WhenAll(Parts().Select(store => remove(store).AsTask())).ConfigureAwait(false));
             if (outcome.Failure is not null)
             {
@@ -284,14 +708,13 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
             }
 
             removed += outcome.Result;
-            var after = before is null ? null : await ShapeAsync(cancellationToken).ConfigureAwait(false);
-            if (before is null || after is null || (after.IsSettled && after.Equals(before)) || OverBudget(started))
+            var after = before is null ? null : await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            if (before is null || after is null || (after.IsSettled && after.Shape == before.Shape) || OverBudget(started))
             {
                 return removed;
             }
 
             await _cluster.Connection.Multiplexer.ConfigureAsync().ConfigureAwait(false);
-            RebuildSlotMap();
         }
     }
 
@@ -319,36 +742,46 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         return true;
     }
 
-    private DragonflyScanner.ClusterShape? Shape(bool synchronous)
-    {
-        try
-        {
-            var pending = DragonflyScanner.ClusterShapeAsync(_cluster.Connection.Primaries(), synchronous, CancellationToken.None);
-            return pending.IsCompleted ? pending.GetAwaiter().GetResult() : null;
-        }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            return null;
-        }
-    }
-
-    private async ValueTask<DragonflyScanner.ClusterShape?> ShapeAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await DragonflyScanner.ClusterShapeAsync(_cluster.Connection.Primaries(), synchronous: false, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            return null;
-        }
-    }
-
     /// <summary>One primary: its server and its recovery (over a store whose walks cover that primary only).</summary>
     internal sealed class Node(IServer server, RecoveringStore recovering)
     {
         public IServer Server { get; } = server;
 
         public RecoveringStore Recovering { get; } = recovering;
+    }
+
+    /// <summary>A slot map: each slot's owner and its claim's epoch, and the distinct owners.</summary>
+    private sealed class Topology
+    {
+        public static readonly Topology Unknown = new(new EndPoint?[SlotCount], CreateEpochs());
+
+        public Topology(EndPoint?[] owners, long[] epochs)
+        {
+            Owners = owners;
+            Epochs = epochs;
+            var primaries = new List<EndPoint>();
+            foreach (var owner in owners)
+            {
+                if (owner is not null && !primaries.Contains(owner))
+                {
+                    primaries.Add(owner);
+                }
+            }
+
+            Primaries = [.. primaries];
+        }
+
+        public EndPoint?[] Owners { get; }
+
+        public long[] Epochs { get; }
+
+        public EndPoint[] Primaries { get; }
+
+        private static long[] CreateEpochs()
+        {
+            var epochs = new long[SlotCount];
+            Array.Fill(epochs, -1);
+            return epochs;
+        }
     }
 }

@@ -104,6 +104,7 @@ internal sealed class DragonflyScanner
         await EnterAsync(synchronous, cancellationToken).ConfigureAwait(false);
         try
         {
+            await EnsurePrimaryAsync(synchronous, cancellationToken).ConfigureAwait(false);
             long removed = 0;
             var started = Environment.TickCount64;
             while (true)
@@ -259,6 +260,7 @@ internal sealed class DragonflyScanner
         await EnterAsync(synchronous, cancellationToken).ConfigureAwait(false);
         try
         {
+            await EnsurePrimaryAsync(synchronous, cancellationToken).ConfigureAwait(false);
             var primaries = Nodes();
             var walks = NodeWalk.Start(primaries);
             var byNode = walks.ToDictionary(static walk => walk, static _ => new List<RedisKey>());
@@ -442,6 +444,27 @@ internal sealed class DragonflyScanner
         }
 
         return bytes;
+    }
+
+    /// <summary>
+    /// The one node a cluster primary's walk covers must still be a primary (<c>ROLE</c>): a primary that died and came
+    /// back as a replica holds its new primary's keys, and a walk of it would remove them (its <c>UNLINK</c>s are routed
+    /// to the new primary). It fails instead, and its removals go to the new primary (see <see cref="Cluster.ClusterStore"/>).
+    /// </summary>
+    private async ValueTask EnsurePrimaryAsync(bool synchronous, CancellationToken cancellationToken)
+    {
+        if (_only is not { } node)
+        {
+            return;
+        }
+
+        var reply = node.ExecuteAsync(_database.Database, "ROLE", [], CommandFlags.None);
+        await WhenAll([reply], synchronous, cancellationToken).ConfigureAwait(false);
+        var role = reply.Result.Resp2Type == ResultType.Array && ((RedisResult[])reply.Result!) is [var first, ..] ? (string?)first : null;
+        if (role != "master")
+        {
+            throw new RedisException($"{DragonflyConnection.Describe(node.EndPoint)} is no longer a primary (ROLE: {role ?? "?"}).");
+        }
     }
 
     private IReadOnlyList<IServer> Nodes() => _only is null ? _connection.Primaries() : [_only];

@@ -61,6 +61,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     private volatile bool _breakerOpen;
     private volatile int _pendingRemovals;
     private volatile ICacheStore? _fallback;
+    private volatile bool _retired;
     private volatile CacheHealth _health;
     private long _outageStartedAt;
     private long _lastFailureAt;
@@ -204,7 +205,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     private bool BreakerOpen => _breakerOpen;
 
     /// <summary>The server may be read only when nothing is left to replay on it and the breaker lets calls through.</summary>
-    private bool CanReadServer => !_breakerOpen && _pendingRemovals == 0;
+    private bool CanReadServer => !_breakerOpen && _pendingRemovals == 0 && !_retired;
 
     /// <summary>A call to the server failed: remember why, and start recovering if it was healthy.</summary>
     private void OnFailure(CacheBackendException exception)
@@ -223,6 +224,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     private void Journal(JournalEntry entry, CacheBackendException? exception)
     {
         bool overflowed;
+        Action<JournalEntry>? successor;
         lock (_sync)
         {
             if (exception is not null)
@@ -230,14 +232,17 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
                 RecordError_NeedsLock(exception);
             }
 
-            overflowed = _journal.Add(entry);
+            // Retired (its node is no longer a primary, see Retire): the slots' new owner keeps it.
+            successor = _successor;
+            overflowed = successor is null && _journal.Add(entry);
             _pendingRemovals = _journal.Count;
-            if (_mode == HealthyMode)
+            if (_mode == HealthyMode && successor is null)
             {
                 EnterRecovering_NeedsLock();
             }
         }
 
+        successor?.Invoke(entry);
         if (overflowed)
         {
             _statistics.RecordJournalOverflow();
@@ -249,6 +254,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     private void JournalDeletes<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, CacheBackendException? exception)
     {
         var overflowed = false;
+        Action<JournalEntry>? successor;
         lock (_sync)
         {
             if (exception is not null)
@@ -256,16 +262,22 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
                 RecordError_NeedsLock(exception);
             }
 
-            for (var i = 0; i < entries.Count; i++)
+            successor = _successor;
+            for (var i = 0; successor is null && i < entries.Count; i++)
             {
                 overflowed |= _journal.Add(new JournalEntry(JournalOperation.Delete, tenantId, entries[i].Key));
             }
 
             _pendingRemovals = _journal.Count;
-            if (_mode == HealthyMode)
+            if (_mode == HealthyMode && successor is null)
             {
                 EnterRecovering_NeedsLock();
             }
+        }
+
+        for (var i = 0; successor is not null && i < entries.Count; i++)
+        {
+            successor(new JournalEntry(JournalOperation.Delete, tenantId, entries[i].Key));
         }
 
         if (overflowed)
