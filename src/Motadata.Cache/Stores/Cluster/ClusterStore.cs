@@ -614,7 +614,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
 
         foreach (var (source, targets) in moves ?? [])
         {
-            var pending = source.Recovering.PendingRemovals();
+            var pending = source.Recovering.PendingJournalEntries();
             foreach (var target in targets)
             {
                 target.Recovering.Adopt(pending);

@@ -24,7 +24,7 @@ internal sealed partial class RecoveringStore
     }
 
     /// <summary>Removals journaled here and not replayed yet (a copy), for a slot's new owner to adopt too.</summary>
-    internal JournalEntry[] PendingRemovals()
+    internal JournalEntry[] PendingJournalEntries()
     {
         lock (_sync)
         {
