@@ -74,7 +74,13 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
     {
         ArgumentNullException.ThrowIfNull(messages);
         var controls = CacheControls.Read(options?.AdditionalProperties, nameof(AgentRunOptions));
-        return KeyOf(messages, options, controls.Namespace);
+        var key = KeyOf(messages, options, controls.Namespace);
+        if (key is null)
+        {
+            RequestHasher.ThrowUnkeyable("messages, options or agent configuration");
+        }
+
+        return key;
     }
 
     /// <inheritdoc />
@@ -91,6 +97,13 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
 
         var list = messages as IReadOnlyCollection<ChatMessage> ?? [.. messages];
         var key = KeyOf(list, options, controls.Namespace);
+        if (key is null)
+        {
+            // A value the key cannot hold faithfully: neither read nor stored.
+            _options.Statistics.RecordBypass(tenantId);
+            return await base.RunCoreAsync(list, session, options, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!controls.NoCache)
         {
             var cached = await _answers.ReadAsync<AgentResponse>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
@@ -213,11 +226,12 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
         return true;
     }
 
-    private string KeyOf(IEnumerable<ChatMessage> messages, AgentRunOptions? options, string? requestNamespace)
+    /// <summary>The run's key; null when it holds a value that cannot be serialized (it then bypasses the cache).</summary>
+    private string? KeyOf(IEnumerable<ChatMessage> messages, AgentRunOptions? options, string? requestNamespace)
     {
         var prefix = requestNamespace is null ? _options.KeyPrefix : string.Concat(_options.KeyPrefix, requestNamespace, ":");
         var state = (Agent: this, Messages: messages, Options: options);
-        return RequestHasher.Hash(prefix, state, static (writer, state) =>
+        return RequestHasher.TryHash(prefix, state, static (writer, state) =>
         {
             var json = state.Agent._json;
             writer.WriteStartObject();

@@ -291,6 +291,44 @@ public sealed class ChatCacheKeyTests : IAsyncLifetime
         Assert.Equal(weather.Text, weatherAgain.Text);
     }
 
+    /// <summary>A value the serializer cannot write (System.Type has no contract); its ToString() is the same for every instance.</summary>
+    private sealed class Unserializable(int id)
+    {
+        public int Id { get; } = id;
+
+        public Type Kind { get; } = typeof(string);
+    }
+
+    /// <summary>A value that refers to itself: the serializer stops with a JsonException.</summary>
+    private sealed class Cyclic
+    {
+        public Cyclic? Next { get; set; }
+    }
+
+    [Fact]
+    public async Task WhenAnAdditionalPropertyCannotBeSerializedTheRequestIsNeitherReadNorStored()
+    {
+        var model = new FakeChatClient();
+        var stats = new AICacheCounters();
+        var client = new MotadataCachingChatClient(model, _cache, new ChatCacheOptions { TenantId = "acme", Statistics = stats });
+        static ChatOptions With(object value) => new() { AdditionalProperties = new() { ["custom"] = value } };
+        var cyclic = new Cyclic();
+        cyclic.Next = cyclic;
+
+        var one = await client.GetResponseAsync(Messages(), With(new Unserializable(1)));
+        var two = await client.GetResponseAsync(Messages(), With(new Unserializable(2)));
+        var oneAgain = await client.GetResponseAsync(Messages(), With(new Unserializable(1)));
+        var loop = await client.GetResponseAsync(Messages(), With(cyclic));
+        var streamed = await client.GetStreamingResponseAsync(Messages(), With(cyclic)).ToListAsync();
+        var error = Assert.Throws<ArgumentException>(() => client.GetCacheKey(Messages(), With(new Unserializable(1))));
+
+        Assert.Equal(5, model.Calls);
+        Assert.Equal(5, new[] { one.Text, two.Text, oneAgain.Text, loop.Text, string.Concat(streamed.Select(u => u.Text)) }.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(5L, stats.GetStats("acme").Bypassed);
+        Assert.Equal(0, _cache.Clear("acme"));
+        Assert.Contains("cannot be serialized", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WhenARequestPollsABackgroundResponseItIsNeitherReadNorStored()
     {
