@@ -12,8 +12,8 @@ public sealed class ChatHistoryCacheOptions
     /// session blob saved for another tenant, or changed by a client) is refused when loaded, and
     /// <see cref="MotadataChatHistoryProvider.SetConversation"/> accepts only this tenant. When null (and
     /// <see cref="TenantSelector"/> is null) the tenant is not fixed: new conversations use the global namespace and
-    /// each session's reference names its own tenant (set with <see cref="MotadataChatHistoryProvider.SetConversation"/>);
-    /// sign references then (<see cref="CacheConfig.SigningKey"/>) if sessions pass through clients.
+    /// a session's reference may name a tenant (set with <see cref="MotadataChatHistoryProvider.SetConversation"/>) only
+    /// when references are signed (<see cref="CacheConfig.SigningKey"/>) or <see cref="TrustSessionTenant"/> is set.
     /// </summary>
     /// <value>Default null.</value>
     public string? TenantId { get; set; }
@@ -26,6 +26,19 @@ public sealed class ChatHistoryCacheOptions
     /// </summary>
     /// <value>Default null.</value>
     public Func<AgentSession, string?>? TenantSelector { get; set; }
+
+    /// <summary>
+    /// Lets a session's reference name its own tenant when nothing else vouches for it: the tenant is not fixed
+    /// (<see cref="TenantId"/> and <see cref="TenantSelector"/> are null) and references are not signed (no
+    /// <see cref="CacheConfig.SigningKey"/>). Off by default: such a provider then refuses a reference that names a tenant
+    /// (and <see cref="MotadataChatHistoryProvider.SetConversation"/> with a tenant), since anyone who can hand it a
+    /// session blob could name another tenant and read that tenant's history.
+    /// <para><b>Unsafe when sessions travel through clients</b> (a browser, a mobile app, any caller outside your
+    /// servers): set it only when serialized sessions never leave code you trust. Prefer fixing the tenant or setting a
+    /// signing key.</para>
+    /// </summary>
+    /// <value>Default false.</value>
+    public bool TrustSessionTenant { get; set; }
 
     /// <summary>What every conversation's key starts with, inside the tenant's namespace; must not be empty.</summary>
     /// <value>Default <c>"history:"</c>.</value>

@@ -23,8 +23,10 @@ namespace Motadata.Cache.AI.Agents;
 /// <para>A session is not trusted: a reference read back from it is checked every time it is used. When the tenant is
 /// fixed (<see cref="ChatHistoryCacheOptions.TenantId"/> or <see cref="ChatHistoryCacheOptions.TenantSelector"/>), a
 /// reference to another tenant's conversation is refused; when the cache has a <see cref="CacheConfig.SigningKey"/>,
-/// references are signed (HMAC-SHA256 of the tenant and conversation id) and one that does not verify is refused. Both
-/// fail with an <see cref="InvalidOperationException"/> that says why, before anything is read or written.</para>
+/// references are signed (HMAC-SHA256 of the tenant and conversation id) and one that does not verify is refused. With
+/// neither, a reference that names a tenant is refused unless <see cref="ChatHistoryCacheOptions.TrustSessionTenant"/> is
+/// set (nothing would stop a client from naming another tenant). Each
+/// fails with an <see cref="InvalidOperationException"/> that says why, before anything is read or written.</para>
 /// </remarks>
 public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
 {
@@ -65,8 +67,9 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
     /// <param name="session">The agent session.</param>
     /// <returns>The reference kept in the session.</returns>
     /// <exception cref="InvalidOperationException">
-    /// The session's reference names another tenant than the provider's fixed one, or does not verify against the
-    /// cache's <see cref="CacheConfig.SigningKey"/>.
+    /// The session's reference names another tenant than the provider's fixed one, does not verify against the
+    /// cache's <see cref="CacheConfig.SigningKey"/>, or names a tenant that nothing vouches for (no fixed tenant, no signing
+    /// key, <see cref="ChatHistoryCacheOptions.TrustSessionTenant"/> off).
     /// </exception>
     public ConversationReference GetConversation(AgentSession session)
     {
@@ -80,7 +83,10 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
     /// <param name="session">The agent session.</param>
     /// <param name="conversationId">The conversation's id; not empty.</param>
     /// <param name="tenantId">The tenant; null for the global namespace. When the provider's tenant is fixed, it must be that tenant.</param>
-    /// <exception cref="ArgumentException"><paramref name="conversationId"/> is empty, or <paramref name="tenantId"/> is not the provider's fixed tenant.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="conversationId"/> is empty, or <paramref name="tenantId"/> is not the provider's fixed tenant, or
+    /// names a tenant while the tenant is not fixed, references are not signed and <see cref="ChatHistoryCacheOptions.TrustSessionTenant"/> is off.
+    /// </exception>
     public void SetConversation(AgentSession session, string conversationId, string? tenantId)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -91,6 +97,11 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
                 $"The tenant is {Describe(tenantId)}, but this provider's tenant is fixed in code ({Describe(fixedTenant)}): a session cannot be "
                 + "pointed at another tenant's conversation. Pass that tenant, or leave TenantId and TenantSelector unset to let sessions name theirs.",
                 nameof(tenantId));
+        }
+
+        if (tenantId is not null && !IsSessionTenantVouchedFor)
+        {
+            throw new ArgumentException(UnvouchedTenantMessage($"The tenant is {Describe(tenantId)}"), nameof(tenantId));
         }
 
         _state.SaveState(session, Reference(conversationId, tenantId));
@@ -163,6 +174,17 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
 
     private bool IsTenantFixed => _options.TenantSelector is not null || _options.TenantId is not null;
 
+    /// <summary>
+    /// True when a tenant named by a session's reference may be used: the tenant is fixed (it is checked against it),
+    /// references are signed (the signature is checked), or the caller opted in (<see cref="ChatHistoryCacheOptions.TrustSessionTenant"/>).
+    /// </summary>
+    private bool IsSessionTenantVouchedFor => IsTenantFixed || _signingKey is not null || _options.TrustSessionTenant;
+
+    private static string UnvouchedTenantMessage(string subject) =>
+        subject + ", but this provider has no fixed tenant (ChatHistoryCacheOptions.TenantId or TenantSelector) and the cache does not sign "
+        + "references (CacheConfig.SigningKey): a session names its tenant itself, so a client could name another tenant and read its history. "
+        + "Fix the tenant, set a signing key, or, only if serialized sessions never pass through clients, set ChatHistoryCacheOptions.TrustSessionTenant.";
+
     /// <summary>The tenant the caller's code fixes for <paramref name="session"/>: the selector's, else <see cref="ChatHistoryCacheOptions.TenantId"/>.</summary>
     private string? FixedTenantOf(AgentSession session) =>
         _options.TenantSelector is { } selector ? selector(session) : _options.TenantId;
@@ -189,6 +211,13 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
                 + (string.IsNullOrEmpty(conversation.Signature) ? "is not signed" : "does not match its signature")
                 + ", and this cache signs references (CacheConfig.SigningKey): it was changed outside the provider, or saved by a cache "
                 + "with another signing key or none. It is not loaded; start a new session.");
+        }
+
+        if (conversation.TenantId is not null && !IsSessionTenantVouchedFor)
+        {
+            throw new InvalidOperationException(UnvouchedTenantMessage(
+                $"The session's conversation reference (conversation \"{conversation.ConversationId}\") names tenant {Describe(conversation.TenantId)}")
+                + " It is not loaded.");
         }
 
         if (IsTenantFixed)

@@ -15,7 +15,7 @@ public sealed class AgentResponseCacheOptions
 
     /// <summary>
     /// Part of every key: change it to stop serving answers cached before when something the key cannot see changes (the
-    /// code of the agent's tools, what its context providers add, a new prompt-template release). Instructions, tools,
+    /// code of the agent's tools, a new prompt-template release; an agent with context providers is not cached at all). Instructions, tools,
     /// model and options of an agent built on a chat client are part of the key already.
     /// </summary>
     /// <value>Default <c>"1"</c>.</value>

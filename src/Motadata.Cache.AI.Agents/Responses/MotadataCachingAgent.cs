@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
@@ -25,8 +26,10 @@ namespace Motadata.Cache.AI.Agents;
 /// model) and the chat client's provider and default model; then <see cref="AgentResponseCacheOptions.Version"/>, the
 /// messages and the run's options (response format, a <c>ChatClientAgentRunOptions</c>' chat options, additional
 /// properties without the cache controls). Replicas of one agent, and the agent after a restart, share answers; a change
-/// of instructions or tools does not. What the key cannot see: the tools' code, context providers that add
-/// instructions or tools per run, and the state a <c>RawRepresentationFactory</c> captures: bump
+/// of instructions or tools does not. An agent with context providers (<c>ChatClientAgentOptions.AIContextProviders</c>,
+/// or <c>UseAIContextProviders</c> below this layer), which add messages, instructions or tools per run from per-user
+/// data, passes through uncached. What the key cannot see: the tools' code, and the state a
+/// <c>RawRepresentationFactory</c> captures: bump
 /// <see cref="AgentResponseCacheOptions.Version"/> when those change. An agent not built on a chat client shows nothing
 /// of its configuration and is keyed by its <see cref="AIAgent.Id"/>. A run whose options the key cannot see
 /// (a continuation token, or <c>ChatClientAgentRunOptions.ChatClientFactory</c>) passes through uncached.</para>
@@ -41,6 +44,7 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
     private readonly AgentResponseCacheOptions _options;
     private readonly JsonSerializerOptions _json;
     private readonly AnswerStore _answers;
+    private bool? _hasContextProviders;
 
     /// <summary>Wraps <paramref name="innerAgent"/> with a cache.</summary>
     /// <param name="innerAgent">The agent whose runs are cached.</param>
@@ -70,7 +74,13 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
     {
         ArgumentNullException.ThrowIfNull(messages);
         var controls = CacheControls.Read(options?.AdditionalProperties, nameof(AgentRunOptions));
-        return KeyOf(messages, options, controls.Namespace);
+        var key = KeyOf(messages, options, controls.Namespace);
+        if (key is null)
+        {
+            RequestHasher.ThrowUnkeyable("messages, options or agent configuration");
+        }
+
+        return key;
     }
 
     /// <inheritdoc />
@@ -79,7 +89,7 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
         ArgumentNullException.ThrowIfNull(messages);
         var controls = CacheControls.Read(options?.AdditionalProperties, nameof(AgentRunOptions));
         var tenantId = TenantOf(options);
-        if (session is not null || (controls.NoCache && controls.NoStore) || !Keyable(options))
+        if (session is not null || (controls.NoCache && controls.NoStore) || !Keyable(options) || HasContextProviders)
         {
             _options.Statistics.RecordBypass(tenantId);
             return await base.RunCoreAsync(messages, session, options, cancellationToken).ConfigureAwait(false);
@@ -87,6 +97,13 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
 
         var list = messages as IReadOnlyCollection<ChatMessage> ?? [.. messages];
         var key = KeyOf(list, options, controls.Namespace);
+        if (key is null)
+        {
+            // A value the key cannot hold faithfully: neither read nor stored.
+            _options.Statistics.RecordBypass(tenantId);
+            return await base.RunCoreAsync(list, session, options, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!controls.NoCache)
         {
             var cached = await _answers.ReadAsync<AgentResponse>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
@@ -113,6 +130,57 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
 
         return response;
     }
+
+    /// <summary>
+    /// True when the inner agent runs context providers (<c>ChatClientAgentOptions.AIContextProviders</c>, or
+    /// <c>AIAgentBuilder.UseAIContextProviders</c> below this layer): they add messages, instructions or tools per run,
+    /// from per-user data (memories, profiles, retrieved documents), which the key cannot see, so such an agent's runs
+    /// pass through. Read once: an agent's providers are fixed when it is built.
+    /// </summary>
+    private bool HasContextProviders => _hasContextProviders ??= FindContextProviders(InnerAgent);
+
+    /// <summary>
+    /// Walks the agents below this one (and the chat clients below a chat-client agent) for context providers. This
+    /// package builds on the agent abstractions only, so it reads <c>ChatClientAgent.AIContextProviders</c> and recognises
+    /// <c>MessageAIContextProviderAgent</c> and <c>AIContextProviderChatClient</c> by reflection, as
+    /// <see cref="RunOptionsProperties"/> does.
+    /// </summary>
+    private static bool FindContextProviders(AIAgent agent)
+    {
+        for (var current = agent; current is not null; current = InnerOf(current))
+        {
+            var type = current.GetType();
+            if (type.FullName == "Microsoft.Agents.AI.MessageAIContextProviderAgent")
+            {
+                return true;
+            }
+
+            if (type.GetProperty("AIContextProviders", BindingFlags.Public | BindingFlags.Instance) is { } property
+                && typeof(IEnumerable<AIContextProvider>).IsAssignableFrom(property.PropertyType)
+                && property.GetValue(current) is IEnumerable<AIContextProvider> providers
+                && providers.Any())
+            {
+                return true;
+            }
+        }
+
+        for (var client = agent.GetService<IChatClient>(); client is not null; client = client is DelegatingChatClient ? InnerOf(client, typeof(DelegatingChatClient), "InnerClient") as IChatClient : null)
+        {
+            if (client.GetType().FullName == "Microsoft.Agents.AI.AIContextProviderChatClient")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static AIAgent? InnerOf(AIAgent agent) =>
+        agent is DelegatingAIAgent ? InnerOf(agent, typeof(DelegatingAIAgent), "InnerAgent") as AIAgent : null;
+
+    /// <summary>The inner agent or client of a delegating one (a protected property of its base type).</summary>
+    private static object? InnerOf(object outer, Type delegating, string property) =>
+        delegating.GetProperty(property, BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Instance)?.GetValue(outer);
 
     /// <summary>
     /// The tenant of a run: the fixed <see cref="AgentResponseCacheOptions.TenantId"/>, which a run property cannot
@@ -158,11 +226,12 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
         return true;
     }
 
-    private string KeyOf(IEnumerable<ChatMessage> messages, AgentRunOptions? options, string? requestNamespace)
+    /// <summary>The run's key; null when it holds a value that cannot be serialized (it then bypasses the cache).</summary>
+    private string? KeyOf(IEnumerable<ChatMessage> messages, AgentRunOptions? options, string? requestNamespace)
     {
         var prefix = requestNamespace is null ? _options.KeyPrefix : string.Concat(_options.KeyPrefix, requestNamespace, ":");
         var state = (Agent: this, Messages: messages, Options: options);
-        return RequestHasher.Hash(prefix, state, static (writer, state) =>
+        return RequestHasher.TryHash(prefix, state, static (writer, state) =>
         {
             var json = state.Agent._json;
             writer.WriteStartObject();

@@ -60,12 +60,21 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     /// <param name="options">The request's options; its <see cref="AICacheProperties.Namespace"/> goes into the key's prefix.</param>
     /// <param name="streaming">True for a streaming request, cached apart from a non-streaming one.</param>
     /// <returns>The key: <see cref="ChatCacheOptions.KeyPrefix"/>, the request's namespace and a colon if it has one, and 64 hex characters.</returns>
-    /// <exception cref="ArgumentException">A cache control in <c>options.AdditionalProperties</c> has the wrong type or value.</exception>
+    /// <exception cref="ArgumentException">
+    /// A cache control in <c>options.AdditionalProperties</c> has the wrong type or value, or the request holds a value
+    /// that cannot be serialized (such a request is not cached).
+    /// </exception>
     public string GetCacheKey(IEnumerable<ChatMessage> messages, ChatOptions? options = null, bool streaming = false)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var controls = CacheControls.Read(options?.AdditionalProperties, nameof(ChatOptions));
-        return KeyOf(messages, options, streaming, controls.Namespace);
+        var key = KeyOf(messages, options, streaming, controls.Namespace);
+        if (key is null)
+        {
+            RequestHasher.ThrowUnkeyable("messages or options");
+        }
+
+        return key;
     }
 
     /// <inheritdoc />
@@ -81,6 +90,13 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         }
 
         var key = KeyOf(messages, options, streaming: false, controls.Namespace);
+        if (key is null)
+        {
+            // A value the key cannot hold faithfully: neither read nor stored.
+            _options.Statistics.RecordBypass(tenantId);
+            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!controls.NoCache)
         {
             var cached = await _answers.ReadAsync<ChatResponse>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
@@ -160,6 +176,18 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         }
 
         var key = KeyOf(messages, options, streaming: true, controls.Namespace);
+        if (key is null)
+        {
+            // A value the key cannot hold faithfully: neither read nor stored.
+            _options.Statistics.RecordBypass(tenantId);
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
         if (!controls.NoCache)
         {
             var cached = await _answers.ReadAsync<ChatResponseUpdate[]>(key, tenantId, controls.MaxAge, cancellationToken).ConfigureAwait(false);
@@ -220,10 +248,11 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     private static bool Cacheable(ChatOptions? options, CacheControls controls) =>
         options?.ConversationId is null && options?.ContinuationToken is null && !(controls.NoCache && controls.NoStore);
 
-    private string KeyOf(IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming, string? requestNamespace)
+    /// <summary>The request's key; null when it holds a value that cannot be serialized (see <see cref="RequestHasher.TryHash"/>).</summary>
+    private string? KeyOf(IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming, string? requestNamespace)
     {
         var prefix = requestNamespace is null ? _options.KeyPrefix : string.Concat(_options.KeyPrefix, requestNamespace, ":");
-        return RequestHasher.Hash(prefix, new Request(this, messages, options, streaming), static (writer, request) => request.Write(writer));
+        return RequestHasher.TryHash(prefix, new Request(this, messages, options, streaming), static (writer, request) => request.Write(writer));
     }
 
     /// <summary>
@@ -255,6 +284,11 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
         }
 
         var scope = KeyOf(earlier, options, streaming: false, requestNamespace);
+        if (scope is null)
+        {
+            return default;
+        }
+
         float[]? vector;
         try
         {

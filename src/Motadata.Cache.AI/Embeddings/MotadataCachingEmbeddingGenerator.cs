@@ -49,11 +49,18 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
     /// <param name="value">The input text.</param>
     /// <param name="options">The call's options.</param>
     /// <returns>The key.</returns>
+    /// <exception cref="ArgumentException">The options hold a value that cannot be serialized (such a call is not cached).</exception>
     public string GetCacheKey(string value, EmbeddingGenerationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(value);
         var controls = CacheControls.Read(options?.AdditionalProperties, nameof(EmbeddingGenerationOptions));
-        return KeyOf(ContextPrefix(options, controls.Namespace), value);
+        var prefix = ContextPrefix(options, controls.Namespace);
+        if (prefix is null)
+        {
+            RequestHasher.ThrowUnkeyable("options");
+        }
+
+        return KeyOf(prefix, value);
     }
 
     /// <inheritdoc />
@@ -80,6 +87,13 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
         }
 
         var prefix = ContextPrefix(options, controls.Namespace);
+        if (prefix is null)
+        {
+            // A value the key cannot hold faithfully: neither read nor stored.
+            _options.Statistics.RecordBypass(tenantId);
+            return await base.GenerateAsync(values, options, cancellationToken).ConfigureAwait(false);
+        }
+
         var modelId = options?.ModelId ?? DefaultModelId;
         var keys = new string[inputs.Count];
         for (var i = 0; i < keys.Length; i++)
@@ -232,10 +246,11 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
     }
 
     /// <summary><see cref="EmbeddingCacheOptions.KeyPrefix"/>, then 16 hex characters of the hash of what else decides a vector (model, options, version), then a colon.</summary>
-    private string ContextPrefix(EmbeddingGenerationOptions? options, string? requestNamespace)
+    /// <remarks>Null when the options hold a value that cannot be serialized (see <see cref="RequestHasher.TryHash"/>).</remarks>
+    private string? ContextPrefix(EmbeddingGenerationOptions? options, string? requestNamespace)
     {
         var context = (Options: _options, Model: options?.ModelId ?? DefaultModelId, Call: options);
-        var full = RequestHasher.Hash(string.Empty, context, static (writer, context) =>
+        var full = RequestHasher.TryHash(string.Empty, context, static (writer, context) =>
         {
             writer.WriteStartObject();
             writer.WriteString("version", context.Options.Version);
@@ -249,6 +264,11 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
 
             writer.WriteEndObject();
         });
+        if (full is null)
+        {
+            return null;
+        }
+
         return requestNamespace is null
             ? string.Concat(_options.KeyPrefix, full.AsSpan(0, 16), ":")
             : $"{_options.KeyPrefix}{requestNamespace}:{full.AsSpan(0, 16)}:";

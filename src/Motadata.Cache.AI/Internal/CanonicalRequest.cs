@@ -313,6 +313,12 @@ internal static class CanonicalRequest
             return [.. properties];
         });
 
+    /// <summary>
+    /// Writes <paramref name="value"/> as the serializer does. A value it cannot write (no contract for its type, a
+    /// cycle) throws <see cref="NotSupportedException"/> or <see cref="JsonException"/>: the request has no faithful key,
+    /// and the caller (<see cref="RequestHasher.TryHash"/>) lets it bypass the cache. A lossy stand-in (its type name and
+    /// text) would give two different values one key, and so serve one request another's answer.
+    /// </summary>
     private static void WriteValue(Utf8JsonWriter writer, object? value, JsonSerializerOptions json)
     {
         if (value is null)
@@ -325,15 +331,10 @@ internal static class CanonicalRequest
         {
             JsonSerializer.Serialize(writer, value, json.GetTypeInfo(value.GetType()));
         }
-        catch (NotSupportedException)
+        catch (InvalidOperationException error)
         {
-            // A value the serializer cannot write (no contract for its type): its type and text are the best
-            // description at hand. The writer skips validation, so a half-written value does not throw here.
-            writer.WriteStringValue(value.GetType().FullName + ":" + value);
-        }
-        catch (InvalidOperationException)
-        {
-            writer.WriteStringValue(value.GetType().FullName + ":" + value);
+            // Thrown by some contracts (a property the resolver cannot describe); the same verdict: no faithful key.
+            throw new NotSupportedException($"A {value.GetType().FullName} in the request cannot be serialized for its cache key.", error);
         }
     }
 

@@ -49,6 +49,34 @@ internal static class RequestHasher
         return key;
     }
 
+    /// <summary>
+    /// <see cref="Hash"/>, or null when the request holds a value that cannot be serialized (no contract for its type,
+    /// a cycle): such a request has no faithful key and bypasses the cache, neither read nor stored.
+    /// </summary>
+    public static string? TryHash<TState>(string prefix, TState state, Action<Utf8JsonWriter, TState> write)
+    {
+        try
+        {
+            return Hash(prefix, state, write);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The error of a public <c>GetCacheKey</c> for a request <see cref="TryHash"/> found no key for.</summary>
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowUnkeyable(string owner) =>
+        throw new ArgumentException(
+            $"The request's {owner} hold a value that cannot be serialized (no JSON contract for its type, or a cycle), so the "
+            + "request has no cache key: it is not cached (read or stored). Give such values a JSON contract (the options' "
+            + "JsonSerializerOptions) or leave them out of the request.");
+
     public static string HashToHex(ReadOnlySpan<byte> data)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];

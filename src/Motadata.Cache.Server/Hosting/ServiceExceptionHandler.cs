@@ -29,7 +29,9 @@ internal sealed partial class ServiceExceptionHandler : IExceptionHandler
     /// <inheritdoc/>
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var traceId = Activity.Current?.TraceId.ToString() ?? httpContext.TraceIdentifier;
+        // The value the problem body's trace_id carries (ASP.NET Core's writer and ProblemJsonWriter both write
+        // Activity.Id, the W3C traceparent), so the id in the log, in the 503's detail and in the body is one string.
+        var traceId = Activity.Current?.Id ?? httpContext.TraceIdentifier;
         var request = httpContext.Request;
         var exceptionType = exception.GetType().Name;
         // BadHttpRequestException is an IOException too: it is told apart here, or Kestrel's 408 and 413 (and a broken

@@ -73,10 +73,12 @@ public sealed class BackendErrorLeakTests : IAsyncLifetime
             AssertNoLeak(acmeBody);
             using var problem = JsonDocument.Parse(acmeBody);
 
-            // The detail names the request's trace (W3C trace id), under which the service logged the backend's text.
+            // The detail names the request's trace, under which the service logged the backend's text: the very string
+            // the body's trace_id carries (the W3C traceparent), so one search finds the log line.
             Assert.True(problem.RootElement.TryGetProperty("trace_id", out var traceParent), acmeBody);
-            var traceId = traceParent.GetString()!.Split('-')[1];
-            Assert.Contains($"trace id {traceId}", acmeDetail, StringComparison.Ordinal);
+            var traceId = traceParent.GetString()!;
+            Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", traceId);
+            Assert.Contains($"trace id {traceId}.", acmeDetail, StringComparison.Ordinal);
 
             foreach (var write in globexWrites)
             {

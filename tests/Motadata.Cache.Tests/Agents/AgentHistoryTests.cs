@@ -270,11 +270,11 @@ public abstract class AgentHistoryTests : CacheOwningTests
     }
 
     [Fact]
-    public async Task WhenNoTenantIsFixedAndNothingIsSignedASessionStillNamesItsOwnTenant()
+    public async Task WhenNoTenantIsFixedNothingIsSignedAndTheSessionTenantIsTrustedASessionNamesItsOwnTenant()
     {
         var cache = CreateCache();
         var model = new ConversationFakeChatClient();
-        var history = new MotadataChatHistoryProvider(cache);
+        var history = new MotadataChatHistoryProvider(cache, new ChatHistoryCacheOptions { TrustSessionTenant = true });
         var agent = Agent(model, history);
         var session = await agent.CreateSessionAsync();
         history.SetConversation(session, "window-1", "acme");
@@ -285,5 +285,49 @@ public abstract class AgentHistoryTests : CacheOwningTests
         Assert.Equal(("window-1", "acme", (string?)null), (history.GetConversation(resumed).ConversationId, history.GetConversation(resumed).TenantId, history.GetConversation(resumed).Signature));
         Assert.Equal(2, (await history.GetMessagesAsync(resumed)).Count);
         Assert.True(cache.TryGet<object>(history.GetCacheKey("window-1"), out _, "acme"));
+    }
+
+    [Fact]
+    public async Task WhenNoTenantIsFixedAndNothingIsSignedASessionNamingATenantIsRefusedAndNothingIsReadOrCalled()
+    {
+        var cache = CreateCache();
+        var model = new ConversationFakeChatClient();
+        var globexHistory = new MotadataChatHistoryProvider(cache, new ChatHistoryCacheOptions { TrustSessionTenant = true });
+        var globex = Agent(model, globexHistory);
+        var globexSession = await globex.CreateSessionAsync();
+        globexHistory.SetConversation(globexSession, "window-1", "globex");
+        await globex.RunAsync("Our merger closes on Friday.", globexSession);
+        var blob = (await globex.SerializeSessionAsync(globexSession)).GetRawText();
+
+        var history = new MotadataChatHistoryProvider(cache);
+        var agent = Agent(model, history);
+        var handedOver = await ReloadAsync(agent, blob);
+        var run = await Assert.ThrowsAsync<InvalidOperationException>(() => agent.RunAsync("What did I tell you?", handedOver));
+        var read = await Assert.ThrowsAsync<InvalidOperationException>(async () => await history.GetMessagesAsync(handedOver));
+        var set = Assert.Throws<ArgumentException>(() => history.SetConversation(handedOver, "window-2", "globex"));
+
+        Assert.Contains("names tenant \"globex\"", run.Message, StringComparison.Ordinal);
+        Assert.Contains("TrustSessionTenant", run.Message, StringComparison.Ordinal);
+        Assert.Contains("SigningKey", run.Message, StringComparison.Ordinal);
+        Assert.Equal(run.Message, read.Message);
+        Assert.Equal("tenantId", set.ParamName);
+        Assert.Single(model.Calls);
+    }
+
+    [Fact]
+    public async Task WhenNoTenantIsFixedAndNothingIsSignedASessionInTheGlobalNamespaceStillResumes()
+    {
+        var cache = CreateCache();
+        var model = new ConversationFakeChatClient();
+        var history = new MotadataChatHistoryProvider(cache);
+        var agent = Agent(model, history);
+        var session = await agent.CreateSessionAsync();
+        await agent.RunAsync("one", session);
+
+        var resumed = await ReloadAsync(agent, (await agent.SerializeSessionAsync(session)).GetRawText());
+        await agent.RunAsync("two", resumed);
+
+        Assert.Null(history.GetConversation(resumed).TenantId);
+        Assert.Equal(["one", "reply 1 to one", "two"], model.Calls[1].Select(m => m.Text));
     }
 }

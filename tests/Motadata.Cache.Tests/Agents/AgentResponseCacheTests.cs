@@ -161,6 +161,39 @@ public abstract class AgentResponseCacheTests : CacheOwningTests
         Assert.NotEqual(a.Text, c.Text);
     }
 
+    [Fact]
+    public async Task WhenTheAgentHasAContextProviderItsRunsPassThroughUncached()
+    {
+        var model = new ConversationFakeChatClient();
+        var cache = CreateCache();
+        var user = "ada";
+        var inner = new ChatClientAgent(model, new ChatClientAgentOptions
+        {
+            Name = "support",
+            ChatOptions = new ChatOptions { Instructions = "Be brief." },
+            AIContextProviders = [new UserContextProvider(() => user)],
+        });
+        var caching = new MotadataCachingAgent(inner, cache, new AgentResponseCacheOptions { TenantId = "acme" });
+
+        var forAda = await caching.RunAsync(Question);
+        user = "bob";
+        var forBob = await caching.RunAsync(Question);
+        var stats = caching.Statistics.GetStats("acme");
+
+        Assert.Equal(2, model.Calls.Count);
+        Assert.Equal($"reply 2 to {Question}", forBob.Text);
+        Assert.NotEqual(forAda.Text, forBob.Text);
+        Assert.Equal((0L, 0L, 2L), (stats.Hits, stats.Misses, stats.Bypassed));
+        Assert.False(cache.TryGet<object>(caching.GetCacheKey([new ChatMessage(ChatRole.User, Question)]), out _, "acme"));
+    }
+
+    /// <summary>Adds who the user is to every run, as a memory or profile provider does: the key cannot see it.</summary>
+    private sealed class UserContextProvider(Func<string> user) : AIContextProvider
+    {
+        protected override ValueTask<AIContext> ProvideAIContextAsync(InvokingContext context, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(new AIContext { Instructions = $"The user is {user()}." });
+    }
+
     /// <summary>An agent that shows nothing of its configuration (no chat client): only its id can tell it apart.</summary>
     private sealed class OpaqueAgent(string id) : AIAgent
     {

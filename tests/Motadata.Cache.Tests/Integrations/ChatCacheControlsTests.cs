@@ -59,6 +59,20 @@ public abstract class ChatCacheControlsTests : CacheOwningTests
     }
 
     [Fact]
+    public async Task WhenNoCacheIsNamedInAnotherCaseItRefreshesTheAnswerThatPlainRequestsRead()
+    {
+        var (model, client, _, _) = BuildFixedTenant();
+        await client.GetResponseAsync("q");
+
+        var fresh = await client.GetResponseAsync("q", Only("Motadata.Cache.NoCache", true));
+        var plain = await client.GetResponseAsync("q");
+
+        Assert.Equal(2, model.Calls);
+        Assert.Equal("answer 2 to q", fresh.Text);
+        Assert.Equal("answer 2 to q", plain.Text);
+    }
+
+    [Fact]
     public async Task WhenNoCacheIsAddedToFilledOptionsItRefreshesTheAnswerThoseOptionsRead()
     {
         var (model, client, _, _) = BuildFixedTenant();

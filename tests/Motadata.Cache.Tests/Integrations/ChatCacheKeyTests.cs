@@ -65,6 +65,71 @@ public sealed class ChatCacheKeyTests : IAsyncLifetime
         Assert.Equal(plain, withTenant);
     }
 
+    [Fact]
+    public void WhenAControlIsNamedInAnotherCaseTheKeyIsTheSame()
+    {
+        var plain = Client().GetCacheKey(Messages());
+        ChatOptions[] same =
+        [
+            new ChatOptions { AdditionalProperties = new() { ["Motadata.Cache.NoCache"] = true } },
+            new ChatOptions { AdditionalProperties = new() { ["MOTADATA.CACHE.TTL"] = 30 } },
+            new ChatOptions { AdditionalProperties = new() { ["Motadata.Cache.Tenant"] = "t" } },
+        ];
+
+        foreach (var options in same)
+        {
+            Assert.Equal(plain, Client().GetCacheKey(Messages(), options));
+        }
+    }
+
+    private static ChatOptions TenantAsJson(string json) =>
+        new() { AdditionalProperties = new() { [AICacheProperties.TenantId] = JsonDocument.Parse(json).RootElement.Clone() } };
+
+    [Fact]
+    public async Task WhenTheTenantIsAJsonStringTwoTenantsIdenticalRequestsNeverShareAnAnswer()
+    {
+        var model = new FakeChatClient();
+        var client = new MotadataCachingChatClient(model, _cache, new ChatCacheOptions());
+
+        var acme = await client.GetResponseAsync(Messages(), TenantAsJson("\"acme\""));
+        var globex = await client.GetResponseAsync(Messages(), TenantAsJson("\"globex\""));
+        var acmeAgain = await client.GetResponseAsync(Messages(), TenantAsJson("\"acme\""));
+
+        Assert.Equal(2, model.Calls);
+        Assert.NotEqual(acme.Text, globex.Text);
+        Assert.Equal(acme.Text, acmeAgain.Text);
+        Assert.True(_cache.TryGet<object>(client.GetCacheKey(Messages()), out _, "globex"));
+        Assert.False(_cache.TryGet<object>(client.GetCacheKey(Messages()), out _));
+    }
+
+    [Theory]
+    [InlineData("42")]
+    [InlineData("true")]
+    [InlineData("{\"id\":\"acme\"}")]
+    public async Task WhenTheTenantIsAJsonValueThatIsNotAStringTheRequestIsRefusedAndNothingIsCalled(string json)
+    {
+        var model = new FakeChatClient();
+        var client = new MotadataCachingChatClient(model, _cache, new ChatCacheOptions());
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Messages(), TenantAsJson(json)));
+
+        Assert.Equal(AICacheProperties.TenantId, error.ParamName);
+        Assert.Contains("must be a string", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, model.Calls);
+    }
+
+    [Fact]
+    public async Task WhenTheTenantIsANonStringValueTheRequestIsRefused()
+    {
+        var model = new FakeChatClient();
+        var client = new MotadataCachingChatClient(model, _cache, new ChatCacheOptions());
+        var options = new ChatOptions { AdditionalProperties = new() { [AICacheProperties.TenantId] = 42 } };
+
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Messages(), options));
+
+        Assert.Equal(0, model.Calls);
+    }
+
     /// <summary>A sample value per keyed <see cref="ChatOptions"/> property: setting it must move the request to another key.</summary>
     private static readonly Dictionary<string, Action<ChatOptions>> KeyedSamples = new(StringComparer.Ordinal)
     {
@@ -224,6 +289,44 @@ public sealed class ChatCacheKeyTests : IAsyncLifetime
         Assert.Equal(2, model.Calls);
         Assert.NotEqual(weather.Text, refund.Text);
         Assert.Equal(weather.Text, weatherAgain.Text);
+    }
+
+    /// <summary>A value the serializer cannot write (System.Type has no contract); its ToString() is the same for every instance.</summary>
+    private sealed class Unserializable(int id)
+    {
+        public int Id { get; } = id;
+
+        public Type Kind { get; } = typeof(string);
+    }
+
+    /// <summary>A value that refers to itself: the serializer stops with a JsonException.</summary>
+    private sealed class Cyclic
+    {
+        public Cyclic? Next { get; set; }
+    }
+
+    [Fact]
+    public async Task WhenAnAdditionalPropertyCannotBeSerializedTheRequestIsNeitherReadNorStored()
+    {
+        var model = new FakeChatClient();
+        var stats = new AICacheCounters();
+        var client = new MotadataCachingChatClient(model, _cache, new ChatCacheOptions { TenantId = "acme", Statistics = stats });
+        static ChatOptions With(object value) => new() { AdditionalProperties = new() { ["custom"] = value } };
+        var cyclic = new Cyclic();
+        cyclic.Next = cyclic;
+
+        var one = await client.GetResponseAsync(Messages(), With(new Unserializable(1)));
+        var two = await client.GetResponseAsync(Messages(), With(new Unserializable(2)));
+        var oneAgain = await client.GetResponseAsync(Messages(), With(new Unserializable(1)));
+        var loop = await client.GetResponseAsync(Messages(), With(cyclic));
+        var streamed = await client.GetStreamingResponseAsync(Messages(), With(cyclic)).ToListAsync();
+        var error = Assert.Throws<ArgumentException>(() => client.GetCacheKey(Messages(), With(new Unserializable(1))));
+
+        Assert.Equal(5, model.Calls);
+        Assert.Equal(5, new[] { one.Text, two.Text, oneAgain.Text, loop.Text, string.Concat(streamed.Select(u => u.Text)) }.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(5L, stats.GetStats("acme").Bypassed);
+        Assert.Equal(0, _cache.Clear("acme"));
+        Assert.Contains("cannot be serialized", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
