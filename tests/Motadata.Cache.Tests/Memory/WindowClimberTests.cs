@@ -115,6 +115,45 @@ public sealed class WindowClimberTests
         Assert.True(store.WindowMaximum <= widened * 3 / 4, $"window {store.WindowMaximum} of {Capacity}, was {widened}, after a skewed stream with scans");
     }
 
+    [Fact]
+    public void WhileTheWindowMovesTheSizeByteAndTenantBoundsHoldAtEveryStep()
+    {
+        const long MaxBytes = 60_000;
+        var config = new CacheConfig { MaxSize = Capacity, MaxMemoryBytes = MaxBytes, MaxSizePerTenant = 300 };
+        using var store = new MemoryStore(config, new CacheCounters(), TimeProvider.System);
+        var tenants = new[] { store.Segment("a"), store.Segment("b") };
+        var initial = store.WindowMaximum;
+        var windows = new HashSet<int>();
+
+        // The recency stream of the tests above, its requests alternating between two tenants with an entry quota,
+        // under a byte bound that binds before MaxSize does.
+        var next = 0;
+        for (var step = 0; step < 60 * 10 * Capacity / 2; step++)
+        {
+            var segment = tenants[step % 2];
+            Request(store, segment, $"k{next}");
+            if (next >= 300)
+            {
+                Request(store, segment, $"k{next - 300}");
+            }
+
+            next++;
+            var usage = store.GetUsage(null);
+            Assert.InRange(usage.Size, 0, Capacity);
+            Assert.InRange(usage.MemoryBytes, 0, MaxBytes);
+            Assert.InRange(tenants[0].Counters.Size, 0, 300);
+            Assert.InRange(tenants[1].Counters.Size, 0, 300);
+            if (step % 1_000 == 0)
+            {
+                windows.Add(store.WindowMaximum);
+            }
+        }
+
+        // The climber did move the window while the bounds held.
+        Assert.Contains(windows, w => w != initial);
+        Assert.True(store.GetUsage(null).MemoryBytes > MaxBytes / 2, "the byte bound was never approached");
+    }
+
     private static int Sample(WindowClimber climber, int hits)
     {
         climber.RecordHits(hits);
