@@ -56,6 +56,73 @@ public static class HitRatioRun
         }
     }
 
+    /// <summary>
+    /// The real-trace run (<c>-- hitratio traces</c>): the published traces in <c>shared/traces</c> (see
+    /// <see cref="TraceFiles.FindFolder"/>), each at the sizes with published figures and a few more, replayed against
+    /// ours, BitFaster <c>ConcurrentLfu</c> (foreground maintenance, so the result does not depend on timing),
+    /// <c>ConcurrentLru</c> and <c>ClassicLru</c> at the same capacity. Hit ratio from the first access, cold misses
+    /// included; a miss is followed by a set. <c>ClassicLru</c> must reproduce the published LRU figure where there is one.
+    /// </summary>
+    public static void RunTraces(TextWriter output)
+    {
+        var folder = TraceFiles.FindFolder()
+            ?? throw new DirectoryNotFoundException("No traces folder: set MOTADATA_TRACES or run from below a folder holding shared/traces.");
+        output.WriteLine($"Traces from {folder}; hit ratio from the first access (cold misses included), a miss followed by a set.");
+        output.WriteLine();
+        output.WriteLine("| Trace @ capacity | Motadata.Cache | ConcurrentLfu (foreground) | ConcurrentLru | ClassicLru | published LRU | ours - Lfu |");
+        output.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var cases = new (string Name, Func<int[]> Read, (int Capacity, double? PublishedLru)[] Sizes)[]
+        {
+            ("OLTP", () => TraceFiles.ReadArc(Path.Combine(folder, "OLTP.lis.gz")),
+                [(250, null), (500, null), (1000, 32.83), (2000, 42.47), (5606, 54.98), (18688, 66.52)]),
+            ("glimpse", () => TraceFiles.ReadLirs(Path.Combine(folder, "lirs_gli.trace.gz")),
+                [(250, null), (500, null), (1000, 11.21), (2000, 57.41)]),
+            ("loop", () => TraceFiles.ReadLirs(Path.Combine(folder, "lirs_loop.trace.gz")),
+                [(256, null), (512, 0.00), (768, null)]),
+            ("corda", () => TraceFiles.ReadBinary(Path.Combine(folder, "corda_vaultservice.bin.gz"), 8),
+                [(500, null), (1000, 33.33), (5000, null)]),
+            ("scarab", () => TraceFiles.ReadBinary(Path.Combine(folder, "scarab-recs.trace.bin.xz"), 8),
+                [(25_000, null), (50_000, null), (100_000, 75.91)]),
+            ("web07", () => TraceFiles.ReadBinary(Path.Combine(folder, "cache2k_web07.trace.bin.gz"), 4),
+                [(2048, null), (4096, null), (8192, null), (16_384, 72.45)]),
+        };
+
+        var differences = new List<double>();
+        var lruMismatches = 0;
+        foreach (var (name, read, sizes) in cases)
+        {
+            var trace = read();
+            var keyCount = trace.Length == 0 ? 0 : trace.Max() + 1;
+            var keys = new string[keyCount];
+            for (var i = 0; i < keyCount; i++)
+            {
+                keys[i] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            foreach (var (capacity, publishedLru) in sizes)
+            {
+                var ours = Ours(trace, keys, capacity) * 100;
+                var lfu = BitFasterLfuIntKeys(trace, capacity) * 100;
+                var lru = BitFasterLru(trace, keys, capacity) * 100;
+                var classic = BitFasterClassicLru(trace, keys, capacity) * 100;
+                var published = publishedLru is { } p ? $"{p:F2}" : "";
+                if (publishedLru is { } expected && Math.Abs(Math.Round(classic, 2) - expected) > 0.011)
+                {
+                    published += " (differs!)";
+                    lruMismatches++;
+                }
+
+                differences.Add(ours - lfu);
+                output.WriteLine(FormattableString.Invariant(
+                    $"| {name} @{capacity} | {ours:F2} | {lfu:F2} | {lru:F2} | {classic:F2} | {published} | {ours - lfu:+0.00;-0.00} |"));
+            }
+        }
+
+        output.WriteLine();
+        output.WriteLine(FormattableString.Invariant(
+            $"ours - ConcurrentLfu over {differences.Count} cases: mean {differences.Average():+0.00;-0.00} points, worst {differences.Min():+0.00;-0.00}; ClassicLru differs from a published LRU figure in {lruMismatches} case(s)."));
+    }
+
     /// <summary>Key indices drawn from Zipf(<paramref name="skew"/>): index 0 the most frequent.</summary>
     public static int[] ZipfTrace(int keySpace, double skew, int length, int seed)
     {
@@ -132,6 +199,30 @@ public static class HitRatioRun
         return (double)hits / trace.Length;
     }
 
+    /// <summary>
+    /// <c>ConcurrentLfu</c> over the trace's integer keys: its sketch hashes a key with <c>GetHashCode</c>, which for a
+    /// string is seeded afresh in every process (so its figures would move by up to half a point from run to run);
+    /// an integer's hash is itself, so the figure is the same on every run. Ours hashes keys with a fixed seed.
+    /// </summary>
+    private static double BitFasterLfuIntKeys(int[] trace, int capacity)
+    {
+        var cache = new ConcurrentLfu<int, int>(1, capacity, new ForegroundScheduler(), EqualityComparer<int>.Default);
+        long hits = 0;
+        foreach (var key in trace)
+        {
+            if (cache.TryGet(key, out _))
+            {
+                hits++;
+            }
+            else
+            {
+                cache.AddOrUpdate(key, key);
+            }
+        }
+
+        return (double)hits / trace.Length;
+    }
+
     private static double BitFasterLfu(int[] trace, string[] keys, int capacity)
     {
         // Maintenance on the caller's thread, as BitFaster's own hit-rate runs do, so the result does not depend on timing.
@@ -155,6 +246,25 @@ public static class HitRatioRun
     private static double BitFasterLru(int[] trace, string[] keys, int capacity)
     {
         var cache = new ConcurrentLru<string, string>(capacity);
+        long hits = 0;
+        foreach (var index in trace)
+        {
+            if (cache.TryGet(keys[index], out _))
+            {
+                hits++;
+            }
+            else
+            {
+                cache.AddOrUpdate(keys[index], keys[index]);
+            }
+        }
+
+        return (double)hits / trace.Length;
+    }
+
+    private static double BitFasterClassicLru(int[] trace, string[] keys, int capacity)
+    {
+        var cache = new ClassicLru<string, string>(capacity);
         long hits = 0;
         foreach (var index in trace)
         {

@@ -5,7 +5,7 @@ namespace Motadata.Cache.Stores.Memory;
 
 /// <summary>
 /// The eviction policy: W-TinyLFU, as in Caffeine and BitFaster's <c>ConcurrentLfu</c>. New entries enter a small
-/// window (1% of <see cref="CacheConfig.MaxSize"/>), an LRU; what leaves the window joins the main region's
+/// window (1% of <see cref="CacheConfig.MaxSize"/> at first, then sized by <see cref="WindowClimber"/>), an LRU; what leaves the window joins the main region's
 /// probation segment as a candidate, and when the cache is full a candidate is admitted only if the frequency sketch
 /// says it is used at least as often as the victim it would replace (probation's least recently used). Entries read
 /// again while in probation move to the protected segment (80% of the main region). So a burst of keys used once
@@ -32,8 +32,11 @@ internal sealed partial class MemoryStore
     private readonly MemoryNode[] _drained;
     private readonly int _maxSize;
     private readonly long _maxBytes;
-    private readonly int _windowMax;
-    private readonly int _protectedMax;
+    private readonly WindowClimber _climber;
+
+    // Resized by the climber (under the lock); window + main = MaxSize, protected is part of main.
+    private int _windowMax;
+    private int _protectedMax;
 
     // Entries held (changed under the lock) and bytes held (also changed by in-place overwrites, so interlocked).
     private long _size;
@@ -80,6 +83,7 @@ internal sealed partial class MemoryStore
             {
                 DrainReads(everyStripe: true);
                 OnAccess(node);
+                _climber.RecordHits(1);
             }
             finally
             {
@@ -93,11 +97,15 @@ internal sealed partial class MemoryStore
         // Epoch 0 is what a new node holds: skip it, so a node is recorded on its first read.
         _readEpoch = (byte)(_readEpoch == byte.MaxValue ? 1 : _readEpoch + 1);
         var count = _reads.DrainTo(_drained, everyStripe);
+        var hits = 0;
         for (var i = 0; i < count; i++)
         {
+            hits += 1 + _drained[i].RepeatedReads;
             OnAccess(_drained[i]);
             _drained[i] = null!;
         }
+
+        _climber.RecordHits(hits);
     }
 
     /// <summary>Replays one read: counts it in the sketch and moves the node to its region's most recent end.</summary>
@@ -174,6 +182,8 @@ internal sealed partial class MemoryStore
                 return true;
             }
 
+            _climber.RecordMiss();
+            AdaptWindow();
             var node = new MemoryNode(key, segment) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
 
             // In the window (and the tenant's order) before room is made, so the window's overflow competes for
@@ -189,6 +199,116 @@ internal sealed partial class MemoryStore
             segment.Counters.AddEntry(bytes);
             return true;
         }
+    }
+
+    /// <summary>The window's current bound in entries (for tests and figures).</summary>
+    internal int WindowMaximum
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _windowMax;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lets the climber resize the window once a sample is complete (see <see cref="WindowClimber"/>). While the cache
+    /// is less than half full nothing is evicted and the hit rate says nothing of the window: the sample is dropped.
+    /// Moves entries between the regions only; no entry is added or evicted, so no bound can be passed.
+    /// </summary>
+    private void AdaptWindow()
+    {
+        if (_size * 2 < _maxSize)
+        {
+            _climber.ResetSample();
+            return;
+        }
+
+        var adjustment = _climber.Adjust();
+        if (adjustment > 0)
+        {
+            IncreaseWindow(adjustment);
+        }
+        else if (adjustment < 0)
+        {
+            DecreaseWindow(-adjustment);
+        }
+    }
+
+    // At most this many entries change region per adjustment (Caffeine's bound), so one insert's work stays bounded.
+    private const int TransferLimit = 1000;
+
+    /// <summary>Grows the window by up to <paramref name="quota"/> entries taken from the main region's least recent.</summary>
+    private void IncreaseWindow(int quota)
+    {
+        quota = Math.Min(quota, _protectedMax);
+        if (quota <= 0)
+        {
+            return;
+        }
+
+        _protectedMax -= quota;
+        _windowMax += quota;
+        while (_protected.Count > _protectedMax)
+        {
+            var demoted = _protected.First!;
+            _protected.Remove(demoted);
+            _probation.AddLast(demoted);
+        }
+
+        for (var moved = 0; moved < TransferLimit && quota > 0; moved++)
+        {
+            var node = _probation.First;
+            if (node is not null)
+            {
+                _probation.Remove(node);
+            }
+            else if ((node = _protected.First) is not null)
+            {
+                _protected.Remove(node);
+            }
+            else
+            {
+                break;
+            }
+
+            _window.AddLast(node);
+            quota--;
+        }
+
+        // What was not moved goes back to the main region.
+        _protectedMax += quota;
+        _windowMax -= quota;
+    }
+
+    /// <summary>Shrinks the window by up to <paramref name="quota"/> entries, its least recent moving to probation.</summary>
+    private void DecreaseWindow(int quota)
+    {
+        quota = Math.Min(quota, _windowMax - 1);
+        if (quota <= 0)
+        {
+            return;
+        }
+
+        _protectedMax += quota;
+        _windowMax -= quota;
+        for (var moved = 0; moved < TransferLimit && quota > 0; moved++)
+        {
+            var node = _window.First;
+            if (node is null)
+            {
+                break;
+            }
+
+            _window.Remove(node);
+            _probation.AddLast(node);
+            quota--;
+        }
+
+        _protectedMax -= quota;
+        _windowMax += quota;
     }
 
     /// <summary>
