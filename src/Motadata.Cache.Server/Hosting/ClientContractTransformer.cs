@@ -13,7 +13,8 @@ namespace Motadata.Cache.Server.Hosting;
 /// text under three media types (NSwag could not read a value back, TypeScript typed JSON as a string).</item>
 /// <item><c>ttl</c> is a declared optional integer query parameter of PUT, not only words in a description.</item>
 /// <item>503 (backend away), <c>WWW-Authenticate</c> on 401 and <c>Retry-After</c> on 429 are described; <c>/metrics</c>
-/// lists 401/403 when it needs a key; public routes say <c>security: []</c> when keys are on.</item>
+/// lists 401/403 when it needs a key; public routes (every route when no keys are
+/// configured) say <c>security: []</c>.</item>
 /// <item>Numbers are integers (or numbers), not <c>["integer","string"]</c>: the service refuses numbers as strings.</item>
 /// <item><c>WarmRequest.entries</c> maps keys to any JSON value and its <c>ttl</c> is optional; <c>ProblemDetails</c>
 /// carries <c>trace_id</c>; parameter descriptions do not ask for a second percent-encoding; <c>servers</c> has no
@@ -80,9 +81,10 @@ internal sealed class ClientContractTransformer : IOpenApiDocumentTransformer
                     secured = true;
                 }
 
-                if (keys && !secured)
+                if (!secured)
                 {
-                    // Public: a generated client must not require credentials here.
+                    // Public (every route when no keys are configured): a generated client must not require
+                    // credentials here, and a linter sees that the operation's security was decided, not forgotten.
                     operation.Security = [];
                 }
 

@@ -148,6 +148,26 @@ public sealed class OpenApiClientContractTests
         Assert.Equal(HttpStatusCode.BadRequest, (await raw.GetAsync("healthz/")).StatusCode);
     }
 
+    [Fact]
+    public async Task WithoutKeysEveryOperationSaysItNeedsNoCredentials()
+    {
+        // @redocly/cli's security-defined rule failed 14 operations of the keyless (loopback default) document: with
+        // no scheme at all, nothing said whether a route needs credentials. Every route is public then: security: [].
+        await using var host = await ServiceHost.StartAsync([]);
+        var document = await DocumentAsync(host);
+        Assert.False(document.TryGetProperty("security", out _));
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                Assert.True(operation.Value.TryGetProperty("security", out var security), $"{operation.Name} {path.Name} declares no security.");
+                Assert.Empty(security.EnumerateArray());
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await host.CreateClient().GetAsync("v1/stats")).StatusCode);
+    }
+
     private static async Task<JsonElement> DocumentAsync(ServiceHost host) =>
         await Http.ReadJsonAsync(await host.CreateClient().GetAsync("openapi/v1.json"));
 }
