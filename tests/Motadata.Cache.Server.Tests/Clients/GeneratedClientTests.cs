@@ -48,6 +48,12 @@ public sealed class GeneratedClientTests
             File.Copy(Path.Combine(KiotaFolder, "Program.cs"), Path.Combine(folder, "Program.cs"));
             await File.WriteAllTextAsync(Path.Combine(folder, "KiotaCheck.csproj"), KiotaProject());
 
+            // Nothing above the temporary folder (another project's Directory.*.props in /tmp) may reach this build.
+            foreach (var stop in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
+            {
+                await File.WriteAllTextAsync(Path.Combine(folder, stop), "<Project />");
+            }
+
             var output = await RunAsync("dotnet", folder, service.ClientEnvironment(), "run", "--nologo", "-v", "q");
 
             Assert.Matches(@"PASSED \d+ checks", output);
