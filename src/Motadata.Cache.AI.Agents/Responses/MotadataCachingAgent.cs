@@ -187,9 +187,7 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
     /// override (refused), else the one the run names, else the global namespace.
     /// </summary>
     private string? TenantOf(AgentRunOptions? options) =>
-        _options.TenantId is { } fixedTenant
-            ? RequestHasher.FixedTenant(fixedTenant, options?.AdditionalProperties, nameof(AgentRunOptions))
-            : RequestHasher.TenantFrom(options?.AdditionalProperties, nameof(AgentRunOptions));
+        RequestHasher.ResolveTenant(_options.TenantId, selected: false, options?.AdditionalProperties, nameof(AgentRunOptions));
 
     /// <summary>
     /// False when the run's options carry something the key cannot see: a continuation token (a poll of a background

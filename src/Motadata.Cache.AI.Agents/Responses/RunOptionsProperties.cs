@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.Agents.AI;
+using Motadata.Cache.AI.Internal;
 
 namespace Motadata.Cache.AI.Agents;
 
@@ -11,23 +11,7 @@ namespace Motadata.Cache.AI.Agents;
 /// </summary>
 internal static class RunOptionsProperties
 {
-    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> s_properties = new();
+    private static readonly PropertyScanner s_properties = new(static property => property.DeclaringType != typeof(AgentRunOptions));
 
-    public static PropertyInfo[] Of(Type type) =>
-        type == typeof(AgentRunOptions)
-            ? []
-            : s_properties.GetOrAdd(type, static t =>
-            {
-                var added = new List<PropertyInfo>();
-                foreach (var property in t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-                {
-                    if (property.DeclaringType != typeof(AgentRunOptions) && property.GetIndexParameters().Length == 0 && property.GetMethod is { IsPublic: true })
-                    {
-                        added.Add(property);
-                    }
-                }
-
-                added.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-                return [.. added];
-            });
+    public static PropertyInfo[] Of(Type type) => type == typeof(AgentRunOptions) ? [] : s_properties.Of(type);
 }

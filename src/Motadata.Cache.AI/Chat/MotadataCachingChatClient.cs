@@ -343,14 +343,9 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     /// <summary>The selector's tenant, else the fixed one, else the one the request names; a fixed tenant is never overridden.</summary>
     private string? TenantOf(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        if (_options.TenantSelector is { } selector)
-        {
-            return RequestHasher.FixedTenant(selector(messages, options), options?.AdditionalProperties, nameof(ChatOptions));
-        }
-
-        return _options.TenantId is { } tenantId
-            ? RequestHasher.FixedTenant(tenantId, options?.AdditionalProperties, nameof(ChatOptions))
-            : RequestHasher.TenantFrom(options?.AdditionalProperties, nameof(ChatOptions));
+        var selector = _options.TenantSelector;
+        return RequestHasher.ResolveTenant(
+            selector is null ? _options.TenantId : selector(messages, options), selector is not null, options?.AdditionalProperties, nameof(ChatOptions));
     }
 
     private string? DefaultModelId

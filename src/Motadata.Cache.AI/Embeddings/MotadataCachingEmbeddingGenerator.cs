@@ -68,11 +68,9 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
     {
         ArgumentNullException.ThrowIfNull(values);
         var controls = CacheControls.Read(options?.AdditionalProperties, nameof(EmbeddingGenerationOptions));
-        var tenantId = _options.TenantSelector is { } selector
-            ? RequestHasher.FixedTenant(selector(options), options?.AdditionalProperties, nameof(EmbeddingGenerationOptions))
-            : _options.TenantId is { } fixedTenant
-                ? RequestHasher.FixedTenant(fixedTenant, options?.AdditionalProperties, nameof(EmbeddingGenerationOptions))
-                : RequestHasher.TenantFrom(options?.AdditionalProperties, nameof(EmbeddingGenerationOptions));
+        var selector = _options.TenantSelector;
+        var tenantId = RequestHasher.ResolveTenant(
+            selector is null ? _options.TenantId : selector(options), selector is not null, options?.AdditionalProperties, nameof(EmbeddingGenerationOptions));
         if (controls.NoCache && controls.NoStore)
         {
             _options.Statistics.RecordBypass(tenantId);

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Collections.Frozen;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
@@ -50,7 +48,9 @@ internal static class CanonicalRequest
         [nameof(ChatOptions.ContinuationToken)] = "not keyed: a request polling a background response bypasses the cache",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> s_toolProperties = new();
+    /// <summary>What a tool other than a function declaration adds to <see cref="AITool"/> (its name, description and properties are written apart).</summary>
+    private static readonly PropertyScanner s_toolProperties = new(
+        static property => property.Name is not (nameof(AITool.Name) or nameof(AITool.Description) or nameof(AITool.AdditionalProperties)));
 
     /// <summary>Writes <c>"messages": [...]</c>.</summary>
     public static void WriteMessages(Utf8JsonWriter writer, IEnumerable<ChatMessage> messages, JsonSerializerOptions json)
@@ -273,7 +273,7 @@ internal static class CanonicalRequest
         }
         else
         {
-            foreach (var property in ToolPropertiesOf(tool.GetType()))
+            foreach (var property in s_toolProperties.Of(tool.GetType()))
             {
                 var value = property.GetValue(tool);
                 if (value is null)
@@ -295,23 +295,6 @@ internal static class CanonicalRequest
         WriteProperties(writer, "properties", tool.AdditionalProperties, json);
         writer.WriteEndObject();
     }
-
-    private static PropertyInfo[] ToolPropertiesOf(Type type) =>
-        s_toolProperties.GetOrAdd(type, static t =>
-        {
-            var properties = new List<PropertyInfo>();
-            foreach (var property in t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-            {
-                if (property.GetIndexParameters().Length == 0 && property.GetMethod is { IsPublic: true }
-                    && property.Name is not (nameof(AITool.Name) or nameof(AITool.Description) or nameof(AITool.AdditionalProperties)))
-                {
-                    properties.Add(property);
-                }
-            }
-
-            properties.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-            return [.. properties];
-        });
 
     /// <summary>
     /// Writes <paramref name="value"/> as the serializer does. A value it cannot write (no contract for its type, a

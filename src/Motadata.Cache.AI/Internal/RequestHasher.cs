@@ -135,6 +135,19 @@ internal static class RequestHasher
         return fixedTenant;
     }
 
+    /// <summary>
+    /// The tenant a request is served for: the one fixed in code (a selector's result, or a <c>TenantId</c> option),
+    /// which a request property cannot override (<see cref="FixedTenant"/>), else the one the request names
+    /// (<see cref="TenantFrom"/>), else null (the global namespace).
+    /// </summary>
+    /// <param name="fixedTenant">The selector's result when <paramref name="selected"/>, else the <c>TenantId</c> option.</param>
+    /// <param name="selected">Whether a tenant selector chose <paramref name="fixedTenant"/> (a null result then fixes the global namespace).</param>
+    /// <param name="properties">The request's properties, where <see cref="AICacheProperties.TenantId"/> may name one.</param>
+    /// <param name="owner">The options type, for the error (<c>ChatOptions</c>, <c>AgentRunOptions</c>).</param>
+    /// <exception cref="ArgumentException">The property is not a string, or names a tenant other than the fixed one.</exception>
+    public static string? ResolveTenant(string? fixedTenant, bool selected, AdditionalPropertiesDictionary? properties, string owner) =>
+        selected || fixedTenant is not null ? FixedTenant(fixedTenant, properties, owner) : TenantFrom(properties, owner);
+
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowTenantType(string owner, string name, object value) =>
         throw new ArgumentException(

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace Motadata.Cache.Server.Endpoints;
 
@@ -21,28 +20,15 @@ internal static class InvalidateBody
     public static bool TryParse(ReadOnlySpan<byte> json, out string pattern, out string? error)
     {
         pattern = string.Empty;
-        error = null;
-        if (!Utf8.IsValid(json))
-        {
-            error = "The body is not valid UTF-8; JSON text must be. " + Expected;
-            return false;
-        }
-
-        try
-        {
-            return TryParseValid(json, ref pattern, ref error);
-        }
-        catch (JsonException exception)
-        {
-            error = $"The body is not valid JSON text: {exception.Message} {Expected}";
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
+        return StrictJsonBody.TryParse(
+            json,
+            TryParseValid,
+            ref pattern,
+            "The body is not valid JSON text: ",
+            Expected,
             // A lone surrogate escape (\udc00) the reader cannot turn into a string.
-            error = "The body holds a string that is not valid Unicode (a lone surrogate escape such as \\udc00). " + Expected;
-            return false;
-        }
+            "The body holds a string that is not valid Unicode (a lone surrogate escape such as \\udc00). " + Expected,
+            out error);
     }
 
     private static bool TryParseValid(ReadOnlySpan<byte> json, ref string pattern, ref string? error)
@@ -83,9 +69,8 @@ internal static class InvalidateBody
             }
         }
 
-        if (reader.Read())
+        if (!StrictJsonBody.AtEnd(ref reader, ref error))
         {
-            error = "The body has more after its JSON object; send exactly one object.";
             return false;
         }
 

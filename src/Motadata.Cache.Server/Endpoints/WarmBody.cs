@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace Motadata.Cache.Server.Endpoints;
 
@@ -23,29 +22,25 @@ internal static class WarmBody
     /// <returns>True when the body is a valid warm request.</returns>
     public static bool TryParse(ReadOnlySpan<byte> json, int maxValueBytes, int maxEntries, out Dictionary<string, byte[]> entries, out long? ttlSeconds, out string? error, out bool tooLarge)
     {
-        entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        ttlSeconds = null;
-        error = null;
-        tooLarge = false;
-        if (!Utf8.IsValid(json))
-        {
-            // JSON text is UTF-8 (RFC 8259); values are stored as sent, so a stray byte would be served back to every reader.
-            error = "The body is not valid UTF-8; JSON text must be. Nothing was stored.";
-            return false;
-        }
-
-        try
-        {
-            return TryParseValid(json, maxValueBytes, maxEntries, entries, ref ttlSeconds, ref error, ref tooLarge);
-        }
-        catch (JsonException exception)
-        {
-            error = $"The body is not valid JSON: {exception.Message} Nothing was stored.";
-            return false;
-        }
+        var body = new Parsed(maxValueBytes, maxEntries);
+        var parsed = StrictJsonBody.TryParse(json, TryParseValid, ref body, "The body is not valid JSON: ", "Nothing was stored.", notUnicode: null, out error);
+        entries = body.Entries;
+        ttlSeconds = body.TtlSeconds;
+        tooLarge = body.TooLarge;
+        return parsed;
     }
 
-    private static bool TryParseValid(ReadOnlySpan<byte> json, int maxValueBytes, int maxEntries, Dictionary<string, byte[]> entries, ref long? ttlSeconds, ref string? error, ref bool tooLarge)
+    /// <summary>What <see cref="TryParseValid"/> reads with (the limits) and fills.</summary>
+    private struct Parsed(int maxValueBytes, int maxEntries)
+    {
+        public readonly int MaxValueBytes = maxValueBytes;
+        public readonly int MaxEntries = maxEntries;
+        public readonly Dictionary<string, byte[]> Entries = new(StringComparer.Ordinal);
+        public long? TtlSeconds;
+        public bool TooLarge;
+    }
+
+    private static bool TryParseValid(ReadOnlySpan<byte> json, ref Parsed body, ref string? error)
     {
         var seenEntries = false;
         var seenTtl = false;
@@ -91,14 +86,14 @@ internal static class WarmBody
                             return false;
                         }
 
-                        if (++entryCount > maxEntries)
+                        if (++entryCount > body.MaxEntries)
                         {
-                            error = $"The body has more than {maxEntries} entries; the most one warm request may store is {maxEntries} (Service:MaxWarmEntries). Send them in several requests. Nothing was stored.";
-                            tooLarge = true;
+                            error = $"The body has more than {body.MaxEntries} entries; the most one warm request may store is {body.MaxEntries} (Service:MaxWarmEntries). Send them in several requests. Nothing was stored.";
+                            body.TooLarge = true;
                             return false;
                         }
 
-                        if (entries.ContainsKey(key))
+                        if (body.Entries.ContainsKey(key))
                         {
                             error = $"The key '{key}' appears more than once in \"entries\"; send each key once. Nothing was stored.";
                             return false;
@@ -115,14 +110,14 @@ internal static class WarmBody
                         reader.Skip();
                         var end = (int)reader.BytesConsumed;
                         var value = json[start..end];
-                        if (value.Length > maxValueBytes)
+                        if (value.Length > body.MaxValueBytes)
                         {
-                            error = $"The value of entry '{key}' is {value.Length} bytes; the most a value may have is {maxValueBytes} bytes (Cache:MaxValueBytes). Nothing was stored.";
-                            tooLarge = true;
+                            error = $"The value of entry '{key}' is {value.Length} bytes; the most a value may have is {body.MaxValueBytes} bytes (Cache:MaxValueBytes). Nothing was stored.";
+                            body.TooLarge = true;
                             return false;
                         }
 
-                        entries[key] = StoredValue.Create(StoredValue.JsonContentType, value);
+                        body.Entries[key] = StoredValue.Create(StoredValue.JsonContentType, value);
                     }
 
                     break;
@@ -139,7 +134,7 @@ internal static class WarmBody
                         return false;
                     }
 
-                    ttlSeconds = ttl;
+                    body.TtlSeconds = ttl;
                     break;
                 default:
                     error = $"Unknown property \"{name}\"; a warm request has only \"entries\" and \"ttl\".";
@@ -147,9 +142,8 @@ internal static class WarmBody
             }
         }
 
-        if (reader.Read())
+        if (!StrictJsonBody.AtEnd(ref reader, ref error))
         {
-            error = "The body has more after its JSON object; send exactly one object.";
             return false;
         }
 

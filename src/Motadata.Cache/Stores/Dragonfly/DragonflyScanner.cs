@@ -188,11 +188,13 @@ internal sealed class DragonflyScanner
         }
     }
 
-    /// <summary>One walk of every primary, in rounds; returns what the <c>UNLINK</c>s removed.</summary>
-    private async ValueTask<long> UnlinkPassAsync(IReadOnlyList<IServer> primaries, bool cluster, ScanSelection selection, bool synchronous, CancellationToken cancellationToken)
+    /// <summary>
+    /// Walks <paramref name="walks"/> in rounds: one <c>SCAN</c> page of every node still walking, then
+    /// <paramref name="onPage"/> with each node's page, then a pause (<see cref="PauseAsync"/>) while any walk goes on.
+    /// A node leaves <paramref name="walks"/> when its cursor comes back to 0.
+    /// </summary>
+    private async ValueTask WalkAsync(List<NodeWalk> walks, ScanSelection selection, bool synchronous, Action<NodeWalk, RedisKey[]> onPage, CancellationToken cancellationToken)
     {
-        var walks = NodeWalk.Start(primaries);
-        var unlinks = new List<Task<RedisResult>>();
         var pages = new List<Task<RedisResult>>(walks.Count);
         while (walks.Count > 0)
         {
@@ -209,13 +211,7 @@ internal sealed class DragonflyScanner
             {
                 var page = ParseScan(pages[i].Result);
                 walks[i].Cursor = page.Cursor;
-                var selected = Select(selection, page.Keys);
-                if (selected.Length > 0)
-                {
-                    // Sent without waiting, so the next SCAN page is fetched while the server unlinks this one.
-                    SendUnlinks(selected, cluster, unlinks);
-                }
-
+                onPage(walks[i], page.Keys);
                 if (page.Cursor == "0")
                 {
                     walks.RemoveAt(i);
@@ -227,6 +223,26 @@ internal sealed class DragonflyScanner
                 await PauseAsync(pageStarted, synchronous, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>One walk of every primary, in rounds; returns what the <c>UNLINK</c>s removed.</summary>
+    private async ValueTask<long> UnlinkPassAsync(IReadOnlyList<IServer> primaries, bool cluster, ScanSelection selection, bool synchronous, CancellationToken cancellationToken)
+    {
+        var unlinks = new List<Task<RedisResult>>();
+        await WalkAsync(
+            NodeWalk.Start(primaries),
+            selection,
+            synchronous,
+            (_, keys) =>
+            {
+                var selected = Select(selection, keys);
+                if (selected.Length > 0)
+                {
+                    // Sent without waiting, so the next SCAN page is fetched while the server unlinks this one.
+                    SendUnlinks(selected, cluster, unlinks);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
 
         await WhenAll(unlinks, synchronous, cancellationToken).ConfigureAwait(false);
         long removed = 0;
@@ -265,43 +281,22 @@ internal sealed class DragonflyScanner
             var walks = NodeWalk.Start(primaries);
             var byNode = walks.ToDictionary(static walk => walk, static _ => new List<RedisKey>());
             var seen = new HashSet<RedisKey>();
-            var pages = new List<Task<RedisResult>>(walks.Count);
-            var walking = new List<NodeWalk>(walks);
-            while (walking.Count > 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                pages.Clear();
-                var pageStarted = Stopwatch.GetTimestamp();
-                foreach (var walk in walking)
+            await WalkAsync(
+                [.. walks],
+                selection,
+                synchronous,
+                (walk, keys) =>
                 {
-                    pages.Add(Scan(walk, selection));
-                }
-
-                await WhenAll(pages, synchronous, cancellationToken).ConfigureAwait(false);
-                for (var i = walking.Count - 1; i >= 0; i--)
-                {
-                    var page = ParseScan(pages[i].Result);
-                    walking[i].Cursor = page.Cursor;
-                    foreach (var key in Select(selection, page.Keys))
+                    foreach (var key in Select(selection, keys))
                     {
                         // A key met on two nodes (its slot moved during the walk) is counted once, on the first.
                         if (seen.Add(key))
                         {
-                            byNode[walking[i]].Add(key);
+                            byNode[walk].Add(key);
                         }
                     }
-
-                    if (page.Cursor == "0")
-                    {
-                        walking.RemoveAt(i);
-                    }
-                }
-
-                if (walking.Count > 0)
-                {
-                    await PauseAsync(pageStarted, synchronous, cancellationToken).ConfigureAwait(false);
-                }
-            }
+                },
+                cancellationToken).ConfigureAwait(false);
 
             var nodes = new NodeUsage[walks.Count];
             long totalBytes = 0;
@@ -341,24 +336,13 @@ internal sealed class DragonflyScanner
         await EnterAsync(synchronous: false, cancellationToken).ConfigureAwait(false);
         try
         {
-            var walks = NodeWalk.Start(Nodes());
-            var pages = new List<Task<RedisResult>>(walks.Count);
-            while (walks.Count > 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                pages.Clear();
-                var pageStarted = Stopwatch.GetTimestamp();
-                foreach (var walk in walks)
+            await WalkAsync(
+                NodeWalk.Start(Nodes()),
+                selection,
+                synchronous: false,
+                (_, keys) =>
                 {
-                    pages.Add(Scan(walk, selection));
-                }
-
-                await WhenAll(pages, synchronous: false, cancellationToken).ConfigureAwait(false);
-                for (var i = walks.Count - 1; i >= 0; i--)
-                {
-                    var page = ParseScan(pages[i].Result);
-                    walks[i].Cursor = page.Cursor;
-                    foreach (var key in page.Keys)
+                    foreach (var key in keys)
                     {
                         var bytes = (byte[])key!;
                         if (!selection.Selects(bytes) || !DragonflyKeys.TryGetTenant(bytes.AsSpan(prefixBytes), placement, out var tenant))
@@ -385,18 +369,8 @@ internal sealed class DragonflyScanner
                             entry.Sample.Add(key);
                         }
                     }
-
-                    if (page.Cursor == "0")
-                    {
-                        walks.RemoveAt(i);
-                    }
-                }
-
-                if (walks.Count > 0)
-                {
-                    await PauseAsync(pageStarted, synchronous: false, cancellationToken).ConfigureAwait(false);
-                }
-            }
+                },
+                cancellationToken).ConfigureAwait(false);
 
             var usage = new Dictionary<string, StoreUsage>(counts.Count, StringComparer.Ordinal);
             foreach (var (name, (count, sample)) in counts)
