@@ -144,7 +144,7 @@ internal sealed class CacheEndpoints
             return;
         }
 
-        var contentType = string.IsNullOrEmpty(context.Request.ContentType) ? StoredValue.DefaultContentType : context.Request.ContentType;
+        var contentType = StoredValue.ForRequest(context.Request.ContentType);
         if (!StoredValue.IsServable(contentType, out var bad))
         {
             await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, $"The Content-Type has the character U+{(int)contentType[bad]:X4} at position {bad}; it may hold printable ASCII characters and tabs only (such as 'text/plain; charset=utf-8'), as any HTTP header served back must. Nothing was stored.");

@@ -30,6 +30,27 @@ internal static class StoredValue
     private const int HeaderBytes = 3;
 
     /// <summary>
+    /// The content type a PUT stores: the request's, or <see cref="DefaultContentType"/> when it sent none or a wildcard
+    /// (<c>*/*</c>, <c>text/*</c>: what a generated client sends when the document allows any type). A wildcard names no
+    /// type, and serving it back would make every reader guess.
+    /// </summary>
+    /// <param name="requestContentType">The request's <c>Content-Type</c> header, if any.</param>
+    /// <returns>The content type to store.</returns>
+    public static string ForRequest(string? requestContentType)
+    {
+        if (string.IsNullOrEmpty(requestContentType))
+        {
+            return DefaultContentType;
+        }
+
+        var parameters = requestContentType.IndexOf(';', StringComparison.Ordinal);
+        var mediaType = (parameters < 0 ? requestContentType : requestContentType[..parameters]).AsSpan().Trim();
+        return mediaType.IsEmpty || mediaType.EndsWith("/*", StringComparison.Ordinal) || mediaType.SequenceEqual("*")
+            ? DefaultContentType
+            : requestContentType;
+    }
+
+    /// <summary>
     /// True when <paramref name="contentType"/> can be sent back as a response header: printable ASCII and tabs only.
     /// Kestrel refuses to write any other character in a header, so a value stored with one could never be served.
     /// </summary>

@@ -63,6 +63,24 @@ public sealed class ContentTypeTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("*/*")]
+    [InlineData("*/*; q=0.8")]
+    [InlineData("text/*")]
+    public async Task PutWithAWildcardContentTypeIsServedAsOctetStream(string contentType)
+    {
+        var client = Host.CreateClient();
+        using var put = new HttpRequestMessage(HttpMethod.Put, "v1/tenants/acme/keys/wild") { Content = new ByteArrayContent("{\"v\":1}"u8.ToArray()) };
+        Assert.True(put.Content.Headers.TryAddWithoutValidation("Content-Type", contentType));
+        await Http.AssertStatusAsync(await client.SendAsync(put), HttpStatusCode.NoContent);
+
+        var get = await client.GetAsync("v1/tenants/acme/keys/wild");
+
+        await Http.AssertStatusAsync(get, HttpStatusCode.OK);
+        Assert.Equal(StoredValue.DefaultContentType, get.Content.Headers.ContentType?.ToString());
+        Assert.Equal("{\"v\":1}", await get.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
     [MemberData(nameof(UnservableContentTypes))]
     public async Task GetOfAValueStoredWithAnUnservableContentTypeServesItsBytesAsOctetStream(byte[] contentType)
     {
