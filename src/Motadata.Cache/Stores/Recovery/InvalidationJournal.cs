@@ -110,6 +110,9 @@ internal sealed class InvalidationJournal
         return snapshot;
     }
 
+    /// <summary>A copy of every entry (including any being replayed now), changing nothing: not a hand-over to a replay.</summary>
+    public JournalEntry[] Copy() => _entries.ToArray();
+
     /// <summary>Notes one more failed replay of <paramref name="entry"/> while the server answered; returns how many so far.</summary>
     public int CountFailedReplay(JournalEntry entry)
     {
@@ -181,7 +184,8 @@ internal sealed class InvalidationJournal
         var kept = new List<JournalEntry>(_entries.Count);
         foreach (var existing in _entries)
         {
-            if (new Namespace(existing.TenantId) != space)
+            // A clear of everything has no namespace (its TenantId is null, like the global namespace's): keep it.
+            if (existing.Operation == JournalOperation.ClearAll || new Namespace(existing.TenantId) != space)
             {
                 kept.Add(existing);
             }

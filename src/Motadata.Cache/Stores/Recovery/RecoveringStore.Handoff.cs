@@ -28,11 +28,9 @@ internal sealed partial class RecoveringStore
     {
         lock (_sync)
         {
-            var entries = _journal.TakeSnapshot();
-
-            // TakeSnapshot hands the entries to a replay; they stay pending for this store's own one.
-            _journal.Complete(ReadOnlySpan<ReplayOutcome>.Empty, _journal.Generation);
-            return entries;
+            // Not TakeSnapshot + Complete: that would mark the entries of a replay in flight pending again, so the
+            // same removal journaled again during that replay would be dropped as a duplicate, then settled away.
+            return _journal.Copy();
         }
     }
 
