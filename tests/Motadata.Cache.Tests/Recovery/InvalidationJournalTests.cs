@@ -179,5 +179,23 @@ public sealed class InvalidationJournalTests
         Assert.Equal(1, journal.CountFailedReplay(Delete("t3", "c")));
     }
 
+    [Fact]
+    public void WideningTheGlobalNamespaceKeepsAClearOfEverythingBeingReplayed()
+    {
+        var journal = new InvalidationJournal(10, namespaceBudget: 2);
+        journal.Add(JournalEntry.ClearAll);
+        var generation = journal.Generation;
+        Assert.Equal([JournalEntry.ClearAll], journal.TakeSnapshot());
+
+        // While the clear of everything is being replayed, the global namespace passes its budget.
+        journal.Add(Delete(null, "a"));
+        journal.Add(Delete(null, "b"));
+        Assert.True(journal.Add(Delete(null, "c")));
+
+        // That replay fails; it was of an older generation, so only the rewritten journal counts: the clear must be in it.
+        journal.Complete([ReplayOutcome.Failed], generation);
+        Assert.Contains(JournalEntry.ClearAll, journal.TakeSnapshot());
+    }
+
     private static ReplayOutcome[] Applied(int count) => Enumerable.Repeat(ReplayOutcome.Applied, count).ToArray();
 }
