@@ -442,6 +442,13 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
                 // The client could not reconfigure now (it follows MOVED replies meanwhile): again in a moment.
                 await Task.Delay(250, CancellationToken.None).ConfigureAwait(false);
             }
+            catch (Exception)
+            {
+                // Anything else (the connection disposed under it, say): stop waiting rather than fault. Walks await
+                // this task, and a faulted one would fail every Invalidate, Clear and stats call until the next change
+                // of shape; they read the cluster's view before and after anyway.
+                return;
+            }
         }
     }
 
