@@ -241,9 +241,11 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         var multiplexer = _cluster.Connection.Multiplexer;
         var serverKey = _cluster.Keys.ServerRedisKey(tenantId, key);
         var slot = multiplexer.HashSlot(serverKey);
-        if ((uint)slot < SlotCount && _topology.Owners[slot] is { } owner)
+        var topology = _topology;
+        if ((uint)slot < SlotCount && topology.Owners[slot] is { } owner)
         {
-            return _nodes.TryGetValue(owner, out var known) ? known : NodeOn(owner);
+            // A node retired since this caller read the shape is not made again: route by the new shape instead.
+            return _nodes.TryGetValue(owner, out var known) ? known : NodeOn(owner, topology) ?? NodeOf(tenantId, key);
         }
 
         // The cluster's configuration is not known yet: as the client would route it, or any primary's recovery.
@@ -276,13 +278,32 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         var topology = _topology;
         if (topology.Primaries.Length > 0)
         {
-            return [.. topology.Primaries.Select(NodeOn)];
+            var nodes = new List<Node>(topology.Primaries.Length);
+            foreach (var primary in topology.Primaries)
+            {
+                if (NodeOn(primary, topology) is not { } node)
+                {
+                    // The shape changed since it was read (a primary was retired): list the new one's.
+                    return CurrentNodes();
+                }
+
+                nodes.Add(node);
+            }
+
+            return nodes;
         }
 
         return [.. _cluster.Connection.Primaries().Select(static server => server.EndPoint).Select(NodeOn)];
     }
 
-    private Node NodeOn(EndPoint endpoint)
+    private Node NodeOn(EndPoint endpoint) => NodeOn(endpoint, routedBy: null)!;
+
+    /// <summary>
+    /// The node of <paramref name="endpoint"/>, made when first needed; null when <paramref name="routedBy"/> (the shape
+    /// the caller routed by) is no longer the current one and the node is not known: the endpoint may be a primary
+    /// retired since, and a fresh store for it would take removals its successor must see (the caller routes again).
+    /// </summary>
+    private Node? NodeOn(EndPoint endpoint, Topology? routedBy)
     {
         if (_nodes.TryGetValue(endpoint, out var node))
         {
@@ -293,6 +314,11 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         {
             if (!_nodes.TryGetValue(endpoint, out node))
             {
+                if (routedBy is not null && !ReferenceEquals(routedBy, _topology))
+                {
+                    return null;
+                }
+
                 var server = _cluster.Connection.Multiplexer.GetServer(endpoint);
                 node = new Node(server, new RecoveringStore(_cluster.OnlyOn(server), _config, _statistics, _time));
                 _nodes[endpoint] = node;
