@@ -79,40 +79,13 @@ internal static class CanonicalRequest
         }
 
         WriteString(writer, "instructions", options.Instructions);
-        if (options.Temperature is { } temperature)
-        {
-            writer.WriteNumber("temperature", temperature);
-        }
-
-        if (options.MaxOutputTokens is { } maxOutputTokens)
-        {
-            writer.WriteNumber("maxOutputTokens", maxOutputTokens);
-        }
-
-        if (options.TopP is { } topP)
-        {
-            writer.WriteNumber("topP", topP);
-        }
-
-        if (options.TopK is { } topK)
-        {
-            writer.WriteNumber("topK", topK);
-        }
-
-        if (options.FrequencyPenalty is { } frequencyPenalty)
-        {
-            writer.WriteNumber("frequencyPenalty", frequencyPenalty);
-        }
-
-        if (options.PresencePenalty is { } presencePenalty)
-        {
-            writer.WriteNumber("presencePenalty", presencePenalty);
-        }
-
-        if (options.Seed is { } seed)
-        {
-            writer.WriteNumber("seed", seed);
-        }
+        WriteNumber(writer, "temperature", options.Temperature);
+        WriteNumber(writer, "maxOutputTokens", options.MaxOutputTokens);
+        WriteNumber(writer, "topP", options.TopP);
+        WriteNumber(writer, "topK", options.TopK);
+        WriteNumber(writer, "frequencyPenalty", options.FrequencyPenalty);
+        WriteNumber(writer, "presencePenalty", options.PresencePenalty);
+        WriteNumber(writer, "seed", options.Seed);
 
         if (options.Reasoning is { } reasoning)
         {
@@ -336,6 +309,31 @@ internal static class CanonicalRequest
         if (value is not null)
         {
             writer.WriteString(name, value);
+        }
+    }
+
+    // One overload per type the options use: a float written as a double would print other digits (and move the key).
+    private static void WriteNumber(Utf8JsonWriter writer, string name, float? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, string name, int? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, string name, long? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
         }
     }
 }
