@@ -107,7 +107,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
             {
                 foreach (var (key, _) in Numbered("k:", 300))
                 {
-                    if (await Guard(errors, () => cache.SetAsync(key, 2, Ttl, "t").AsTask()))
+                    if (await NodeOutageTests.Guard(errors, () => cache.SetAsync(key, 2, Ttl, "t").AsTask()))
                     {
                         acknowledged[key] = 2;
                     }
@@ -154,9 +154,9 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         var replica = await Cluster.ReplicaOfAsync(Killed);
         await Cluster.Nodes[Killed].KillAsync();
         var killedAt = Stopwatch.StartNew();
-        await Guard(errors, () => cache.DeleteAsync(deleted, "t").AsTask());
-        var invalidated = await Guard(errors, () => cache.InvalidateAsync("k:1*", "t").AsTask());
-        await Guard(errors, () => cache.ClearAsync("u").AsTask());
+        await NodeOutageTests.Guard(errors, () => cache.DeleteAsync(deleted, "t").AsTask());
+        var invalidated = await NodeOutageTests.Guard(errors, () => cache.InvalidateAsync("k:1*", "t").AsTask());
+        await NodeOutageTests.Guard(errors, () => cache.ClearAsync("u").AsTask());
         var madeBeforePromotion = await Cluster.RoleAsync(replica) == "slave";
 
         var removed = Numbered("k:", 300).Select(p => p.Key).Where(key => key == deleted || key.StartsWith("k:1", StringComparison.Ordinal)).ToList();
@@ -170,7 +170,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         {
             foreach (var key in removed)
             {
-                if (await Guard(errors, () => cache.GetAsync<int?>(key, "t").AsTask()) is { } value)
+                if (await NodeOutageTests.Guard(errors, () => cache.GetAsync<int?>(key, "t").AsTask()) is { } value)
                 {
                     stale.Add($"{key}={value}");
                 }
@@ -178,7 +178,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
 
             foreach (var key in Numbered("k:", 150).Select(p => p.Key))
             {
-                if (await Guard(errors, () => cache.GetAsync<int?>(key, "u").AsTask()) is { } value)
+                if (await NodeOutageTests.Guard(errors, () => cache.GetAsync<int?>(key, "u").AsTask()) is { } value)
                 {
                     stale.Add($"u/{key}={value}");
                 }
@@ -234,9 +234,9 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         // One clear while the primary is down (its share journaled), one after the promotion (over the new primaries).
         var replica = await Cluster.ReplicaOfAsync(Killed);
         await Cluster.Nodes[Killed].KillAsync();
-        await Guard(errors, () => cache.ClearAsync("a").AsTask());
+        await NodeOutageTests.Guard(errors, () => cache.ClearAsync("a").AsTask());
         await Cluster.WaitForPromotionAsync(replica, [Killed]);
-        Assert.Equal(300, await Guard(errors, () => cache.ClearAsync("b").AsTask()));
+        Assert.Equal(300, await NodeOutageTests.Guard(errors, () => cache.ClearAsync("b").AsTask()));
         await EventuallyAsync(() => cache.Health.Status == CacheHealthStatus.Healthy, HealthyBound, "the cache is Healthy after the promotion");
 
         Assert.Equal(500, await cache.WarmCacheAsync(Numbered("new:", 500), Ttl, "a"));
@@ -427,7 +427,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         {
             foreach (var key in keys)
             {
-                var value = await Guard(errors, () => cache.GetAsync<int?>(key, tenantId).AsTask());
+                var value = await NodeOutageTests.Guard(errors, () => cache.GetAsync<int?>(key, tenantId).AsTask());
                 if (value is { } found && found != int.Parse(key[2..], CultureInfo.InvariantCulture))
                 {
                     errors.Enqueue(new InvalidOperationException($"{key} read {found}"));
@@ -450,21 +450,6 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         {
             Assert.True(DateTime.UtcNow < deadline, $"Timed out after {patience.TotalSeconds} s waiting until {what}.");
             await Task.Delay(20);
-        }
-    }
-
-    private static async Task<T?> Guard<T>(ConcurrentQueue<Exception> errors, Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-#pragma warning disable CA1031 // Recorded, and the test asserts there were none.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            errors.Enqueue(exception);
-            return default;
         }
     }
 }

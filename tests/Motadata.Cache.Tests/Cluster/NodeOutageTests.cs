@@ -179,7 +179,7 @@ public abstract class NodeOutageTests(IMultiNodeTestTarget target) : MultiNodeTe
     }
 
     /// <summary>Runs a call, recording an exception (none may reach a caller with recovery on) and returning the default instead.</summary>
-    protected static async Task<T?> Guard<T>(ConcurrentQueue<Exception> errors, Func<Task<T>> call)
+    protected internal static async Task<T?> Guard<T>(ConcurrentQueue<Exception> errors, Func<Task<T>> call)
     {
         try
         {
