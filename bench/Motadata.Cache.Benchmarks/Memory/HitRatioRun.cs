@@ -227,44 +227,24 @@ public static class HitRatioRun
     {
         // Maintenance on the caller's thread, as BitFaster's own hit-rate runs do, so the result does not depend on timing.
         var cache = new ConcurrentLfu<string, string>(1, capacity, new ForegroundScheduler(), EqualityComparer<string>.Default);
-        long hits = 0;
-        foreach (var index in trace)
-        {
-            if (cache.TryGet(keys[index], out _))
-            {
-                hits++;
-            }
-            else
-            {
-                cache.AddOrUpdate(keys[index], keys[index]);
-            }
-        }
-
-        return (double)hits / trace.Length;
+        return Replay(cache, trace, keys);
     }
 
     private static double BitFasterLru(int[] trace, string[] keys, int capacity)
     {
         var cache = new ConcurrentLru<string, string>(capacity);
-        long hits = 0;
-        foreach (var index in trace)
-        {
-            if (cache.TryGet(keys[index], out _))
-            {
-                hits++;
-            }
-            else
-            {
-                cache.AddOrUpdate(keys[index], keys[index]);
-            }
-        }
-
-        return (double)hits / trace.Length;
+        return Replay(cache, trace, keys);
     }
 
     private static double BitFasterClassicLru(int[] trace, string[] keys, int capacity)
     {
         var cache = new ClassicLru<string, string>(capacity);
+        return Replay(cache, trace, keys);
+    }
+
+    /// <summary>Replays a trace of string keys through one of BitFaster's caches: a miss stores the key.</summary>
+    private static double Replay(BitFaster.Caching.ICache<string, string> cache, int[] trace, string[] keys)
+    {
         long hits = 0;
         foreach (var index in trace)
         {
