@@ -123,7 +123,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         output.WriteLine($"writes: promotion {promotion.TotalSeconds:F2} s, Healthy {healthy.TotalSeconds:F2} s after the kill; {acknowledged.Count} keys acknowledged");
 
         Assert.Empty(errors);
-        var reader = CreateCache(config => config.EnableRecovery = false);
+        var reader = await ConnectedReaderAsync();
         foreach (var (key, _) in Numbered("k:", 300))
         {
             var value = await cache.GetAsync<int?>(key, "t");
@@ -383,6 +383,29 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         var cache = new CacheMechanism(config);
         _caches.Add(cache);
         return cache;
+    }
+
+    /// <summary>
+    /// A cache with recovery off that has answered once. A client created while the cluster still lists the killed node
+    /// can fail to connect (it waits <c>ConnectTimeout</c> for that node: docs/scale-out.md), so a new one is made until
+    /// one answers, within a generous deadline.
+    /// </summary>
+    private async Task<CacheMechanism> ConnectedReaderAsync()
+    {
+        var deadline = DateTime.UtcNow + HealthyBound;
+        while (true)
+        {
+            var reader = CreateCache(config => config.EnableRecovery = false);
+            try
+            {
+                await reader.GetAsync<int?>("reader-probe", "t");
+                return reader;
+            }
+            catch (CacheBackendException exception) when (DateTime.UtcNow < deadline)
+            {
+                output.WriteLine($"a reader made after the kill could not connect yet: {exception.Message}");
+            }
+        }
     }
 
     private string Namespace(string tenantId) => RedisClusterFixture.ServerKey(_prefix, tenantId, string.Empty);
