@@ -383,14 +383,16 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     {
         switch (config.Backend)
         {
-            case CacheBackend.Dragonfly when config.EnableSharding:
-                // Independent servers, each with its own connection and recovery (a cluster routes by itself).
+            case CacheBackend.Dragonfly when config.EnableSharding && IndependentServers(config) is { } servers:
+                // Independent servers, each with its own connection and recovery. One server shards by itself
+                // (Dragonfly per core) and a cluster by slot, so those take the plain path below.
+                CacheConfig.ThrowIfAny(config.PlacementProblems(servers));
                 var sharded = new ShardedStore(config, statistics, time);
                 return (sharded, null, config.EnableRecovery ? sharded : null, null, null);
             case CacheBackend.Dragonfly:
                 var dragonfly = new DragonflyStore(config, statistics);
                 var (remote, recovery) = WithRecovery(dragonfly, config, statistics, time);
-                if (!config.EnableLocalLevel)
+                if (config.LocalLevel is null)
                 {
                     return (remote, null, recovery, null, dragonfly);
                 }
@@ -405,6 +407,24 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
             default:
                 throw new NotSupportedException($"The {config.Backend} backend is not available in this build.");
         }
+    }
+
+    /// <summary>
+    /// With <see cref="CacheConfig.EnableSharding"/>, how many independent servers <see cref="CacheConfig.DragonflyUrl"/>
+    /// names, or null when sharding is the server's own: one host (one Dragonfly shards per core), or hosts that answer
+    /// as one Redis Cluster (it shards by slot). Only then can <see cref="CacheConfig.ShardCount"/> be wrong. Hosts
+    /// that do not answer at all are taken as independent servers.
+    /// </summary>
+    private static int? IndependentServers(CacheConfig config)
+    {
+        var endpoint = Configuration.DragonflyEndpoint.Parse(config.DragonflyUrl!);
+        if (endpoint.Hosts.Count < 2)
+        {
+            return null;
+        }
+
+        using var probe = new DragonflyConnection(config, new CacheCounters(), endpoint);
+        return probe.IsCluster() ? null : endpoint.Hosts.Count;
     }
 
     /// <summary>Dragonfly with its recovery, when on: one per server, or on a cluster one per primary.</summary>

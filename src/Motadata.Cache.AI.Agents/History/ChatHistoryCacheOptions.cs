@@ -13,7 +13,7 @@ public sealed class ChatHistoryCacheOptions
     /// <see cref="MotadataChatHistoryProvider.SetConversation"/> accepts only this tenant. When null (and
     /// <see cref="TenantSelector"/> is null) the tenant is not fixed: new conversations use the global namespace and
     /// a session's reference may name a tenant (set with <see cref="MotadataChatHistoryProvider.SetConversation"/>) only
-    /// when references are signed (<see cref="CacheConfig.SigningKey"/>) or <see cref="TrustSessionTenant"/> is set.
+    /// when references are signed (<see cref="IntegrityOptions.SigningKey"/>) or <see cref="TrustSessionTenant"/> is set.
     /// </summary>
     /// <value>Default null.</value>
     public string? TenantId { get; set; }
@@ -30,7 +30,7 @@ public sealed class ChatHistoryCacheOptions
     /// <summary>
     /// Lets a session's reference name its own tenant when nothing else vouches for it: the tenant is not fixed
     /// (<see cref="TenantId"/> and <see cref="TenantSelector"/> are null) and references are not signed (no
-    /// <see cref="CacheConfig.SigningKey"/>). Off by default: such a provider then refuses a reference that names a tenant
+    /// <see cref="IntegrityOptions.SigningKey"/>). Off by default: such a provider then refuses a reference that names a tenant
     /// (and <see cref="MotadataChatHistoryProvider.SetConversation"/> with a tenant), since anyone who can hand it a
     /// session blob could name another tenant and read that tenant's history.
     /// <para><b>Unsafe when sessions travel through clients</b> (a browser, a mobile app, any caller outside your

@@ -9,7 +9,7 @@ namespace Motadata.Cache.AI.Agents;
 /// A session travels through clients, so the provider does not trust the reference it reads back: when its tenant is
 /// fixed (<see cref="ChatHistoryCacheOptions.TenantId"/> or <see cref="ChatHistoryCacheOptions.TenantSelector"/>) a
 /// reference to another tenant's conversation is refused, and when the cache has a
-/// <see cref="CacheConfig.SigningKey"/> a reference whose <see cref="Signature"/> does not match is refused.
+/// <see cref="IntegrityOptions.SigningKey"/> a reference whose <see cref="Signature"/> does not match is refused.
 /// </remarks>
 public sealed class ConversationReference
 {
@@ -23,7 +23,7 @@ public sealed class ConversationReference
 
     /// <summary>
     /// The HMAC-SHA256 (64 hex digits) of <see cref="TenantId"/> and <see cref="ConversationId"/>, keyed with the
-    /// cache's <see cref="CacheConfig.SigningKey"/>, written by the provider when the cache has one; null otherwise.
+    /// cache's <see cref="IntegrityOptions.SigningKey"/>, written by the provider when the cache has one; null otherwise.
     /// A reference changed outside the provider (another tenant, another conversation) no longer matches it.
     /// </summary>
     /// <value>Default null; set by the provider.</value>

@@ -22,7 +22,7 @@ namespace Motadata.Cache.AI.Agents;
 /// wins. On the memory backend the stored message array is shared: treat loaded messages as read-only.
 /// <para>A session is not trusted: a reference read back from it is checked every time it is used. When the tenant is
 /// fixed (<see cref="ChatHistoryCacheOptions.TenantId"/> or <see cref="ChatHistoryCacheOptions.TenantSelector"/>), a
-/// reference to another tenant's conversation is refused; when the cache has a <see cref="CacheConfig.SigningKey"/>,
+/// reference to another tenant's conversation is refused; when the cache has a <see cref="IntegrityOptions.SigningKey"/>,
 /// references are signed (HMAC-SHA256 of the tenant and conversation id) and one that does not verify is refused. With
 /// neither, a reference that names a tenant is refused unless <see cref="ChatHistoryCacheOptions.TrustSessionTenant"/> is
 /// set (nothing would stop a client from naming another tenant). Each
@@ -52,7 +52,7 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
         _json = _options.JsonSerializerOptions ?? AgentAbstractionsJsonUtilities.DefaultOptions;
         _estimate = _options.TokenEstimator ?? HistoryTrimmer.EstimateTokens;
         _byReference = cache.Backend == CacheBackend.Memory;
-        _signingKey = cache.Config.SigningKey;
+        _signingKey = cache.Config.Integrity?.SigningKey;
         _state = new ProviderSessionState<ConversationReference>(
             // Called only from GetOrInitializeState(session), with the non-null session GetConversation checked.
             session => Reference(Guid.NewGuid().ToString("N"), FixedTenantOf(session!)),
@@ -68,7 +68,7 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
     /// <returns>The reference kept in the session.</returns>
     /// <exception cref="InvalidOperationException">
     /// The session's reference names another tenant than the provider's fixed one, does not verify against the
-    /// cache's <see cref="CacheConfig.SigningKey"/>, or names a tenant that nothing vouches for (no fixed tenant, no signing
+    /// cache's <see cref="IntegrityOptions.SigningKey"/>, or names a tenant that nothing vouches for (no fixed tenant, no signing
     /// key, <see cref="ChatHistoryCacheOptions.TrustSessionTenant"/> off).
     /// </exception>
     public ConversationReference GetConversation(AgentSession session)
@@ -182,7 +182,7 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
 
     private static string UnvouchedTenantMessage(string subject) =>
         subject + ", but this provider has no fixed tenant (ChatHistoryCacheOptions.TenantId or TenantSelector) and the cache does not sign "
-        + "references (CacheConfig.SigningKey): a session names its tenant itself, so a client could name another tenant and read its history. "
+        + "references (CacheConfig.Integrity): a session names its tenant itself, so a client could name another tenant and read its history. "
         + "Fix the tenant, set a signing key, or, only if serialized sessions never pass through clients, set ChatHistoryCacheOptions.TrustSessionTenant.";
 
     /// <summary>The tenant the caller's code fixes for <paramref name="session"/>: the selector's, else <see cref="ChatHistoryCacheOptions.TenantId"/>.</summary>
@@ -209,7 +209,7 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
             throw new InvalidOperationException(
                 $"The session's conversation reference (conversation \"{conversation.ConversationId}\", tenant {Describe(conversation.TenantId)}) "
                 + (string.IsNullOrEmpty(conversation.Signature) ? "is not signed" : "does not match its signature")
-                + ", and this cache signs references (CacheConfig.SigningKey): it was changed outside the provider, or saved by a cache "
+                + ", and this cache signs references (CacheConfig.Integrity): it was changed outside the provider, or saved by a cache "
                 + "with another signing key or none. It is not loaded; start a new session.");
         }
 

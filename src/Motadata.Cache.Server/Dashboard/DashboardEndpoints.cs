@@ -111,9 +111,9 @@ internal sealed class DashboardEndpoints
 
             json.WriteStartObject("settings");
             json.WriteBoolean("recovery", config.EnableRecovery && config.Backend != CacheBackend.Memory);
-            json.WriteNumber("recovery_journal_capacity", config.RecoveryJournalCapacity);
+            json.WriteNumber("recovery_journal_capacity", (config.Recovery ?? new RecoveryOptions()).JournalCapacity);
             json.WriteNumber("pending_removals", _cache.PendingRemovals);
-            json.WriteBoolean("local_level", config.EnableLocalLevel);
+            json.WriteBoolean("local_level", config.LocalLevel is not null);
             json.WriteBoolean("tenant_labels", _service.Metrics.TenantLabels);
             json.WriteNumber("max_metric_tenants", _service.MaxMetricTenants);
             json.WriteEndObject();

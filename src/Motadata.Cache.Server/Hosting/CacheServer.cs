@@ -250,14 +250,15 @@ internal static class CacheServer
     /// What the service sets that the library leaves to the application, on the memory backend only, so a service
     /// exposed to many tenants is not one noisy tenant away from flushing everyone or exhausting the machine:
     /// <list type="bullet">
-    /// <item>with no <c>Cache:MaxSizePerTenant</c>, each tenant may hold at most a quarter of <c>Cache:MaxSize</c>;</item>
-    /// <item>with no <c>Cache:MaxMemoryBytes</c>, the cache holds at most <see cref="DefaultMaxMemoryBytes"/> (a quarter
+    /// <item>with no <c>Cache:Memory:MaxSizePerTenant</c>, each tenant may hold at most a quarter of <c>Cache:MaxSize</c>;</item>
+    /// <item>with no <c>Cache:Memory:MaxMemoryBytes</c>, the cache holds at most <see cref="DefaultMaxMemoryBytes"/> (a quarter
     /// of the memory the runtime may use: the machine's, or the container's limit), raised to any larger per-tenant byte
     /// quota configured, since a quota may not exceed it;</item>
-    /// <item>with no <c>Cache:MaxMemoryBytesPerTenant</c>, each tenant may hold at most a quarter of
-    /// <c>Cache:MaxMemoryBytes</c> (issue 21, N4: an entry quota alone let one tenant hold 2 GB of large values).</item>
+    /// <item>with no <c>Cache:Memory:MaxMemoryBytesPerTenant</c>, each tenant may hold at most a quarter of
+    /// <c>Cache:Memory:MaxMemoryBytes</c> (issue 21, N4: an entry quota alone let one tenant hold 2 GB of large values).</item>
     /// </list>
-    /// Set a quota to the cache's own bound to lift it.
+    /// Set a quota to the cache's own bound to lift it. The v1 flat keys (<c>Cache:MaxSizePerTenant</c>...) bind to the
+    /// same settings.
     /// </summary>
     private static void ApplyServiceDefaults(CacheConfig config)
     {
@@ -266,25 +267,26 @@ internal static class CacheServer
             return;
         }
 
-        if (config.MaxSizePerTenant is null && config.MaxSize > 0)
+        var memory = config.Memory ??= new MemoryOptions();
+        if (memory.MaxSizePerTenant is null && config.MaxSize > 0)
         {
-            config.MaxSizePerTenant = Math.Max(1, config.MaxSize / 4);
+            memory.MaxSizePerTenant = Math.Max(1, config.MaxSize / 4);
         }
 
-        if (config.MaxMemoryBytes is null)
+        if (memory.MaxMemoryBytes is null)
         {
-            var largestQuota = config.MaxMemoryBytesPerTenant ?? 0;
-            foreach (var quota in config.TenantQuotas.Values)
+            var largestQuota = memory.MaxMemoryBytesPerTenant ?? 0;
+            foreach (var quota in memory.TenantQuotas.Values)
             {
                 largestQuota = Math.Max(largestQuota, quota?.MaxMemoryBytes ?? 0);
             }
 
-            config.MaxMemoryBytes = Math.Max(DefaultMaxMemoryBytes(), largestQuota);
+            memory.MaxMemoryBytes = Math.Max(DefaultMaxMemoryBytes(), largestQuota);
         }
 
-        if (config.MaxMemoryBytesPerTenant is null && config.MaxMemoryBytes is > 0 and { } maxBytes)
+        if (memory.MaxMemoryBytesPerTenant is null && memory.MaxMemoryBytes is > 0 and { } maxBytes)
         {
-            config.MaxMemoryBytesPerTenant = Math.Max(1, maxBytes / 4);
+            memory.MaxMemoryBytesPerTenant = Math.Max(1, maxBytes / 4);
         }
     }
 
@@ -326,7 +328,7 @@ internal static class CacheServer
         {
             throw new ServiceConfigurationException(
                 $"The Cache settings could not be read: {exception.Message} " +
-                "Backend is Memory or Dragonfly; TimeSpan settings are written \"hh:mm:ss\" (\"01:00:00\" is one hour); SigningKey is base64.",
+                "Backend is Memory or Dragonfly; TimeSpan settings are written \"hh:mm:ss\" (\"01:00:00\" is one hour); Integrity:SigningKey (or the v1 SigningKey) is base64.",
                 exception);
         }
 

@@ -1,17 +1,17 @@
 namespace Motadata.Cache;
 
 /// <summary>
-/// One tenant's own bounds on the memory backend, overriding <see cref="CacheConfig.MaxSizePerTenant"/> and
-/// <see cref="CacheConfig.MaxMemoryBytesPerTenant"/> for that tenant (see <see cref="CacheConfig.TenantQuotas"/>).
+/// One tenant's own bounds on the memory backend, overriding <see cref="MemoryOptions.MaxSizePerTenant"/> and
+/// <see cref="MemoryOptions.MaxMemoryBytesPerTenant"/> for that tenant (see <see cref="MemoryOptions.TenantQuotas"/>).
 /// A tenant over its quota evicts its own entries, never another tenant's.
 /// </summary>
 public sealed class TenantQuota
 {
-    /// <summary>The most entries the tenant holds; null takes <see cref="CacheConfig.MaxSizePerTenant"/>.</summary>
+    /// <summary>The most entries the tenant holds; null takes <see cref="MemoryOptions.MaxSizePerTenant"/>.</summary>
     /// <value>Default null.</value>
     public int? MaxSize { get; set; }
 
-    /// <summary>The most bytes (by the memory backend's estimate) the tenant holds; null takes <see cref="CacheConfig.MaxMemoryBytesPerTenant"/>.</summary>
+    /// <summary>The most bytes (by the memory backend's estimate) the tenant holds; null takes <see cref="MemoryOptions.MaxMemoryBytesPerTenant"/>.</summary>
     /// <value>Default null.</value>
     public long? MaxMemoryBytes { get; set; }
 

@@ -14,7 +14,7 @@ namespace Motadata.Cache.Serialization;
 ///         value's kind (0 null, 1 byte[], 2 string, 3 serialized)
 /// [2..10) XxHash3 (64-bit, little-endian) of the value bytes, seeded with the flags byte; only with a checksum
 /// [...]   the value: nothing, the raw bytes, UTF-8 text, or what the serializer wrote
-/// [^32..] HMAC-SHA256, keyed with <see cref="CacheConfig.SigningKey"/>, of every byte before it; only with bit 3
+/// [^32..] HMAC-SHA256, keyed with <see cref="IntegrityOptions.SigningKey"/>, of every byte before it; only with bit 3
 /// </code>
 /// <c>byte[]</c> and <c>string</c> values never go through the serializer. Anything else is corrupt: an unknown
 /// version or flags, a bad checksum, invalid UTF-8, or bytes the serializer cannot read; and, when the reader has a
@@ -161,7 +161,7 @@ internal static class PayloadCodec
         }
         else if (signingKey is not null)
         {
-            problem = "the value is not signed, and a signing key is configured (CacheConfig.SigningKey)";
+            problem = "the value is not signed, and a signing key is configured (CacheConfig.Integrity)";
             return PayloadStatus.Corrupt;
         }
 

@@ -4,7 +4,7 @@ namespace Motadata.Cache.Tests.Cluster;
 
 /// <summary>
 /// <see cref="TenantPlacement.CoLocated"/> on a cluster: every key of a tenant in one slot (a hash tag), so on one
-/// node, and the cross-node operations still exact; and sharding over independent servers refused on a cluster.
+/// node, and the cross-node operations still exact; and the seed's sharding settings meaning the cluster's own sharding.
 /// </summary>
 public sealed class ClusterPlacementTests(RedisClusterFixture fixture) : MultiNodeTestsBase(fixture), IClassFixture<RedisClusterFixture>
 {
@@ -53,17 +53,23 @@ public sealed class ClusterPlacementTests(RedisClusterFixture fixture) : MultiNo
     }
 
     [Fact]
-    public void WhenShardingIsTurnedOnAgainstAClusterTheCacheIsRefused()
+    public async Task WhenTheSeedsShardingSettingsMeetAClusterTheClusterShardsTheKeys()
     {
-        var config = new CacheConfig();
-        fixture.Configure(config);
-        config.EnableSharding = true;
-        config.ShardCount = fixture.Cluster.Nodes.Count;
+        // The seed's enable_sharding with its default shard_count, against every node of the cluster in the URL: the
+        // cluster's own sharding (by slot), not rendezvous placement over its nodes, and ShardCount is not checked.
+        var cache = CreateCache(config =>
+        {
+            config.EnableSharding = true;
+            config.ShardCount = 16;
+        });
 
-        var error = Assert.Throws<ArgumentException>(() => new CacheMechanism(config));
+        Assert.Equal(300, await cache.WarmCacheAsync(Numbered("k:", 300), s_ttl, "t"));
 
-        Assert.Contains("EnableSharding", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Cluster", error.Message, StringComparison.Ordinal);
+        var counts = await fixture.CountPerNodeAsync(NamespacePrefix("t"));
+        Assert.Equal(300, counts.Sum());
+        Assert.True(counts.Count(count => count > 0) > 1, $"The keys are not spread over the primaries: {string.Join(", ", counts)}.");
+        Assert.Equal(7, await cache.GetAsync<int>("k:7", "t"));
+        Assert.Equal(300, (await cache.GetStatsAsync("t")).Size);
     }
 
     [Theory]

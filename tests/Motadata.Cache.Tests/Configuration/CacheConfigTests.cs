@@ -21,11 +21,13 @@ public sealed class CacheConfigTests
         Assert.True(config.EnableValidation);
         Assert.True(config.EnableRecovery);
         Assert.Equal(1024, config.MaxKeyLength);
-        Assert.Null(config.MaxMemoryBytes);
-        Assert.False(config.EnableLocalLevel);
-        Assert.Equal(10_000, config.LocalMaxSize);
-        Assert.Null(config.LocalMaxMemoryBytes);
-        Assert.Equal(TimeSpan.FromMinutes(5), config.LocalMaxLifetime);
+        Assert.Equal(1024 * 1024, config.MaxValueBytes);
+        Assert.Null(config.Memory);
+        Assert.Null(config.Dragonfly);
+        Assert.Null(config.Recovery);
+        Assert.Null(config.Integrity);
+        Assert.Null(config.LocalLevel);
+        Assert.Equal(128, config.ReadBatching?.MaxKeys);
         Assert.Equal(CacheBackend.Memory, cache.Backend);
         Assert.Same(TimeProvider.System, cache.TimeProvider);
     }
@@ -40,17 +42,12 @@ public sealed class CacheConfigTests
             EnableSharding = true,
             ShardCount = 0,
             MaxKeyLength = 0,
-            MaxMemoryBytes = -1,
             MaxValueBytes = 0,
-            KeyPrefix = string.Empty,
-            OperationTimeout = TimeSpan.Zero,
-            ConnectTimeout = TimeSpan.FromHours(1),
-            ExpirationScanInterval = TimeSpan.FromSeconds(-1),
-            RecoveryJournalCapacity = 0,
-            RecoveryBreakDuration = TimeSpan.FromMilliseconds(10),
-            RecoveryFallbackMaxSize = -1,
-            RecoveryMaxReplayAttempts = 0,
-            SigningKey = new byte[8],
+            Memory = new() { MaxMemoryBytes = -1, ExpirationScanInterval = TimeSpan.FromSeconds(-1) },
+            Dragonfly = new() { KeyPrefix = string.Empty, OperationTimeout = TimeSpan.Zero, ConnectTimeout = TimeSpan.FromHours(1) },
+            Recovery = new() { JournalCapacity = 0, BreakDuration = TimeSpan.FromMilliseconds(10), FallbackMaxSize = -1, MaxReplayAttempts = 0 },
+            Integrity = new() { SigningKey = new byte[8] },
+            ReadBatching = new() { MaxKeys = 0 },
         };
 
         var exception = Assert.Throws<ArgumentException>(() => new CacheMechanism(config));
@@ -58,10 +55,10 @@ public sealed class CacheConfigTests
         Assert.Equal("config", exception.ParamName);
         string[] named =
         [
-            "MaxSize is 0", "Ttl is 00:00:00", "ShardCount is 0", "MaxKeyLength is 0", "MaxMemoryBytes is -1", "MaxValueBytes is 0",
-            "KeyPrefix is empty", "OperationTimeout is 00:00:00", "ConnectTimeout is 01:00:00", "ExpirationScanInterval is -00:00:01",
-            "RecoveryJournalCapacity is 0", "RecoveryBreakDuration is 00:00:00.0100000", "RecoveryFallbackMaxSize is -1", "SigningKey is 8 bytes",
-            "RecoveryMaxReplayAttempts is 0",
+            "MaxSize is 0", "Ttl is 00:00:00", "ShardCount is 0", "MaxKeyLength is 0", "Memory.MaxMemoryBytes is -1", "MaxValueBytes is 0",
+            "Dragonfly.KeyPrefix is empty", "Dragonfly.OperationTimeout is 00:00:00", "Dragonfly.ConnectTimeout is 01:00:00",
+            "Memory.ExpirationScanInterval is -00:00:01", "Recovery.JournalCapacity is 0", "Recovery.BreakDuration is 00:00:00.0100000",
+            "Recovery.FallbackMaxSize is -1", "Integrity.SigningKey is 8 bytes", "Recovery.MaxReplayAttempts is 0", "ReadBatching.MaxKeys is 0",
         ];
         foreach (var text in named)
         {
@@ -74,26 +71,29 @@ public sealed class CacheConfigTests
     public static TheoryData<string, Action<CacheConfig>> BadSettings() => new()
     {
         { "MaxSize", c => c.MaxSize = -5 },
-        { "RecoveryMaxReplayAttempts", c => c.RecoveryMaxReplayAttempts = 101 },
+        { "Recovery.MaxReplayAttempts", c => c.Recovery = new() { MaxReplayAttempts = 101 } },
         { "Ttl", c => c.Ttl = TimeSpan.FromSeconds(-1) },
         { "Ttl", c => c.Ttl = TimeSpan.FromTicks(-9_999) },
         { "ShardCount", c => { c.EnableSharding = true; c.ShardCount = -1; } },
         { "ShardCount", c => { c.EnableSharding = true; c.ShardCount = 2000; c.MaxSize = 100_000; } },
-        { "ShardCount", c => { c.EnableSharding = true; c.ShardCount = 20; c.MaxSize = 10; } },
         { "Backend", c => c.Backend = (CacheBackend)42 },
         { "DragonflyUrl", c => c.Backend = CacheBackend.Dragonfly },
         { "DragonflyUrl", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "   "; } },
         { "DragonflyUrl", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "http://localhost:6379"; } },
-        { "ExpirationScanInterval", c => c.ExpirationScanInterval = TimeSpan.FromDays(100) },
-        { "MaxMemoryBytes", c => c.MaxMemoryBytes = 0 },
-        { "EnableLocalLevel", c => c.EnableLocalLevel = true },
-        { "EnableLocalLevel", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1,127.0.0.1:2"; c.EnableSharding = true; c.ShardCount = 2; c.EnableLocalLevel = true; } },
-        { "LocalMaxSize", c => c.LocalMaxSize = 0 },
-        { "LocalMaxMemoryBytes", c => c.LocalMaxMemoryBytes = -1 },
-        { "LocalMaxLifetime", c => c.LocalMaxLifetime = TimeSpan.Zero },
-        { "LocalMaxLifetime", c => c.LocalMaxLifetime = TimeSpan.FromDays(2) },
-        { "EnableFleetSingleFlight", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1"; c.EnableFleetSingleFlight = true; } },
-        { "FleetLeaseDuration", c => c.FleetLeaseDuration = TimeSpan.FromMilliseconds(50) },
+        { "Memory.ExpirationScanInterval", c => c.Memory = new() { ExpirationScanInterval = TimeSpan.FromDays(100) } },
+        { "Memory.MaxMemoryBytes", c => c.Memory = new() { MaxMemoryBytes = 0 } },
+        { "Memory.MaxSizePerTenant", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1"; c.Memory = new() { MaxSizePerTenant = 5 }; } },
+        { "Dragonfly.TenantPlacement", c => c.Dragonfly = new() { TenantPlacement = (TenantPlacement)7 } },
+        { "ReadBatching.MaxKeys", c => c.ReadBatching = new() { MaxKeys = 10_001 } },
+        { "LocalLevel", c => c.LocalLevel = new() },
+        { "LocalLevel", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1,127.0.0.1:2"; c.EnableSharding = true; c.ShardCount = 2; c.LocalLevel = new(); } },
+        { "LocalLevel.MaxSize", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1"; c.LocalLevel = new() { MaxSize = 0 }; } },
+        { "LocalLevel.MaxMemoryBytes", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1"; c.LocalLevel = new() { MaxMemoryBytes = -1 }; } },
+        { "LocalLevel.MaxLifetime", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1"; c.LocalLevel = new() { MaxLifetime = TimeSpan.Zero }; } },
+        { "LocalLevel.MaxLifetime", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1"; c.LocalLevel = new() { MaxLifetime = TimeSpan.FromDays(2) }; } },
+        { "LocalLevel.FleetSingleFlight.LeaseDuration", c => { c.Backend = CacheBackend.Dragonfly; c.DragonflyUrl = "dragonfly://127.0.0.1:1"; c.LocalLevel = new() { FleetSingleFlight = new() { LeaseDuration = TimeSpan.FromMilliseconds(50) } }; } },
+        { "Integrity.SigningKey is missing", c => c.Integrity = new() },
+        { "EnableValidation is false", c => { c.EnableValidation = false; c.Integrity = new() { SigningKey = new byte[16] }; } },
     };
 
     [Theory]
@@ -137,15 +137,31 @@ public sealed class CacheConfigTests
     [Fact]
     public void WhenTheConfigIsClonedTheCopyIsIndependent()
     {
-        var config = new CacheConfig { MaxSize = 5, SigningKey = new byte[16], DragonflyUrl = "dragonfly://h" };
+        var config = new CacheConfig
+        {
+            MaxSize = 5,
+            Integrity = new() { SigningKey = new byte[16] },
+            DragonflyUrl = "dragonfly://h",
+            Memory = new() { MaxMemoryBytes = 100 },
+            LocalLevel = new() { FleetSingleFlight = new() { LeaseDuration = TimeSpan.FromSeconds(3) } },
+        };
+        config.Memory.TenantQuotas["t"] = new TenantQuota { MaxSize = 2 };
 
         var copy = config.Clone();
         config.MaxSize = 6;
-        config.SigningKey[0] = 1;
+        config.Integrity.SigningKey[0] = 1;
+        config.Memory.MaxMemoryBytes = 200;
+        config.Memory.TenantQuotas["t"].MaxSize = 3;
+        config.LocalLevel.FleetSingleFlight.LeaseDuration = TimeSpan.FromSeconds(4);
+        config.ReadBatching!.MaxKeys = 9;
 
         Assert.Equal(5, copy.MaxSize);
-        Assert.Equal(0, copy.SigningKey![0]);
+        Assert.Equal(0, copy.Integrity!.SigningKey![0]);
         Assert.Equal("dragonfly://h", copy.DragonflyUrl);
+        Assert.Equal(100, copy.Memory!.MaxMemoryBytes);
+        Assert.Equal(2, copy.Memory.TenantQuotas["t"].MaxSize);
+        Assert.Equal(TimeSpan.FromSeconds(3), copy.LocalLevel!.FleetSingleFlight!.LeaseDuration);
+        Assert.Equal(128, copy.ReadBatching!.MaxKeys);
     }
 
     [Theory]

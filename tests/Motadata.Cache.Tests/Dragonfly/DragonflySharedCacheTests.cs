@@ -267,16 +267,19 @@ public sealed class DragonflySharedCacheTests : IClassFixture<RedisServerFixture
     }
 
     [Fact]
-    public void ShardingOverOneServerIsRefusedNamingTheSettings()
+    public async Task WhenTheSeedsShardingSettingsMeetOneServerTheServerShardsItselfAndTheCacheWorks()
     {
-        var error = Assert.Throws<ArgumentException>(() => CreateCache(config =>
+        // The seed's enable_sharding with its default shard_count: one server shards by itself (Dragonfly per core).
+        var cache = CreateCache(config =>
         {
             config.EnableSharding = true;
-            config.ShardCount = 4;
-        }));
+            config.ShardCount = 16;
+        });
 
-        Assert.Contains("EnableSharding", error.Message, StringComparison.Ordinal);
-        Assert.Contains("DragonflyUrl names 1 server", error.Message, StringComparison.Ordinal);
+        Assert.True(await cache.SetAsync("k", "v", TimeSpan.FromHours(1), "t"));
+
+        Assert.Equal("v", await cache.GetAsync<string>("k", "t"));
+        Assert.True(await _fixture.Raw.KeyExistsAsync(RedisServerFixture.ServerKey(_prefix, "t", "k")));
     }
 
     private string[] OtherApplicationKeys() =>

@@ -202,6 +202,12 @@ internal sealed partial class DragonflyConnection : IDisposable, IAsyncDisposabl
     /// </summary>
     public void RecordCleanupFailure() => _statistics.RecordBackendFailure();
 
+    [LoggerMessage(5, LogLevel.Information, "Read batching (CacheConfig.ReadBatching) is not used: {Endpoint} is a Redis Cluster, where one MGET must stay in one slot, so every read goes alone as a GET.")]
+    private static partial void ReadBatchingOffOnCluster(ILogger logger, string endpoint);
+
+    /// <summary>Says, once, that the configured read batching is not used because the server is a cluster.</summary>
+    public void LogReadBatchingOffOnCluster() => ReadBatchingOffOnCluster(_logger, Endpoint);
+
     [LoggerMessage(4, LogLevel.Warning, "The cluster at {Endpoint} kept moving slots for {Seconds} s while an invalidation or clear walked it; a key that moved between nodes during the last walk may have been missed.")]
     private static partial void LogUnsettledWalk(ILogger logger, string endpoint, double seconds);
 

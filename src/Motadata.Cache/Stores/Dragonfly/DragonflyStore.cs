@@ -54,9 +54,17 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
         _values = new DragonflyValues(config, _connection, _keys, statistics);
         _scanner = new DragonflyScanner(_connection);
         _writer = new DragonflyBulkWriter(_connection, _keys, _values);
-        if (config.EnableReadBatching && !_connection.IsCluster())
+        if (config.ReadBatching is { IsOn: true } batching)
         {
-            _batcher = new DragonflyReadBatcher(_connection.Database, config.ReadBatchMaxKeys, _connection.IsClusterOnceConnected);
+            if (!_connection.IsCluster())
+            {
+                _batcher = new DragonflyReadBatcher(_connection.Database, batching.MaxKeys, _connection.IsClusterOnceConnected);
+            }
+            else if (endpoint is null)
+            {
+                // One MGET must stay in one slot: on a cluster every read goes alone. Said once, not silently.
+                _connection.LogReadBatchingOffOnCluster();
+            }
         }
     }
 

@@ -75,10 +75,11 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
         _statistics = statistics;
         _time = time;
         _logger = (config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Motadata.Cache.Recovery");
-        _journalCapacity = config.RecoveryJournalCapacity;
-        _maxReplayAttempts = config.RecoveryMaxReplayAttempts;
-        _journal = new InvalidationJournal(config.RecoveryJournalCapacity);
-        _breakDuration = config.RecoveryBreakDuration;
+        var recovery = config.Recovery ?? new RecoveryOptions();
+        _journalCapacity = recovery.JournalCapacity;
+        _maxReplayAttempts = recovery.MaxReplayAttempts;
+        _journal = new InvalidationJournal(recovery.JournalCapacity);
+        _breakDuration = recovery.BreakDuration;
 
         // Between failed probes while the breaker is still closed: short, so a dead server opens it quickly.
         _probeInterval = TimeSpan.FromTicks(Math.Clamp(config.OperationTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerMillisecond * 250));
@@ -87,14 +88,9 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
         // fails every few calls stays Degraded (one log line) instead of flapping (two lines per failure).
         _settleTime = TimeSpan.FromTicks(Math.Clamp(config.OperationTimeout.Ticks, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
         _health = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
-        if (config.RecoveryFallbackMaxSize > 0)
+        if (recovery.FallbackMaxSize > 0)
         {
-            _fallbackConfig = new CacheConfig
-            {
-                MaxSize = config.RecoveryFallbackMaxSize,
-                Ttl = config.Ttl,
-                ExpirationScanInterval = config.ExpirationScanInterval,
-            };
+            _fallbackConfig = CacheConfig.ForInProcessTier(recovery.FallbackMaxSize, maxBytes: null, config.Ttl, config.ScanInterval);
         }
 
         var breaker = new CircuitBreakerStrategyOptions
@@ -104,7 +100,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
             FailureRatio = 0.5,
             MinimumThroughput = 2,
             SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond * 2, config.OperationTimeout.Ticks * 4)),
-            BreakDuration = config.RecoveryBreakDuration,
+            BreakDuration = recovery.BreakDuration,
             ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is CacheBackendException),
             StateProvider = _breakerState,
             OnOpened = args =>

@@ -54,22 +54,16 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
         _keys = dragonfly.Keys;
         _statistics = statistics;
         _time = time;
-        _maxLifetime = config.LocalMaxLifetime;
+        var local = config.LocalLevel ?? throw new ArgumentException("The local level needs CacheConfig.LocalLevel.", nameof(config));
+        _maxLifetime = local.MaxLifetime;
 
         // The local level keeps counters of its own (its evictions are not the server's); its hits on the facade's
         // inlined path are counted there and added to the cache's in the statistics.
-        var localConfig = new CacheConfig
-        {
-            MaxSize = config.LocalMaxSize,
-            MaxMemoryBytes = config.LocalMaxMemoryBytes,
-            Ttl = config.LocalMaxLifetime,
-            ExpirationScanInterval = config.ExpirationScanInterval,
-        };
         var localStatistics = new CacheCounters();
         statistics.Local = localStatistics;
-        Local = new MemoryStore(localConfig, localStatistics, time);
+        Local = new MemoryStore(CacheConfig.ForInProcessTier(local.MaxSize, local.MaxMemoryBytes, local.MaxLifetime, config.ScanInterval), localStatistics, time);
         _backplane = new Backplane(config, this, statistics);
-        Leases = config.EnableFleetSingleFlight ? new FleetLeases(_keys, _backplane.InstanceId, config.FleetLeaseDuration) : null;
+        Leases = local.FleetSingleFlight is { } fleet ? new FleetLeases(_keys, _backplane.InstanceId, fleet.LeaseDuration) : null;
 
         // Like the connection itself, the first subscription is waited for (only while the server answers), so a new
         // cache serves locally from its first calls.
@@ -81,7 +75,7 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     /// <summary>The local level, for the facade's inlined hit path (see <see cref="IsServing"/>).</summary>
     public MemoryStore Local { get; }
 
-    /// <summary>Fleet-wide single flight for <c>GetOrSetAsync</c>, when <see cref="CacheConfig.EnableFleetSingleFlight"/> is on.</summary>
+    /// <summary>Fleet-wide single flight for <c>GetOrSetAsync</c>, when <see cref="LocalLevelOptions.FleetSingleFlight"/> is set.</summary>
     public FleetLeases? Leases { get; }
 
     /// <summary>The backplane, for tests.</summary>
