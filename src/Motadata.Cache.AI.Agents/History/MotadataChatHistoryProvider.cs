@@ -182,7 +182,7 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
 
     private static string UnvouchedTenantMessage(string subject) =>
         subject + ", but this provider has no fixed tenant (ChatHistoryCacheOptions.TenantId or TenantSelector) and the cache does not sign "
-        + "references (CacheConfig.Integrity): a session names its tenant itself, so a client could name another tenant and read its history. "
+        + "references (CacheConfig.Integrity.SigningKey): a session names its tenant itself, so a client could name another tenant and read its history. "
         + "Fix the tenant, set a signing key, or, only if serialized sessions never pass through clients, set ChatHistoryCacheOptions.TrustSessionTenant.";
 
     /// <summary>The tenant the caller's code fixes for <paramref name="session"/>: the selector's, else <see cref="ChatHistoryCacheOptions.TenantId"/>.</summary>
@@ -209,7 +209,7 @@ public sealed class MotadataChatHistoryProvider : ChatHistoryProvider
             throw new InvalidOperationException(
                 $"The session's conversation reference (conversation \"{conversation.ConversationId}\", tenant {Describe(conversation.TenantId)}) "
                 + (string.IsNullOrEmpty(conversation.Signature) ? "is not signed" : "does not match its signature")
-                + ", and this cache signs references (CacheConfig.Integrity): it was changed outside the provider, or saved by a cache "
+                + ", and this cache signs references (CacheConfig.Integrity.SigningKey): it was changed outside the provider, or saved by a cache "
                 + "with another signing key or none. It is not loaded; start a new session.");
         }
 

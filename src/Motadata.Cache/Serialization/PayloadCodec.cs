@@ -161,7 +161,7 @@ internal static class PayloadCodec
         }
         else if (signingKey is not null)
         {
-            problem = "the value is not signed, and a signing key is configured (CacheConfig.Integrity)";
+            problem = "the value is not signed, and a signing key is configured (CacheConfig.Integrity.SigningKey)";
             return PayloadStatus.Corrupt;
         }
 

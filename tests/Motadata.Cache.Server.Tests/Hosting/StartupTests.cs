@@ -90,6 +90,11 @@ public sealed partial class StartupTests
     [InlineData("Cache:DragonflyUrl", "http://nope", "DragonflyUrl")]
     [InlineData("Cache:MaxSizePerTenant", "0", "MaxSizePerTenant is 0")]
     [InlineData("Cache:TenantQuotas:t1:MaxSize", "20000", "TenantQuotas[\"t1\"].MaxSize is 20000 but MaxSize is 10000")]
+    [InlineData("Cache:Memory:MaxSizePerTenant", "0", "Memory.MaxSizePerTenant is 0")]
+    [InlineData("Cache:Memory:TenantQuotas:t1:MaxSize", "20000", "Memory.TenantQuotas[\"t1\"].MaxSize is 20000 but MaxSize is 10000")]
+    [InlineData("Cache:LocalLevel:MaxSise", "5", "MaxSise")]
+    [InlineData("Cache:LocalLevel:MaxSize", "5", "LocalLevel is set with the memory backend")]
+    [InlineData("Cache:Integrity:SigningKey", "AAAA", "Integrity.SigningKey is 3 bytes long")]
     [InlineData("Service:RateLimit:PermitsPerSecond", "-1", "PermitsPerSecond is -1")]
     [InlineData("Service:MaxRequestBytes", "0", "MaxRequestBytes is 0")]
     [InlineData("Service:ApiKeys:0:Key", "short", "at least 16")]
@@ -218,6 +223,43 @@ public sealed partial class StartupTests
         Assert.Equal(500, cache.GetStats("big-customer").Size);
         Assert.Equal(50, cache.GetStats("someone").Size);
         Assert.Equal(2_000, cache.GetStats("tiny").MaxMemoryBytes);
+    }
+
+    [Fact]
+    public async Task TheCacheSectionsOfTheV2SettingsBindAndReachTheCache()
+    {
+        await using var app = CacheServer.Build(
+        [
+            "--urls=http://127.0.0.1:0",
+            "--Cache:Memory:MaxSizePerTenant=40",
+            "--Cache:Memory:TenantQuotas:big-customer:MaxSize=400",
+            "--Cache:Memory:ExpirationScanInterval=00:00:10",
+            "--Cache:Dragonfly:KeyPrefix=svc:",
+            "--Cache:Recovery:JournalCapacity=123",
+            "--Cache:EnableSharding=true",
+        ]);
+
+        var cache = app.Services.GetRequiredService<CacheMechanism>();
+        var config = cache.Config;
+        Assert.Equal(40, config.Memory?.MaxSizePerTenant);
+        Assert.Equal(400, config.Memory?.TenantQuotas["big-customer"].MaxSize);
+        Assert.Equal(TimeSpan.FromSeconds(10), config.Memory?.ExpirationScanInterval);
+        Assert.Equal("svc:", config.Dragonfly?.KeyPrefix);
+        Assert.Equal(123, config.Recovery?.JournalCapacity);
+        Assert.True(config.EnableSharding);
+
+        // The service's own defaults land in the same group: a byte bound and a per-tenant byte quota.
+        Assert.NotNull(config.Memory?.MaxMemoryBytes);
+        Assert.Equal(config.Memory.MaxMemoryBytes / 4, config.Memory.MaxMemoryBytesPerTenant);
+
+        for (var i = 0; i < 500; i++)
+        {
+            cache.Set($"k{i}", i, tenantId: "big-customer");
+            cache.Set($"k{i}", i, tenantId: "someone");
+        }
+
+        Assert.Equal(400, cache.GetStats("big-customer").Size);
+        Assert.Equal(40, cache.GetStats("someone").Size);
     }
 
     [GeneratedRegex(@"listening on (http://127\.0\.0\.1:\d+)")]

@@ -75,6 +75,27 @@ public sealed class ClusterPlacementTests(RedisClusterFixture fixture) : MultiNo
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task WhenReadBatchingMeetsAClusterTheCacheSaysOnceThatReadsGoAloneAndOnlyIfItWasAskedFor(bool batching)
+    {
+        // One MGET must stay in one slot, so a cluster is not batched: no longer in silence.
+        var logs = new Recovery.RecordingLoggerFactory();
+        var cache = CreateCache(config =>
+        {
+            config.LoggerFactory = logs;
+            config.ReadBatching = batching ? new ReadBatchingOptions() : null;
+        });
+
+        Assert.True(await cache.SetAsync("k", "v", s_ttl, "t"));
+        Assert.Equal("v", await cache.GetAsync<string>("k", "t"));
+
+        var said = logs.Lines.Where(line => line.EventId.Id == 5 && line.Message.Contains("Read batching", StringComparison.Ordinal)).ToList();
+        Assert.Equal(batching ? 1 : 0, said.Count);
+        Assert.All(said, line => Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, line.Level));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public void WhenTheUrlSelectsADatabaseOtherThanZeroOnAClusterTheCacheIsRefused(bool recovery)
     {
         var config = new CacheConfig();

@@ -422,11 +422,14 @@ public sealed class DragonflyReadBatchingTests : IClassFixture<RedisServerFixtur
         Assert.Equal(expectedTrace, line.TraceId);
     }
 
-    [Fact]
-    public async Task WithReadBatchingOffEveryReadIsItsOwnGet()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WithReadBatchingOffEveryReadIsItsOwnGet(bool offByOneKeyBatches)
     {
+        // Off in code (ReadBatching = null) or from configuration (ReadBatching:MaxKeys = 1, a batch of one key).
         var prefix = RedisServerFixture.UniquePrefix("batch-off");
-        using var store = Store(prefix, config => config.EnableReadBatching = false);
+        using var store = Store(prefix, config => config.ReadBatching = offByOneKeyBatches ? new ReadBatchingOptions { MaxKeys = 1 } : null);
         Assert.Null(store.ReadBatcher);
         var mgetBefore = await CommandCallsAsync("mget");
         var reads = new List<Task<ReadOutcome<string>>>();
@@ -448,15 +451,15 @@ public sealed class DragonflyReadBatchingTests : IClassFixture<RedisServerFixtur
     }
 
     [Theory]
-    [InlineData(1)]
+    [InlineData(-1)]
     [InlineData(0)]
     [InlineData(10_001)]
     public void AReadBatchMaxKeysOutOfRangeIsRefusedWithWhatIsAllowed(int maxKeys)
     {
-        var config = new CacheConfig { ReadBatchMaxKeys = maxKeys };
+        var config = new CacheConfig { ReadBatching = new() { MaxKeys = maxKeys } };
         var error = Assert.Throws<ArgumentException>(config.Validate);
-        Assert.Contains($"ReadBatchMaxKeys is {maxKeys}; use 2 to 10,000 keys", error.Message, StringComparison.Ordinal);
-        Assert.Contains("EnableReadBatching", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"ReadBatching.MaxKeys is {maxKeys}; use 2 to 10,000 keys", error.Message, StringComparison.Ordinal);
+        Assert.Contains("or 1 (or ReadBatching = null) to send every read alone", error.Message, StringComparison.Ordinal);
     }
 
     private CacheMechanism Cache(string prefix, Action<CacheConfig>? configure = null)

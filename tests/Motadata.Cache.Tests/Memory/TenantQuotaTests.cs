@@ -151,7 +151,7 @@ public sealed class TenantQuotaTests : MemoryCacheFixture
         var exception = Assert.Throws<ArgumentException>(() => new CacheMechanism(config));
 
         Assert.Contains("MaxSizePerTenant is 0", exception.Message, StringComparison.Ordinal);
-        Assert.Contains("MaxMemoryBytesPerTenant is 20000 but MaxMemoryBytes is 10000", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxMemoryBytesPerTenant is 20000 but Memory.MaxMemoryBytes is 10000", exception.Message, StringComparison.Ordinal);
         Assert.Contains("TenantQuotas[\"\"] names an invalid tenant id", exception.Message, StringComparison.Ordinal);
         Assert.Contains("TenantQuotas[\"too-big\"].MaxSize is 2000 but MaxSize is 1000", exception.Message, StringComparison.Ordinal);
         Assert.Contains("TenantQuotas[\"too-big\"].MaxMemoryBytes is -1", exception.Message, StringComparison.Ordinal);
