@@ -19,7 +19,12 @@ public static class MotadataCacheServiceCollectionExtensions
 {
     /// <summary>Registers the default cache with settings bound from <paramref name="configuration"/> (such as <c>configuration.GetSection("Cache")</c>).</summary>
     /// <param name="services">The container.</param>
-    /// <param name="configuration">The section holding <see cref="CacheConfig"/>'s settings by name (<c>Backend</c>, <c>DragonflyUrl</c>, <c>MaxSize</c>, <c>Ttl</c>...).</param>
+    /// <param name="configuration">
+    /// The section holding <see cref="CacheConfig"/>'s settings by name: the flat ones as keys (<c>Backend</c>,
+    /// <c>DragonflyUrl</c>, <c>MaxSize</c>, <c>Ttl</c>...), each group as a sub-section (<c>Memory</c>,
+    /// <c>Dragonfly</c>, <c>ReadBatching</c>, <c>Recovery</c>, <c>Integrity</c>, <c>LocalLevel</c>); the v1 flat keys
+    /// (<c>KeyPrefix</c>, <c>EnableLocalLevel</c>...) still bind to the same settings.
+    /// </param>
     /// <returns>A builder for optional services such as <see cref="MotadataCacheBuilder.AddDistributedCache"/>.</returns>
     public static MotadataCacheBuilder AddMotadataCache(this IServiceCollection services, IConfiguration configuration) =>
         AddMotadataCache(services, string.Empty, configuration);
