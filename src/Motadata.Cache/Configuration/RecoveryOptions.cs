@@ -2,8 +2,8 @@ namespace Motadata.Cache;
 
 /// <summary>
 /// How recovery (<see cref="CacheConfig.EnableRecovery"/>) rides out a remote backend's outage
-/// (<see cref="CacheConfig.Recovery"/>; null takes every default). Given with <see cref="CacheConfig.EnableRecovery"/>
-/// off, it is refused: its settings would have no effect.
+/// (<see cref="CacheConfig.Recovery"/>; null takes every default). With <see cref="CacheConfig.EnableRecovery"/> off it
+/// has no effect and is accepted, so one settings file can turn recovery off and on by the flat setting alone.
 /// </summary>
 public sealed class RecoveryOptions
 {
