@@ -163,9 +163,9 @@ public sealed class CacheConfig
 
     // The settings of v1, each forwarding to its group (creating the group when set to anything but the default: the
     // configuration binder writes back what it reads from every value-type property, which must not create groups).
-    // Settings of the groups that turn
-    // a feature on (local level, fleet single flight, read batching) are kept aside while the feature is off, so the
-    // order in which a binder sets them never matters, and setting a size alone never turns a feature on.
+    // Settings of the groups that turn a feature on (local level, fleet single flight, read batching) are kept aside
+    // while the feature is off, so the order in which a binder sets them never matters, and setting a size alone never
+    // turns a feature on.
     private LocalLevelOptions? _localLevelOff;
     private FleetSingleFlightOptions? _fleetSingleFlightOff;
     private ReadBatchingOptions? _readBatchingOff;
