@@ -1,9 +1,10 @@
 using System.Text.Json;
+using Motadata.Cache.AI.Internal;
 
 namespace Motadata.Cache.AI.Agents;
 
 /// <summary>How <see cref="MotadataCachingAgent"/> caches whole agent runs.</summary>
-public sealed class AgentResponseCacheOptions
+public sealed class AgentResponseCacheOptions : IKeyedCacheOptions
 {
     /// <summary>
     /// The tenant every run is cached for. When set, a run that names another tenant in

@@ -55,10 +55,7 @@ public sealed class MotadataCachingAgent : DelegatingAIAgent
     {
         ArgumentNullException.ThrowIfNull(cache);
         _cache = cache;
-        _options = options ?? new AgentResponseCacheOptions();
-        ArgumentNullException.ThrowIfNull(_options.Version, "options.Version");
-        ArgumentNullException.ThrowIfNull(_options.KeyPrefix, "options.KeyPrefix");
-        ArgumentNullException.ThrowIfNull(_options.Statistics, "options.Statistics");
+        _options = KeyedCacheOptions.Checked(options ?? new AgentResponseCacheOptions());
         _json = _options.JsonSerializerOptions ?? AgentAbstractionsJsonUtilities.DefaultOptions;
         _answers = new AnswerStore(cache, _json);
     }

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Motadata.Cache.AI.Internal;
 
 namespace Motadata.Cache.AI;
 
 /// <summary>How <see cref="MotadataCachingChatClient"/> caches responses.</summary>
-public sealed class ChatCacheOptions
+public sealed class ChatCacheOptions : IKeyedCacheOptions
 {
     /// <summary>
     /// The tenant every request is cached for. When null (and <see cref="TenantSelector"/> is null), a request names

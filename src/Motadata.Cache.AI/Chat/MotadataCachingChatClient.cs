@@ -28,8 +28,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     private readonly JsonSerializerOptions _json;
     private readonly AnswerStore _answers;
     private readonly SemanticLayer? _semantic;
-    private string? _defaultModelId;
-    private bool _defaultModelIdRead;
+    private readonly Lazy<string?> _defaultModelId;
 
     /// <summary>Wraps <paramref name="innerClient"/> with a cache.</summary>
     /// <param name="innerClient">The client that talks to the model.</param>
@@ -40,10 +39,8 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(cache);
         _cache = cache;
-        _options = options ?? new ChatCacheOptions();
-        ArgumentNullException.ThrowIfNull(_options.Version, "options.Version");
-        ArgumentNullException.ThrowIfNull(_options.KeyPrefix, "options.KeyPrefix");
-        ArgumentNullException.ThrowIfNull(_options.Statistics, "options.Statistics");
+        _defaultModelId = KeyedCacheOptions.DefaultModelId(() => InnerClient.GetService<ChatClientMetadata>()?.DefaultModelId);
+        _options = KeyedCacheOptions.Checked(options ?? new ChatCacheOptions());
         _json = _options.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions;
         _answers = new AnswerStore(cache, _json);
         _semantic = _options.Semantic is { } semantic ? new SemanticLayer(cache, semantic) : null;
@@ -348,19 +345,7 @@ public sealed class MotadataCachingChatClient : DelegatingChatClient
             selector is null ? _options.TenantId : selector(messages, options), selector is not null, options?.AdditionalProperties, nameof(ChatOptions));
     }
 
-    private string? DefaultModelId
-    {
-        get
-        {
-            if (!_defaultModelIdRead)
-            {
-                _defaultModelId = InnerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
-                _defaultModelIdRead = true;
-            }
-
-            return _defaultModelId;
-        }
-    }
+    private string? DefaultModelId => _defaultModelId.Value;
 
     /// <summary>A request as the semantic layer sees it; all null when it has no prompt to compare.</summary>
     private readonly record struct SemanticRequest(string? Prompt, string? Scope, float[]? Vector);

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.AI;
+using Motadata.Cache.AI.Internal;
 
 namespace Motadata.Cache.AI;
 
 /// <summary>How <see cref="MotadataCachingEmbeddingGenerator"/> caches vectors.</summary>
-public sealed class EmbeddingCacheOptions
+public sealed class EmbeddingCacheOptions : IKeyedCacheOptions
 {
     /// <summary>
     /// The tenant every vector is cached for. When null (and <see cref="TenantSelector"/> is null), a call names

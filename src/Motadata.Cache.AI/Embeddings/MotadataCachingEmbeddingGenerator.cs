@@ -24,8 +24,7 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
 
     private readonly CacheMechanism _cache;
     private readonly EmbeddingCacheOptions _options;
-    private string? _defaultModelId;
-    private bool _defaultModelIdRead;
+    private readonly Lazy<string?> _defaultModelId;
 
     /// <summary>Wraps <paramref name="innerGenerator"/> with a cache.</summary>
     /// <param name="innerGenerator">The generator that calls the model.</param>
@@ -36,10 +35,8 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
     {
         ArgumentNullException.ThrowIfNull(cache);
         _cache = cache;
-        _options = options ?? new EmbeddingCacheOptions();
-        ArgumentNullException.ThrowIfNull(_options.Version, "options.Version");
-        ArgumentNullException.ThrowIfNull(_options.KeyPrefix, "options.KeyPrefix");
-        ArgumentNullException.ThrowIfNull(_options.Statistics, "options.Statistics");
+        _defaultModelId = KeyedCacheOptions.DefaultModelId(() => InnerGenerator.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId);
+        _options = KeyedCacheOptions.Checked(options ?? new EmbeddingCacheOptions());
     }
 
     /// <summary>What this generator saved, per tenant.</summary>
@@ -229,19 +226,7 @@ public sealed class MotadataCachingEmbeddingGenerator : DelegatingEmbeddingGener
         }
     }
 
-    private string? DefaultModelId
-    {
-        get
-        {
-            if (!_defaultModelIdRead)
-            {
-                _defaultModelId = InnerGenerator.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId;
-                _defaultModelIdRead = true;
-            }
-
-            return _defaultModelId;
-        }
-    }
+    private string? DefaultModelId => _defaultModelId.Value;
 
     /// <summary><see cref="EmbeddingCacheOptions.KeyPrefix"/>, then 16 hex characters of the hash of what else decides a vector (model, options, version), then a colon.</summary>
     /// <remarks>Null when the options hold a value that cannot be serialized (see <see cref="RequestHasher.TryHash"/>).</remarks>

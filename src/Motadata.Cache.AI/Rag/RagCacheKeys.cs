@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Motadata.Cache.AI.Internal;
+using Motadata.Cache.Keys;
 
 namespace Motadata.Cache.AI;
 
@@ -53,7 +54,7 @@ public static class RagCacheKeys
     public static string IndexPattern(string indexName)
     {
         CheckSegment(indexName, nameof(indexName));
-        return $"{Prefix}{EscapeGlob(indexName)}:*";
+        return $"{Prefix}{GlobPattern.Escape(indexName)}:*";
     }
 
     /// <summary>The glob matching every key of one version of <paramref name="indexName"/>.</summary>
@@ -64,7 +65,7 @@ public static class RagCacheKeys
     {
         CheckSegment(indexName, nameof(indexName));
         CheckSegment(indexVersion, nameof(indexVersion));
-        return $"{Prefix}{EscapeGlob(indexName)}:{EscapeGlob(indexVersion)}:*";
+        return $"{Prefix}{GlobPattern.Escape(indexName)}:{GlobPattern.Escape(indexVersion)}:*";
     }
 
     /// <summary><paramref name="query"/> trimmed, with every run of white space made one space (and lower-cased with <paramref name="ignoreCase"/>).</summary>
@@ -103,21 +104,5 @@ public static class RagCacheKeys
         {
             throw new ArgumentException($"\"{value}\" is not allowed here: use a non-empty name without ':' (it separates the key's parts).", paramName);
         }
-    }
-
-    private static string EscapeGlob(string value)
-    {
-        var builder = new StringBuilder(value.Length + 4);
-        foreach (var c in value)
-        {
-            if (c is '*' or '?' or '[' or ']' or '\\')
-            {
-                builder.Append('\\');
-            }
-
-            builder.Append(c);
-        }
-
-        return builder.ToString();
     }
 }

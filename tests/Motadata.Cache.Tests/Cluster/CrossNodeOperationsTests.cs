@@ -1,7 +1,4 @@
-using Microsoft.Extensions.AI;
-using Motadata.Cache.AI;
 using Motadata.Cache.Tests.Infrastructure;
-using Motadata.Cache.Tests.Integrations;
 
 namespace Motadata.Cache.Tests.Cluster;
 
@@ -147,29 +144,6 @@ public abstract class CrossNodeOperationsTests(IMultiNodeTestTarget target) : Mu
         Assert.Equal(before.Misses + 1_000 + 1, after.Misses);
     }
 
-    [Fact]
-    public async Task WhenEmbeddingsAreCachedAcrossNodesABatchReadsThemBackInTheOrderOfItsInputs()
-    {
-        var model = new FakeEmbeddingGenerator();
-        var generator = new EmbeddingGeneratorBuilder<string, Embedding<float>>(model)
-            .UseMotadataCache(CreateCache(), o => o.TenantId = "emb")
-            .Build();
-        var inputs = Enumerable.Range(0, 300).Select(i => $"text number {i}").ToArray();
-        await generator.GenerateAsync(inputs.Where((_, i) => i % 2 == 0));
-        await AssertOnEveryNodeAsync(NamespacePrefix("emb"));
-
-        var asked = inputs.Reverse().ToArray();
-        var result = await generator.GenerateAsync(asked);
-
-        Assert.Equal(2, model.Batches.Count);
-        Assert.Equal(asked.Where(text => int.Parse(text["text number ".Length..], System.Globalization.CultureInfo.InvariantCulture) % 2 == 1), model.Batches[1]);
-        Assert.Equal(asked.Length, result.Count);
-        for (var i = 0; i < asked.Length; i++)
-        {
-            Assert.Equal(FakeEmbeddingGenerator.VectorOf(asked[i], model.Dimensions), result[i].Vector.ToArray());
-        }
-    }
-
     /// <summary>
     /// Fills <paramref name="cache"/>: tenant acme 600 user: and 600 order: keys, tenant other 300 user: keys, the
     /// global namespace 100 user: keys; and beside it another application's keys (another cache under another
@@ -194,12 +168,6 @@ public abstract class CrossNodeOperationsTests(IMultiNodeTestTarget target) : Mu
         }
 
         return new ForeignKeys(this, otherPrefix, rawPrefix);
-    }
-
-    private async Task AssertOnEveryNodeAsync(string prefix)
-    {
-        var counts = await Target.CountPerNodeAsync(prefix);
-        Assert.True(counts.All(count => count > 0), $"The keys under {prefix} are not on every node ({string.Join(", ", counts)}), so the test would not cross nodes.");
     }
 
     private sealed record ForeignKeys(CrossNodeOperationsTests Test, string OtherCachePrefix, string RawPrefix)

@@ -26,6 +26,13 @@ public abstract class MultiNodeTestsBase : IAsyncLifetime
     /// <summary>Set by a test that breaks a node on purpose: failed backend calls are then expected.</summary>
     protected bool FailuresExpected { get; set; }
 
+    /// <summary>Asserts keys under <paramref name="prefix"/> are on every node, so the test really crosses nodes.</summary>
+    protected async Task AssertOnEveryNodeAsync(string prefix)
+    {
+        var counts = await Target.CountPerNodeAsync(prefix);
+        Assert.True(counts.All(count => count > 0), $"The keys under {prefix} are not on every node ({string.Join(", ", counts)}), so the test would not cross nodes.");
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

@@ -1,6 +1,0 @@
-namespace Motadata.Cache.Tests.Integrations;
-
-public sealed class DragonflyCachingChatClientTests(RedisServerFixture redis) : CachingChatClientTests, IClassFixture<RedisServerFixture>
-{
-    protected override void ConfigureBackend(CacheConfig config) => redis.Configure(config);
-}

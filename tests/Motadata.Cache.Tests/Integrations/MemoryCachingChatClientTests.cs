@@ -1,6 +1,0 @@
-namespace Motadata.Cache.Tests.Integrations;
-
-public sealed class MemoryCachingChatClientTests : CachingChatClientTests
-{
-    protected override void ConfigureBackend(CacheConfig config) => config.Backend = CacheBackend.Memory;
-}

@@ -1,6 +1,0 @@
-namespace Motadata.Cache.Tests.Integrations;
-
-public sealed class MemoryCachingEmbeddingGeneratorTests : CachingEmbeddingGeneratorTests
-{
-    protected override void ConfigureBackend(CacheConfig config) => config.Backend = CacheBackend.Memory;
-}
