@@ -56,8 +56,8 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
         _time = time;
         _maxLifetime = config.LocalMaxLifetime;
 
-        // The local level keeps counters of its own (its evictions are not the server's); its hits on the facade's
-        // inlined path are counted there and added to the cache's in the statistics.
+        // The local level counts on counters of its own, handed in by the composition root (its evictions are not the
+        // server's); the facade reads them as the LocalLevel section of its statistics.
         var localConfig = new CacheConfig
         {
             MaxSize = config.LocalMaxSize,
@@ -65,9 +65,7 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
             Ttl = config.LocalMaxLifetime,
             ExpirationScanInterval = config.ExpirationScanInterval,
         };
-        var localStatistics = new CacheCounters();
-        statistics.Local = localStatistics;
-        Local = new MemoryStore(localConfig, localStatistics, time);
+        Local = new MemoryStore(localConfig, statistics, time);
         _backplane = new Backplane(config, this, statistics);
         Leases = config.EnableFleetSingleFlight ? new FleetLeases(_keys, _backplane.InstanceId, config.FleetLeaseDuration) : null;
 
