@@ -128,6 +128,9 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <summary>The cache's counters, for tests.</summary>
     internal CacheCounters Statistics => _statistics;
 
+    /// <summary>The local level's own counters (null without a local level), for tests.</summary>
+    internal CacheCounters? LocalStatistics => _localCounters;
+
     /// <summary>Folds away idle tenants that only missed (the timer's work; tests call it too). How many were folded.</summary>
     internal int ReclaimIdleTenants() =>
         _statistics.ReclaimIdle(_memoryStore is { } memory ? memory.HasSegment : null);

@@ -164,7 +164,10 @@ internal sealed class CacheTelemetry : IDisposable
         return [.. order.Select(name => (name, byName[name].ToArray()))];
     }
 
-    /// <summary>Every kind reported on one instrument, each with its tag (if it shares the instrument), tenant by tenant.</summary>
+    /// <summary>
+    /// Every kind reported on one instrument, each with its tag (if it shares the instrument), tenant by tenant; kinds
+    /// that report under the same tags (hits of the local level's table and local hits through the store) add up.
+    /// </summary>
     private List<Measurement<long>> ObserveInstrument((CounterKindInfo Info, CounterInstrument Instrument)[] kinds)
     {
         var measurements = new List<Measurement<long>>();
@@ -173,13 +176,46 @@ internal sealed class CacheTelemetry : IDisposable
             return measurements;
         }
 
+        var sums = new Dictionary<(string? Tag, string? Tenant), long>();
+        var order = new List<(string? Tag, string? Tenant)>();
         foreach (var (info, instrument) in kinds)
         {
             var one = info.Scope == CounterScope.WholeCache ? [ObserveWholeCache(info)] : Observe(info, instrument);
             foreach (var measurement in one)
             {
-                measurements.Add(instrument.TagName is { } tag ? WithTag(measurement, tag, instrument.TagValue!) : measurement);
+                string? tenant = null;
+                foreach (var tag in measurement.Tags)
+                {
+                    if (tag.Key == CacheDiagnostics.TenantTag)
+                    {
+                        tenant = (string?)tag.Value;
+                    }
+                }
+
+                var key = (instrument.TagValue, tenant);
+                if (!sums.TryGetValue(key, out var sum))
+                {
+                    order.Add(key);
+                }
+
+                sums[key] = sum + measurement.Value;
             }
+        }
+
+        foreach (var key in order)
+        {
+            var tags = new TagList { _backendTag };
+            if (key.Tenant is not null)
+            {
+                tags.Add(CacheDiagnostics.TenantTag, key.Tenant);
+            }
+
+            if (key.Tag is not null)
+            {
+                tags.Add(kinds.First(k => k.Instrument.TagValue == key.Tag).Instrument.TagName!, key.Tag);
+            }
+
+            measurements.Add(new Measurement<long>(sums[key], tags));
         }
 
         return measurements;
@@ -245,17 +281,5 @@ internal sealed class CacheTelemetry : IDisposable
         }
 
         return measurements;
-    }
-
-    private static Measurement<long> WithTag(Measurement<long> measurement, string name, string value)
-    {
-        var tags = new TagList();
-        foreach (var tag in measurement.Tags)
-        {
-            tags.Add(tag);
-        }
-
-        tags.Add(name, value);
-        return new Measurement<long>(measurement.Value, tags);
     }
 }
