@@ -77,7 +77,7 @@ public sealed class CacheStats
     public IReadOnlyList<CacheNodeStats> Nodes { get; init; } = [];
 
     /// <summary><see cref="Hits"/> over all lookups, from 0 to 1; 0 when nothing was looked up.</summary>
-    public double HitRate => Hits + Misses == 0 ? 0d : (double)Hits / (Hits + Misses);
+    public double HitRate => HitRatio.Of(Hits, Misses);
 
     /// <summary>Values stored (by <c>Set</c>, <c>WarmCache</c> and <c>GetOrSetAsync</c>).</summary>
     public long Sets { get => this[CounterKind.Sets]; init => _counts[(int)CounterKind.Sets] = value; }
