@@ -21,7 +21,7 @@ public sealed class AICacheCounters
     private static readonly Counter<long> s_misses = s_meter.CreateCounter<long>("motadata.cache.ai.misses", "{request}", "Requests or inputs the model had to answer.");
     private static readonly Counter<long> s_callsAvoided = s_meter.CreateCounter<long>("motadata.cache.ai.calls_avoided", "{call}", "Model calls the cache made unnecessary.");
     private static readonly Counter<long> s_tokensSaved = s_meter.CreateCounter<long>("motadata.cache.ai.tokens_saved", "{token}", "Tokens of cached responses served again.");
-    private static readonly ConcurrentDictionary<string, bool> s_taggedTenants = new(StringComparer.Ordinal);
+    private static readonly Telemetry.TenantTagGuard s_tenantTags = new(CacheDiagnostics.MaxTenantTags);
 
     private readonly ConcurrentDictionary<string, Counters> _tenants = new(StringComparer.Ordinal);
     private readonly Counters _global = new();
@@ -127,24 +127,8 @@ public sealed class AICacheCounters
         return tags;
     }
 
-    private static string TenantTag(string tenantId)
-    {
-        if (s_taggedTenants.ContainsKey(tenantId))
-        {
-            return tenantId;
-        }
-
-        lock (s_taggedTenants)
-        {
-            if (s_taggedTenants.Count < CacheDiagnostics.MaxTenantTags)
-            {
-                s_taggedTenants[tenantId] = true;
-                return tenantId;
-            }
-
-            return s_taggedTenants.ContainsKey(tenantId) ? tenantId : CacheDiagnostics.OtherTenants;
-        }
-    }
+    // The cache's own bound on tenant tags (first come, first tagged; the rest "(other)"), shared by every AI client.
+    private static string TenantTag(string tenantId) => s_tenantTags.Tag(tenantId);
 
     private Counters For(string? tenantId) =>
         tenantId is null ? _global : _tenants.GetOrAdd(tenantId, static _ => new Counters());

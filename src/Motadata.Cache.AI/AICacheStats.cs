@@ -28,7 +28,7 @@ public sealed class AICacheStats
     public long TokensSaved { get; init; }
 
     /// <summary><see cref="Hits"/> and <see cref="SemanticHits"/> over them and misses, from 0 to 1; 0 when nothing was looked up.</summary>
-    public double HitRate => Hits + SemanticHits + Misses == 0 ? 0d : (double)(Hits + SemanticHits) / (Hits + SemanticHits + Misses);
+    public double HitRate => Stats.HitRatio.Of(Hits + SemanticHits, Misses);
 
     /// <inheritdoc />
     public override string ToString() =>

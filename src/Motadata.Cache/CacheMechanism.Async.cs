@@ -17,13 +17,19 @@ public sealed partial class CacheMechanism
     /// <returns>The cached value, or <paramref name="defaultValue"/>. Completes synchronously, allocating nothing, on the memory backend.</returns>
     public ValueTask<T?> GetAsync<T>(string key, string? tenantId = null, T? defaultValue = default, CancellationToken cancellationToken = default)
     {
-        if (_localLevel is { IsServing: true } level)
+        if (_inline is { } inline)
         {
-            // A local hit answers at once, as TryGet's does: no store call, no remote-call telemetry.
+            // TryGet's hit path: an in-process hit answers at once, with no store call and no remote-call telemetry.
             CheckKeyShape(key, tenantId);
-            if (TryGetFromLocalLevel(level, key, tenantId, out T? local))
+            if (TryGetInline(inline, key, tenantId, out T? hit, out var segment))
             {
-                return new ValueTask<T?>(local);
+                return new ValueTask<T?>(hit);
+            }
+
+            if (_localLevel is null)
+            {
+                // The memory backend: the store was asked; a miss.
+                return new ValueTask<T?>(TryGetPastInline(key, out T? _, tenantId, segment) ? default : defaultValue);
             }
         }
 
@@ -155,15 +161,32 @@ public sealed partial class CacheMechanism
         return ResultOrThrowAsync(_store.ClearAsync(tenantId, cancellationToken));
     }
 
-    /// <summary>Statistics for one tenant, or with no tenant for the whole cache.</summary>
+    /// <summary>
+    /// <see cref="GetStats"/> with the backend's usage measured (<see cref="GetUsageAsync"/>): on Dragonfly a walk of
+    /// the server, whose cost grows with the keys held. For counters alone, <see cref="GetStats"/>.
+    /// </summary>
     /// <param name="tenantId">The tenant, or null for the whole cache.</param>
     /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
     /// <returns>A snapshot.</returns>
     public async ValueTask<CacheStats> GetStatsAsync(string? tenantId = null, CancellationToken cancellationToken = default)
     {
+        var usage = await GetUsageAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        return BuildStats(tenantId).WithUsage(usage);
+    }
+
+    /// <summary>
+    /// What one tenant's namespace, or with no tenant the whole cache, holds: entries and bytes, and on Dragonfly server
+    /// by server. On Dragonfly this walks the server (<c>SCAN</c> of the scope's keys and <c>MEMORY USAGE</c> of each),
+    /// so its cost grows with the keys held; on the memory backend it reads the in-process figures.
+    /// </summary>
+    /// <param name="tenantId">The tenant, or null for the whole cache.</param>
+    /// <param name="cancellationToken">Cancels the walk.</param>
+    /// <returns>The usage measured.</returns>
+    public async ValueTask<CacheUsage> GetUsageAsync(string? tenantId = null, CancellationToken cancellationToken = default)
+    {
         CheckTenant(tenantId);
         var usage = ResultOrThrow(await _store.GetUsageAsync(tenantId, cancellationToken).ConfigureAwait(false));
-        return BuildStats(tenantId, usage);
+        return ToUsage(tenantId, usage);
     }
 
     /// <summary>Stores every pair, in pipelined batches on a remote backend. Every key is checked before anything is stored.</summary>
@@ -180,7 +203,7 @@ public sealed partial class CacheMechanism
         var stored = entries.Count == 0
             ? 0
             : ResultOrThrow(await _store.WriteManyAsync(tenantId, entries, effectiveTtl, cancellationToken).ConfigureAwait(false));
-        _statistics.For(tenantId).RecordSets(stored);
+        CountSets(_statistics.For(tenantId), stored);
         return stored;
     }
 

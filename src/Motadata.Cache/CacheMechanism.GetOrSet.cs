@@ -28,21 +28,14 @@ public sealed partial class CacheMechanism
         }
 
         var effectiveTtl = ResolveTtl(ttl);
+        if (_inline is { } inline && TryGetInline(inline, key, tenantId, out T? hit, out _))
+        {
+            return new ValueTask<T>(hit!);
+        }
+
+        // Counted where every store outcome is: in Count, once the read completes.
         var cacheKey = new CacheKey(tenantId, key);
-        var pending = _store.ReadAsync<T>(cacheKey, cancellationToken);
-        if (!pending.IsCompletedSuccessfully)
-        {
-            return GetOrSetSlowAsync(pending, cacheKey, factory, effectiveTtl, cancellationToken);
-        }
-
-        var result = pending.Result;
-        if (result.Found)
-        {
-            _statistics.ForLookup(tenantId).Hits.Increment();
-            return new ValueTask<T>(result.Value!);
-        }
-
-        return GetOrSetSlowAsync(new ValueTask<ReadOutcome<T>>(result), cacheKey, factory, effectiveTtl, cancellationToken);
+        return GetOrSetSlowAsync(_store.ReadAsync<T>(cacheKey, cancellationToken), cacheKey, factory, effectiveTtl, cancellationToken);
     }
 
     private async ValueTask<T> GetOrSetSlowAsync<T>(ValueTask<ReadOutcome<T>> lookup, CacheKey cacheKey, Func<CancellationToken, ValueTask<T>> factory, TimeSpan ttl, CancellationToken cancellationToken)

@@ -69,5 +69,5 @@ public sealed partial class CacheMechanism
     internal IRecoveryState? RecoveryState => _recovering;
 
     /// <summary>Failed server calls so far, without the server round trips <see cref="GetStats"/> makes. For tests.</summary>
-    internal long BackendFailures => _statistics.BackendFailures;
+    internal long BackendFailures => _statistics.Total(Stats.CounterKind.BackendFailures, null);
 }

@@ -5,11 +5,19 @@ using Motadata.Cache.Stores;
 
 namespace Motadata.Cache;
 
-// Where the facade turns store outcomes into answers: the one place hits, misses and sets are counted (the memory
-// backend's inlined hit path in TryGet counts the same way on the entry's own counters), and where a backend failure
-// that nothing below turned into an answer (recovery off) is thrown to the caller.
+// Where the facade turns outcomes into answers: the one place hits, misses and sets are counted (CountHit, CountMiss,
+// Count, CountWrite; the in-process hit path TryGetInline counts through CountHit on its segment's counters), and where
+// a backend failure that nothing below turned into an answer (recovery off) is thrown to the caller.
 public sealed partial class CacheMechanism
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CountHit(TenantCounters counters) => counters.Hits.Increment();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CountMiss(TenantCounters counters) => counters.Misses.Increment();
+
+    private static void CountSets(TenantCounters counters, long stored) => counters.RecordSets(stored);
+
     private static bool Count<T>(TenantCounters counters, in ReadOutcome<T> outcome, [MaybeNullWhen(false)] out T value)
     {
         if (outcome.Failure is { } failure)
@@ -19,12 +27,12 @@ public sealed partial class CacheMechanism
 
         if (outcome.Found)
         {
-            counters.Hits.Increment();
+            CountHit(counters);
             value = outcome.Value!;
             return true;
         }
 
-        counters.Misses.Increment();
+        CountMiss(counters);
         value = default;
         return false;
     }
@@ -58,7 +66,7 @@ public sealed partial class CacheMechanism
 
         if (outcome.IsStored)
         {
-            counters.RecordSet();
+            CountSets(counters, 1);
         }
 
         return outcome.Status;

@@ -30,15 +30,7 @@ public sealed partial class CacheMechanism
         if (view.Segment is { } segment)
         {
             CheckKeyShape(key, null);
-            if (_memoryStore!.TryGet(segment, key, out value))
-            {
-                segment.Counters.Hits.Increment();
-                return true;
-            }
-
-            CheckKeyText(key, null);
-            segment.Counters.Misses.Increment();
-            return false;
+            return TryGetInSegment(_memoryStore!, segment, key, out value) || TryGetPastInline(key, out value, view.TenantId, segment);
         }
 
         return TryGet(key, out value, view.TenantId);
@@ -55,7 +47,7 @@ public sealed partial class CacheMechanism
                 return false;
             }
 
-            segment.Counters.RecordSet();
+            CountSets(segment.Counters, 1);
             return true;
         }
 

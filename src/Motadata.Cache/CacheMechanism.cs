@@ -40,6 +40,13 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     // the memory store, while the level may be served.
     private readonly TwoLevelStore? _localLevel;
 
+    // The in-process store the one hit path reads (TryGetInline): the memory backend's store, or the local level's.
+    private readonly MemoryStore? _inline;
+
+    // The local level's own counters (its inlined hits, backplane, flushes), handed to it by the composition root and
+    // read here as the LocalLevel section of the statistics; null without a local level.
+    private readonly CacheCounters? _localCounters;
+
     // What recovers with recovery on (Dragonfly: one RecoveringStore, or a tier of them), for Health; handed over by
     // the composition root.
     private readonly IRecoveryState? _recovering;
@@ -72,8 +79,11 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         _defaultTtl = _config.Ttl;
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
-        (_store, _memoryStore, _recovering, _localLevel, _dragonfly) = CreateStore(_config, _statistics, TimeProvider);
-        _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
+        var localCounters = new CacheCounters();
+        (_store, _memoryStore, _recovering, _localLevel, _dragonfly) = CreateStore(_config, _statistics, localCounters, TimeProvider);
+        _localCounters = _localLevel is null ? null : localCounters;
+        _inline = _memoryStore ?? _localLevel?.Local;
+        _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics, _localCounters);
         _store = _telemetry.Instrument(_store);
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
         _idleTenantTimer = TimeProvider.CreateTimer(
@@ -90,20 +100,9 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     internal static TimeSpan IdleTenantInterval { get; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// <see cref="GetStats"/> without the backend's usage (<see cref="CacheStats.Size"/> and
-    /// <see cref="CacheStats.MemoryUsage"/> are 0 on a remote backend): the counters this process keeps, no server
-    /// call. For <c>/metrics</c>, whose counters must be current at every scrape.
-    /// </summary>
-    internal CacheStats GetCountedStats(string? tenantId)
-    {
-        CheckTenant(tenantId);
-        return BuildStats(tenantId, _memoryStore is { } memory ? memory.GetUsage(tenantId) : default);
-    }
-
-    /// <summary>
     /// Entries and estimated bytes of <paramref name="tenants"/> and of the global namespace (under the empty string)
     /// in one walk of the server, whatever the number of tenants; null when the backend has no single Dragonfly store
-    /// (memory, or sharded: ask <see cref="GetStatsAsync"/> per tenant).
+    /// (memory, or sharded: ask <see cref="GetUsageAsync"/> per tenant).
     /// </summary>
     internal async ValueTask<Dictionary<string, StoreUsage>?> GetUsageByTenantAsync(IReadOnlySet<string> tenants, CancellationToken cancellationToken)
     {
@@ -128,6 +127,9 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
     /// <summary>The cache's counters, for tests.</summary>
     internal CacheCounters Statistics => _statistics;
+
+    /// <summary>The local level's own counters (null without a local level), for tests.</summary>
+    internal CacheCounters? LocalStatistics => _localCounters;
 
     /// <summary>Folds away idle tenants that only missed (the timer's work; tests call it too). How many were folded.</summary>
     internal int ReclaimIdleTenants() =>
@@ -162,65 +164,37 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <returns>True on a hit.</returns>
     public bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId = null)
     {
-        if (_memoryStore is { } memory)
+        if (_inline is { } inline)
         {
             // The text check (no lone surrogate) waits for a miss: a hit matched a key and tenant that were checked
             // when they were stored, so it cannot fail there, and the hit stays a few nanoseconds shorter.
             CheckKeyShape(key, tenantId);
-
-            // A hit is counted on the segment's counters (the same object _statistics.For returns), so the tenant is
-            // looked up once.
-            var segment = memory.FindSegment(tenantId);
-            if (segment is not null && memory.TryGet(segment, key, out value))
-            {
-                segment.Counters.Hits.Increment();
-                return true;
-            }
-
-            if (segment is not null)
-            {
-                // A segment exists only for a tenant id already checked in full (by Set, WarmCache or ForTenant).
-                CheckKeyText(key, null);
-                segment.Counters.Misses.Increment();
-            }
-            else
-            {
-                CheckKeyText(key, tenantId);
-                _statistics.ForLookup(tenantId).Misses.Increment();
-            }
-
-            value = default;
-            return false;
-        }
-
-        if (_localLevel is not null)
-        {
-            // Its own path, so the memory backend's hit above carries no test for it.
-            return TryGetLocal(key, out value, tenantId);
+            return TryGetInline(inline, key, tenantId, out value, out var segment) || TryGetPastInline(key, out value, tenantId, segment);
         }
 
         CheckKey(key, tenantId);
         return Count(_statistics.ForLookup(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
     }
 
-    /// <summary><c>TryGet</c> with the local level on: its hit inlined as the memory backend's is, else the server.</summary>
-    private bool TryGetLocal<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId)
-    {
-        CheckKeyShape(key, tenantId);
-        return TryGetFromLocalLevel(_localLevel!, key, tenantId, out value) || ReadPastLocalLevel(key, out value, tenantId);
-    }
-
     /// <summary>
-    /// A hit of the local level, while it may be served (the key's shape already checked): counted on the local
-    /// level's segment counters (added to the cache's in GetStats). The one local hit path of TryGet and GetAsync.
+    /// The one hit path: a hit of the in-process store (the memory backend's, or the local level's while it may be
+    /// served), the key's shape already checked. Counted on the segment's own counters, so the tenant is looked up
+    /// once: the cache's counters on the memory backend, the local level's (its LocalLevel section) in front of Dragonfly.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryGetFromLocalLevel<T>(TwoLevelStore level, string key, string? tenantId, [MaybeNullWhen(false)] out T value)
+    private bool TryGetInline<T>(MemoryStore inline, string key, string? tenantId, [MaybeNullWhen(false)] out T value, out TenantSegment? segment)
     {
-        var local = level.Local;
-        if (local.FindSegment(tenantId) is { } segment && level.IsServing && local.TryGet(segment, key, out value))
+        segment = inline.FindSegment(tenantId);
+        return TryGetInSegment(inline, segment, key, out value);
+    }
+
+    /// <summary><see cref="TryGetInline"/> once the tenant's segment is known (a tenant view holds its own).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryGetInSegment<T>(MemoryStore inline, TenantSegment? segment, string key, [MaybeNullWhen(false)] out T value)
+    {
+        if (segment is not null && (_localLevel is null || _localLevel.IsServing) && inline.TryGet(segment, key, out value))
         {
-            segment.Counters.Hits.Increment();
+            CountHit(segment.Counters);
             return true;
         }
 
@@ -228,10 +202,22 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         return false;
     }
 
-    /// <summary><c>TryGet</c> on a miss of the local level (or while it may not be served): the server, through the store.</summary>
+    /// <summary>
+    /// <c>TryGet</c> after the in-process store missed: on the memory backend a miss (the store was asked), with the
+    /// local level the server, through the store.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool ReadPastLocalLevel<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId)
+    private bool TryGetPastInline<T>(string key, [MaybeNullWhen(false)] out T value, string? tenantId, TenantSegment? segment)
     {
+        if (_localLevel is null)
+        {
+            // A segment exists only for a tenant id already checked in full (by Set, WarmCache or ForTenant).
+            CheckKeyText(key, segment is null ? tenantId : null);
+            CountMiss(segment?.Counters ?? _statistics.ForLookup(tenantId));
+            value = default;
+            return false;
+        }
+
         CheckKeyText(key, tenantId);
         return Count(_statistics.ForLookup(tenantId), _store.Read<T>(new CacheKey(tenantId, key)), out value);
     }
@@ -274,7 +260,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
                 return CacheWriteStatus.TooLarge;
             }
 
-            segment.Counters.RecordSet();
+            CountSets(segment.Counters, 1);
             return CacheWriteStatus.Stored;
         }
 
@@ -317,13 +303,18 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         return ResultOrThrow(_store.Clear(tenantId));
     }
 
-    /// <summary>Statistics for one tenant, or with no tenant for the whole cache.</summary>
+    /// <summary>
+    /// Statistics for one tenant, or with no tenant for the whole cache: the counters this process keeps, never a
+    /// server call. On the memory backend <see cref="CacheStats.Size"/> and <see cref="CacheStats.MemoryUsage"/> are
+    /// the in-process figures; on Dragonfly they are 0 here: ask <see cref="GetUsageAsync"/> (or
+    /// <see cref="GetStatsAsync"/>), which walks the server.
+    /// </summary>
     /// <param name="tenantId">The tenant, or null for the whole cache.</param>
     /// <returns>A snapshot.</returns>
     public CacheStats GetStats(string? tenantId = null)
     {
         CheckTenant(tenantId);
-        return BuildStats(tenantId, ResultOrThrow(_store.GetUsage(tenantId)));
+        return BuildStats(tenantId);
     }
 
     /// <summary>Stores every pair (in bulk where the backend can batch). Every key is checked before anything is stored.</summary>
@@ -337,7 +328,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         var entries = CheckWarmEntries(keysAndValues, tenantId, nameof(keysAndValues));
         var effectiveTtl = ResolveTtl(ttl);
         var stored = entries.Count == 0 ? 0 : ResultOrThrow(_store.WriteMany(tenantId, entries, effectiveTtl));
-        _statistics.For(tenantId).RecordSets(stored);
+        CountSets(_statistics.For(tenantId), stored);
         return stored;
     }
 
@@ -379,7 +370,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// The composition root of the store layer: the backend's store with its decorators, plus the two parts the facade
     /// talks to directly (the memory store's hit path, recovery's health), so nothing has to be found by unwrapping.
     /// </summary>
-    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering, TwoLevelStore? LocalLevel, DragonflyStore? Dragonfly) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
+    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering, TwoLevelStore? LocalLevel, DragonflyStore? Dragonfly) CreateStore(CacheConfig config, CacheCounters statistics, CacheCounters localCounters, TimeProvider time)
     {
         switch (config.Backend)
         {
@@ -399,7 +390,8 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
                 // The local level sits above recovery, so what recovery journals during an outage is announced only
                 // after it has been replayed (see docs/two-level.md).
-                var twoLevel = new TwoLevelStore(remote, dragonfly, recovery, config, statistics, time);
+                // It counts on counters of its own (handed in), which the statistics read as the LocalLevel section.
+                var twoLevel = new TwoLevelStore(remote, dragonfly, recovery, config, localCounters, time);
                 return (twoLevel, null, recovery, twoLevel, dragonfly);
             case CacheBackend.Memory:
                 var memory = new MemoryStore(config, statistics, time);
@@ -446,67 +438,72 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         return (recovering, recovering);
     }
 
-    private CacheStats BuildStats(string? tenantId, StoreUsage usage)
+    /// <summary>
+    /// A snapshot of the counters: every kind of the table summed over the scope, the sections whose feature is on, and
+    /// the in-process usage (memory backend, local level). No server call.
+    /// </summary>
+    private CacheStats BuildStats(string? tenantId)
     {
-        long hits = 0, misses = 0, sets = 0, evictions = 0, quotaEvictions = 0, expirations = 0, rejected = 0, corrupt = 0, localHits = 0;
-        var scope = tenantId is null ? _statistics.All() : _statistics.Find(tenantId) is { } one ? [one] : [];
-        foreach (var counters in scope)
+        var counts = new long[CounterKinds.Count];
+        foreach (var info in CounterKinds.All)
         {
-            hits += counters.Hits.Sum();
-            misses += counters.Misses.Sum();
-            sets += counters.Sets;
-            evictions += counters.Evictions;
-            quotaEvictions += counters.QuotaEvictions;
-            expirations += counters.Expirations;
-            rejected += counters.RejectedValues;
-            corrupt += counters.CorruptPayloads;
-            localHits += counters.LocalHitsViaStore.Sum();
-        }
-
-        // The facade's inlined local hits are counted on the local level's counters only.
-        if (_statistics.Local is { } local)
-        {
-            var localScope = tenantId is null ? local.All() : local.Find(tenantId) is { } localOne ? [localOne] : [];
-            foreach (var counters in localScope)
-            {
-                var inlined = counters.Hits.Sum();
-                hits += inlined;
-                localHits += inlined;
-            }
+            counts[(int)info.Kind] = _statistics.Total(info.Kind, tenantId);
         }
 
         var whole = tenantId is null;
-        var (maxSize, maxBytes) = Bounds(tenantId);
-        return new CacheStats
+        var sections = new List<CounterSection>(3);
+        long localSize = 0, localBytes = 0;
+        if (_localCounters is { } local && _localLevel is { } level)
         {
-            TenantId = tenantId,
-            Hits = hits,
-            Misses = misses,
-            Size = usage.Size,
-            MemoryUsage = usage.MemoryBytes,
-            Nodes = usage.Nodes is { Count: > 0 } nodes
-                ? [.. nodes.Select(static node => new CacheNodeStats { Endpoint = node.Endpoint, Size = node.Size, MemoryUsage = node.MemoryBytes })]
-                : [],
-            Sets = sets,
-            Evictions = evictions,
-            QuotaEvictions = quotaEvictions,
+            // The local level's own table: hits on the facade's inlined path are hits the cache's table never saw;
+            // hits through the store are there already (the facade counted their outcome) and are local hits too.
+            var inlined = local.Total(CounterKind.Hits, tenantId);
+            counts[(int)CounterKind.Hits] += inlined;
+            foreach (var info in CounterKinds.All)
+            {
+                if (info.Section == CounterSection.LocalLevel)
+                {
+                    counts[(int)info.Kind] = local.Total(info.Kind, tenantId);
+                }
+            }
+
+            counts[(int)CounterKind.LocalHits] += inlined;
+            var usage = level.Local.GetUsage(tenantId);
+            (localSize, localBytes) = (usage.Size, usage.MemoryBytes);
+            sections.Add(CounterSection.LocalLevel);
+        }
+
+        if (whole && _config.Backend == CacheBackend.Dragonfly)
+        {
+            sections.Add(CounterSection.Dragonfly);
+        }
+
+        if (whole && _config.Backend == CacheBackend.Dragonfly && _config.EnableRecovery)
+        {
+            sections.Add(CounterSection.Recovery);
+        }
+
+        var (maxSize, maxBytes) = Bounds(tenantId);
+        var held = _memoryStore is { } memory ? memory.GetUsage(tenantId) : default;
+        return new CacheStats(tenantId, counts, [.. sections], localSize, localBytes)
+        {
+            Size = held.Size,
+            MemoryUsage = held.MemoryBytes,
             MaxSize = maxSize,
             MaxMemoryBytes = maxBytes,
-            Expirations = expirations,
-            RejectedValues = rejected,
-            CorruptPayloads = corrupt,
-            BackendFailures = whole ? _statistics.BackendFailures : 0,
-            BreakerOpenings = whole ? _statistics.BreakerOpenings : 0,
-            ReplayedOperations = whole ? _statistics.ReplayedOperations : 0,
-            JournalOverflows = whole ? _statistics.JournalOverflows : 0,
-            AbandonedRemovals = whole ? _statistics.AbandonedRemovals : 0,
-            LocalHits = localHits,
-            BackplaneMessagesSent = whole ? _statistics.BackplaneMessagesSent : 0,
-            BackplaneMessagesReceived = whole ? _statistics.BackplaneMessagesReceived : 0,
-            BackplaneMessagesDropped = whole ? _statistics.BackplaneMessagesDropped : 0,
-            LocalFlushes = whole ? _statistics.LocalFlushes : 0,
         };
     }
+
+    /// <summary>A store's usage as the public <see cref="CacheUsage"/>.</summary>
+    private static CacheUsage ToUsage(string? tenantId, in StoreUsage usage) => new()
+    {
+        TenantId = tenantId,
+        Size = usage.Size,
+        MemoryUsage = usage.MemoryBytes,
+        Nodes = usage.Nodes is { Count: > 0 } nodes
+            ? [.. nodes.Select(static node => new CacheNodeStats { Endpoint = node.Endpoint, Size = node.Size, MemoryUsage = node.MemoryBytes })]
+            : [],
+    };
 
     /// <summary>The bounds a scope is held to on the memory backend: the cache's own for the whole cache, the quota for a tenant.</summary>
     private (long? MaxSize, long? MaxMemoryBytes) Bounds(string? tenantId)

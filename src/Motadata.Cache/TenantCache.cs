@@ -82,7 +82,7 @@ public sealed class TenantCache
     /// <returns>How many entries were removed.</returns>
     public long Clear() => Cache.Clear(TenantId);
 
-    /// <summary>This tenant's statistics, with its quota.</summary>
+    /// <summary>This tenant's statistics, with its quota: counters only, no server call (see <see cref="CacheMechanism.GetStats"/>).</summary>
     /// <returns>A snapshot.</returns>
     public CacheStats GetStats() => Cache.GetStats(TenantId);
 
@@ -144,10 +144,15 @@ public sealed class TenantCache
     /// <returns>How many entries were removed.</returns>
     public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => Cache.ClearAsync(TenantId, cancellationToken);
 
-    /// <summary>This tenant's statistics, with its quota.</summary>
+    /// <summary>This tenant's statistics with its usage measured (see <see cref="CacheMechanism.GetStatsAsync"/>).</summary>
     /// <param name="cancellationToken">Cancels the wait for a remote backend.</param>
     /// <returns>A snapshot.</returns>
     public ValueTask<CacheStats> GetStatsAsync(CancellationToken cancellationToken = default) => Cache.GetStatsAsync(TenantId, cancellationToken);
+
+    /// <summary>What this tenant's namespace holds, measured (see <see cref="CacheMechanism.GetUsageAsync"/>: a walk of the server on Dragonfly).</summary>
+    /// <param name="cancellationToken">Cancels the walk.</param>
+    /// <returns>The usage measured.</returns>
+    public ValueTask<CacheUsage> GetUsageAsync(CancellationToken cancellationToken = default) => Cache.GetUsageAsync(TenantId, cancellationToken);
 
     /// <summary>Stores every pair, in pipelined batches on a remote backend. Every key is checked before anything is stored.</summary>
     /// <typeparam name="T">The values' type.</typeparam>

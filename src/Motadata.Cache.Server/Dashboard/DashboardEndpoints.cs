@@ -79,7 +79,7 @@ internal sealed class DashboardEndpoints
     {
         // The whole cache's figures (on Dragonfly this walks the servers, as GET /v1/stats does; the page asks every
         // few seconds only while an operator has it open), the tenants from /metrics' snapshot.
-        var totals = _cache.GetStats();
+        var totals = await _cache.GetStatsAsync(null, cancellationToken).ConfigureAwait(false);
         var health = _cache.Health;
         var config = _cache.Config;
         var tenants = _metrics.TenantStatistics();
@@ -126,16 +126,17 @@ internal sealed class DashboardEndpoints
             json.WriteNumber("expirations", totals.Expirations);
             json.WriteNumber("rejected_values", totals.RejectedValues);
             json.WriteNumber("corrupt_payloads", totals.CorruptPayloads);
-            json.WriteNumber("backend_failures", totals.BackendFailures);
-            json.WriteNumber("breaker_openings", totals.BreakerOpenings);
-            json.WriteNumber("replayed_operations", totals.ReplayedOperations);
-            json.WriteNumber("journal_overflows", totals.JournalOverflows);
-            json.WriteNumber("abandoned_removals", totals.AbandonedRemovals);
-            json.WriteNumber("local_hits", totals.LocalHits);
-            json.WriteNumber("local_flushes", totals.LocalFlushes);
-            json.WriteNumber("backplane_messages_sent", totals.BackplaneMessagesSent);
-            json.WriteNumber("backplane_messages_received", totals.BackplaneMessagesReceived);
-            json.WriteNumber("backplane_messages_dropped", totals.BackplaneMessagesDropped);
+            // The optional sections flattened as before (0 when the feature is off), so the page's shape is unchanged.
+            json.WriteNumber("backend_failures", totals.Dragonfly?.BackendFailures ?? 0);
+            json.WriteNumber("breaker_openings", totals.Recovery?.BreakerOpenings ?? 0);
+            json.WriteNumber("replayed_operations", totals.Recovery?.ReplayedOperations ?? 0);
+            json.WriteNumber("journal_overflows", totals.Recovery?.JournalOverflows ?? 0);
+            json.WriteNumber("abandoned_removals", totals.Recovery?.AbandonedRemovals ?? 0);
+            json.WriteNumber("local_hits", totals.LocalLevel?.Hits ?? 0);
+            json.WriteNumber("local_flushes", totals.LocalLevel?.Flushes ?? 0);
+            json.WriteNumber("backplane_messages_sent", totals.LocalLevel?.BackplaneMessagesSent ?? 0);
+            json.WriteNumber("backplane_messages_received", totals.LocalLevel?.BackplaneMessagesReceived ?? 0);
+            json.WriteNumber("backplane_messages_dropped", totals.LocalLevel?.BackplaneMessagesDropped ?? 0);
             json.WriteEndObject();
 
             // Each server: its share (when its walk answered) and its own health (cluster primaries, sharded servers).

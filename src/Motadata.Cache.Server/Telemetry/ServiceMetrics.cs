@@ -16,7 +16,7 @@ namespace Motadata.Cache.Server.Telemetry;
 /// On the memory backend every figure is read at each collection (no server call). On a remote backend a scrape never
 /// walks the server: hits and misses are the counters this process keeps (current at every scrape), and entries and
 /// bytes come from the last background read, which walks the keyspace once for every tenant together
-/// (<see cref="CacheMechanism.GetUsageByTenantAsync"/>; bytes estimated from a sample of each tenant's keys). That read
+/// (<see cref="CacheMechanism.GetUsageByTenantAsync"/>, or <see cref="CacheMechanism.GetUsageAsync"/> per tenant when sharded; bytes estimated from a sample of each tenant's keys). That read
 /// runs at most one at a time, when the figures are older than <c>Service:Metrics:StatsRefreshInterval</c>, or sooner
 /// (at most every <see cref="NewTenantRefreshGap"/>) when tenants were noted since the last one; until a tenant's first
 /// read has completed it has no entries or bytes series.
@@ -126,7 +126,7 @@ internal sealed class ServiceMetrics
     {
         try
         {
-            var counters = ReadAll(counted: !IsMemory)();
+            var counters = ReadAll()();
             var usage = IsMemory ? counters : UsageSnapshot()();
             var usageByTenant = new Dictionary<string, CacheStats>(usage.Length, StringComparer.Ordinal);
             foreach (var entry in usage)
@@ -173,11 +173,11 @@ internal sealed class ServiceMetrics
 
     /// <summary>Hits and misses: the counters this process keeps, read at every collection on every backend (no server call).</summary>
     private List<Measurement<long>> MeasureCounters(Func<CacheStats, long> read) =>
-        Measure(read, IsMemory ? ReadAll(counted: false) : ReadAll(counted: true));
+        Measure(read, ReadAll());
 
     /// <summary>Entries and bytes: read at every collection on the memory backend, else the last background read's.</summary>
     private List<Measurement<long>> MeasureUsage(Func<CacheStats, long> read) =>
-        Measure(read, IsMemory ? ReadAll(counted: false) : UsageSnapshot());
+        Measure(read, IsMemory ? ReadAll() : UsageSnapshot());
 
     private List<Measurement<long>> Measure(Func<CacheStats, long> read, Func<TenantSnapshot[]> snapshotOf)
     {
@@ -204,14 +204,14 @@ internal sealed class ServiceMetrics
 
     /// <summary>
     /// Every reported tenant's statistics (or the whole cache's): <see cref="CacheMechanism.GetStats"/> on the memory
-    /// backend, where it costs no server call; with <paramref name="counted"/>, only the counters kept in this process.
+    /// backend with its entries and bytes, elsewhere the counters kept in this process: never a server call.
     /// </summary>
-    private Func<TenantSnapshot[]> ReadAll(bool counted) => () =>
+    private Func<TenantSnapshot[]> ReadAll() => () =>
     {
         var snapshot = new List<TenantSnapshot>(_tenantLabels ? _tenants.Count : 1);
         if (!_tenantLabels)
         {
-            Read(null, snapshot, counted);
+            Read(null, snapshot);
         }
         else
         {
@@ -225,7 +225,7 @@ internal sealed class ServiceMetrics
                     continue;
                 }
 
-                Read(tenant, snapshot, counted);
+                Read(tenant, snapshot);
             }
         }
 
@@ -300,7 +300,7 @@ internal sealed class ServiceMetrics
         {
             if (!_tenantLabels)
             {
-                return [new TenantSnapshot(null, await _cache.GetStatsAsync().ConfigureAwait(false))];
+                return [new TenantSnapshot(null, Held(await _cache.GetUsageAsync().ConfigureAwait(false)))];
             }
 
             var snapshot = new List<TenantSnapshot>(tenants.Count);
@@ -320,7 +320,7 @@ internal sealed class ServiceMetrics
             {
                 try
                 {
-                    snapshot.Add(new TenantSnapshot(tenant, await _cache.GetStatsAsync(tenant).ConfigureAwait(false)));
+                    snapshot.Add(new TenantSnapshot(tenant, Held(await _cache.GetUsageAsync(tenant).ConfigureAwait(false))));
                 }
                 catch (ArgumentException exception)
                 {
@@ -338,6 +338,10 @@ internal sealed class ServiceMetrics
         }
     }
 
+    /// <summary>A measured usage as the entries and bytes of a snapshot.</summary>
+    private static CacheStats Held(CacheUsage usage) =>
+        new() { TenantId = usage.TenantId, Size = usage.Size, MemoryUsage = usage.MemoryUsage };
+
     /// <summary>The background read in progress or last finished, if any (tests wait for it).</summary>
     internal Task? Refreshing
     {
@@ -350,11 +354,12 @@ internal sealed class ServiceMetrics
         }
     }
 
-    private void Read(string? tenant, List<TenantSnapshot> snapshot, bool counted)
+    private void Read(string? tenant, List<TenantSnapshot> snapshot)
     {
         try
         {
-            snapshot.Add(new TenantSnapshot(tenant, counted ? _cache.GetCountedStats(tenant) : _cache.GetStats(tenant)));
+            // GetStats reads counters only (and the memory backend's in-process usage): never a server call.
+            snapshot.Add(new TenantSnapshot(tenant, _cache.GetStats(tenant)));
         }
         catch (ArgumentException exception) when (tenant is not null)
         {

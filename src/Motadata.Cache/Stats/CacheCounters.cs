@@ -20,40 +20,58 @@ internal sealed class CacheCounters
     public const int MaxLookupOnlyTenants = 4096;
 
     private readonly ConcurrentDictionary<string, TenantCounters> _tenants = new(StringComparer.Ordinal);
+    private readonly CounterRow _wholeCache = new();
     private int _lookupOnlyTenants;
-    private long _backendFailures;
-    private long _breakerOpenings;
-    private long _replayedOperations;
-    private long _journalOverflows;
-    private long _abandonedRemovals;
-    private long _backplaneSent;
-    private long _backplaneReceived;
-    private long _backplaneDropped;
-    private long _localFlushes;
 
     /// <summary>The global namespace's counters (tenant id null).</summary>
     public TenantCounters Global { get; } = new(null);
 
-    public long BackendFailures => Volatile.Read(ref _backendFailures);
+    /// <summary>
+    /// The count of <paramref name="kind"/> over <paramref name="tenantId"/>'s namespace, or with no tenant over the
+    /// whole cache (every namespace, plus the whole-cache kinds, which a tenant has none of).
+    /// </summary>
+    public long Total(CounterKind kind, string? tenantId)
+    {
+        if (CounterKinds.Of(kind).Scope == CounterScope.WholeCache)
+        {
+            return tenantId is null ? _wholeCache[kind] : 0;
+        }
 
-    public long BreakerOpenings => Volatile.Read(ref _breakerOpenings);
+        if (tenantId is not null)
+        {
+            return Find(tenantId) is { } one ? one[kind] : 0;
+        }
 
-    public long ReplayedOperations => Volatile.Read(ref _replayedOperations);
+        long total = 0;
+        foreach (var counters in All())
+        {
+            total += counters[kind];
+        }
 
-    public long JournalOverflows => Volatile.Read(ref _journalOverflows);
+        return total;
+    }
 
-    public long AbandonedRemovals => Volatile.Read(ref _abandonedRemovals);
+    /// <summary>Adds <paramref name="amount"/> to a whole-cache kind (failures, breaker openings, backplane messages, ...).</summary>
+    public void Record(CounterKind kind, long amount = 1) => _wholeCache.Add(kind, amount);
 
-    public long BackplaneMessagesSent => Volatile.Read(ref _backplaneSent);
+    // The named recorders below forward to Record; they stay so the stores' call sites read as sentences.
+    public void RecordBackendFailure() => Record(CounterKind.BackendFailures);
 
-    public long BackplaneMessagesReceived => Volatile.Read(ref _backplaneReceived);
+    public void RecordBreakerOpening() => Record(CounterKind.BreakerOpenings);
 
-    public long BackplaneMessagesDropped => Volatile.Read(ref _backplaneDropped);
+    public void RecordReplayedOperations(long count) => Record(CounterKind.ReplayedOperations, count);
 
-    public long LocalFlushes => Volatile.Read(ref _localFlushes);
+    public void RecordJournalOverflow() => Record(CounterKind.JournalOverflows);
 
-    /// <summary>The local level's own counters (two-level store): its hits on the facade's inlined path; null without a local level.</summary>
-    public CacheCounters? Local { get; set; }
+    public void RecordAbandonedRemoval() => Record(CounterKind.AbandonedRemovals);
+
+    public void RecordBackplaneSent() => Record(CounterKind.BackplaneMessagesSent);
+
+    public void RecordBackplaneReceived() => Record(CounterKind.BackplaneMessagesReceived);
+
+    public void RecordBackplaneDropped() => Record(CounterKind.BackplaneMessagesDropped);
+
+    public void RecordLocalFlush() => Record(CounterKind.LocalFlushes);
 
     /// <summary>The counters of <paramref name="tenantId"/>, created on first use.</summary>
     public TenantCounters For(string? tenantId)
@@ -175,22 +193,4 @@ internal sealed class CacheCounters
             yield return pair.Value;
         }
     }
-
-    public void RecordBackendFailure() => Interlocked.Increment(ref _backendFailures);
-
-    public void RecordBreakerOpening() => Interlocked.Increment(ref _breakerOpenings);
-
-    public void RecordReplayedOperations(long count) => Interlocked.Add(ref _replayedOperations, count);
-
-    public void RecordJournalOverflow() => Interlocked.Increment(ref _journalOverflows);
-
-    public void RecordAbandonedRemoval() => Interlocked.Increment(ref _abandonedRemovals);
-
-    public void RecordBackplaneSent() => Interlocked.Increment(ref _backplaneSent);
-
-    public void RecordBackplaneReceived() => Interlocked.Increment(ref _backplaneReceived);
-
-    public void RecordBackplaneDropped() => Interlocked.Increment(ref _backplaneDropped);
-
-    public void RecordLocalFlush() => Interlocked.Increment(ref _localFlushes);
 }

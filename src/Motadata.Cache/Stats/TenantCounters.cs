@@ -6,13 +6,7 @@ namespace Motadata.Cache.Stats;
 /// </summary>
 internal sealed class TenantCounters
 {
-    private long _sets;
-    private long _sizeEvictions;
-    private long _memoryEvictions;
-    private long _quotaEvictions;
-    private long _expirations;
-    private long _rejectedValues;
-    private long _corruptPayloads;
+    private readonly CounterRow _row = new();
     private long _size;
     private long _memoryBytes;
 
@@ -31,39 +25,60 @@ internal sealed class TenantCounters
     internal long MissesAtLastReclaim { get; set; }
 
     /// <summary>Nothing but misses was ever counted here: no hit, write, removal, rejected or corrupt value.</summary>
-    public bool OnlyMissed =>
-        Hits.Sum() == 0 && LocalHitsViaStore.Sum() == 0 && Sets == 0 && Evictions == 0 && Expirations == 0
-        && RejectedValues == 0 && CorruptPayloads == 0 && Size == 0;
+    public bool OnlyMissed
+    {
+        get
+        {
+            foreach (var info in CounterKinds.All)
+            {
+                if (info.Scope == CounterScope.Namespace && info.Kind != CounterKind.Misses && this[info.Kind] != 0)
+                {
+                    return false;
+                }
+            }
+
+            return Size == 0;
+        }
+    }
 
     public StripedCounter Hits { get; } = new();
 
     public StripedCounter Misses { get; } = new();
 
     /// <summary>
-    /// Hits the two-level store served from its local level on a path through the store (already counted in
-    /// <see cref="Hits"/>); the facade's inlined local hits are counted on the local level's own counters instead.
+    /// On the local level's table: hits the two-level store served from its local level on a path through the store
+    /// (the facade counts them as hits too); the facade's inlined local hits are <see cref="Hits"/> of that table.
     /// </summary>
     public StripedCounter LocalHitsViaStore { get; } = new();
 
-    public long Sets => Volatile.Read(ref _sets);
+    /// <summary>The count of <paramref name="kind"/> (a namespace kind; a whole-cache kind reads 0 here).</summary>
+    public long this[CounterKind kind] => kind switch
+    {
+        CounterKind.Hits => Hits.Sum(),
+        CounterKind.Misses => Misses.Sum(),
+        CounterKind.LocalHits => LocalHitsViaStore.Sum(),
+        _ => _row[kind],
+    };
+
+    public long Sets => _row[CounterKind.Sets];
 
     /// <summary>Entries removed to make room, for any reason.</summary>
     public long Evictions => SizeEvictions + MemoryEvictions + QuotaEvictions;
 
     /// <summary>Entries evicted because the cache held <see cref="CacheConfig.MaxSize"/> entries.</summary>
-    public long SizeEvictions => Volatile.Read(ref _sizeEvictions);
+    public long SizeEvictions => _row[CounterKind.SizeEvictions];
 
     /// <summary>Entries evicted because the cache held <see cref="CacheConfig.MaxMemoryBytes"/>.</summary>
-    public long MemoryEvictions => Volatile.Read(ref _memoryEvictions);
+    public long MemoryEvictions => _row[CounterKind.MemoryEvictions];
 
     /// <summary>Entries evicted because their tenant was at its own quota.</summary>
-    public long QuotaEvictions => Volatile.Read(ref _quotaEvictions);
+    public long QuotaEvictions => _row[CounterKind.QuotaEvictions];
 
-    public long Expirations => Volatile.Read(ref _expirations);
+    public long Expirations => _row[CounterKind.Expirations];
 
-    public long RejectedValues => Volatile.Read(ref _rejectedValues);
+    public long RejectedValues => _row[CounterKind.RejectedValues];
 
-    public long CorruptPayloads => Volatile.Read(ref _corruptPayloads);
+    public long CorruptPayloads => _row[CounterKind.CorruptPayloads];
 
     /// <summary>Entries held (memory backend only; Dragonfly measures on the server).</summary>
     public long Size => Volatile.Read(ref _size);
@@ -71,31 +86,25 @@ internal sealed class TenantCounters
     /// <summary>Estimated bytes held (memory backend only).</summary>
     public long MemoryBytes => Volatile.Read(ref _memoryBytes);
 
-    public void RecordSet() => Interlocked.Increment(ref _sets);
+    /// <summary>Adds <paramref name="amount"/> to a namespace kind kept in the row (not the striped ones).</summary>
+    public void Record(CounterKind kind, long amount = 1) => _row.Add(kind, amount);
 
-    public void RecordSets(long count) => Interlocked.Add(ref _sets, count);
+    public void RecordSet() => _row.Add(CounterKind.Sets);
 
-    public void RecordEviction(EvictionReason reason)
+    public void RecordSets(long count) => _row.Add(CounterKind.Sets, count);
+
+    public void RecordEviction(EvictionReason reason) => _row.Add(reason switch
     {
-        switch (reason)
-        {
-            case EvictionReason.Memory:
-                Interlocked.Increment(ref _memoryEvictions);
-                break;
-            case EvictionReason.TenantQuota:
-                Interlocked.Increment(ref _quotaEvictions);
-                break;
-            default:
-                Interlocked.Increment(ref _sizeEvictions);
-                break;
-        }
-    }
+        EvictionReason.Memory => CounterKind.MemoryEvictions,
+        EvictionReason.TenantQuota => CounterKind.QuotaEvictions,
+        _ => CounterKind.SizeEvictions,
+    });
 
-    public void RecordExpiration() => Interlocked.Increment(ref _expirations);
+    public void RecordExpiration() => _row.Add(CounterKind.Expirations);
 
-    public void RecordRejectedValue() => Interlocked.Increment(ref _rejectedValues);
+    public void RecordRejectedValue() => _row.Add(CounterKind.RejectedValues);
 
-    public void RecordCorruptPayload() => Interlocked.Increment(ref _corruptPayloads);
+    public void RecordCorruptPayload() => _row.Add(CounterKind.CorruptPayloads);
 
     public void AddEntry(long bytes)
     {

@@ -56,9 +56,15 @@ public static class CacheDiagnostics
 
     /// <summary>
     /// Failures (counter, <c>{error}</c>), tagged <see cref="ErrorTypeTag"/>: <c>backend_failure</c> (whole cache),
-    /// <c>corrupt_payload</c> and <c>rejected_value</c> (per tenant).
+    /// <c>journal_overflow</c> and <c>abandoned_removal</c> (whole cache, recovery on), <c>corrupt_payload</c> and <c>rejected_value</c> (per tenant).
     /// </summary>
     public const string Errors = "motadata.cache.errors";
+
+    /// <summary>Times the circuit breaker opened (counter, <c>{opening}</c>; Dragonfly with recovery on, whole cache).</summary>
+    public const string BreakerOpenings = "motadata.cache.breaker.openings";
+
+    /// <summary>Invalidations kept during an outage and applied once the server was back (counter, <c>{operation}</c>; recovery on).</summary>
+    public const string ReplayedOperations = "motadata.cache.recovery.replayed";
 
     /// <summary>Entries held (gauge, <c>{entry}</c>; memory backend, where the count is known without asking a server).</summary>
     public const string Size = "motadata.cache.size";

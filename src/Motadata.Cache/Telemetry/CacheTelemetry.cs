@@ -22,14 +22,16 @@ internal sealed class CacheTelemetry : IDisposable
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
     private readonly CacheCounters _statistics;
+    private readonly CacheCounters? _local;
     private readonly TenantTagGuard _tenants;
     private readonly KeyValuePair<string, object?> _backendTag;
     private readonly Histogram<double> _duration;
     private volatile bool _disposed;
 
-    public CacheTelemetry(CacheConfig config, string backendName, CacheCounters statistics, int maxTenantTags = CacheDiagnostics.MaxTenantTags)
+    public CacheTelemetry(CacheConfig config, string backendName, CacheCounters statistics, CacheCounters? local = null, int maxTenantTags = CacheDiagnostics.MaxTenantTags)
     {
         _statistics = statistics;
+        _local = local;
         _tenants = new TenantTagGuard(maxTenantTags);
         _backendTag = new(CacheDiagnostics.BackendTag, backendName);
         BackendName = backendName;
@@ -50,25 +52,19 @@ internal sealed class CacheTelemetry : IDisposable
             _ownsMeter = true;
         }
 
-        _meter.CreateObservableCounter(CacheDiagnostics.Hits, () => Observe(static c => c.Hits.Sum(), static c => c.Hits.Sum()), "{lookup}", "Lookups that found a value.");
-        if (statistics.Local is not null)
+        // One observable counter per instrument of the counter table, reading every kind reported on it; the local
+        // level's instruments only when there is a local level.
+        foreach (var (instrumentName, kinds) in InstrumentsOf(local is not null))
         {
-            // The two-level store: where hits came from, what the backplane carried, and the flushes for safety.
-            _meter.CreateObservableCounter(CacheDiagnostics.LocalHits, () => Observe(static c => c.LocalHitsViaStore.Sum(), static c => c.Hits.Sum()), "{lookup}", "Lookups the in-process local level answered (part of motadata.cache.hits).");
-            _meter.CreateObservableCounter(CacheDiagnostics.BackplaneMessages, ObserveBackplane, "{message}", "Backplane messages, by direction (sent, received, dropped).");
-            _meter.CreateObservableCounter(CacheDiagnostics.LocalFlushes, () => new Measurement<long>(_statistics.LocalFlushes, _backendTag), "{flush}", "Times the local level was emptied because an invalidation may have been missed.");
+            var first = kinds[0].Instrument;
+            _meter.CreateObservableCounter(instrumentName, () => ObserveInstrument(kinds), first.Unit, first.Description);
         }
 
-        _meter.CreateObservableCounter(CacheDiagnostics.Misses, () => Observe(static c => c.Misses.Sum()), "{lookup}", "Lookups that found nothing.");
-        _meter.CreateObservableCounter(CacheDiagnostics.Sets, () => Observe(static c => c.Sets), "{entry}", "Values stored.");
-        _meter.CreateObservableCounter(CacheDiagnostics.Evictions, ObserveEvictions, "{entry}", "Entries removed by the cache, by reason (size, memory, tenant_quota, expired).");
-        _meter.CreateObservableCounter(CacheDiagnostics.Expirations, () => Observe(static c => c.Expirations), "{entry}", "Entries removed because their TTL ran out.");
-        _meter.CreateObservableCounter(CacheDiagnostics.Errors, ObserveErrors, "{error}", "Backend failures, corrupt payloads and rejected values.");
         if (backendName == "memory")
         {
             // A remote backend's size lives on the server; asking it from a metrics callback would block the collector.
-            _meter.CreateObservableGauge(CacheDiagnostics.Size, () => Observe(static c => c.Size), "{entry}", "Entries held.");
-            _meter.CreateObservableGauge(CacheDiagnostics.MemoryUsage, () => Observe(static c => c.MemoryBytes), "By", "Estimated bytes held.");
+            _meter.CreateObservableGauge(CacheDiagnostics.Size, () => ObserveUsage(static c => c.Size), "{entry}", "Entries held.");
+            _meter.CreateObservableGauge(CacheDiagnostics.MemoryUsage, () => ObserveUsage(static c => c.MemoryBytes), "By", "Estimated bytes held.");
         }
 
         _duration = _meter.CreateHistogram(
@@ -141,7 +137,38 @@ internal sealed class CacheTelemetry : IDisposable
         return activity;
     }
 
-    private List<Measurement<long>> Observe(Func<TenantCounters, long> read, Func<TenantCounters, long>? readLocal = null)
+    /// <summary>The counter table grouped by instrument, in table order: each instrument with the kinds it reports.</summary>
+    private static List<(string Name, (CounterKindInfo Info, CounterInstrument Instrument)[] Kinds)> InstrumentsOf(bool localLevel)
+    {
+        var byName = new Dictionary<string, List<(CounterKindInfo, CounterInstrument)>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var info in CounterKinds.All)
+        {
+            foreach (var instrument in info.Instruments)
+            {
+                if (!localLevel && (info.Section == CounterSection.LocalLevel || instrument.LocalTableOnly))
+                {
+                    continue;
+                }
+
+                if (!byName.TryGetValue(instrument.Name, out var kinds))
+                {
+                    byName[instrument.Name] = kinds = [];
+                    order.Add(instrument.Name);
+                }
+
+                kinds.Add((info, instrument));
+            }
+        }
+
+        return [.. order.Select(name => (name, byName[name].ToArray()))];
+    }
+
+    /// <summary>
+    /// Every kind reported on one instrument, each with its tag (if it shares the instrument), tenant by tenant; kinds
+    /// that report under the same tags (hits of the local level's table and local hits through the store) add up.
+    /// </summary>
+    private List<Measurement<long>> ObserveInstrument((CounterKindInfo Info, CounterInstrument Instrument)[] kinds)
     {
         var measurements = new List<Measurement<long>>();
         if (_disposed)
@@ -149,31 +176,88 @@ internal sealed class CacheTelemetry : IDisposable
             return measurements;
         }
 
-        long global = 0;
-        Dictionary<string, long>? byTag = null;
-        Sum(_statistics.All(), read);
-        if (readLocal is not null && _statistics.Local is { } local)
+        var sums = new Dictionary<(string? Tag, string? Tenant), long>();
+        var order = new List<(string? Tag, string? Tenant)>();
+        foreach (var (info, instrument) in kinds)
         {
-            Sum(local.All(), readLocal);
-        }
-
-        measurements.Add(new Measurement<long>(global, _backendTag));
-        if (byTag is not null)
-        {
-            foreach (var (tag, value) in byTag)
+            var one = info.Scope == CounterScope.WholeCache ? [ObserveWholeCache(info)] : Observe(info, instrument);
+            foreach (var measurement in one)
             {
-                measurements.Add(new Measurement<long>(value, _backendTag, new(CacheDiagnostics.TenantTag, tag)));
+                string? tenant = null;
+                foreach (var tag in measurement.Tags)
+                {
+                    if (tag.Key == CacheDiagnostics.TenantTag)
+                    {
+                        tenant = (string?)tag.Value;
+                    }
+                }
+
+                var key = (instrument.TagValue, tenant);
+                if (!sums.TryGetValue(key, out var sum))
+                {
+                    order.Add(key);
+                }
+
+                sums[key] = sum + measurement.Value;
             }
         }
 
-        return measurements;
-
-        // The global namespace's counters add to the untagged figure, each tenant's to its tag's.
-        void Sum(IEnumerable<TenantCounters> all, Func<TenantCounters, long> readOne)
+        foreach (var key in order)
         {
-            foreach (var counters in all)
+            var tags = new TagList { _backendTag };
+            if (key.Tenant is not null)
             {
-                var value = readOne(counters);
+                tags.Add(CacheDiagnostics.TenantTag, key.Tenant);
+            }
+
+            if (key.Tag is not null)
+            {
+                tags.Add(kinds.First(k => k.Instrument.TagValue == key.Tag).Instrument.TagName!, key.Tag);
+            }
+
+            measurements.Add(new Measurement<long>(sums[key], tags));
+        }
+
+        return measurements;
+    }
+
+    private Measurement<long> ObserveWholeCache(CounterKindInfo info)
+    {
+        var table = CounterKinds.OnLocalTable(info.Kind) ? _local : _statistics;
+        return new Measurement<long>(table?.Total(info.Kind, null) ?? 0, _backendTag);
+    }
+
+    /// <summary>A namespace kind, tenant by tenant, from the tables that count it (the cache's, the local level's).</summary>
+    private List<Measurement<long>> Observe(CounterKindInfo info, CounterInstrument instrument)
+    {
+        var kind = info.Kind;
+        var fromCache = !instrument.LocalTableOnly && info.Section != CounterSection.LocalLevel;
+        var fromLocal = _local is not null && (instrument.LocalTableOnly || CounterKinds.OnLocalTable(kind));
+        return ByTenant(fromCache ? _statistics : null, fromLocal ? _local : null, counters => counters[kind]);
+    }
+
+    /// <summary>A gauge of the memory backend's usage, tenant by tenant.</summary>
+    private List<Measurement<long>> ObserveUsage(Func<TenantCounters, long> read) =>
+        _disposed ? [] : ByTenant(_statistics, null, read);
+
+    /// <summary>
+    /// <paramref name="read"/> summed over the tables given: the global namespace's counters add to the untagged
+    /// figure, each tenant's to its tag's.
+    /// </summary>
+    private List<Measurement<long>> ByTenant(CacheCounters? first, CacheCounters? second, Func<TenantCounters, long> read)
+    {
+        long global = 0;
+        Dictionary<string, long>? byTag = null;
+        foreach (var table in (ReadOnlySpan<CacheCounters?>)[first, second])
+        {
+            if (table is null)
+            {
+                continue;
+            }
+
+            foreach (var counters in table.All())
+            {
+                var value = read(counters);
                 if (counters.TenantId is null && !counters.IsUntracked)
                 {
                     global += value;
@@ -186,76 +270,14 @@ internal sealed class CacheTelemetry : IDisposable
                 byTag[tag] = byTag.GetValueOrDefault(tag) + value;
             }
         }
-    }
 
-    private static Measurement<long> WithTag(Measurement<long> measurement, string name, string value)
-    {
-        var tags = new TagList();
-        foreach (var tag in measurement.Tags)
+        var measurements = new List<Measurement<long>> { new(global, _backendTag) };
+        if (byTag is not null)
         {
-            tags.Add(tag);
-        }
-
-        tags.Add(name, value);
-        return new Measurement<long>(measurement.Value, tags);
-    }
-
-    private List<Measurement<long>> ObserveEvictions()
-    {
-        var measurements = new List<Measurement<long>>();
-        if (_disposed)
-        {
-            return measurements;
-        }
-
-        Add(measurements, Observe(static c => c.SizeEvictions), "size");
-        Add(measurements, Observe(static c => c.MemoryEvictions), "memory");
-        Add(measurements, Observe(static c => c.QuotaEvictions), "tenant_quota");
-        Add(measurements, Observe(static c => c.Expirations), "expired");
-        return measurements;
-
-        static void Add(List<Measurement<long>> measurements, List<Measurement<long>> byTenant, string reason)
-        {
-            foreach (var measurement in byTenant)
+            foreach (var (tag, value) in byTag)
             {
-                measurements.Add(WithTag(measurement, CacheDiagnostics.EvictionReasonTag, reason));
+                measurements.Add(new Measurement<long>(value, _backendTag, new(CacheDiagnostics.TenantTag, tag)));
             }
-        }
-    }
-
-    private List<Measurement<long>> ObserveBackplane()
-    {
-        var measurements = new List<Measurement<long>>();
-        if (_disposed)
-        {
-            return measurements;
-        }
-
-        measurements.Add(new Measurement<long>(_statistics.BackplaneMessagesSent, _backendTag, new(CacheDiagnostics.BackplaneDirectionTag, "sent")));
-        measurements.Add(new Measurement<long>(_statistics.BackplaneMessagesReceived, _backendTag, new(CacheDiagnostics.BackplaneDirectionTag, "received")));
-        measurements.Add(new Measurement<long>(_statistics.BackplaneMessagesDropped, _backendTag, new(CacheDiagnostics.BackplaneDirectionTag, "dropped")));
-        return measurements;
-    }
-
-    private List<Measurement<long>> ObserveErrors()
-    {
-        var measurements = new List<Measurement<long>>();
-        if (_disposed)
-        {
-            return measurements;
-        }
-
-        measurements.Add(new Measurement<long>(_statistics.BackendFailures, _backendTag, new(CacheDiagnostics.ErrorTypeTag, "backend_failure")));
-        measurements.Add(new Measurement<long>(_statistics.JournalOverflows, _backendTag, new(CacheDiagnostics.ErrorTypeTag, "journal_overflow")));
-        measurements.Add(new Measurement<long>(_statistics.AbandonedRemovals, _backendTag, new(CacheDiagnostics.ErrorTypeTag, "abandoned_removal")));
-        foreach (var corrupt in Observe(static c => c.CorruptPayloads))
-        {
-            measurements.Add(WithTag(corrupt, CacheDiagnostics.ErrorTypeTag, "corrupt_payload"));
-        }
-
-        foreach (var rejected in Observe(static c => c.RejectedValues))
-        {
-            measurements.Add(WithTag(rejected, CacheDiagnostics.ErrorTypeTag, "rejected_value"));
         }
 
         return measurements;

@@ -78,7 +78,7 @@ public abstract class CrossNodeOperationsTests(IMultiNodeTestTarget target) : Mu
         var foreign = await SeedAsync(cache);
 
         var acme = await cache.GetStatsAsync("acme");
-        var all = cache.GetStats();
+        var all = await cache.GetStatsAsync();
 
         Assert.Equal(1200, acme.Size);
         Assert.Equal(300, (await cache.GetStatsAsync("other")).Size);
@@ -87,7 +87,7 @@ public abstract class CrossNodeOperationsTests(IMultiNodeTestTarget target) : Mu
 
         await cache.InvalidateAsync("user:*", "acme");
         Assert.Equal(600, (await cache.GetStatsAsync("acme")).Size);
-        Assert.Equal(1000, cache.GetStats().Size);
+        Assert.Equal(1000, (await cache.GetUsageAsync()).Size);
         await foreign.AssertUntouchedAsync();
     }
 
@@ -100,7 +100,7 @@ public abstract class CrossNodeOperationsTests(IMultiNodeTestTarget target) : Mu
 
         foreach (var (tenant, prefix, size) in new[] { ("acme", NamespacePrefix("acme"), 1200L), (null, KeyPrefix, 1600L) })
         {
-            var stats = tenant is null ? cache.GetStats() : await cache.GetStatsAsync(tenant);
+            var stats = await cache.GetStatsAsync(tenant);
             var onServers = await Target.CountPerNodeAsync(prefix);
 
             Assert.Equal(size, stats.Size);

@@ -13,7 +13,7 @@ public sealed class SingleNodeStatsTests(RedisServerFixture fixture) : IClassFix
         await using var cache = new CacheMechanism(config);
         Assert.Equal(50, await cache.WarmCacheAsync(Enumerable.Range(0, 50).Select(i => KeyValuePair.Create($"k{i}", i)), TimeSpan.FromHours(1), "t"));
 
-        foreach (var stats in new[] { await cache.GetStatsAsync("t"), cache.GetStats() })
+        foreach (var stats in new[] { await cache.GetStatsAsync("t"), await cache.GetStatsAsync() })
         {
             var node = Assert.Single(stats.Nodes);
             Assert.Equal(fixture.Server.EndPoint, node.Endpoint);

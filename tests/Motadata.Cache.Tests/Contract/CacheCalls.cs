@@ -23,8 +23,10 @@ internal sealed class CacheCalls(CacheMechanism cache, CallStyle style)
     public async Task<long> ClearAsync(string? tenantId = null) =>
         IsAsync ? await cache.ClearAsync(tenantId) : cache.Clear(tenantId);
 
+    // The synchronous style reads the counters with GetStats (never a server call) and the size and bytes with
+    // GetUsageAsync, which is what GetStatsAsync does in one call.
     public async Task<CacheStats> GetStatsAsync(string? tenantId = null) =>
-        IsAsync ? await cache.GetStatsAsync(tenantId) : cache.GetStats(tenantId);
+        IsAsync ? await cache.GetStatsAsync(tenantId) : cache.GetStats(tenantId).WithUsage(await cache.GetUsageAsync(tenantId));
 
     public async Task<long> WarmCacheAsync<T>(IEnumerable<KeyValuePair<string, T>> keysAndValues, string? tenantId = null, TimeSpan? ttl = null) =>
         IsAsync ? await cache.WarmCacheAsync(keysAndValues, ttl, tenantId) : cache.WarmCache(keysAndValues, ttl, tenantId);

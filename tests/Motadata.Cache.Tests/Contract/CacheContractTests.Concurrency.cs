@@ -70,8 +70,8 @@ public abstract partial class CacheContractTests
         })).ToArray();
         await Task.WhenAll(workers);
 
-        Assert.Equal(Workers * KeysPerWorker, cache.GetStats().Size);
-        Assert.Equal(Workers * KeysPerWorker / 2, cache.GetStats("t0").Size);
+        Assert.Equal(Workers * KeysPerWorker, (await cache.GetUsageAsync()).Size);
+        Assert.Equal(Workers * KeysPerWorker / 2, (await cache.GetUsageAsync("t0")).Size);
         Assert.Equal(Workers * KeysPerWorker, cache.GetStats().Sets);
         for (var w = 0; w < Workers; w++)
         {
@@ -111,6 +111,6 @@ public abstract partial class CacheContractTests
 
         Assert.Equal(reads, cache.GetStats("t").Hits);
         Assert.Equal(199, cache.Get<Customer>("shared", "t")?.Id);
-        Assert.Equal(1, cache.GetStats("t").Size);
+        Assert.Equal(1, (await cache.GetUsageAsync("t")).Size);
     }
 }

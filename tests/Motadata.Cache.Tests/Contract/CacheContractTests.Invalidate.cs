@@ -74,8 +74,8 @@ public abstract partial class CacheContractTests
             Assert.Equal("global:" + key, cache.Get<string>(key));
         }
 
-        Assert.Equal(keys.Length - removed.Length, cache.GetStats("t1").Size);
-        Assert.Equal(keys.Length - removed.Length, cache.GetStats(otherTenant).Size);
+        Assert.Equal(keys.Length - removed.Length, (await cache.GetUsageAsync("t1")).Size);
+        Assert.Equal(keys.Length - removed.Length, (await cache.GetUsageAsync(otherTenant)).Size);
     }
 
     [Theory]
@@ -94,8 +94,8 @@ public abstract partial class CacheContractTests
         Assert.Equal(2, await calls.InvalidateAsync("user_*"));
         Assert.Equal(1, await calls.InvalidateAsync("*", tenantId: null));
 
-        Assert.Equal(0, cache.GetStats().Size - cache.GetStats("t").Size);
-        Assert.Equal(3, cache.GetStats("t").Size);
+        Assert.Equal(0, (await cache.GetUsageAsync()).Size - (await cache.GetUsageAsync("t")).Size);
+        Assert.Equal(3, (await cache.GetUsageAsync("t")).Size);
         Assert.Equal("tenant", cache.Get<string>("user_1", "t"));
         Assert.Equal("tenant", cache.Get<string>("other", "t"));
     }
@@ -120,7 +120,7 @@ public abstract partial class CacheContractTests
             Assert.Equal(3, await calls.InvalidateAsync("*", tenants[i]));
             for (var j = i + 1; j < tenants.Length; j++)
             {
-                Assert.Equal(3, cache.GetStats(tenants[j]).Size);
+                Assert.Equal(3, (await cache.GetUsageAsync(tenants[j])).Size);
                 Assert.Equal(tenants[j], cache.Get<string>("k1", tenants[j]));
             }
         }
@@ -161,7 +161,7 @@ public abstract partial class CacheContractTests
     }
 
     [Fact]
-    public void WhenManyKeysMatchInvalidateRemovesEveryOneAndCountsThem()
+    public async Task WhenManyKeysMatchInvalidateRemovesEveryOneAndCountsThem()
     {
         var cache = CreateCache();
         var pairs = Enumerable.Range(0, 1500).ToDictionary(i => $"session:{i}", i => i);
@@ -170,7 +170,7 @@ public abstract partial class CacheContractTests
 
         Assert.Equal(1500, cache.Invalidate("session:*", "t"));
 
-        Assert.Equal(1, cache.GetStats("t").Size);
+        Assert.Equal(1, (await cache.GetUsageAsync("t")).Size);
         Assert.False(cache.TryGet<int>("session:0", out _, "t"));
         Assert.False(cache.TryGet<int>("session:1499", out _, "t"));
     }
@@ -197,14 +197,14 @@ public abstract partial class CacheContractTests
         Assert.Equal(0, await calls.ClearAsync("a"));
         Assert.Equal(0, await calls.ClearAsync("never-used"));
 
-        Assert.Equal(0, cache.GetStats("a").Size);
+        Assert.Equal(0, (await cache.GetUsageAsync("a")).Size);
         Assert.False(cache.TryGet<int>("k0", out _, "a"));
         Assert.Equal(10, cache.Get<int>("k0", "a:b"));
         Assert.Equal(20, cache.Get<int>("k0", "a*"));
         Assert.Equal(30, cache.Get<int>("k0", "b"));
         Assert.Equal(40, cache.Get<int>("k0"));
         Assert.Equal(50, cache.Get<int>("a:k0"));
-        Assert.Equal(5, cache.GetStats().Size);
+        Assert.Equal(5, (await cache.GetUsageAsync()).Size);
     }
 
     [Theory]
@@ -227,8 +227,8 @@ public abstract partial class CacheContractTests
         Assert.False(cache.TryGet<int>("k", out _, "a"));
         Assert.False(cache.TryGet<int>("k", out _, "b"));
         Assert.False(cache.TryGet<int>("k", out _, "*"));
-        Assert.Equal(0, cache.GetStats().Size);
-        Assert.Equal(0, cache.GetStats("a").Size);
+        Assert.Equal(0, (await cache.GetUsageAsync()).Size);
+        Assert.Equal(0, (await cache.GetUsageAsync("a")).Size);
         cache.Set("k", 6, tenantId: "a");
         Assert.Equal(6, cache.Get<int>("k", "a"));
     }

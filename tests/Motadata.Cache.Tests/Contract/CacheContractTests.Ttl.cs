@@ -180,7 +180,7 @@ public abstract partial class CacheContractTests
         Assert.Equal("original", cache.Get<string>("existing", "t"));
         Assert.False(cache.TryGet<string>("new", out _, "t"));
         Assert.False(cache.TryGet<string>("warm", out _, "t"));
-        var stats = cache.GetStats("t");
+        var stats = await cache.GetStatsAsync("t");
         Assert.Equal(1, stats.Size);
         Assert.Equal(1, stats.Sets);
 

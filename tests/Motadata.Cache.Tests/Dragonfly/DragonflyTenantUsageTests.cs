@@ -55,7 +55,7 @@ public sealed class DragonflyTenantUsageTests : IClassFixture<RedisServerFixture
         Assert.False(usage.ContainsKey("not-asked"));
         Assert.False(usage.ContainsKey("empty"));
         Assert.True(usage["acme"].MemoryBytes > usage["globex"].MemoryBytes);
-        Assert.Equal(cache.GetStats("acme").Size, usage["acme"].Size);
+        Assert.Equal((await cache.GetUsageAsync("acme")).Size, usage["acme"].Size);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class RecoveryTests
             Assert.Equal(0, cache.Clear("t2"));
             Assert.Equal(0, await cache.ClearAsync("t2"));
             Assert.Equal(0, (await cache.GetStatsAsync("t1")).Size);
-            Assert.Equal(0, cache.GetStats("t1").Size);
+            Assert.Equal(0, (await cache.GetUsageAsync("t1")).Size);
             Assert.Equal("fresh", await cache.GetOrSetAsync("gos", _ => ValueTask.FromResult("fresh"), tenantId: "t1"));
 
             var stats = cache.GetStats();

@@ -39,6 +39,7 @@ internal sealed record CacheStatsResponse(
     /// <returns>The response.</returns>
     public static CacheStatsResponse From(CacheBackend backend, CacheStats stats) =>
         new(backend.ToString(), stats.Hits, stats.Misses, stats.Size, stats.MemoryUsage, stats.HitRate, stats.Sets, stats.Evictions,
-            stats.Expirations, stats.RejectedValues, stats.CorruptPayloads, stats.BackendFailures, stats.BreakerOpenings, stats.ReplayedOperations,
+            stats.Expirations, stats.RejectedValues, stats.CorruptPayloads,
+            stats.Dragonfly?.BackendFailures ?? 0, stats.Recovery?.BreakerOpenings ?? 0, stats.Recovery?.ReplayedOperations ?? 0,
             [.. stats.Nodes.Select(static node => new NodeStatsResponse(node.Endpoint, node.Size, node.MemoryUsage))]);
 }

@@ -57,11 +57,9 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
         var local = config.LocalLevel ?? throw new ArgumentException("The local level needs CacheConfig.LocalLevel.", nameof(config));
         _maxLifetime = local.MaxLifetime;
 
-        // The local level keeps counters of its own (its evictions are not the server's); its hits on the facade's
-        // inlined path are counted there and added to the cache's in the statistics.
-        var localStatistics = new CacheCounters();
-        statistics.Local = localStatistics;
-        Local = new MemoryStore(CacheConfig.ForInProcessTier(local.MaxSize, local.MaxMemoryBytes, local.MaxLifetime, config.ScanInterval), localStatistics, time);
+        // The local level counts on counters of its own, handed in by the composition root (its evictions are not the
+        // server's); the facade reads them as the LocalLevel section of its statistics.
+        Local = new MemoryStore(CacheConfig.ForInProcessTier(local.MaxSize, local.MaxMemoryBytes, local.MaxLifetime, config.ScanInterval), statistics, time);
         _backplane = new Backplane(config, this, statistics);
         Leases = local.FleetSingleFlight is { } fleet ? new FleetLeases(_keys, _backplane.InstanceId, fleet.LeaseDuration) : null;
 
