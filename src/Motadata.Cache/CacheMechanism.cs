@@ -60,6 +60,12 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
     /// <exception cref="ArgumentException">One or more settings are bad; the message lists every one.</exception>
     public CacheMechanism(CacheConfig config)
+        : this(config, backplane: null)
+    {
+    }
+
+    /// <summary>A cache whose local level talks over <paramref name="backplane"/> (tests: an in-process bus) instead of Redis pub/sub.</summary>
+    internal CacheMechanism(CacheConfig config, IBackplane? backplane)
     {
         if (config is null)
         {
@@ -72,7 +78,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         _defaultTtl = _config.Ttl;
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
-        (_store, _memoryStore, _recovering, _localLevel, _dragonfly) = CreateStore(_config, _statistics, TimeProvider);
+        (_store, _memoryStore, _recovering, _localLevel, _dragonfly) = CreateStore(_config, _statistics, TimeProvider, backplane);
         _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics);
         _store = _telemetry.Instrument(_store);
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = TimeProvider.GetUtcNow() };
@@ -379,7 +385,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// The composition root of the store layer: the backend's store with its decorators, plus the two parts the facade
     /// talks to directly (the memory store's hit path, recovery's health), so nothing has to be found by unwrapping.
     /// </summary>
-    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering, TwoLevelStore? LocalLevel, DragonflyStore? Dragonfly) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
+    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering, TwoLevelStore? LocalLevel, DragonflyStore? Dragonfly) CreateStore(CacheConfig config, CacheCounters statistics, TimeProvider time, IBackplane? backplane)
     {
         switch (config.Backend)
         {
@@ -397,7 +403,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
 
                 // The local level sits above recovery, so what recovery journals during an outage is announced only
                 // after it has been replayed (see docs/two-level.md).
-                var twoLevel = new TwoLevelStore(remote, dragonfly, recovery, config, statistics, time);
+                var twoLevel = new TwoLevelStore(remote, dragonfly, recovery, config, statistics, time, backplane ?? new Backplane(config));
                 return (twoLevel, null, recovery, twoLevel, dragonfly);
             case CacheBackend.Memory:
                 var memory = new MemoryStore(config, statistics, time);
