@@ -56,7 +56,7 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
         _writer = new DragonflyBulkWriter(_connection, _keys, _values);
         if (config.EnableReadBatching && !_connection.IsCluster())
         {
-            _batcher = new DragonflyReadBatcher(_connection.Database, config.ReadBatchMaxKeys, _connection.IsClusterOnceConnected);
+            _batcher = new DragonflyReadBatcher(_connection.Database, config.ReadBatchMaxKeys, _connection.IsClusterOnceConnected, config.TimeProvider ?? TimeProvider.System);
         }
     }
 
