@@ -129,7 +129,7 @@ internal sealed partial class BackplaneSession : IBackplaneListener, IDisposable
         }
     }
 
-    /// <summary>Turns of the loop completed so far; for tests that move a fake clock one tick at a time.</summary>
+    /// <summary>Turns of the loop completed so far (each then waits for the next tick); for tests that move a fake clock one tick at a time.</summary>
     internal long Turns => Interlocked.Read(ref _turns);
 
     /// <summary>
@@ -370,6 +370,9 @@ internal sealed partial class BackplaneSession : IBackplaneListener, IDisposable
     {
         var tick = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _nextTick, tick);
+
+        // Counted once the next tick can be seen, so a test that saw the count move may move its clock.
+        Interlocked.Increment(ref _turns);
         return Volatile.Read(ref _proofRequested) != 0 ? Task.CompletedTask : tick.Task.WaitAsync(token);
     }
 
@@ -401,7 +404,6 @@ internal sealed partial class BackplaneSession : IBackplaneListener, IDisposable
                 LogLoopFailed(_logger, exception.Message);
             }
 
-            Interlocked.Increment(ref _turns);
             try
             {
                 await NextTurnAsync(token).ConfigureAwait(false);

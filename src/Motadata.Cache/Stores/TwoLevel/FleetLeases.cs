@@ -137,6 +137,9 @@ internal sealed class FleetLeases
     /// <summary>Waits until a backplane message about <paramref name="key"/> arrives or <see cref="PollInterval"/> passes.</summary>
     public async Task WaitAsync(CacheKey key, CancellationToken cancellationToken)
     {
+        // The poll is on the clock before the wait shows in WaitingKeys, so a test that saw it may move the clock.
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(PollInterval, _time, poll.Token);
         Waker waker;
         lock (_wakersGate)
         {
@@ -152,8 +155,6 @@ internal sealed class FleetLeases
 
         try
         {
-            using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var delay = Task.Delay(PollInterval, _time, poll.Token);
             await Task.WhenAny(waker.Woken.Task, delay).ConfigureAwait(false);
             await poll.CancelAsync().ConfigureAwait(false);
         }

@@ -45,10 +45,14 @@ internal sealed class InMemoryBackplane : IBackplane
         {
             if (_inbox is null)
             {
+                // A subscription made while cut starts delivering once the connection is restored.
                 var inbox = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
                 _inbox = inbox;
                 _ = Task.Run(() => PumpAsync(inbox));
-                _bus.Join(this);
+                if (_connected)
+                {
+                    _bus.Join(this);
+                }
             }
         }
 
@@ -81,18 +85,29 @@ internal sealed class InMemoryBackplane : IBackplane
         return Task.CompletedTask;
     }
 
-    /// <summary>Breaks the connection: the subscription is lost, publishing fails, and the listener is told.</summary>
+    /// <summary>Breaks the connection: nothing is delivered, publishing fails, and the listener is told.</summary>
     public void Cut()
     {
         _connected = false;
-        UnsubscribeAsync().GetAwaiter().GetResult();
+        _bus.Leave(this);
         _listener?.OnConnectionChanged("in-memory", "ConnectionFailed");
     }
 
-    /// <summary>Restores the connection; the listener is told (and subscribes again).</summary>
+    /// <summary>
+    /// Restores the connection, and the subscription with it (as StackExchange.Redis resubscribes on reconnecting);
+    /// the listener is told. Messages published while cut are lost.
+    /// </summary>
     public void Restore()
     {
-        _connected = true;
+        lock (_gate)
+        {
+            _connected = true;
+            if (_inbox is not null)
+            {
+                _bus.Join(this);
+            }
+        }
+
         _listener?.OnConnectionChanged("in-memory", "ConnectionRestored");
     }
 

@@ -25,7 +25,10 @@ internal sealed class InMemoryBackplaneBus
     {
         lock (_gate)
         {
-            _members.Add(member);
+            if (!_members.Contains(member))
+            {
+                _members.Add(member);
+            }
         }
     }
 
