@@ -189,8 +189,7 @@ public sealed class TwoLevelInMemoryBackplaneTests : TwoLevelTestsBase
 
         // The loop has proved the subscription and waits for its next tick: the clock may move.
         var session = cache.LocalLevel!.Backplane;
-        Assert.True(session.WasEverConfirmed);
-        SpinWait.SpinUntil(() => session.Turns > 0, Patience);
+        Assert.True(SpinWait.SpinUntil(() => session.WasEverConfirmed && session.Turns > 0, Patience), "the subscription was never proven");
         return (cache, transport);
     }
 }
