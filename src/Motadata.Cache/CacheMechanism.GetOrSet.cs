@@ -163,19 +163,32 @@ public sealed partial class CacheMechanism
             do
             {
                 await leases.WaitAsync(key, cancellationToken).ConfigureAwait(false);
-                var stored = await _store.ReadAsync<T>(key, cancellationToken).ConfigureAwait(false);
-                if (stored.Failure is { } failure)
-                {
-                    throw failure;
-                }
-
-                if (stored.Found)
+                if (await ReadStoredAsync<T>(key, cancellationToken).ConfigureAwait(false) is { Found: true } stored)
                 {
                     return (true, stored.Value, null);
                 }
             }
             while (await leases.IsHeldAsync(key).ConfigureAwait(false));
+
+            // The lease is gone. Its holder stores the value before it gives the lease up, so a value stored between
+            // the read above and that answer is there now: read once more before taking the lease and running a
+            // second factory.
+            if (await ReadStoredAsync<T>(key, cancellationToken).ConfigureAwait(false) is { Found: true } last)
+            {
+                return (true, last.Value, null);
+            }
         }
+    }
+
+    private async ValueTask<ReadOutcome<T>> ReadStoredAsync<T>(CacheKey key, CancellationToken cancellationToken)
+    {
+        var stored = await _store.ReadAsync<T>(key, cancellationToken).ConfigureAwait(false);
+        if (stored.Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        return stored;
     }
 
     /// <summary>Runs the factory while renewing the lease, stores its value, and gives the lease up (also when the factory fails).</summary>

@@ -67,6 +67,12 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
     /// <exception cref="ArgumentException">One or more settings are bad; the message lists every one.</exception>
     public CacheMechanism(CacheConfig config)
+        : this(config, backplane: null)
+    {
+    }
+
+    /// <summary>A cache whose local level talks over <paramref name="backplane"/> (tests: an in-process bus) instead of Redis pub/sub.</summary>
+    internal CacheMechanism(CacheConfig config, IBackplane? backplane)
     {
         if (config is null)
         {
@@ -80,7 +86,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         TimeProvider = _config.TimeProvider ?? TimeProvider.System;
         _logger = (_config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CacheMechanism>();
         var localCounters = new CacheCounters();
-        (_store, _memoryStore, _recovering, _localLevel, _dragonfly) = CreateStore(_config, _statistics, localCounters, TimeProvider);
+        (_store, _memoryStore, _recovering, _localLevel, _dragonfly) = CreateStore(_config, _statistics, localCounters, TimeProvider, backplane);
         _localCounters = _localLevel is null ? null : localCounters;
         _inline = _memoryStore ?? _localLevel?.Local;
         _telemetry = new Telemetry.CacheTelemetry(_config, _store.Name, _statistics, _localCounters);
@@ -370,7 +376,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
     /// The composition root of the store layer: the backend's store with its decorators, plus the two parts the facade
     /// talks to directly (the memory store's hit path, recovery's health), so nothing has to be found by unwrapping.
     /// </summary>
-    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering, TwoLevelStore? LocalLevel, DragonflyStore? Dragonfly) CreateStore(CacheConfig config, CacheCounters statistics, CacheCounters localCounters, TimeProvider time)
+    private static (ICacheStore Store, MemoryStore? Memory, IRecoveryState? Recovering, TwoLevelStore? LocalLevel, DragonflyStore? Dragonfly) CreateStore(CacheConfig config, CacheCounters statistics, CacheCounters localCounters, TimeProvider time, IBackplane? backplane)
     {
         switch (config.Backend)
         {
@@ -391,7 +397,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
                 // The local level sits above recovery, so what recovery journals during an outage is announced only
                 // after it has been replayed (see docs/two-level.md).
                 // It counts on counters of its own (handed in), which the statistics read as the LocalLevel section.
-                var twoLevel = new TwoLevelStore(remote, dragonfly, recovery, config, localCounters, time);
+                var twoLevel = new TwoLevelStore(remote, dragonfly, recovery, config, localCounters, time, backplane ?? new Backplane(config));
                 return (twoLevel, null, recovery, twoLevel, dragonfly);
             case CacheBackend.Memory:
                 var memory = new MemoryStore(config, statistics, time);

@@ -373,37 +373,32 @@ internal static class CacheServer
 
     private static void AddRateLimiting(IServiceCollection services, RateLimitOptions options)
     {
-        var tenantBucket = Bucket(options.PermitsPerSecond, options.EffectiveBurst);
-        var keyBucket = Bucket(options.EffectiveKeyPermitsPerSecond, options.EffectiveKeyBurst);
-        Func<string, TokenBucketRateLimiterOptions> tenantBucketFor = _ => tenantBucket;
-        Func<object, TokenBucketRateLimiterOptions> keyBucketFor = _ => keyBucket;
         var noKey = new object();
-        services.AddRateLimiter(limiter =>
+        services.AddRateLimiter(static _ => { });
+
+        // The buckets run on the cache's clock (CacheConfig.TimeProvider, else the host's TimeProvider), so a test
+        // moves a fake clock to refill them instead of waiting a second.
+        services.AddOptions<RateLimiterOptions>().Configure<CacheMechanism>((limiter, cache) =>
         {
+            var time = cache.TimeProvider;
+            Func<string, RateLimiter> tenantBucket = _ => new ClockedTokenBucket(options.EffectiveBurst, options.PermitsPerSecond, time);
+            Func<object, RateLimiter> keyBucket = _ => new ClockedTokenBucket(options.EffectiveKeyBurst, options.EffectiveKeyPermitsPerSecond, time);
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
 
             // Every request made with an API key, admin and /metrics included, spends from its key's bucket first, so
             // a key allowed every tenant cannot rotate tenants to go unlimited. Requests without a key (probes, or a
-            // service without keys) are not limited per key.
+            // service without keys) are not limited per key. A bucket full for a while is removed by the partitioned
+            // limiter (its IdleDuration), so buckets of tenants and keys no longer used do not pile up.
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, object>(context =>
                 context.Features.Get<ApiKeyGrant>() is { } grant
-                    ? RateLimitPartition.GetTokenBucketLimiter<object>(grant, keyBucketFor)
+                    ? RateLimitPartition.Get<object>(grant, keyBucket)
                     : RateLimitPartition.GetNoLimiter(noKey));
             limiter.OnRejected = (rejected, _) => WriteRateLimitedAsync(
                 rejected,
                 $"This API key ({rejected.HttpContext.Features.Get<ApiKeyGrant>()?.Name}) is over its rate limit of {options.EffectiveKeyPermitsPerSecond} requests per second " +
                 $"(bursts of {options.EffectiveKeyBurst}) across every tenant and route it uses (Service:RateLimit:KeyPermitsPerSecond)");
-            limiter.AddPolicy(TenantRateLimitPolicy, new TenantRateLimiterPolicy(tenantBucketFor, options));
+            limiter.AddPolicy(TenantRateLimitPolicy, new TenantRateLimiterPolicy(tenantBucket, options));
         });
-
-        static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
-        {
-            TokenLimit = burst,
-            TokensPerPeriod = perSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        };
     }
 
     /// <summary>Writes a 429 problem with <c>Retry-After</c>, for either limit.</summary>
@@ -417,14 +412,14 @@ internal static class CacheServer
     }
 
     /// <summary>A token bucket per tenant, with its own rejection message (the per-key limit has another).</summary>
-    private sealed class TenantRateLimiterPolicy(Func<string, TokenBucketRateLimiterOptions> bucketFor, RateLimitOptions options) : IRateLimiterPolicy<string>
+    private sealed class TenantRateLimiterPolicy(Func<string, RateLimiter> bucketFor, RateLimitOptions options) : IRateLimiterPolicy<string>
     {
         public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = (rejected, _) => WriteRateLimitedAsync(
             rejected,
             $"Tenant '{rejected.HttpContext.Features.Get<CacheRequestFeature>()?.Tenant}' is over its rate limit of {options.PermitsPerSecond} requests per second (bursts of {options.EffectiveBurst})");
 
         public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
-            RateLimitPartition.GetTokenBucketLimiter(httpContext.Features.Get<CacheRequestFeature>()?.Tenant ?? string.Empty, bucketFor);
+            RateLimitPartition.Get(httpContext.Features.Get<CacheRequestFeature>()?.Tenant ?? string.Empty, bucketFor);
     }
 
     private static string WithoutParameterName(Exception exception) =>

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using Motadata.Cache.Server.Tests.Infrastructure;
 
 namespace Motadata.Cache.Server.Tests.Security;
@@ -75,6 +76,42 @@ public sealed class RateLimitTests
         Assert.NotNull(limited.Headers.RetryAfter?.Delta);
 
         await Http.ReadJsonAsync(await client.GetAsync("v1/tenants/quiet/stats"));
+    }
+
+    [Fact]
+    public async Task ATenantsBucketRefillsAsTheCachesClockMovesAndNotBefore()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await ServiceHost.StartAsync(
+        [
+            new("Service:RateLimit:PermitsPerSecond", "1"),
+            new("Service:RateLimit:Burst", "2"),
+            new("Service:ApiKeys:0:Key", Key),
+            new("Service:ApiKeys:0:Tenants:0", "*"),
+        ],
+            config => config.TimeProvider = time);
+        var client = host.CreateClient(Key);
+
+        // The burst, then a refusal that says to come back in a second: the clock has not moved, so nothing refilled.
+        await Http.ReadJsonAsync(await client.GetAsync("v1/tenants/t/stats"));
+        await Http.ReadJsonAsync(await client.GetAsync("v1/tenants/t/stats"));
+        var refused = await client.GetAsync("v1/tenants/t/stats");
+        await Http.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        await Http.AssertProblemAsync(await client.GetAsync("v1/tenants/t/stats"), HttpStatusCode.TooManyRequests);
+
+        // One second on the clock: one permit, and only one.
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await Http.ReadJsonAsync(await client.GetAsync("v1/tenants/t/stats"));
+        await Http.AssertProblemAsync(await client.GetAsync("v1/tenants/t/stats"), HttpStatusCode.TooManyRequests);
+
+        // Idle long enough, the bucket is full again: the whole burst.
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Http.ReadJsonAsync(await client.GetAsync("v1/tenants/t/stats"));
+        await Http.ReadJsonAsync(await client.GetAsync("v1/tenants/t/stats"));
+        await Http.AssertProblemAsync(await client.GetAsync("v1/tenants/t/stats"), HttpStatusCode.TooManyRequests);
     }
 
     [Fact]

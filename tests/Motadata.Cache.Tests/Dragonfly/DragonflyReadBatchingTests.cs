@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
@@ -256,6 +257,34 @@ public sealed class DragonflyReadBatchingTests : IClassFixture<RedisServerFixtur
 
         Assert.All(await Task.WhenAll(reads).WaitAsync(s_hang), outcome => Assert.Equal("C", outcome.Value));
         Assert.True(store.ReadBatcher!.Batches < 5, $"5 reads went in {store.ReadBatcher.Batches} commands");
+    }
+
+    [Fact]
+    public async Task AReadWaitingBehindACommandInFlightIsSentOnceTheClockPassesTheBoundAndNotBefore()
+    {
+        var prefix = RedisServerFixture.UniquePrefix("batch-bound");
+        await _fixture.Raw.StringSetAsync(prefix + "a", "A");
+        await _fixture.Raw.StringSetAsync(prefix + "b", "B");
+        var time = new FakeTimeProvider();
+        using var batcher = new DragonflyReadBatcher(_fixture.Raw, 100, static () => false, time);
+
+        // The first read's caller blocks its resuming thread: the command stays in flight for the batcher.
+        var firstMayReturn = new ManualResetEventSlim();
+        var first = new CallerRead(_ => firstMayReturn.Wait(s_hang));
+        batcher.Enqueue(prefix + "a", first);
+        var waiting = new CallerRead(null);
+        batcher.Enqueue(prefix + "b", waiting);
+        Assert.Equal("A", await first.Value.WaitAsync(s_hang));
+
+        time.Advance(DragonflyReadBatcher.MaxWait - TimeSpan.FromTicks(1));
+        Assert.Equal(1, batcher.Batches);
+        Assert.False(waiting.Answered.IsSet);
+
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(2, batcher.Batches);
+        Assert.Equal("B", await waiting.Value.WaitAsync(s_hang));
+        firstMayReturn.Set();
+        Assert.True(first.Returned.Wait(s_hang));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Motadata.Cache.Tests.Dragonfly;
 
 namespace Motadata.Cache.Tests.TwoLevel;
@@ -126,6 +127,107 @@ public sealed class FleetSingleFlightTests : TwoLevelTestsBase
     }
 
     [Fact]
+    public async Task OnceEveryWaitHasEndedNoInstanceKeepsAWakerForTheKey()
+    {
+        var holder = CreateFleetInstance();
+        var other = CreateFleetInstance();
+        var fail = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holderStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holderCall = holder.GetOrSetAsync<string>(
+            "answer",
+            async _ =>
+            {
+                holderStarted.TrySetResult();
+                await fail.Task;
+                throw new InvalidOperationException("the model refused");
+            },
+            tenantId: "t").AsTask();
+        await holderStarted.Task.WaitAsync(Patience);
+        var otherCalls = Enumerable.Range(0, 5).Select(_ => other.GetOrSetAsync<string>("answer", _ => ValueTask.FromResult("second try"), tenantId: "t").AsTask()).ToList();
+        await EventuallyAsync(() => other.LocalLevel!.Leases!.WaitingKeys == 1, "the other instance waits on the key");
+
+        // No message wakes the other instance (a failed factory stores nothing): its poll does, and it takes over.
+        fail.SetResult();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => holderCall.WaitAsync(Patience));
+        Assert.All(await Task.WhenAll(otherCalls).WaitAsync(Patience), value => Assert.Equal("second try", value));
+
+        Assert.Equal(0, other.LocalLevel!.Leases!.WaitingKeys);
+        Assert.Equal(0, holder.LocalLevel!.Leases!.WaitingKeys);
+    }
+
+    [Fact]
+    public async Task TheHolderRenewsItsLeaseEveryThirdOfItsDurationOnTheConfiguredClock()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var duration = TimeSpan.FromMinutes(1);
+        var holder = CreateInstance(config =>
+        {
+            config.EnableFleetSingleFlight = true;
+            config.FleetLeaseDuration = duration;
+            config.TimeProvider = time;
+        });
+        var leaseKey = LeaseKey(holder);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = holder.GetOrSetAsync<string>(
+            "answer",
+            async _ =>
+            {
+                started.TrySetResult();
+                await release.Task;
+                return "v";
+            },
+            tenantId: "t").AsTask();
+        await started.Task.WaitAsync(Patience);
+
+        // As if most of the lease had passed on the server: only a renewal can bring its remaining time back up.
+        Assert.True(await Fixture.Raw.KeyExpireAsync(leaseKey, TimeSpan.FromSeconds(30)));
+        Assert.InRange((long)await Fixture.Raw.ExecuteAsync("PTTL", leaseKey), 1, 30_000);
+
+        time.Advance(duration / 3);
+        await EventuallyAsync(() => (long)Fixture.Raw.Execute("PTTL", leaseKey) > 30_000, "the holder renews its lease");
+
+        release.SetResult();
+        Assert.Equal("v", await call.WaitAsync(Patience));
+        Assert.False(await Fixture.Raw.KeyExistsAsync(leaseKey), "the lease is released once the value is stored");
+    }
+
+    [Fact]
+    public async Task AWaitingInstanceLooksAgainEachPollIntervalOnTheConfiguredClockAndTakesOverALeaseThatIsGone()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var instance = CreateInstance(config =>
+        {
+            config.EnableFleetSingleFlight = true;
+            config.FleetLeaseDuration = TimeSpan.FromMinutes(1);
+            config.TimeProvider = time;
+        });
+        var leaseKey = LeaseKey(instance);
+
+        // A lease left by an instance that died mid-factory, living long on the server.
+        Assert.True(await Fixture.Raw.StringSetAsync(leaseKey, "dead-instance:1", TimeSpan.FromMinutes(1), StackExchange.Redis.When.NotExists));
+        var runs = 0;
+        var call = instance.GetOrSetAsync<string>(
+            "answer",
+            _ =>
+            {
+                Interlocked.Increment(ref runs);
+                return ValueTask.FromResult("taken over");
+            },
+            tenantId: "t").AsTask();
+        await EventuallyAsync(() => instance.LocalLevel!.Leases!.WaitingKeys == 1, "the instance waits on the lease");
+
+        // The lease goes (it ran out on the server); no message says so: the next poll, on the clock, finds it gone.
+        Assert.True(await Fixture.Raw.KeyDeleteAsync(leaseKey));
+        Assert.Equal(0, Volatile.Read(ref runs));
+        time.Advance(instance.LocalLevel!.Leases!.PollInterval);
+
+        Assert.Equal("taken over", await call.WaitAsync(Patience));
+        Assert.Equal(1, Volatile.Read(ref runs));
+        Assert.Equal(0, instance.LocalLevel.Leases.WaitingKeys);
+    }
+
+    [Fact]
     public async Task AnInstanceWaitsOnALeaseWhoseHolderIsGoneAndRunsTheFactoryOnceItRunsOut()
     {
         var instance = CreateFleetInstance();
@@ -159,6 +261,12 @@ public sealed class FleetSingleFlightTests : TwoLevelTestsBase
             config.EnableFleetSingleFlight = true;
         }));
         Assert.Contains("EnableFleetSingleFlight", exception.Message, StringComparison.Ordinal);
+    }
+
+    private string LeaseKey(CacheMechanism instance)
+    {
+        var serverKey = RedisServerFixture.ServerKey(Prefix, "t", "answer", instance.Config.TenantPlacement);
+        return Prefix + "lease:" + serverKey[Prefix.Length..];
     }
 
     private CacheMechanism CreateFleetInstance() => CreateInstance(config =>

@@ -26,7 +26,10 @@ public abstract class TwoLevelTestsBase : IClassFixture<RedisServerFixture>, IAs
         }
     }
 
-    protected CacheMechanism CreateInstance(Action<CacheConfig>? configure = null)
+    protected CacheMechanism CreateInstance(Action<CacheConfig>? configure = null) => CreateInstance(configure, backplane: null);
+
+    /// <summary>An instance whose local level talks over <paramref name="backplane"/> (null: Redis pub/sub on the server).</summary>
+    private protected CacheMechanism CreateInstance(Action<CacheConfig>? configure, Stores.TwoLevel.IBackplane? backplane)
     {
         var config = new CacheConfig
         {
@@ -38,7 +41,7 @@ public abstract class TwoLevelTestsBase : IClassFixture<RedisServerFixture>, IAs
             OperationTimeout = TimeSpan.FromSeconds(5),
         };
         configure?.Invoke(config);
-        var cache = new CacheMechanism(config);
+        var cache = new CacheMechanism(config, backplane);
         _caches.Add(cache);
         return cache;
     }

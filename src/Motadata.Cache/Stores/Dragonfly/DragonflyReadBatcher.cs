@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using StackExchange.Redis;
 
@@ -24,6 +23,11 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// from such a continuation (sync over async) cannot stall it either.</para>
 /// <para>Failures stay with the reads of the command that failed. Since nothing waits behind a command for more than
 /// <see cref="MaxWait"/>, a server that stops answering costs each read its own timeout, as without batching.</para>
+/// <para>On a cluster a batch goes as one <c>GET</c> per read; each is counted answered before its caller is resumed,
+/// so a caller's continuation that blocks or throws cannot hold the next batch back. A continuation that throws is
+/// never swallowed: the exception is rethrown on a thread of its own, as .NET does for a continuation that throws.</para>
+/// <para>Every wait runs on the configured <see cref="TimeProvider"/> (the timer, the time a read has waited, the
+/// resume budget), so tests move a fake clock instead of racing real milliseconds.</para>
 /// </remarks>
 internal sealed class DragonflyReadBatcher : IDisposable
 {
@@ -33,9 +37,9 @@ internal sealed class DragonflyReadBatcher : IDisposable
     /// <summary>The longest a read waits behind the command in flight before it is sent anyway.</summary>
     internal static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(2);
 
-    private static readonly long s_resumeBudgetTicks = (long)(ResumeBudget.TotalSeconds * Stopwatch.Frequency);
-
     private readonly IDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly long _resumeBudgetTicks;
     private readonly int _maxKeys;
     private readonly Func<bool> _isCluster;
     private readonly Lock _gate = new();
@@ -54,9 +58,12 @@ internal sealed class DragonflyReadBatcher : IDisposable
     /// Whether the servers answer as a cluster (where one <c>MGET</c> must stay within one slot): then every read of a
     /// batch is sent as its own <c>GET</c>. Asked once per batch of several keys, for a client that connected late.
     /// </param>
-    public DragonflyReadBatcher(IDatabase database, int maxKeys, Func<bool> isCluster)
+    /// <param name="time">The clock of the timer and of every wait.</param>
+    public DragonflyReadBatcher(IDatabase database, int maxKeys, Func<bool> isCluster, TimeProvider time)
     {
         _database = database;
+        _time = time;
+        _resumeBudgetTicks = (long)(ResumeBudget.TotalSeconds * time.TimestampFrequency);
         _maxKeys = maxKeys;
         _isCluster = isCluster;
         // The timer must not hold on to whatever execution context (activity, async locals) the cache was built in.
@@ -68,7 +75,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
 
         try
         {
-            _valve = TimeProvider.System.CreateTimer(static state => ((DragonflyReadBatcher)state!).OnValve(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _valve = time.CreateTimer(static state => ((DragonflyReadBatcher)state!).OnValve(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
         finally
         {
@@ -86,6 +93,13 @@ internal sealed class DragonflyReadBatcher : IDisposable
     public long BatchedReads => Interlocked.Read(ref _batchedReads);
 
     /// <summary>
+    /// What becomes of an exception a caller's continuation threw while being resumed: by default rethrown on a
+    /// thread-pool thread (as an exception escaping an <c>async void</c> method is). Tests record it instead.
+    /// </summary>
+    internal Action<Exception> ContinuationFailed { get; set; } = static failure =>
+        ThreadPool.UnsafeQueueUserWorkItem(static failure => ExceptionDispatchInfo.Throw(failure), failure, preferLocal: false);
+
+    /// <summary>
     /// Reads <paramref name="serverKey"/> (a full server key) with the next command that goes to the server, and
     /// hands the answer to <paramref name="read"/> (on the thread that took the reply).
     /// </summary>
@@ -98,7 +112,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
             if (_waiting is null)
             {
                 _waiting = new Batch(this);
-                _waitingSince = Stopwatch.GetTimestamp();
+                _waitingSince = _time.GetTimestamp();
             }
 
             var batch = _waiting;
@@ -138,7 +152,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
         var rearm = TimeSpan.Zero;
         lock (_gate)
         {
-            if (_waiting is not null && Stopwatch.GetElapsedTime(_waitingSince) >= MaxWait)
+            if (_waiting is not null && _time.GetElapsedTime(_waitingSince) >= MaxWait)
             {
                 send = _waiting;
                 _waiting = null;
@@ -147,7 +161,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
             else if (_waiting is not null)
             {
                 // Whole milliseconds: a shorter due time would fire at once, again and again.
-                rearm = TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling((MaxWait - Stopwatch.GetElapsedTime(_waitingSince)).TotalMilliseconds)));
+                rearm = TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling((MaxWait - _time.GetElapsedTime(_waitingSince)).TotalMilliseconds)));
             }
 
             foreach (var batch in _resuming)
@@ -337,7 +351,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
         // Callers are claimed one at a time, so a second thread (after a hand-over) can share the work.
         private void Resume()
         {
-            var start = Stopwatch.GetTimestamp();
+            var start = _owner._time.GetTimestamp();
             int i;
             while ((i = Interlocked.Increment(ref _next) - 1) < Count)
             {
@@ -350,10 +364,10 @@ internal sealed class DragonflyReadBatcher : IDisposable
                 {
                     // A caller's continuation threw (not an async method's: those never do). Not ours to swallow, nor
                     // a reason to leave the rest of the batch waiting: it is rethrown on a thread of its own.
-                    ThreadPool.UnsafeQueueUserWorkItem(static failure => ExceptionDispatchInfo.Throw(failure), exception, preferLocal: false);
+                    _owner.ContinuationFailed(exception);
                 }
 
-                if (Volatile.Read(ref _next) < Count && Stopwatch.GetTimestamp() - start > s_resumeBudgetTicks)
+                if (Volatile.Read(ref _next) < Count && _owner._time.GetTimestamp() - start > _owner._resumeBudgetTicks)
                 {
                     HandOver();
                     return;
@@ -369,6 +383,36 @@ internal sealed class DragonflyReadBatcher : IDisposable
             if (Interlocked.Exchange(ref _answered, 1) == 0)
             {
                 _owner.Answered();
+            }
+        }
+
+        /// <summary>
+        /// One read of a batch sent one by one has its answer: it is counted first (the last one lets the next batch
+        /// go), and only then is its caller resumed, so a continuation that blocks or throws holds nothing back; one
+        /// that throws is handed to <see cref="ContinuationFailed"/>, not lost.
+        /// </summary>
+        private void CompleteOne(int index, Task<RedisValue> answer)
+        {
+            var read = Interlocked.Exchange(ref _reads[index], null!);
+            if (Interlocked.Decrement(ref _unanswered) == 0)
+            {
+                AnswerOnce();
+            }
+
+            try
+            {
+                if (answer.IsCompletedSuccessfully)
+                {
+                    read.Complete(answer.Result, null);
+                }
+                else
+                {
+                    read.Complete(RedisValue.Null, answer.Exception?.InnerException ?? new TaskCanceledException(answer));
+                }
+            }
+            catch (Exception exception)
+            {
+                _owner.ContinuationFailed(exception);
             }
         }
 
@@ -392,19 +436,7 @@ internal sealed class DragonflyReadBatcher : IDisposable
                     static (task, state) =>
                     {
                         var (batch, index) = ((Batch, int))state!;
-                        if (task.IsCompletedSuccessfully)
-                        {
-                            batch._reads[index].Complete(task.Result, null);
-                        }
-                        else
-                        {
-                            batch._reads[index].Complete(RedisValue.Null, task.Exception?.InnerException ?? new TaskCanceledException(task));
-                        }
-
-                        if (Interlocked.Decrement(ref batch._unanswered) == 0)
-                        {
-                            batch.AnswerOnce();
-                        }
+                        batch.CompleteOne(index, task);
                     },
                     (this, i),
                     CancellationToken.None,

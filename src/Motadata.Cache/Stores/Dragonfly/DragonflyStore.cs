@@ -58,7 +58,7 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
         {
             if (!_connection.IsCluster())
             {
-                _batcher = new DragonflyReadBatcher(_connection.Database, batching.MaxKeys, _connection.IsClusterOnceConnected);
+                _batcher = new DragonflyReadBatcher(_connection.Database, batching.MaxKeys, _connection.IsClusterOnceConnected, config.TimeProvider ?? TimeProvider.System);
             }
             else if (endpoint is null)
             {

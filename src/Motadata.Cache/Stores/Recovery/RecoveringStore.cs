@@ -370,6 +370,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     private async Task RecoverAsync()
     {
         var token = _disposingToken;
+        string? lastUnexpected = null;
         while (!token.IsCancellationRequested)
         {
             TimeSpan wait;
@@ -398,10 +399,18 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
                 return;
             }
 #pragma warning disable CA1031 // The loop must outlive anything the inner store throws (such as disposal races); it retries.
-            catch (Exception)
+            catch (Exception exception)
 #pragma warning restore CA1031
             {
+                // Not the server's failure (those are CacheBackendException): a defect or a disposal race. Said once
+                // per kind per outage, by type only (an exception's message may carry keys or connection details).
                 wait = _probeInterval;
+                var kind = exception.GetType().FullName ?? exception.GetType().Name;
+                if (kind != lastUnexpected)
+                {
+                    lastUnexpected = kind;
+                    RecoveryLog.LoopFailed(_logger, _inner.Name, kind, wait);
+                }
             }
 
             try

@@ -32,4 +32,8 @@ internal static partial class RecoveryLog
     [LoggerMessage(EventId = 5007, EventName = "CacheReplayWidened", Level = LogLevel.Warning,
         Message = "The {Backend} cache server failed a journaled {Operation} ({Text}) of tenant {TenantId} {Attempts} times while answering other calls; recovery clears the tenant's whole namespace instead. Last error: {Error}")]
     public static partial void ReplayWidened(ILogger logger, string backend, JournalOperation operation, string? tenantId, string? text, int attempts, string? error);
+
+    [LoggerMessage(EventId = 5008, EventName = "CacheRecoveryLoopFailed", Level = LogLevel.Warning,
+        Message = "Recovering the {Backend} cache server failed unexpectedly ({ExceptionType}); recovery goes on and tries again in {Wait}.")]
+    public static partial void LoopFailed(ILogger logger, string backend, string exceptionType, TimeSpan wait);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stores.Dragonfly;
@@ -18,18 +17,24 @@ namespace Motadata.Cache.Stores.TwoLevel;
 /// holder that lost its lease cannot remove its successor's: the comparison is a transaction's condition
 /// (<c>WATCH</c>, <c>GET</c>, then <c>MULTI</c>/<c>PEXPIRE</c> or <c>DEL</c>/<c>EXEC</c>), not a Lua script, so it works
 /// on servers without scripting too (Microsoft Garnet by default, managed Redis offerings that disable <c>EVAL</c>).
+/// Renewals and polls run on the configured <see cref="TimeProvider"/>. A key's waker lives only while some caller
+/// waits on it: the last waiter to leave removes it, whether a message woke it or its poll ran out.
 /// </remarks>
 internal sealed class FleetLeases
 {
     private readonly DragonflyKeys _keys;
     private readonly string _instanceId;
-    private readonly ConcurrentDictionary<CacheKey, TaskCompletionSource> _wakers = new();
+    private readonly TimeProvider _time;
+    private readonly Lock _wakersGate = new();
+    private readonly Dictionary<CacheKey, Waker> _wakers = [];
+    private volatile int _waitingKeys;
     private long _tokens;
 
-    public FleetLeases(DragonflyKeys keys, string instanceId, TimeSpan duration)
+    public FleetLeases(DragonflyKeys keys, string instanceId, TimeSpan duration, TimeProvider time)
     {
         _keys = keys;
         _instanceId = instanceId;
+        _time = time;
         Duration = duration;
         PollInterval = TimeSpan.FromTicks(Math.Clamp(duration.Ticks / 10, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerMillisecond * 250));
     }
@@ -39,6 +44,9 @@ internal sealed class FleetLeases
 
     /// <summary>How often a waiting instance looks again when no message woke it.</summary>
     public TimeSpan PollInterval { get; }
+
+    /// <summary>Keys some caller waits on now; for tests (0 once every wait has ended).</summary>
+    internal int WaitingKeys => _waitingKeys;
 
     /// <summary>
     /// Takes the lease of <paramref name="key"/>: its token when taken, null when another instance holds it, and an
@@ -83,7 +91,7 @@ internal sealed class FleetLeases
         {
             while (true)
             {
-                await Task.Delay(every, stop).ConfigureAwait(false);
+                await Task.Delay(every, _time, stop).ConfigureAwait(false);
                 var lease = LeaseKey(key);
                 var renewal = _keys.Root.CreateTransaction();
                 renewal.AddCondition(Condition.StringEqual(lease, token));
@@ -129,35 +137,94 @@ internal sealed class FleetLeases
     /// <summary>Waits until a backplane message about <paramref name="key"/> arrives or <see cref="PollInterval"/> passes.</summary>
     public async Task WaitAsync(CacheKey key, CancellationToken cancellationToken)
     {
-        var waker = _wakers.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        // The poll is on the clock before the wait shows in WaitingKeys, so a test that saw it may move the clock.
         using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var delay = Task.Delay(PollInterval, poll.Token);
-        await Task.WhenAny(waker.Task, delay).ConfigureAwait(false);
-        await poll.CancelAsync().ConfigureAwait(false);
+        var delay = Task.Delay(PollInterval, _time, poll.Token);
+        Waker waker;
+        lock (_wakersGate)
+        {
+            if (!_wakers.TryGetValue(key, out waker!))
+            {
+                waker = new Waker();
+                _wakers.Add(key, waker);
+                _waitingKeys = _wakers.Count;
+            }
+
+            waker.Waiters++;
+        }
+
+        try
+        {
+            await Task.WhenAny(waker.Woken.Task, delay).ConfigureAwait(false);
+            await poll.CancelAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // The last waiter out removes the waker (unless a message already did): nothing else would.
+            lock (_wakersGate)
+            {
+                if (--waker.Waiters == 0 && _wakers.TryGetValue(key, out var current) && ReferenceEquals(current, waker))
+                {
+                    _wakers.Remove(key);
+                    _waitingKeys = _wakers.Count;
+                }
+            }
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>A backplane message covered <paramref name="key"/>: wake whoever waits for it.</summary>
     public void Wake(in CacheKey key)
     {
-        if (!_wakers.IsEmpty && _wakers.TryRemove(key, out var waker))
+        if (_waitingKeys == 0)
         {
-            waker.TrySetResult();
+            return;
         }
+
+        Waker? waker;
+        lock (_wakersGate)
+        {
+            if (_wakers.Remove(key, out waker))
+            {
+                _waitingKeys = _wakers.Count;
+            }
+        }
+
+        waker?.Woken.TrySetResult();
     }
 
     /// <summary>Wakes every waiter (a message covering many keys, or a flush).</summary>
     public void WakeAll()
     {
-        foreach (var pair in _wakers)
+        if (_waitingKeys == 0)
         {
-            if (_wakers.TryRemove(pair))
-            {
-                pair.Value.TrySetResult();
-            }
+            return;
+        }
+
+        Waker[] woken;
+        lock (_wakersGate)
+        {
+            woken = [.. _wakers.Values];
+            _wakers.Clear();
+            _waitingKeys = 0;
+        }
+
+        foreach (var waker in woken)
+        {
+            waker.Woken.TrySetResult();
         }
     }
 
     private RedisKey LeaseKey(in CacheKey key) =>
         _keys.KeyPrefix + "lease:" + _keys.ServerKey(key.TenantId, key.Key)[_keys.KeyPrefix.Length..];
+
+    /// <summary>The callers waiting on one key, and what wakes them.</summary>
+    private sealed class Waker
+    {
+        public TaskCompletionSource Woken { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>How many callers wait on it; changed under the map's lock.</summary>
+        public int Waiters { get; set; }
+    }
 }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores.Dragonfly;
@@ -11,7 +13,8 @@ namespace Motadata.Cache.Stores.TwoLevel;
 
 /// <summary>
 /// A local level (the memory store) in front of Dragonfly (<see cref="CacheConfig.EnableLocalLevel"/>), kept coherent
-/// across instances by the <see cref="Backplane"/>. Reads are served locally while the backplane's subscription is
+/// across instances over an <see cref="IBackplane"/> (handed in by the composition root: Redis pub/sub, or an
+/// in-process bus in tests) through a <see cref="BackplaneSession"/>. Reads are served locally while the backplane's subscription is
 /// proven and the server healthy; a local miss reads the server once per key in this process (concurrent misses wait
 /// for it) and fills the local level for no longer than the value's remaining TTL on the server (a pipelined
 /// <c>PTTL</c>) and <see cref="CacheConfig.LocalMaxLifetime"/>. Writes and removals go to the server first, then
@@ -42,11 +45,11 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     private readonly LocalGenerations _generations = new();
     private readonly ConcurrentDictionary<ReadFlightKey, object> _reads = new();
     private readonly Lock _safety = new();
-    private readonly Backplane _backplane;
+    private readonly BackplaneSession _backplane;
     private volatile bool _serving;
     private volatile bool _owesAnnouncement;
 
-    public TwoLevelStore(ICacheStore inner, DragonflyStore dragonfly, IRecoveryState? recovery, CacheConfig config, CacheCounters statistics, TimeProvider time)
+    public TwoLevelStore(ICacheStore inner, DragonflyStore dragonfly, IRecoveryState? recovery, CacheConfig config, CacheCounters statistics, TimeProvider time, IBackplane backplane)
     {
         _inner = inner;
         _recovery = recovery;
@@ -60,8 +63,9 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
         // The local level counts on counters of its own, handed in by the composition root (its evictions are not the
         // server's); the facade reads them as the LocalLevel section of its statistics.
         Local = new MemoryStore(CacheConfig.ForInProcessTier(local.MaxSize, local.MaxMemoryBytes, local.MaxLifetime, config.ScanInterval), statistics, time);
-        _backplane = new Backplane(config, this, statistics);
-        Leases = local.FleetSingleFlight is { } fleet ? new FleetLeases(_keys, _backplane.InstanceId, fleet.LeaseDuration) : null;
+        var logger = (config.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Motadata.Cache.Backplane");
+        _backplane = new BackplaneSession(backplane, this, statistics, logger, time);
+        Leases = local.FleetSingleFlight is { } fleet ? new FleetLeases(_keys, _backplane.InstanceId, fleet.LeaseDuration, time) : null;
 
         // Like the connection itself, the first subscription is waited for (only while the server answers), so a new
         // cache serves locally from its first calls.
@@ -76,8 +80,8 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     /// <summary>Fleet-wide single flight for <c>GetOrSetAsync</c>, when <see cref="LocalLevelOptions.FleetSingleFlight"/> is set.</summary>
     public FleetLeases? Leases { get; }
 
-    /// <summary>The backplane, for tests.</summary>
-    internal Backplane Backplane => _backplane;
+    /// <summary>This instance's session on the backplane, for tests.</summary>
+    internal BackplaneSession Backplane => _backplane;
 
     /// <summary>True when a local entry may be served: the subscription is proven and the server is not failing.</summary>
     public bool IsServing
