@@ -42,6 +42,27 @@ public sealed class ReadWithTtlTests
     }
 
     [Fact]
+    public async Task AnAbsentKeyIsAPlainMissOnEveryReadPath()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var counters = new CacheCounters();
+        using var store = new DragonflyStore(Config(server), counters);
+        var key = new CacheKey("t1", "absent");
+
+        AssertMiss(store.Read<string>(key));
+        AssertMiss(await store.ReadAsync<string>(key, CancellationToken.None));
+        AssertMiss(store.ReadWithTtl<string>(key));
+        AssertMiss(await store.ReadWithTtlAsync<string>(key, CancellationToken.None));
+        var many = await store.ReadManyAsync<string>("t1", ["absent", "also absent"], CancellationToken.None);
+        Assert.Null(many.Failure);
+        Assert.All(many.Result, static outcome => AssertMiss(outcome));
+
+        // The one read rule tells "no such key" from "unreadable bytes": nothing counted as corrupt, nothing removed.
+        Assert.Equal(0, counters.For("t1").CorruptPayloads);
+        Assert.Equal(0, counters.BackendFailures);
+    }
+
+    [Fact]
     public async Task DragonflyAnswersNoExpiryAsInfiniteAndAnAbsentKeyAsAMiss()
     {
         await using var server = await RedisServer.StartAsync();
@@ -115,15 +136,22 @@ public sealed class ReadWithTtlTests
         Assert.False((await recovery.ReadWithTtlAsync<string>(held, CancellationToken.None)).Found);
     }
 
+    // A timeout a busy two-core machine does not reach on a healthy server, short enough for the paused-server test.
     private CacheConfig Config(RedisServer server) => new()
     {
         Backend = CacheBackend.Dragonfly,
         DragonflyUrl = server.Url,
         KeyPrefix = _keyPrefix,
         EnableRecovery = true,
-        OperationTimeout = TimeSpan.FromMilliseconds(250),
+        OperationTimeout = TimeSpan.FromSeconds(2),
         RecoveryBreakDuration = TimeSpan.FromMilliseconds(500),
     };
+
+    private static void AssertMiss<T>(ReadOutcome<T> outcome)
+    {
+        Assert.Null(outcome.Failure);
+        Assert.False(outcome.Found);
+    }
 
     private static async Task<TimeSpan> ServerTtlAsync(RedisServer server, DragonflyStore store, CacheKey key)
     {

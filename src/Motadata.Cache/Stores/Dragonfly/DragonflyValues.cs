@@ -142,10 +142,16 @@ internal sealed partial class DragonflyValues
     /// <remarks>From the client's leased buffer, which is released here.</remarks>
     public ReadOutcome<T> Outcome<T>(Lease<byte>? lease, Exception? failure, out string? unreadable)
     {
+        // Not "lease is null ? null : lease.Memory": that null converts through byte[] to an empty memory, which
+        // would read an absent key as an unreadable value.
+        if (lease is null)
+        {
+            return Outcome<T>(default(ReadOnlyMemory<byte>?), failure, out unreadable);
+        }
+
         using (lease)
         {
-            ReadOnlyMemory<byte>? bytes = lease is null ? null : lease.Memory;
-            return Outcome<T>(bytes, failure, out unreadable);
+            return Outcome<T>((ReadOnlyMemory<byte>?)lease.Memory, failure, out unreadable);
         }
     }
 
