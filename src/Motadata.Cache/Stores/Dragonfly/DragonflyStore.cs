@@ -611,21 +611,23 @@ internal sealed class DragonflyStore : ICacheStore, IStoreProbe
     private async ValueTask<TResult> AwaitReadAsync<T, TResult, TProjection>(Task<Lease<byte>?> pending, IDatabase database, CacheKey key, TProjection projection, CancellationToken cancellationToken)
         where TProjection : struct, IReadProjection<T, TResult>
     {
-        Lease<byte>? lease = null;
-        Exception? failure = null;
+        // Shaped so that no local lives across an await: the state machine box stays as small as it was.
+        ReadOutcome<T> outcome;
+        string? unreadable;
         try
         {
-            lease = await DragonflyConnection.WaitAsync(pending, cancellationToken).ConfigureAwait(false);
+            var lease = await DragonflyConnection.WaitAsync(pending, cancellationToken).ConfigureAwait(false);
+            outcome = _values.Outcome<T>(lease, null, out unreadable);
         }
         catch (Exception exception) when (DragonflyValues.IsAnswer(exception))
         {
-            failure = exception;
+            outcome = _values.Outcome<T>(default(Lease<byte>), exception, out unreadable);
         }
 
-        var outcome = _values.Outcome<T>(lease, failure, out var unreadable);
         if (unreadable is not null)
         {
             await _values.RemoveCorruptAsync(database, key, unreadable).ConfigureAwait(false);
+            return projection.Project(ReadOutcome<T>.Miss);
         }
 
         return projection.Project(outcome);
