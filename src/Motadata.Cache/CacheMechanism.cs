@@ -384,11 +384,11 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
                 // Independent servers, each with its own connection and recovery. One server shards by itself
                 // (Dragonfly per core) and a cluster by slot, so those take the plain path below.
                 CacheConfig.ThrowIfAny(config.PlacementProblems(servers));
-                var sharded = new ShardedStore(config, statistics, time);
+                var sharded = CreateSharded(config, statistics, time);
                 return (sharded, null, config.EnableRecovery ? sharded : null, null, null);
             case CacheBackend.Dragonfly:
                 var dragonfly = new DragonflyStore(config, statistics);
-                var (remote, recovery) = WithRecovery(dragonfly, config, statistics, time);
+                var (remote, recovery, health) = WithRecovery(dragonfly, config, statistics, time);
                 if (config.LocalLevel is null)
                 {
                     return (remote, null, recovery, null, dragonfly);
@@ -397,7 +397,7 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
                 // The local level sits above recovery, so what recovery journals during an outage is announced only
                 // after it has been replayed (see docs/two-level.md).
                 // It counts on counters of its own (handed in), which the statistics read as the LocalLevel section.
-                var twoLevel = new TwoLevelStore(remote, dragonfly, recovery, config, localCounters, time, backplane ?? new Backplane(config));
+                var twoLevel = new TwoLevelStore(remote, dragonfly.Keys, health, config, localCounters, time, backplane ?? new Backplane(config));
                 return (twoLevel, null, recovery, twoLevel, dragonfly);
             case CacheBackend.Memory:
                 var memory = new MemoryStore(config, statistics, time);
@@ -425,23 +425,23 @@ public sealed partial class CacheMechanism : IDisposable, IAsyncDisposable
         return probe.IsCluster() ? null : endpoint.Hosts.Count;
     }
 
-    /// <summary>Dragonfly with its recovery, when on: one per server, or on a cluster one per primary.</summary>
-    private static (ICacheStore Store, IRecoveryState? Recovering) WithRecovery(DragonflyStore dragonfly, CacheConfig config, CacheCounters statistics, TimeProvider time)
+    /// <summary>Dragonfly with its recovery, when on: one per server, or on a cluster one per primary (see CacheMechanism.Composition.cs).</summary>
+    private static (ICacheStore Store, IRecoveryState? Recovering, IHealthSignal? Health) WithRecovery(DragonflyStore dragonfly, CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
         if (!config.EnableRecovery)
         {
-            return (dragonfly, null);
+            return (dragonfly, null, null);
         }
 
         if (dragonfly.Connection.IsCluster())
         {
             // A recovery per primary, so one primary down costs only its slots' keys.
-            var cluster = new ClusterStore(dragonfly, config, statistics, time);
-            return (cluster, cluster);
+            var cluster = CreateCluster(dragonfly, config, statistics, time);
+            return (cluster, cluster, cluster);
         }
 
-        var recovering = new RecoveringStore(dragonfly, config, statistics, time);
-        return (recovering, recovering);
+        var recovering = Recover(dragonfly, dragonfly, config, statistics, time);
+        return (recovering, recovering, recovering);
     }
 
     /// <summary>

@@ -3,7 +3,8 @@ using Motadata.Cache.Keys;
 namespace Motadata.Cache.Stores;
 
 /// <summary>
-/// What every backend implements, and every decorator (recovery, telemetry) wraps. The facade has already checked
+/// What every backend implements, and every tier (recovery, telemetry, routing, the local level) wraps; a tier that
+/// changes only some operations derives from <see cref="StoreDecorator"/>. The facade has already checked
 /// every argument and resolved the TTL: a <c>ttl</c> here is positive, or <see cref="Timeout.InfiniteTimeSpan"/> for
 /// no expiry.
 /// </summary>
@@ -31,6 +32,16 @@ internal interface ICacheStore : IDisposable, IAsyncDisposable
     /// </summary>
     ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
         where TProjection : struct, IReadProjection<T, TResult>;
+
+    /// <summary>
+    /// Looks one key up and answers how long the store keeps it too (<see cref="TimedValue{T}.Ttl"/>): what the local
+    /// level needs to keep a copy no longer than the server does. One round trip on a remote backend. A store operation
+    /// like any other, so recovery and telemetry see it; a store that cannot tell the TTL answers it null.
+    /// </summary>
+    ReadOutcome<TimedValue<T>> ReadWithTtl<T>(in CacheKey key);
+
+    /// <inheritdoc cref="ReadWithTtl{T}"/>
+    ValueTask<ReadOutcome<TimedValue<T>>> ReadWithTtlAsync<T>(CacheKey key, CancellationToken cancellationToken);
 
     /// <summary>Looks up several keys of one namespace at once (one round trip on a remote backend); one outcome per key, in order.</summary>
     ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken);

@@ -22,6 +22,11 @@ internal abstract class KeyRoutedStore<TPart> : ICacheStore
         where TProjection : struct, IReadProjection<T, TResult> =>
         For(key).ReadAsync<T, TResult, TProjection>(key, projection, cancellationToken);
 
+    public ReadOutcome<TimedValue<T>> ReadWithTtl<T>(in CacheKey key) => For(key).ReadWithTtl<T>(key);
+
+    public ValueTask<ReadOutcome<TimedValue<T>>> ReadWithTtlAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
+        For(key).ReadWithTtlAsync<T>(key, cancellationToken);
+
     public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var reads = new List<(List<int> Positions, Task<StoreOutcome<ReadOutcome<T>[]>> Pending)>();

@@ -35,7 +35,7 @@ public sealed class RecoveryLoopLoggingTests
         };
         var dragonfly = new DragonflyStore(config, new CacheCounters());
         var inner = FaultyProbes.Wrap(dragonfly);
-        await using var recovering = new RecoveringStore(inner, config, new CacheCounters(), TimeProvider.System);
+        await using var recovering = new RecoveringStore(inner, new FaultyProbe(dragonfly, FaultyProbes.Of(inner)), config, new CacheCounters(), TimeProvider.System);
 
         // A removal the frozen server cannot take: recovery journals it and starts its loop.
         server.Pause();
@@ -109,5 +109,12 @@ public sealed class RecoveryLoopLoggingTests
                 throw;
             }
         }
+    }
+
+    /// <summary>The backend's probe, failing as <see cref="FaultyProbes"/> says (the probe is a capability of its own).</summary>
+    private sealed class FaultyProbe(IStoreProbe probe, FaultyProbes faults) : IStoreProbe
+    {
+        public ValueTask<ReadOutcome<byte[]>> ProbeAsync(CancellationToken cancellationToken) =>
+            faults.Failing ? throw new InvalidOperationException($"not the server's failure: key {FaultyProbes.Secret}") : probe.ProbeAsync(cancellationToken);
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Motadata.Cache.Keys;
-using Motadata.Cache.Stats;
 using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Recovery;
 using Polly.CircuitBreaker;
@@ -30,11 +29,12 @@ namespace Motadata.Cache.Stores.Cluster;
 /// replayed against.
 /// </para>
 /// <para>
-/// Every primary shares the one client connection of <see cref="DragonflyStore"/>; what is per primary is the
-/// breaker, the journal and its replay (to that primary alone).
+/// Every primary shares the one client connection of the cluster's store; what is per primary is the breaker, the
+/// journal and its replay (to that primary alone). The composition root hands in the cluster's store, its connection
+/// and key layout, and how to make the recovery of one primary (over a view of the store that walks that primary only).
 /// </para>
 /// </remarks>
-internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecoveryState
+internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecoveryState, IHealthSignal
 {
     private const int SlotCount = ClusterView.SlotCount;
 
@@ -42,9 +42,10 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     private static readonly TimeSpan UrgentWatch = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan IdleWatch = TimeSpan.FromSeconds(1);
 
-    private readonly DragonflyStore _cluster;
-    private readonly CacheConfig _config;
-    private readonly CacheCounters _statistics;
+    private readonly ICacheStore _cluster;
+    private readonly DragonflyConnection _connection;
+    private readonly DragonflyKeys _keys;
+    private readonly Func<IServer, RecoveringStore> _recoverNode;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<EndPoint, Node> _nodes = new();
     private readonly Lock _sync = new();
@@ -70,17 +71,28 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     private CacheHealth? _learningHealth;
     private readonly ConcurrentDictionary<int, RedisKey> _slotKeys = new();
 
-    public ClusterStore(DragonflyStore cluster, CacheConfig config, CacheCounters statistics, TimeProvider time)
+    // The nodes as an array (replaced whole under _sync when one is added or retired), so IsHealthy, read on the local
+    // level's hit path, loops without allocating.
+    private volatile Node[] _nodeList = [];
+
+    /// <param name="cluster">The cluster's store (the shared client); disposed with this one.</param>
+    /// <param name="connection">Its connection: the cluster's view, slots and primaries.</param>
+    /// <param name="keys">Its key layout: which slot a key is in.</param>
+    /// <param name="recoverNode">Makes the recovery of one primary.</param>
+    /// <param name="config">The settings.</param>
+    /// <param name="time">The clock.</param>
+    public ClusterStore(ICacheStore cluster, DragonflyConnection connection, DragonflyKeys keys, Func<IServer, RecoveringStore> recoverNode, CacheConfig config, TimeProvider time)
     {
         _cluster = cluster;
-        _config = config;
-        _statistics = statistics;
+        _connection = connection;
+        _keys = keys;
+        _recoverNode = recoverNode;
         _time = time;
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
         _viewTimeout = config.OperationTimeout < TimeSpan.FromSeconds(2) ? config.OperationTimeout : TimeSpan.FromSeconds(2);
         try
         {
-            Apply(ClusterView.ReadAsync(cluster.Connection.Multiplexer, _viewTimeout, CancellationToken.None).GetAwaiter().GetResult());
+            Apply(ClusterView.ReadAsync(connection.Multiplexer, _viewTimeout, CancellationToken.None).GetAwaiter().GetResult());
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
@@ -89,14 +101,14 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
 
         if (_nodes.IsEmpty)
         {
-            foreach (var primary in cluster.Connection.Primaries())
+            foreach (var primary in connection.Primaries())
             {
                 NodeOn(primary.EndPoint);
             }
         }
 
-        cluster.Connection.Multiplexer.HashSlotMoved += OnHashSlotMoved;
-        cluster.Connection.Multiplexer.ConfigurationChanged += OnConfigurationChanged;
+        connection.Multiplexer.HashSlotMoved += OnHashSlotMoved;
+        connection.Multiplexer.ConfigurationChanged += OnConfigurationChanged;
         _watcher = Task.Run(WatchAsync);
     }
 
@@ -114,6 +126,26 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
             }
 
             return _viewHealth ?? (_clientLearning.IsCompleted ? health : _learningHealth ?? health);
+        }
+    }
+
+    /// <summary>
+    /// Exactly whether every primary's recovery handles no failure and every slot has a live primary the client
+    /// routes to (what <see cref="Health"/> calls healthy), without allocating: the local level's signal.
+    /// </summary>
+    public bool IsHealthy
+    {
+        get
+        {
+            foreach (var node in _nodeList)
+            {
+                if (!node.Recovering.IsHealthy)
+                {
+                    return false;
+                }
+            }
+
+            return _viewHealth is null && _clientLearning.IsCompleted;
         }
     }
 
@@ -238,8 +270,8 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
 
     private Node NodeOf(string? tenantId, string key)
     {
-        var multiplexer = _cluster.Connection.Multiplexer;
-        var serverKey = _cluster.Keys.ServerRedisKey(tenantId, key);
+        var multiplexer = _connection.Multiplexer;
+        var serverKey = _keys.ServerRedisKey(tenantId, key);
         var slot = multiplexer.HashSlot(serverKey);
         var topology = _topology;
         if ((uint)slot < SlotCount && topology.Owners[slot] is { } owner)
@@ -269,7 +301,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
             return node;
         }
 
-        return NodeOn(_cluster.Connection.Primaries()[0].EndPoint);
+        return NodeOn(_connection.Primaries()[0].EndPoint);
     }
 
     /// <summary>The recovery of each primary the cluster lists now (before its view is known, of each the client knows).</summary>
@@ -293,7 +325,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
             return nodes;
         }
 
-        return [.. _cluster.Connection.Primaries().Select(static server => server.EndPoint).Select(NodeOn)];
+        return [.. _connection.Primaries().Select(static server => server.EndPoint).Select(NodeOn)];
     }
 
     private Node NodeOn(EndPoint endpoint) => NodeOn(endpoint, routedBy: null)!;
@@ -319,9 +351,10 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
                     return null;
                 }
 
-                var server = _cluster.Connection.Multiplexer.GetServer(endpoint);
-                node = new Node(server, new RecoveringStore(_cluster.OnlyOn(server), _config, _statistics, _time));
+                var server = _connection.Multiplexer.GetServer(endpoint);
+                node = new Node(server, _recoverNode(server));
                 _nodes[endpoint] = node;
+                _nodeList = [.. _nodes.Values];
             }
 
             return node;
@@ -337,7 +370,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
             ClusterView? view;
             try
             {
-                view = await ClusterView.ReadAsync(_cluster.Connection.Multiplexer, _viewTimeout, cancellationToken).ConfigureAwait(false);
+                view = await ClusterView.ReadAsync(_connection.Multiplexer, _viewTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
             {
@@ -445,7 +478,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     /// </summary>
     private async Task LearnShapeAsync(Topology topology, CancellationToken cancellationToken)
     {
-        var multiplexer = _cluster.Connection.Multiplexer;
+        var multiplexer = _connection.Multiplexer;
         var deadline = Environment.TickCount64 + 30_000;
         while (!cancellationToken.IsCancellationRequested && ReferenceEquals(_topology, topology) && Environment.TickCount64 < deadline)
         {
@@ -481,7 +514,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     /// <summary>True when the client sends a key of each primary's first slot to that primary, and takes it for one.</summary>
     private bool ClientRoutesLike(Topology topology)
     {
-        var multiplexer = _cluster.Connection.Multiplexer;
+        var multiplexer = _connection.Multiplexer;
         foreach (var primary in topology.Primaries)
         {
             if (multiplexer.GetServer(primary) is not { IsConnected: true, IsReplica: false })
@@ -508,7 +541,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
             return known;
         }
 
-        var multiplexer = _cluster.Connection.Multiplexer;
+        var multiplexer = _connection.Multiplexer;
         for (var i = 0; ; i++)
         {
             RedisKey candidate = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -526,6 +559,11 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
         {
             if (!current.Contains(endpoint) && _nodes.TryRemove(endpoint, out var retired))
             {
+                lock (_sync)
+                {
+                    _nodeList = [.. _nodes.Values];
+                }
+
                 retired.Recovering.Dispose();
                 Interlocked.Increment(ref _retired);
             }
@@ -612,7 +650,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
     {
         if (entry.Operation == JournalOperation.Delete && entry.Text is { } key)
         {
-            var slot = _cluster.Connection.Multiplexer.HashSlot(_cluster.Keys.ServerRedisKey(entry.TenantId, key));
+            var slot = _connection.Multiplexer.HashSlot(_keys.ServerRedisKey(entry.TenantId, key));
             if ((uint)slot < SlotCount && topology.Owners[slot] is { } owner && _nodes.TryGetValue(owner, out var node) && successors.Contains(node))
             {
                 node.Recovering.Adopt([entry]);
@@ -678,8 +716,8 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
 
     private void Stop()
     {
-        _cluster.Connection.Multiplexer.HashSlotMoved -= OnHashSlotMoved;
-        _cluster.Connection.Multiplexer.ConfigurationChanged -= OnConfigurationChanged;
+        _connection.Multiplexer.HashSlotMoved -= OnHashSlotMoved;
+        _connection.Multiplexer.ConfigurationChanged -= OnConfigurationChanged;
         _stopping.Cancel();
     }
 
@@ -747,7 +785,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
                 return removed;
             }
 
-            await _cluster.Connection.Multiplexer.ConfigureAsync().ConfigureAwait(false);
+            await _connection.Multiplexer.ConfigureAsync().ConfigureAwait(false);
         }
     }
 
@@ -771,7 +809,7 @@ internal sealed class ClusterStore : KeyRoutedStore<ClusterStore.Node>, IRecover
             return false;
         }
 
-        _cluster.Connection.RecordUnsettledWalk();
+        _connection.RecordUnsettledWalk();
         return true;
     }
 

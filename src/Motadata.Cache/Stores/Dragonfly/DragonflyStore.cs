@@ -27,8 +27,11 @@ namespace Motadata.Cache.Stores.Dragonfly;
 /// <see cref="DragonflyReadBatcher"/> (asynchronous reads that arrive together go as one <c>MGET</c>).
 /// </para>
 /// </remarks>
-internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
+internal sealed class DragonflyStore : ICacheStore, IStoreProbe
 {
+    // Read to learn whether a server answers (IStoreProbe) with nothing else to ask it; never written, so it never exists.
+    private static readonly CacheKey ProbeKey = new(null, "\0motadata-cache:probe");
+
     /// <summary>
     /// The longest TTL sent; longer ones are clamped to it. Dragonfly refuses <c>SET ... PX</c> at or past its expiry
     /// limit, which is 2^28 - 1 seconds (8.5 years) today and was 2^27 - 1 (4.25 years) in older releases.
@@ -98,32 +101,24 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
     public ReadOutcome<T> Read<T>(in CacheKey key)
     {
         var database = _keys.NamespaceDatabase(key.TenantId);
-        Lease<byte>? lease;
+        Lease<byte>? lease = null;
+        Exception? failure = null;
         try
         {
             lease = database.StringGetLease(key.Key);
         }
-        catch (RedisServerException exception) when (DragonflyConnection.IsWrongType(exception))
+        catch (Exception exception) when (DragonflyValues.IsAnswer(exception))
         {
-            _values.RemoveCorrupt(database, key, DragonflyValues.WrongType);
-            return ReadOutcome<T>.Miss;
-        }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            return ReadOutcome<T>.Failed(_connection.Failure("GET", exception));
+            failure = exception;
         }
 
-        if (_values.TryDecode(lease, out T? value, out var problem))
+        var outcome = _values.Outcome<T>(lease, failure, out var unreadable);
+        if (unreadable is not null)
         {
-            return ReadOutcome<T>.Hit(value);
+            _values.RemoveCorrupt(database, key, unreadable);
         }
 
-        if (problem is not null)
-        {
-            _values.RemoveCorrupt(database, key, problem);
-        }
-
-        return ReadOutcome<T>.Miss;
+        return outcome;
     }
 
     public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
@@ -153,7 +148,7 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
         }
         catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
         {
-            return new(projection.Project(ReadOutcome<T>.Failed(_connection.Failure("GET", exception))));
+            return new(projection.Project(_values.Outcome<T>(default(Lease<byte>), exception, out _)));
         }
 
         return AwaitReadAsync<T, TResult, TProjection>(pending, database, key, projection, cancellationToken);
@@ -184,11 +179,8 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
         List<RedisKey>? corrupt = null;
         for (var i = 0; i < stored.Length; i++)
         {
-            if (_values.TryDecode(stored[i].IsNull ? null : (ReadOnlyMemory<byte>?)(ReadOnlyMemory<byte>)stored[i], out T? value, out var problem))
-            {
-                results[i] = ReadOutcome<T>.Hit(value);
-            }
-            else if (problem is not null)
+            results[i] = _values.Outcome<T>(stored[i], null, out var problem);
+            if (problem is not null)
             {
                 _values.RecordCorrupt(new CacheKey(tenantId, keys[i]), problem);
                 (corrupt ??= []).Add(serverKeys[i]);
@@ -261,6 +253,113 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
 
         return values;
     }
+
+    /// <summary>
+    /// <c>GET</c> and <c>PTTL</c> of one key in one batch (one round trip, one slot on a cluster), the value by the one
+    /// read rule. The TTL is the server's answer to <c>PTTL</c>, sent right after the <c>GET</c>: a write landing
+    /// between the two can pair an old value with a new TTL; the local level guards against that with its generations.
+    /// </summary>
+    public ReadOutcome<TimedValue<T>> ReadWithTtl<T>(in CacheKey key)
+    {
+        var database = _keys.NamespaceDatabase(key.TenantId);
+        Task<Lease<byte>?> value;
+        Task<RedisResult> ttl;
+        try
+        {
+            (value, ttl) = SendReadWithTtl(database, key);
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return ReadOutcome<TimedValue<T>>.Failed(_connection.Failure("GET", exception));
+        }
+
+        try
+        {
+            Task.WhenAll(value, ttl).Wait();
+        }
+        catch (Exception exception) when (DragonflyValues.IsAnswer(exception))
+        {
+            // Looked at per command below (the value may have failed alone, as WRONGTYPE).
+        }
+
+        var outcome = TimedOutcome<T>(value, ttl, out var unreadable);
+        if (unreadable is not null)
+        {
+            _values.RemoveCorrupt(database, key, unreadable);
+        }
+
+        return outcome;
+    }
+
+    /// <inheritdoc cref="ReadWithTtl{T}"/>
+    public async ValueTask<ReadOutcome<TimedValue<T>>> ReadWithTtlAsync<T>(CacheKey key, CancellationToken cancellationToken)
+    {
+        var database = _keys.NamespaceDatabase(key.TenantId);
+        Task<Lease<byte>?> value;
+        Task<RedisResult> ttl;
+        try
+        {
+            (value, ttl) = SendReadWithTtl(database, key);
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            return ReadOutcome<TimedValue<T>>.Failed(_connection.Failure("GET", exception));
+        }
+
+        try
+        {
+            await DragonflyConnection.WaitAsync(Task.WhenAll(value, ttl), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (DragonflyValues.IsAnswer(exception))
+        {
+            // Looked at per command below.
+        }
+
+        var outcome = TimedOutcome<T>(value, ttl, out var unreadable);
+        if (unreadable is not null)
+        {
+            await _values.RemoveCorruptAsync(database, key, unreadable).ConfigureAwait(false);
+        }
+
+        return outcome;
+    }
+
+    private static (Task<Lease<byte>?> Value, Task<RedisResult> Ttl) SendReadWithTtl(IDatabase database, in CacheKey key)
+    {
+        var batch = database.CreateBatch();
+        var value = batch.StringGetLeaseAsync(key.Key);
+
+        // PTTL, not KeyTimeToLive: its answer tells "no TTL" (-1) from "no key" (-2). The key-prefixed database
+        // prefixes the key argument as it does the GET's.
+        var ttl = batch.ExecuteAsync("PTTL", (RedisKey)key.Key);
+        batch.Execute();
+        return (value, ttl);
+    }
+
+    /// <summary>Both commands have completed: the value by the one read rule, with the TTL when <c>PTTL</c> answered one.</summary>
+    private ReadOutcome<TimedValue<T>> TimedOutcome<T>(Task<Lease<byte>?> value, Task<RedisResult> ttl, out string? unreadable)
+    {
+        var outcome = value.IsCompletedSuccessfully
+            ? _values.Outcome<T>(value.Result, null, out unreadable)
+            : _values.Outcome<T>(default(Lease<byte>), FailureOf(value), out unreadable);
+        if (!outcome.Found)
+        {
+            return outcome.Failure is { } failure ? ReadOutcome<TimedValue<T>>.Failed(failure) : ReadOutcome<TimedValue<T>>.Miss;
+        }
+
+        TimeSpan? remaining = ttl.IsCompletedSuccessfully
+            ? (long)ttl.Result switch
+            {
+                -1 => Timeout.InfiniteTimeSpan,
+                < 0 => null,
+                var milliseconds => TimeSpan.FromMilliseconds(milliseconds),
+            }
+            : null;
+        return ReadOutcome<TimedValue<T>>.Hit(new TimedValue<T>(outcome.Value, remaining));
+    }
+
+    private static Exception FailureOf(Task task) =>
+        task.Exception is { InnerExceptions: [var single] } ? single : task.Exception ?? (Exception)new TaskCanceledException(task);
 
     public WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl)
     {
@@ -429,7 +528,7 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
             return ReadOutcome<byte[]>.Failed(_connection.Failure("PING", exception));
         }
 
-        return await ReadAsync<byte[]>(Recovery.RecoveringStore.ProbeKey, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync<byte[]>(ProbeKey, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()
@@ -520,67 +619,35 @@ internal sealed class DragonflyStore : ICacheStore, Recovery.INodeProbe
     private async ValueTask<TResult> AwaitReadAsync<T, TResult, TProjection>(Task<Lease<byte>?> pending, IDatabase database, CacheKey key, TProjection projection, CancellationToken cancellationToken)
         where TProjection : struct, IReadProjection<T, TResult>
     {
-        Lease<byte>? lease;
+        // Shaped so that no local lives across an await: the state machine box stays as small as it was.
+        ReadOutcome<T> outcome;
+        string? unreadable;
         try
         {
-            lease = await DragonflyConnection.WaitAsync(pending, cancellationToken).ConfigureAwait(false);
+            var lease = await DragonflyConnection.WaitAsync(pending, cancellationToken).ConfigureAwait(false);
+            outcome = _values.Outcome<T>(lease, null, out unreadable);
         }
-        catch (RedisServerException exception) when (DragonflyConnection.IsWrongType(exception))
+        catch (Exception exception) when (DragonflyValues.IsAnswer(exception))
         {
-            await _values.RemoveCorruptAsync(database, key, DragonflyValues.WrongType).ConfigureAwait(false);
+            outcome = _values.Outcome<T>(default(Lease<byte>), exception, out unreadable);
+        }
+
+        if (unreadable is not null)
+        {
+            await _values.RemoveCorruptAsync(database, key, unreadable).ConfigureAwait(false);
             return projection.Project(ReadOutcome<T>.Miss);
         }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            return projection.Project(ReadOutcome<T>.Failed(_connection.Failure("GET", exception)));
-        }
 
-        if (_values.TryDecode(lease, out T? value, out var problem))
-        {
-            return projection.Project(ReadOutcome<T>.Hit(value));
-        }
-
-        if (problem is not null)
-        {
-            await _values.RemoveCorruptAsync(database, key, problem).ConfigureAwait(false);
-        }
-
-        return projection.Project(ReadOutcome<T>.Miss);
+        return projection.Project(outcome);
     }
 
     /// <summary>
-    /// What a batched read's answer (<see cref="DragonflyReadBatcher"/>) comes to, by the rules of
-    /// <see cref="AwaitReadAsync{T, TResult, TProjection}"/>: a hit, a miss, or the server's failure. When the stored
-    /// value cannot be read (a failed check, or another type: <c>WRONGTYPE</c>), a miss with
-    /// <paramref name="unreadable"/> saying why: the caller removes it (<see cref="RemoveUnreadableAsync"/>) first.
-    /// A failure that is not the server's is thrown, as on the unbatched path.
+    /// What a batched read's answer (<see cref="DragonflyReadBatcher"/>) comes to, by the one read rule
+    /// (<see cref="DragonflyValues.Outcome{T}(ReadOnlyMemory{byte}?, Exception?, out string?)"/>); an unreadable value
+    /// is removed by the caller (<see cref="RemoveUnreadableAsync"/>) before it answers.
     /// </summary>
-    internal ReadOutcome<T> BatchedOutcome<T>(in CacheKey key, in RedisValue value, Exception? failure, out string? unreadable)
-    {
-        unreadable = null;
-        if (failure is not null)
-        {
-            if (failure is RedisServerException wrongType && DragonflyConnection.IsWrongType(wrongType))
-            {
-                unreadable = DragonflyValues.WrongType;
-                return ReadOutcome<T>.Miss;
-            }
-
-            if (!DragonflyConnection.IsBackendFailure(failure))
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            }
-
-            return ReadOutcome<T>.Failed(_connection.Failure("GET", failure));
-        }
-
-        if (_values.TryDecode(value.IsNull ? null : (ReadOnlyMemory<byte>?)(ReadOnlyMemory<byte>)value, out T? decoded, out unreadable))
-        {
-            return ReadOutcome<T>.Hit(decoded);
-        }
-
-        return ReadOutcome<T>.Miss;
-    }
+    internal ReadOutcome<T> BatchedOutcome<T>(in RedisValue value, Exception? failure, out string? unreadable) =>
+        _values.Outcome<T>(value, failure, out unreadable);
 
     /// <summary>Removes a value a batched read could not read (see <see cref="BatchedOutcome{T}"/>), counted and logged.</summary>
     internal ValueTask RemoveUnreadableAsync(CacheKey key, string problem) =>

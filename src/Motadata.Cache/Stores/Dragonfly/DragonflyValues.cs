@@ -108,6 +108,72 @@ internal sealed partial class DragonflyValues
         }
     }
 
+    /// <summary>
+    /// The one read rule of the Dragonfly store, for every path that reads a value (a <c>GET</c>, a batched
+    /// <c>MGET</c>, each key of a batch read, a read with its TTL): what the server's answer comes to. The stored
+    /// bytes (null: no such key) decode to a hit or a miss; a <c>WRONGTYPE</c> answer or bytes that fail their check
+    /// are a miss with <paramref name="unreadable"/> saying why (the caller removes the value, see
+    /// <see cref="RemoveCorrupt"/>, before it answers); a server failure is the outcome's <c>Failure</c> (counted).
+    /// Anything else thrown (not the server's) is thrown on, with its stack.
+    /// </summary>
+    public ReadOutcome<T> Outcome<T>(ReadOnlyMemory<byte>? stored, Exception? failure, out string? unreadable)
+    {
+        if (failure is null)
+        {
+            return TryDecode(stored, out T? value, out unreadable) ? ReadOutcome<T>.Hit(value) : ReadOutcome<T>.Miss;
+        }
+
+        unreadable = null;
+        if (IsWrongTypeAnswer(failure))
+        {
+            unreadable = WrongTypeProblem;
+            return ReadOutcome<T>.Miss;
+        }
+
+        if (!DragonflyConnection.IsBackendFailure(failure))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return ReadOutcome<T>.Failed(_connection.Failure("GET", failure));
+    }
+
+    /// <inheritdoc cref="Outcome{T}(ReadOnlyMemory{byte}?, Exception?, out string?)"/>
+    /// <remarks>From the client's leased buffer, which is released here.</remarks>
+    public ReadOutcome<T> Outcome<T>(Lease<byte>? lease, Exception? failure, out string? unreadable)
+    {
+        // Not "lease is null ? null : lease.Memory": that null converts through byte[] to an empty memory, which
+        // would read an absent key as an unreadable value.
+        if (lease is null)
+        {
+            return Outcome<T>(default(ReadOnlyMemory<byte>?), failure, out unreadable);
+        }
+
+        using (lease)
+        {
+            return Outcome<T>((ReadOnlyMemory<byte>?)lease.Memory, failure, out unreadable);
+        }
+    }
+
+    /// <inheritdoc cref="Outcome{T}(ReadOnlyMemory{byte}?, Exception?, out string?)"/>
+    /// <remarks>From one value of a multi-key answer.</remarks>
+    public ReadOutcome<T> Outcome<T>(in RedisValue stored, Exception? failure, out string? unreadable) =>
+        Outcome<T>(stored.IsNull ? default(ReadOnlyMemory<byte>?) : (ReadOnlyMemory<byte>)stored, failure, out unreadable);
+
+    /// <summary>
+    /// True for what a read answers by the rule above rather than letting through: the server's failure, or a
+    /// <c>WRONGTYPE</c> answer. For the filter of the <c>catch</c> around a read.
+    /// </summary>
+    public static bool IsAnswer(Exception exception) =>
+        IsWrongTypeAnswer(exception) || DragonflyConnection.IsBackendFailure(exception);
+
+    private static bool IsWrongTypeAnswer(Exception exception) => exception switch
+    {
+        RedisServerException server => DragonflyConnection.IsWrongType(server),
+        AggregateException { InnerExceptions: [var single] } => IsWrongTypeAnswer(single),
+        _ => false,
+    };
+
     /// <summary>The problem to report when the server answered <c>WRONGTYPE</c> for one of our keys.</summary>
     public static string WrongType => WrongTypeProblem;
 

@@ -68,7 +68,7 @@ internal sealed class ProjectedBatchedRead<T, TResult, TProjection> : BatchedRea
         TResult result;
         try
         {
-            var outcome = _store.BatchedOutcome<T>(_key, value, failure, out var unreadable);
+            var outcome = _store.BatchedOutcome<T>(value, failure, out var unreadable);
             if (unreadable is not null)
             {
                 if (_callerContext is { } context)

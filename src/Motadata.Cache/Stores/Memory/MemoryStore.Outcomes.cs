@@ -15,6 +15,14 @@ internal sealed partial class MemoryStore
     ValueTask<TResult> ICacheStore.ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken) =>
         new(projection.Project(TryGet(key, out T? value) ? ReadOutcome<T>.Hit(value) : ReadOutcome<T>.Miss));
 
+    // The remaining TTL is not reported (null: the caller keeps no copy on the strength of it); nothing above a memory
+    // store keeps copies of its entries.
+    ReadOutcome<TimedValue<T>> ICacheStore.ReadWithTtl<T>(in CacheKey key) =>
+        TryGet(key, out T? value) ? ReadOutcome<TimedValue<T>>.Hit(new TimedValue<T>(value, null)) : ReadOutcome<TimedValue<T>>.Miss;
+
+    ValueTask<ReadOutcome<TimedValue<T>>> ICacheStore.ReadWithTtlAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
+        new(((ICacheStore)this).ReadWithTtl<T>(key));
+
     ValueTask<StoreOutcome<ReadOutcome<T>[]>> ICacheStore.ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var results = new ReadOutcome<T>[keys.Count];

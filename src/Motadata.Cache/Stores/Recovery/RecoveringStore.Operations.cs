@@ -2,16 +2,16 @@ using Motadata.Cache.Keys;
 
 namespace Motadata.Cache.Stores.Recovery;
 
-// Every store operation as a policy for the guard (RecoveringStore.Guard.cs): which call it makes, and what recovery
-// does when the server did not take it. Reads become misses (or fallback hits); writes journal a delete of their keys
+// Every store operation (a value, Stores/StoreOperations.cs) with its policy for the guard (RecoveringStore.Guard.cs):
+// what recovery does when the server did not take it. Reads become misses (or fallback hits); writes journal a delete of their keys
 // (the value they replace, or they themselves landing late, must not outlive the replay); removals are journaled;
 // usage reads as zero.
 internal sealed partial class RecoveringStore
 {
-    public ReadOutcome<T> Read<T>(in CacheKey key) => Run<ReadOperation<T>, CacheKey, ReadOutcome<T>>(key);
+    public ReadOutcome<T> Read<T>(in CacheKey key) => Run<ReadPolicy<T>, ReadOperation<T>, ReadOutcome<T>>(new(key));
 
     public ValueTask<ReadOutcome<T>> ReadAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
-        RunAsync<ReadOperation<T>, CacheKey, ReadOutcome<T>>(key, cancellationToken);
+        RunAsync<ReadPolicy<T>, ReadOperation<T>, ReadOutcome<T>>(new(key), cancellationToken);
 
     public ValueTask<TResult> ReadAsync<T, TResult, TProjection>(CacheKey key, TProjection projection, CancellationToken cancellationToken)
         where TProjection : struct, IReadProjection<T, TResult>
@@ -22,54 +22,60 @@ internal sealed partial class RecoveringStore
             return _inner.ReadAsync<T, TResult, RecoveringProjection<T, TResult, TProjection>>(key, new(this, key, projection), cancellationToken);
         }
 
-        var pending = RunAsync<ReadOperation<T>, CacheKey, ReadOutcome<T>>(key, cancellationToken);
+        var pending = RunAsync<ReadPolicy<T>, ReadOperation<T>, ReadOutcome<T>>(new(key), cancellationToken);
         return pending.IsCompletedSuccessfully ? new(projection.Project(pending.Result)) : ProjectAsync(pending, projection);
 
         static async ValueTask<TResult> ProjectAsync(ValueTask<ReadOutcome<T>> pending, TProjection projection) =>
             projection.Project(await pending.ConfigureAwait(false));
     }
 
+    public ReadOutcome<TimedValue<T>> ReadWithTtl<T>(in CacheKey key) =>
+        Run<ReadWithTtlPolicy<T>, ReadWithTtlOperation<T>, ReadOutcome<TimedValue<T>>>(new(key));
+
+    public ValueTask<ReadOutcome<TimedValue<T>>> ReadWithTtlAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
+        RunAsync<ReadWithTtlPolicy<T>, ReadWithTtlOperation<T>, ReadOutcome<TimedValue<T>>>(new(key), cancellationToken);
+
     public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
-        RunAsync<ReadManyOperation<T>, (string? TenantId, IReadOnlyList<string> Keys), StoreOutcome<ReadOutcome<T>[]>>((tenantId, keys), cancellationToken);
+        RunAsync<ReadManyPolicy<T>, ReadManyOperation<T>, StoreOutcome<ReadOutcome<T>[]>>(new(tenantId, keys), cancellationToken);
 
     public WriteOutcome Write<T>(in CacheKey key, T value, TimeSpan ttl) =>
-        Run<WriteOperation<T>, (CacheKey Key, T Value, TimeSpan Ttl), WriteOutcome>((key, value, ttl));
+        Run<WritePolicy<T>, WriteOperation<T>, WriteOutcome>(new(key, value, ttl));
 
     public ValueTask<WriteOutcome> WriteAsync<T>(CacheKey key, T value, TimeSpan ttl, CancellationToken cancellationToken) =>
-        RunAsync<WriteOperation<T>, (CacheKey Key, T Value, TimeSpan Ttl), WriteOutcome>((key, value, ttl), cancellationToken);
+        RunAsync<WritePolicy<T>, WriteOperation<T>, WriteOutcome>(new(key, value, ttl), cancellationToken);
 
     public StoreOutcome<bool> Extend(in CacheKey key, byte[] expected, TimeSpan ttl) =>
-        Run<ExtendOperation, (CacheKey Key, byte[] Value, TimeSpan Ttl), StoreOutcome<bool>>((key, expected, ttl));
+        Run<ExtendPolicy, ExtendOperation, StoreOutcome<bool>>(new(key, expected, ttl));
 
     public ValueTask<StoreOutcome<bool>> ExtendAsync(CacheKey key, byte[] expected, TimeSpan ttl, CancellationToken cancellationToken) =>
-        RunAsync<ExtendOperation, (CacheKey Key, byte[] Value, TimeSpan Ttl), StoreOutcome<bool>>((key, expected, ttl), cancellationToken);
+        RunAsync<ExtendPolicy, ExtendOperation, StoreOutcome<bool>>(new(key, expected, ttl), cancellationToken);
 
-    public StoreOutcome<bool> Delete(in CacheKey key) => Run<DeleteOperation, CacheKey, StoreOutcome<bool>>(key);
+    public StoreOutcome<bool> Delete(in CacheKey key) => Run<DeletePolicy, DeleteOperation, StoreOutcome<bool>>(new(key));
 
     public ValueTask<StoreOutcome<bool>> DeleteAsync(CacheKey key, CancellationToken cancellationToken) =>
-        RunAsync<DeleteOperation, CacheKey, StoreOutcome<bool>>(key, cancellationToken);
+        RunAsync<DeletePolicy, DeleteOperation, StoreOutcome<bool>>(new(key), cancellationToken);
 
     public StoreOutcome<long> Invalidate(string? tenantId, GlobPattern pattern) =>
-        Run<InvalidateOperation, (string? TenantId, GlobPattern Pattern), StoreOutcome<long>>((tenantId, pattern));
+        Run<InvalidatePolicy, InvalidateOperation, StoreOutcome<long>>(new(tenantId, pattern));
 
     public ValueTask<StoreOutcome<long>> InvalidateAsync(string? tenantId, GlobPattern pattern, CancellationToken cancellationToken) =>
-        RunAsync<InvalidateOperation, (string? TenantId, GlobPattern Pattern), StoreOutcome<long>>((tenantId, pattern), cancellationToken);
+        RunAsync<InvalidatePolicy, InvalidateOperation, StoreOutcome<long>>(new(tenantId, pattern), cancellationToken);
 
-    public StoreOutcome<long> Clear(string? tenantId) => Run<ClearOperation, string?, StoreOutcome<long>>(tenantId);
+    public StoreOutcome<long> Clear(string? tenantId) => Run<ClearPolicy, ClearOperation, StoreOutcome<long>>(new(tenantId));
 
     public ValueTask<StoreOutcome<long>> ClearAsync(string? tenantId, CancellationToken cancellationToken) =>
-        RunAsync<ClearOperation, string?, StoreOutcome<long>>(tenantId, cancellationToken);
+        RunAsync<ClearPolicy, ClearOperation, StoreOutcome<long>>(new(tenantId), cancellationToken);
 
     public StoreOutcome<long> WriteMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl) =>
-        Run<WriteManyOperation<T>, (string? TenantId, IReadOnlyList<KeyValuePair<string, T>> Entries, TimeSpan Ttl), StoreOutcome<long>>((tenantId, entries, ttl));
+        Run<WriteManyPolicy<T>, WriteManyOperation<T>, StoreOutcome<long>>(new(tenantId, entries, ttl));
 
     public ValueTask<StoreOutcome<long>> WriteManyAsync<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl, CancellationToken cancellationToken) =>
-        RunAsync<WriteManyOperation<T>, (string? TenantId, IReadOnlyList<KeyValuePair<string, T>> Entries, TimeSpan Ttl), StoreOutcome<long>>((tenantId, entries, ttl), cancellationToken);
+        RunAsync<WriteManyPolicy<T>, WriteManyOperation<T>, StoreOutcome<long>>(new(tenantId, entries, ttl), cancellationToken);
 
-    public StoreOutcome<StoreUsage> GetUsage(string? tenantId) => Run<UsageOperation, string?, StoreOutcome<StoreUsage>>(tenantId);
+    public StoreOutcome<StoreUsage> GetUsage(string? tenantId) => Run<UsagePolicy, UsageOperation, StoreOutcome<StoreUsage>>(new(tenantId));
 
     public ValueTask<StoreOutcome<StoreUsage>> GetUsageAsync(string? tenantId, CancellationToken cancellationToken) =>
-        RunAsync<UsageOperation, string?, StoreOutcome<StoreUsage>>(tenantId, cancellationToken);
+        RunAsync<UsagePolicy, UsageOperation, StoreOutcome<StoreUsage>>(new(tenantId), cancellationToken);
 
     /// <summary>What this instance can answer on its own while the server is away: the fallback tier's value, or a miss.</summary>
     private ReadOutcome<T> ReadFallback<T>(in CacheKey key) =>
@@ -119,42 +125,49 @@ internal sealed partial class RecoveringStore
         }
 
         public TResult Project(in ReadOutcome<T> outcome) =>
-            _inner.Project(outcome.Failure is { } failure ? ReadOperation<T>.WithoutServer(_recovery, _key, failure) : outcome);
+            _inner.Project(outcome.Failure is { } failure ? ReadPolicy<T>.WithoutServer(_recovery, new ReadOperation<T>(_key), failure) : outcome);
     }
 
-    private readonly struct ReadOperation<T> : IGuardedOperation<CacheKey, ReadOutcome<T>>
+    private readonly struct ReadPolicy<T> : IGuardedOperation<ReadOperation<T>, ReadOutcome<T>>
     {
         public static bool IsRead => true;
 
-        public static ReadOutcome<T> Call(ICacheStore store, in CacheKey state) => store.Read<T>(state);
 
-        public static ValueTask<ReadOutcome<T>> CallAsync(ICacheStore store, CacheKey state, CancellationToken cancellationToken) =>
-            store.ReadAsync<T>(state, cancellationToken);
 
-        public static ReadOutcome<T> WithoutServer(RecoveringStore recovery, in CacheKey state, CacheBackendException? failure)
+        public static ReadOutcome<T> WithoutServer(RecoveringStore recovery, in ReadOperation<T> state, CacheBackendException? failure)
         {
             if (failure is not null)
             {
                 recovery.OnFailure(failure);
             }
 
-            return recovery.ReadFallback<T>(state);
+            return recovery.ReadFallback<T>(state.Key);
         }
 
-        public static ReadOutcome<T> Served(RecoveringStore recovery, in CacheKey state, ReadOutcome<T> outcome) => outcome;
+        public static ReadOutcome<T> Served(RecoveringStore recovery, in ReadOperation<T> state, ReadOutcome<T> outcome) => outcome;
     }
 
-    private readonly struct ReadManyOperation<T> : IGuardedOperation<(string? TenantId, IReadOnlyList<string> Keys), StoreOutcome<ReadOutcome<T>[]>>
+    private readonly struct ReadWithTtlPolicy<T> : IGuardedOperation<ReadWithTtlOperation<T>, ReadOutcome<TimedValue<T>>>
     {
         public static bool IsRead => true;
 
-        public static StoreOutcome<ReadOutcome<T>[]> Call(ICacheStore store, in (string? TenantId, IReadOnlyList<string> Keys) state) =>
-            throw new NotSupportedException("Batch reads are asynchronous only.");
+        // As a read: a miss, or what the fallback tier holds (whose TTL it cannot vouch for the server's: none given).
+        public static ReadOutcome<TimedValue<T>> WithoutServer(RecoveringStore recovery, in ReadWithTtlOperation<T> state, CacheBackendException? failure)
+        {
+            var outcome = ReadPolicy<T>.WithoutServer(recovery, new ReadOperation<T>(state.Key), failure);
+            return outcome.Found ? ReadOutcome<TimedValue<T>>.Hit(new TimedValue<T>(outcome.Value, null)) : ReadOutcome<TimedValue<T>>.Miss;
+        }
 
-        public static ValueTask<StoreOutcome<ReadOutcome<T>[]>> CallAsync(ICacheStore store, (string? TenantId, IReadOnlyList<string> Keys) state, CancellationToken cancellationToken) =>
-            store.ReadManyAsync<T>(state.TenantId, state.Keys, cancellationToken);
+        public static ReadOutcome<TimedValue<T>> Served(RecoveringStore recovery, in ReadWithTtlOperation<T> state, ReadOutcome<TimedValue<T>> outcome) => outcome;
+    }
 
-        public static StoreOutcome<ReadOutcome<T>[]> WithoutServer(RecoveringStore recovery, in (string? TenantId, IReadOnlyList<string> Keys) state, CacheBackendException? failure)
+    private readonly struct ReadManyPolicy<T> : IGuardedOperation<ReadManyOperation<T>, StoreOutcome<ReadOutcome<T>[]>>
+    {
+        public static bool IsRead => true;
+
+
+
+        public static StoreOutcome<ReadOutcome<T>[]> WithoutServer(RecoveringStore recovery, in ReadManyOperation<T> state, CacheBackendException? failure)
         {
             if (failure is not null)
             {
@@ -170,20 +183,16 @@ internal sealed partial class RecoveringStore
             return results;
         }
 
-        public static StoreOutcome<ReadOutcome<T>[]> Served(RecoveringStore recovery, in (string? TenantId, IReadOnlyList<string> Keys) state, StoreOutcome<ReadOutcome<T>[]> outcome) => outcome;
+        public static StoreOutcome<ReadOutcome<T>[]> Served(RecoveringStore recovery, in ReadManyOperation<T> state, StoreOutcome<ReadOutcome<T>[]> outcome) => outcome;
     }
 
-    private readonly struct WriteOperation<T> : IGuardedOperation<(CacheKey Key, T Value, TimeSpan Ttl), WriteOutcome>
+    private readonly struct WritePolicy<T> : IGuardedOperation<WriteOperation<T>, WriteOutcome>
     {
         public static bool IsRead => false;
 
-        public static WriteOutcome Call(ICacheStore store, in (CacheKey Key, T Value, TimeSpan Ttl) state) =>
-            store.Write(state.Key, state.Value, state.Ttl);
 
-        public static ValueTask<WriteOutcome> CallAsync(ICacheStore store, (CacheKey Key, T Value, TimeSpan Ttl) state, CancellationToken cancellationToken) =>
-            store.WriteAsync(state.Key, state.Value, state.Ttl, cancellationToken);
 
-        public static WriteOutcome WithoutServer(RecoveringStore recovery, in (CacheKey Key, T Value, TimeSpan Ttl) state, CacheBackendException? failure)
+        public static WriteOutcome WithoutServer(RecoveringStore recovery, in WriteOperation<T> state, CacheBackendException? failure)
         {
             recovery.LoseWrite(state.Key, state.Value, state.Ttl, failure);
 
@@ -191,121 +200,103 @@ internal sealed partial class RecoveringStore
             return WriteOutcome.Unavailable(null);
         }
 
-        public static WriteOutcome Served(RecoveringStore recovery, in (CacheKey Key, T Value, TimeSpan Ttl) state, WriteOutcome outcome)
+        public static WriteOutcome Served(RecoveringStore recovery, in WriteOperation<T> state, WriteOutcome outcome)
         {
             recovery.KeepInFallback(state.Key, state.Value, state.Ttl, outcome.IsStored);
             return outcome;
         }
     }
 
-    private readonly struct ExtendOperation : IGuardedOperation<(CacheKey Key, byte[] Value, TimeSpan Ttl), StoreOutcome<bool>>
+    private readonly struct ExtendPolicy : IGuardedOperation<ExtendOperation, StoreOutcome<bool>>
     {
         public static bool IsRead => false;
 
-        public static StoreOutcome<bool> Call(ICacheStore store, in (CacheKey Key, byte[] Value, TimeSpan Ttl) state) =>
-            store.Extend(state.Key, state.Value, state.Ttl);
 
-        public static ValueTask<StoreOutcome<bool>> CallAsync(ICacheStore store, (CacheKey Key, byte[] Value, TimeSpan Ttl) state, CancellationToken cancellationToken) =>
-            store.ExtendAsync(state.Key, state.Value, state.Ttl, cancellationToken);
 
-        public static StoreOutcome<bool> WithoutServer(RecoveringStore recovery, in (CacheKey Key, byte[] Value, TimeSpan Ttl) state, CacheBackendException? failure)
+        public static StoreOutcome<bool> WithoutServer(RecoveringStore recovery, in ExtendOperation state, CacheBackendException? failure)
         {
-            recovery.LoseWrite(state.Key, state.Value, state.Ttl, failure);
+            recovery.LoseWrite(state.Key, state.Expected, state.Ttl, failure);
             return false;
         }
 
-        public static StoreOutcome<bool> Served(RecoveringStore recovery, in (CacheKey Key, byte[] Value, TimeSpan Ttl) state, StoreOutcome<bool> outcome)
+        public static StoreOutcome<bool> Served(RecoveringStore recovery, in ExtendOperation state, StoreOutcome<bool> outcome)
         {
-            recovery.KeepInFallback(state.Key, state.Value, state.Ttl, outcome.Result);
+            recovery.KeepInFallback(state.Key, state.Expected, state.Ttl, outcome.Result);
             return outcome;
         }
     }
 
-    private readonly struct DeleteOperation : IGuardedOperation<CacheKey, StoreOutcome<bool>>
+    private readonly struct DeletePolicy : IGuardedOperation<DeleteOperation, StoreOutcome<bool>>
     {
         public static bool IsRead => false;
 
-        public static StoreOutcome<bool> Call(ICacheStore store, in CacheKey state) => store.Delete(state);
 
-        public static ValueTask<StoreOutcome<bool>> CallAsync(ICacheStore store, CacheKey state, CancellationToken cancellationToken) =>
-            store.DeleteAsync(state, cancellationToken);
 
-        public static StoreOutcome<bool> WithoutServer(RecoveringStore recovery, in CacheKey state, CacheBackendException? failure)
+        public static StoreOutcome<bool> WithoutServer(RecoveringStore recovery, in DeleteOperation state, CacheBackendException? failure)
         {
-            recovery.Journal(new JournalEntry(JournalOperation.Delete, state.TenantId, state.Key), failure);
-            return recovery._fallback is { } fallback && fallback.Delete(state).Result;
+            recovery.Journal(new JournalEntry(JournalOperation.Delete, state.Key.TenantId, state.Key.Key), failure);
+            return recovery._fallback is { } fallback && fallback.Delete(state.Key).Result;
         }
 
-        public static StoreOutcome<bool> Served(RecoveringStore recovery, in CacheKey state, StoreOutcome<bool> outcome)
+        public static StoreOutcome<bool> Served(RecoveringStore recovery, in DeleteOperation state, StoreOutcome<bool> outcome)
         {
-            var local = recovery._fallback is { } fallback && fallback.Delete(state).Result;
+            var local = recovery._fallback is { } fallback && fallback.Delete(state.Key).Result;
             return outcome.Result | local;
         }
     }
 
-    private readonly struct InvalidateOperation : IGuardedOperation<(string? TenantId, GlobPattern Pattern), StoreOutcome<long>>
+    private readonly struct InvalidatePolicy : IGuardedOperation<InvalidateOperation, StoreOutcome<long>>
     {
         public static bool IsRead => false;
 
-        public static StoreOutcome<long> Call(ICacheStore store, in (string? TenantId, GlobPattern Pattern) state) =>
-            store.Invalidate(state.TenantId, state.Pattern);
 
-        public static ValueTask<StoreOutcome<long>> CallAsync(ICacheStore store, (string? TenantId, GlobPattern Pattern) state, CancellationToken cancellationToken) =>
-            store.InvalidateAsync(state.TenantId, state.Pattern, cancellationToken);
 
-        public static StoreOutcome<long> WithoutServer(RecoveringStore recovery, in (string? TenantId, GlobPattern Pattern) state, CacheBackendException? failure)
+        public static StoreOutcome<long> WithoutServer(RecoveringStore recovery, in InvalidateOperation state, CacheBackendException? failure)
         {
             recovery.Journal(InvalidateEntry(state.TenantId, state.Pattern), failure);
             return recovery._fallback?.Invalidate(state.TenantId, state.Pattern).Result ?? 0;
         }
 
-        public static StoreOutcome<long> Served(RecoveringStore recovery, in (string? TenantId, GlobPattern Pattern) state, StoreOutcome<long> outcome)
+        public static StoreOutcome<long> Served(RecoveringStore recovery, in InvalidateOperation state, StoreOutcome<long> outcome)
         {
             recovery._fallback?.Invalidate(state.TenantId, state.Pattern);
             return outcome;
         }
     }
 
-    private readonly struct ClearOperation : IGuardedOperation<string?, StoreOutcome<long>>
+    private readonly struct ClearPolicy : IGuardedOperation<ClearOperation, StoreOutcome<long>>
     {
         public static bool IsRead => false;
 
-        public static StoreOutcome<long> Call(ICacheStore store, in string? state) => store.Clear(state);
 
-        public static ValueTask<StoreOutcome<long>> CallAsync(ICacheStore store, string? state, CancellationToken cancellationToken) =>
-            store.ClearAsync(state, cancellationToken);
 
-        public static StoreOutcome<long> WithoutServer(RecoveringStore recovery, in string? state, CacheBackendException? failure)
+        public static StoreOutcome<long> WithoutServer(RecoveringStore recovery, in ClearOperation state, CacheBackendException? failure)
         {
-            recovery.Journal(ClearEntry(state), failure);
-            return recovery._fallback?.Clear(state).Result ?? 0;
+            recovery.Journal(ClearEntry(state.TenantId), failure);
+            return recovery._fallback?.Clear(state.TenantId).Result ?? 0;
         }
 
-        public static StoreOutcome<long> Served(RecoveringStore recovery, in string? state, StoreOutcome<long> outcome)
+        public static StoreOutcome<long> Served(RecoveringStore recovery, in ClearOperation state, StoreOutcome<long> outcome)
         {
-            recovery._fallback?.Clear(state);
+            recovery._fallback?.Clear(state.TenantId);
             return outcome;
         }
     }
 
-    private readonly struct WriteManyOperation<T> : IGuardedOperation<(string? TenantId, IReadOnlyList<KeyValuePair<string, T>> Entries, TimeSpan Ttl), StoreOutcome<long>>
+    private readonly struct WriteManyPolicy<T> : IGuardedOperation<WriteManyOperation<T>, StoreOutcome<long>>
     {
         public static bool IsRead => false;
 
-        public static StoreOutcome<long> Call(ICacheStore store, in (string? TenantId, IReadOnlyList<KeyValuePair<string, T>> Entries, TimeSpan Ttl) state) =>
-            store.WriteMany(state.TenantId, state.Entries, state.Ttl);
 
-        public static ValueTask<StoreOutcome<long>> CallAsync(ICacheStore store, (string? TenantId, IReadOnlyList<KeyValuePair<string, T>> Entries, TimeSpan Ttl) state, CancellationToken cancellationToken) =>
-            store.WriteManyAsync(state.TenantId, state.Entries, state.Ttl, cancellationToken);
 
-        public static StoreOutcome<long> WithoutServer(RecoveringStore recovery, in (string? TenantId, IReadOnlyList<KeyValuePair<string, T>> Entries, TimeSpan Ttl) state, CacheBackendException? failure)
+        public static StoreOutcome<long> WithoutServer(RecoveringStore recovery, in WriteManyOperation<T> state, CacheBackendException? failure)
         {
             recovery.JournalDeletes(state.TenantId, state.Entries, failure);
             recovery._fallback?.WriteMany(state.TenantId, state.Entries, state.Ttl);
             return 0L;
         }
 
-        public static StoreOutcome<long> Served(RecoveringStore recovery, in (string? TenantId, IReadOnlyList<KeyValuePair<string, T>> Entries, TimeSpan Ttl) state, StoreOutcome<long> outcome)
+        public static StoreOutcome<long> Served(RecoveringStore recovery, in WriteManyOperation<T> state, StoreOutcome<long> outcome)
         {
             if (recovery._fallback is not { } fallback)
             {
@@ -328,16 +319,13 @@ internal sealed partial class RecoveringStore
         }
     }
 
-    private readonly struct UsageOperation : IGuardedOperation<string?, StoreOutcome<StoreUsage>>
+    private readonly struct UsagePolicy : IGuardedOperation<UsageOperation, StoreOutcome<StoreUsage>>
     {
         public static bool IsRead => false;
 
-        public static StoreOutcome<StoreUsage> Call(ICacheStore store, in string? state) => store.GetUsage(state);
 
-        public static ValueTask<StoreOutcome<StoreUsage>> CallAsync(ICacheStore store, string? state, CancellationToken cancellationToken) =>
-            store.GetUsageAsync(state, cancellationToken);
 
-        public static StoreOutcome<StoreUsage> WithoutServer(RecoveringStore recovery, in string? state, CacheBackendException? failure)
+        public static StoreOutcome<StoreUsage> WithoutServer(RecoveringStore recovery, in UsageOperation state, CacheBackendException? failure)
         {
             if (failure is not null)
             {
@@ -347,6 +335,6 @@ internal sealed partial class RecoveringStore
             return default(StoreUsage);
         }
 
-        public static StoreOutcome<StoreUsage> Served(RecoveringStore recovery, in string? state, StoreOutcome<StoreUsage> outcome) => outcome;
+        public static StoreOutcome<StoreUsage> Served(RecoveringStore recovery, in UsageOperation state, StoreOutcome<StoreUsage> outcome) => outcome;
     }
 }

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
-using Motadata.Cache.Stores.Memory;
 using Polly;
 using Polly.CircuitBreaker;
 
@@ -28,23 +27,22 @@ namespace Motadata.Cache.Stores.Recovery;
 /// sit in a socket buffer of a paused server), and the value it was meant to replace must not be served either.
 /// </para>
 /// </remarks>
-internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
+internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState, IHealthSignal
 {
     private const int HealthyMode = 0;
     private const int RecoveringMode = 1;
 
-    // Read with nothing to replay, to learn whether the server answers; never written, so it never exists.
-    internal static readonly CacheKey ProbeKey = new(null, "\0motadata-cache:probe");
     private static readonly GlobPattern MatchAll = GlobPattern.Parse("*");
 
     private readonly ICacheStore _inner;
+    private readonly IStoreProbe _probe;
     private readonly CacheCounters _statistics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
     private readonly CircuitBreakerStateProvider _breakerState = new();
     private readonly InvalidationJournal _journal;
-    private readonly CacheConfig? _fallbackConfig;
+    private readonly Func<ICacheStore>? _newFallback;
     private readonly TimeSpan _breakDuration;
     private readonly TimeSpan _probeInterval;
     private readonly TimeSpan _settleTime;
@@ -68,9 +66,17 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     private Task? _recovery;
     private int _disposed;
 
-    public RecoveringStore(ICacheStore inner, CacheConfig config, CacheCounters statistics, TimeProvider time)
+    /// <param name="inner">The store recovered: a backend, or one node of it.</param>
+    /// <param name="probe">How to ask the server that store stands for whether it answers (the backend's, handed in by the composition root).</param>
+    /// <param name="config">The settings.</param>
+    /// <param name="statistics">Where counts go.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="newFallback">Makes the fallback tier of an outage (<see cref="CacheConfig.RecoveryFallbackMaxSize"/>); null for none.</param>
+    public RecoveringStore(ICacheStore inner, IStoreProbe probe, CacheConfig config, CacheCounters statistics, TimeProvider time, Func<ICacheStore>? newFallback = null)
     {
         _inner = inner;
+        _probe = probe;
+        _newFallback = newFallback;
         _disposingToken = _disposing.Token;
         _statistics = statistics;
         _time = time;
@@ -88,11 +94,6 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
         // fails every few calls stays Degraded (one log line) instead of flapping (two lines per failure).
         _settleTime = TimeSpan.FromTicks(Math.Clamp(config.OperationTimeout.Ticks, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
         _health = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
-        if (recovery.FallbackMaxSize > 0)
-        {
-            _fallbackConfig = CacheConfig.ForInProcessTier(recovery.FallbackMaxSize, maxBytes: null, config.Ttl, config.ScanInterval);
-        }
-
         var breaker = new CircuitBreakerStrategyOptions
         {
             // Opens when at least half of at least two calls in the window failed: a dead server is noticed after
@@ -101,11 +102,12 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
             MinimumThroughput = 2,
             SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond * 2, config.OperationTimeout.Ticks * 4)),
             BreakDuration = recovery.BreakDuration,
-            ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is CacheBackendException),
+            // A failure the store returned counts as much as one thrown: outcomes are values (RecoveringStore.Guard.cs).
+            ShouldHandle = static args => new ValueTask<bool>(FailureOf(args.Outcome) is not null),
             StateProvider = _breakerState,
             OnOpened = args =>
             {
-                OnBreakerOpened(args.Outcome.Exception as CacheBackendException);
+                OnBreakerOpened(FailureOf(args.Outcome));
                 return default;
             },
             OnClosed = _ =>
@@ -129,7 +131,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
     public IReadOnlyList<KeyValuePair<string, CacheHealth>> NodeHealth => [];
 
     /// <summary>True while no failure is being handled (one volatile read): the two-level store serves its local level only then.</summary>
-    internal bool IsHealthy => _mode == HealthyMode;
+    public bool IsHealthy => _mode == HealthyMode;
 
     /// <summary>The Polly breaker's state, for tests and diagnostics.</summary>
     public CircuitState BreakerState => _breakerState.CircuitState;
@@ -294,7 +296,7 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
         _outageStartedAt = _time.GetTimestamp();
 
         // A fresh fallback tier per outage: what an earlier one held may have changed on the server since.
-        _fallback = _fallbackConfig is null ? null : new MemoryStore(_fallbackConfig, new CacheCounters(), _time);
+        _fallback = _newFallback?.Invoke();
         _mode = RecoveringMode;
         Transition_NeedsLock(CacheHealthStatus.Degraded);
         if (!_disposingToken.IsCancellationRequested)
@@ -508,12 +510,8 @@ internal sealed partial class RecoveringStore : ICacheStore, IRecoveryState
         return probe.Failure is null;
     }
 
-    /// <summary>
-    /// Asks the server to answer: one read of a reserved key, or, for a store that stands for one node of several
-    /// (a cluster primary), whatever reaches that node (a read of the reserved key could land on another).
-    /// </summary>
-    private ValueTask<ReadOutcome<byte[]>> ProbeAsync(CancellationToken cancellationToken) =>
-        _inner is INodeProbe node ? node.ProbeAsync(cancellationToken) : _inner.ReadAsync<byte[]>(ProbeKey, cancellationToken);
+    /// <summary>Asks the server to answer, by the probe its backend handed in (for a cluster primary, whatever reaches that node).</summary>
+    private ValueTask<ReadOutcome<byte[]>> ProbeAsync(CancellationToken cancellationToken) => _probe.ProbeAsync(cancellationToken);
 
     /// <summary>Takes the applied entries out of the journal, and widens or abandons those that failed too often.</summary>
     private void SettleReplay(JournalEntry[] entries, CacheBackendException?[] failures, int attempted, bool serverAnswers, int generation)

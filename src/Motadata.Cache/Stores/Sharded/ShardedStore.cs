@@ -1,7 +1,4 @@
-using Motadata.Cache.Configuration;
 using Motadata.Cache.Keys;
-using Motadata.Cache.Stats;
-using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Recovery;
 using Polly.CircuitBreaker;
 
@@ -28,41 +25,12 @@ internal sealed class ShardedStore : KeyRoutedStore<int>, IRecoveryState
     private readonly ulong[] _seeds;
     private readonly CacheHealth _steadyHealth;
 
-    public ShardedStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
+    /// <param name="shards">The servers, in URL order, each built by the composition root (its store, with its recovery when on).</param>
+    /// <param name="time">The clock.</param>
+    public ShardedStore(IReadOnlyList<Shard> shards, TimeProvider time)
     {
-        var endpoint = DragonflyEndpoint.Parse(config.DragonflyUrl!);
-        var shards = new List<Shard>(endpoint.Hosts.Count);
-        try
-        {
-            for (var i = 0; i < endpoint.Hosts.Count; i++)
-            {
-                var node = endpoint.ForHost(i);
-                var server = new DragonflyStore(config, statistics, node);
-                var name = node.Describe();
-                if (server.Connection.IsCluster())
-                {
-                    server.Dispose();
-                    throw new ArgumentException(
-                        $"EnableSharding is on but {name} in DragonflyUrl answers as a Redis Cluster node; a cluster spreads keys over its own primaries, so turn EnableSharding off and list the cluster's nodes in DragonflyUrl.",
-                        nameof(config));
-                }
-
-                var recovering = config.EnableRecovery ? new RecoveringStore(server, config, statistics, time) : null;
-                shards.Add(new Shard(name, (ICacheStore?)recovering ?? server, recovering));
-            }
-        }
-        catch
-        {
-            foreach (var shard in shards)
-            {
-                shard.Store.Dispose();
-            }
-
-            throw;
-        }
-
         _shards = [.. shards];
-        _seeds = [.. shards.Select(static shard => Rendezvous.Seed(shard.Name))];
+        _seeds = [.. _shards.Select(static shard => Rendezvous.Seed(shard.Name))];
         _steadyHealth = new CacheHealth { Status = CacheHealthStatus.Healthy, Since = time.GetUtcNow() };
     }
 
@@ -143,8 +111,8 @@ internal sealed class ShardedStore : KeyRoutedStore<int>, IRecoveryState
     private async ValueTask<StoreOutcome<long>> EachAsync(Func<ICacheStore, ValueTask<StoreOutcome<long>>> call) =>
         FanOut.Sum(await Task.WhenAll(Parts().Select(store => call(store).AsTask())).ConfigureAwait(false));
 
-    /// <summary>One server: its store (recovering or not) and its name.</summary>
-    private sealed class Shard(string name, ICacheStore store, RecoveringStore? recovering)
+    /// <summary>One server: its store (recovering or not) and its name (<c>host:port</c> as written in the URL).</summary>
+    internal sealed class Shard(string name, ICacheStore store, RecoveringStore? recovering)
     {
         public string Name { get; } = name;
 

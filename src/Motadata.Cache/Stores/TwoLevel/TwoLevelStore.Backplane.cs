@@ -61,11 +61,6 @@ internal sealed partial class TwoLevelStore
 
     public void OnTick()
     {
-        if (_recovery is not null && _recovering is null)
-        {
-            _recoveryHealthy = _recovery.Health.Status == CacheHealthStatus.Healthy;
-        }
-
         if (_owesAnnouncement && RecoveryHealthy() && _backplane.IsConfirmed)
         {
             _owesAnnouncement = false;

@@ -6,8 +6,6 @@ using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores.Dragonfly;
 using Motadata.Cache.Stores.Memory;
-using Motadata.Cache.Stores.Recovery;
-using StackExchange.Redis;
 
 namespace Motadata.Cache.Stores.TwoLevel;
 
@@ -16,8 +14,9 @@ namespace Motadata.Cache.Stores.TwoLevel;
 /// across instances over an <see cref="IBackplane"/> (handed in by the composition root: Redis pub/sub, or an
 /// in-process bus in tests) through a <see cref="BackplaneSession"/>. Reads are served locally while the backplane's subscription is
 /// proven and the server healthy; a local miss reads the server once per key in this process (concurrent misses wait
-/// for it) and fills the local level for no longer than the value's remaining TTL on the server (a pipelined
-/// <c>PTTL</c>) and <see cref="CacheConfig.LocalMaxLifetime"/>. Writes and removals go to the server first, then
+/// for it) and fills the local level for no longer than the value's remaining TTL on the server (the tier below's
+/// <see cref="ICacheStore.ReadWithTtlAsync{T}"/>, a store operation that recovery and telemetry see) and
+/// <see cref="CacheConfig.LocalMaxLifetime"/>. Writes and removals go to the server first, then
 /// change the local level, then are announced; other instances drop what a message covers and never re-read.
 /// </summary>
 /// <remarks>
@@ -33,11 +32,10 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     private const int MaxAnnouncedKeys = 256;
 
     private readonly ICacheStore _inner;
-    // Recovery, when on: one RecoveringStore (whose mode is read exactly, one volatile read), or a store recovering per
-    // node (a cluster's primaries), whose health the backplane's tick copies into _recoveryHealthy four times a second.
-    private readonly RecoveringStore? _recovering;
-    private readonly IRecoveryState? _recovery;
-    private volatile bool _recoveryHealthy = true;
+
+    // The tier below's one exact health signal (recovery: one server's, or every cluster primary's), handed in by the
+    // composition root; null without recovery.
+    private readonly IHealthSignal? _health;
     private readonly DragonflyKeys _keys;
     private readonly CacheCounters _statistics;
     private readonly TimeProvider _time;
@@ -49,12 +47,18 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     private volatile bool _serving;
     private volatile bool _owesAnnouncement;
 
-    public TwoLevelStore(ICacheStore inner, DragonflyStore dragonfly, IRecoveryState? recovery, CacheConfig config, CacheCounters statistics, TimeProvider time, IBackplane backplane)
+    /// <param name="inner">The tier below (recovery, or the server's store).</param>
+    /// <param name="keys">The server's key layout, for fleet leases.</param>
+    /// <param name="health">The tier below's health signal; null when nothing below recovers (a failure is then thrown to the caller).</param>
+    /// <param name="config">The settings.</param>
+    /// <param name="statistics">The local level's own counters (the facade reads them as the LocalLevel section).</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="backplane">The transport of the coherence messages (Redis pub/sub, or an in-process bus in tests).</param>
+    public TwoLevelStore(ICacheStore inner, DragonflyKeys keys, IHealthSignal? health, CacheConfig config, CacheCounters statistics, TimeProvider time, IBackplane backplane)
     {
         _inner = inner;
-        _recovery = recovery;
-        _recovering = recovery as RecoveringStore;
-        _keys = dragonfly.Keys;
+        _health = health;
+        _keys = keys;
         _statistics = statistics;
         _time = time;
         var local = config.LocalLevel ?? throw new ArgumentException("The local level needs CacheConfig.LocalLevel.", nameof(config));
@@ -87,7 +91,7 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
     public bool IsServing
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _serving && (_recovering is null ? _recoveryHealthy : _recovering.IsHealthy);
+        get => _serving && (_health is null || _health.IsHealthy);
     }
 
     public ReadOutcome<T> Read<T>(in CacheKey key)
@@ -115,6 +119,12 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
 
         return ReadThroughAsync<T, TResult, TProjection>(key, projection, cancellationToken);
     }
+
+    // Asked of the server (the tier above wants the server's TTL, not the local copy's); fills nothing.
+    public ReadOutcome<TimedValue<T>> ReadWithTtl<T>(in CacheKey key) => _inner.ReadWithTtl<T>(key);
+
+    public ValueTask<ReadOutcome<TimedValue<T>>> ReadWithTtlAsync<T>(CacheKey key, CancellationToken cancellationToken) =>
+        _inner.ReadWithTtlAsync<T>(key, cancellationToken);
 
     // A batch is one MGET already; it is answered by the server and fills nothing.
     public ValueTask<StoreOutcome<ReadOutcome<T>[]>> ReadManyAsync<T>(string? tenantId, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
@@ -241,30 +251,7 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
         var stripe = LocalGenerations.StripeOf(key);
         var snapshot = _generations.Take(stripe);
         var started = _time.GetTimestamp();
-
-        // PTTL first, then GET: both leave before either answer comes back. A write landing between them is
-        // announced after it lands, so it moves the generation noted above and the fill is dropped.
-        var ttl = IsServing ? StartTtl(key) : null;
-        var outcome = _inner.Read<T>(key);
-        if (ttl is not null)
-        {
-            TimeSpan? remaining;
-            try
-            {
-                remaining = RemainingTtl(ttl.GetAwaiter().GetResult());
-            }
-            catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-            {
-                remaining = null;
-            }
-
-            if (outcome.Found && remaining is { } left)
-            {
-                Fill(key, outcome.Value, left, started, stripe, snapshot);
-            }
-        }
-
-        return outcome;
+        return Filled(key, _inner.ReadWithTtl<T>(key), started, stripe, snapshot);
     }
 
     private async ValueTask<ReadOutcome<T>> FetchAndFillAsync<T>(CacheKey key)
@@ -272,54 +259,29 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
         var stripe = LocalGenerations.StripeOf(key);
         var snapshot = _generations.Take(stripe);
         var started = _time.GetTimestamp();
-        var pending = _inner.ReadAsync<T>(key, CancellationToken.None);
-        var ttl = IsServing ? StartTtl(key) : null;
-        var outcome = await pending.ConfigureAwait(false);
-        if (ttl is not null)
-        {
-            TimeSpan? remaining;
-            try
-            {
-                remaining = RemainingTtl(await ttl.ConfigureAwait(false));
-            }
-            catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-            {
-                remaining = null;
-            }
-
-            if (outcome.Found && remaining is { } left)
-            {
-                Fill(key, outcome.Value, left, started, stripe, snapshot);
-            }
-        }
-
-        return outcome;
+        var outcome = await _inner.ReadWithTtlAsync<T>(key, CancellationToken.None).ConfigureAwait(false);
+        return Filled(key, outcome, started, stripe, snapshot);
     }
 
-    private Task<RedisResult>? StartTtl(in CacheKey key)
+    /// <summary>
+    /// A server read with its TTL: fills the local level when the value came with one (a TTL the tier below could not
+    /// vouch for, say recovery's fallback during an outage, fills nothing), and answers the plain read. A write landing
+    /// between the read and its announcement moves the generation noted before the read, so the fill is dropped.
+    /// </summary>
+    private ReadOutcome<T> Filled<T>(in CacheKey key, in ReadOutcome<TimedValue<T>> outcome, long started, int stripe, LocalGenerations.Snapshot snapshot)
     {
-        try
+        if (!outcome.Found)
         {
-            // With the full server key on the plain database, so that a cluster routes it to the key's slot (and the
-            // answer tells "no TTL" from "no key", which KeyTimeToLive does not).
-            return _keys.Root.ExecuteAsync("PTTL", [(RedisKey)_keys.ServerKey(key.TenantId, key.Key)]);
+            return outcome.Failure is { } failure ? ReadOutcome<T>.Failed(failure) : ReadOutcome<T>.Miss;
         }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            return null;
-        }
-    }
 
-    /// <summary>The value's remaining TTL from a <c>PTTL</c> answer: infinite for none, null when the key is gone.</summary>
-    private static TimeSpan? RemainingTtl(RedisResult result)
-    {
-        var milliseconds = (long)result;
-        return milliseconds switch
+        var (value, ttl) = outcome.Value;
+        if (ttl is { } remaining && IsServing)
         {
-            -1 => Timeout.InfiniteTimeSpan,
-            < 0 => null,
-            _ => TimeSpan.FromMilliseconds(milliseconds),
-        };
+            Fill(key, value, remaining, started, stripe, snapshot);
+        }
+
+        return ReadOutcome<T>.Hit(value);
     }
 
     /// <summary>
@@ -354,9 +316,8 @@ internal sealed partial class TwoLevelStore : ICacheStore, IBackplaneReceiver
         return left < _maxLifetime ? left : _maxLifetime;
     }
 
-    /// <summary>Whether recovery is handling no failure now (exactly: on a write path, not a hit path).</summary>
-    private bool RecoveryHealthy() =>
-        _recovering is not null ? _recovering.IsHealthy : _recovery is null || _recovery.Health.Status == CacheHealthStatus.Healthy;
+    /// <summary>Whether the tier below is handling no failure now.</summary>
+    private bool RecoveryHealthy() => _health is null || _health.IsHealthy;
 
     /// <summary>The key of a running server read: the same key read as two types is two reads.</summary>
     private readonly record struct ReadFlightKey(CacheKey Key, Type ValueType);
