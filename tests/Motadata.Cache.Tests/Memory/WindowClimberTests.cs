@@ -37,7 +37,7 @@ public sealed class WindowClimberTests
     [Fact]
     public void OnAStreamOfKeysReusedOnlyShortlyAfterTheirFirstUseTheWindowGrows()
     {
-        using var store = new MemoryStore(new CacheConfig { MaxSize = Capacity }, new CacheCounters(), TimeProvider.System);
+        using var store = new MemoryStore(new CacheConfig { MaxSize = Capacity }, new CacheCounters(), TimeProvider.System) { ReplayOnReader = true };
         var segment = store.Segment("t");
         var initial = store.WindowMaximum;
         Assert.Equal(Capacity / 100, initial);
@@ -63,7 +63,7 @@ public sealed class WindowClimberTests
     [Fact]
     public void OnAFrequencySkewedStreamWithScansAWideWindowShrinks()
     {
-        using var store = new MemoryStore(new CacheConfig { MaxSize = Capacity }, new CacheCounters(), TimeProvider.System);
+        using var store = new MemoryStore(new CacheConfig { MaxSize = Capacity }, new CacheCounters(), TimeProvider.System) { ReplayOnReader = true };
         var segment = store.Segment("t");
 
         // First widen the window with a recency-only stream (as in the test above).
@@ -120,7 +120,7 @@ public sealed class WindowClimberTests
     {
         const long MaxBytes = 60_000;
         var config = new CacheConfig { MaxSize = Capacity, MaxMemoryBytes = MaxBytes, MaxSizePerTenant = 300 };
-        using var store = new MemoryStore(config, new CacheCounters(), TimeProvider.System);
+        using var store = new MemoryStore(config, new CacheCounters(), TimeProvider.System) { ReplayOnReader = true };
         var tenants = new[] { store.Segment("a"), store.Segment("b") };
         var initial = store.WindowMaximum;
         var windows = new HashSet<int>();

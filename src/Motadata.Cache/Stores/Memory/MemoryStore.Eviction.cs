@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Motadata.Cache.Stats;
+using AccessOrderList = Motadata.Cache.Stores.Memory.IntrusiveList<Motadata.Cache.Stores.Memory.PolicyLinks>;
 
 namespace Motadata.Cache.Stores.Memory;
 
@@ -43,7 +44,11 @@ internal sealed partial class MemoryStore
     private long _bytes;
     private byte _readEpoch = 1;
 
-    /// <summary>Records a read for the policy; when this thread's ring is full, replays the buffer if nobody else is.</summary>
+    /// <summary>
+    /// Records a read for the policy and returns: every half ring, the replay is handed to a pool thread
+    /// (<see cref="ScheduleDrain"/>); only when this thread's ring is full, the pool thread being behind, does the
+    /// reader replay it (if nobody else is).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RecordRead(MemoryNode node)
     {
@@ -62,21 +67,30 @@ internal sealed partial class MemoryStore
         }
 
         node.ReadEpoch = epoch;
-        if (!_reads.TryRecord(node))
+        var recorded = _reads.TryRecord(node);
+        if (recorded != ReadBuffer.Recorded)
         {
-            DrainFullBuffer(node);
+            OnReadBufferFilling(node, recorded);
         }
     }
 
     /// <summary>
-    /// Replays the read buffer on the reader's thread when the maintenance lock is free; never waits for it (if
-    /// another thread holds it, this read goes unrecorded). Replaying here rather than on a pool thread keeps the
-    /// policy's information when the machine is busy: measured, a pool-thread replay on a loaded two-core machine lost
-    /// enough reads to cost a looping trace 15 points of hit ratio (docs/benchmarks.md).
+    /// A ring half full: schedules a replay on a pool thread. A ring full: the pool thread has not kept up (a busy
+    /// machine, a starved pool), so the reader replays the buffer itself when the maintenance lock is free; it never
+    /// waits for it (if another thread holds it, that thread is replaying or writing, and this read goes unrecorded,
+    /// counted in <see cref="ReadsDropped"/>). So the replay leaves the reader's thread when a core is free for it, and
+    /// falls back on the reader when none is: a pool-thread replay alone lost enough reads on a loaded two-core machine
+    /// to cost a looping trace 15 points of hit ratio (docs/benchmarks.md).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void DrainFullBuffer(MemoryNode node)
+    private void OnReadBufferFilling(MemoryNode node, int recorded)
     {
+        if (recorded == ReadBuffer.RecordedHalfFull)
+        {
+            ScheduleDrain();
+            return;
+        }
+
         if (_sync.TryEnter())
         {
             try
@@ -84,11 +98,16 @@ internal sealed partial class MemoryStore
                 DrainReads(everyStripe: true);
                 OnAccess(node);
                 _climber.RecordHits(1);
+                _readsReplayed++;
             }
             finally
             {
                 _sync.Exit();
             }
+        }
+        else
+        {
+            Interlocked.Increment(ref _readsDropped);
         }
     }
 
@@ -97,7 +116,12 @@ internal sealed partial class MemoryStore
         // Epoch 0 is what a new node holds: skip it, so a node is recorded on its first read.
         _readEpoch = (byte)(_readEpoch == byte.MaxValue ? 1 : _readEpoch + 1);
         var count = _reads.DrainTo(_drained, everyStripe);
-        var hits = 0;
+        _readsReplayed += count;
+
+        // A dropped read record is still a hit for the climber: its sample's hit rate stays exact.
+        var dropped = Interlocked.Read(ref _readsDropped);
+        var hits = (int)(dropped - _droppedCounted);
+        _droppedCounted = dropped;
         for (var i = 0; i < count; i++)
         {
             hits += 1 + _drained[i].RepeatedReads;
@@ -143,7 +167,10 @@ internal sealed partial class MemoryStore
         }
 
         node.RepeatedReads = 0;
-        node.Segment.MoveToEnd(node);
+        if (node.Segment.KeepsOrder)
+        {
+            node.Segment.Order.MoveToEnd(node);
+        }
     }
 
     /// <summary>The insert (or an overwrite that may pass a byte bound), under the maintenance lock.</summary>
@@ -179,6 +206,7 @@ internal sealed partial class MemoryStore
 
                 Interlocked.Add(ref _bytes, delta);
                 segment.Counters.AddBytes(delta);
+                Reschedule(existing);
                 return true;
             }
 
@@ -189,7 +217,11 @@ internal sealed partial class MemoryStore
             // In the window (and the tenant's order) before room is made, so the window's overflow competes for
             // admission; counted only once room is made, so readers never see a bound passed.
             _window.AddLast(node);
-            segment.AddLast(node);
+            if (segment.KeepsOrder)
+            {
+                segment.Order.AddLast(node);
+            }
+
             _sketch.Increment(node.SketchHash);
             MakeRoom(segment, 1, bytes, node);
 
@@ -197,6 +229,11 @@ internal sealed partial class MemoryStore
             Volatile.Write(ref _size, _size + 1);
             Interlocked.Add(ref _bytes, bytes);
             segment.Counters.AddEntry(bytes);
+            if (expiresAt != MemoryNode.NeverExpires)
+            {
+                Wheel.Schedule(node);
+            }
+
             return true;
         }
     }
@@ -395,11 +432,11 @@ internal sealed partial class MemoryStore
 
     /// <summary>The least recently used entry of <paramref name="region"/> other than <paramref name="keep"/>.</summary>
     private static MemoryNode? LeastRecent(AccessOrderList region, MemoryNode keep) =>
-        region.First == keep ? keep.Next : region.First;
+        region.First == keep ? AccessOrderList.After(keep) : region.First;
 
     /// <summary>The candidate after <paramref name="candidate"/>: candidates are the probation segment's most recent end.</summary>
     private static MemoryNode? NextCandidate(MemoryNode candidate) =>
-        candidate.Queue == NodeQueue.Probation ? candidate.Next : null;
+        candidate.Queue == NodeQueue.Probation ? AccessOrderList.After(candidate) : null;
 
     /// <summary>Moves the window's overflow to probation; the first node moved (the candidates run from it to the end), or null.</summary>
     private MemoryNode? MoveWindowOverflowToProbation()
@@ -422,7 +459,7 @@ internal sealed partial class MemoryStore
         MemoryNode? victim = null;
         var victimFrequency = int.MaxValue;
         var looked = 0;
-        for (var node = segment.First; node is not null && looked < 4; node = node.TenantNext)
+        for (var node = segment.Order.First; node is not null && looked < 4; node = IntrusiveList<TenantLinks>.After(node))
         {
             if (node == keep)
             {
@@ -496,21 +533,6 @@ internal sealed partial class MemoryStore
         }
     }
 
-    private void RemoveExpired(TenantSegment segment)
-    {
-        var now = _time.GetTimestamp();
-        foreach (var pair in segment.Entries)
-        {
-            if (Volatile.Read(ref pair.Value.ExpiresAt) <= now)
-            {
-                lock (_sync)
-                {
-                    Remove(pair.Value, RemovalReason.Expired);
-                }
-            }
-        }
-    }
-
     /// <summary>
     /// Takes <paramref name="node"/> out of its segment if it is still there, and settles its accounting; under the
     /// maintenance lock. False when it was removed already, or (for <see cref="RemovalReason.Expired"/>) rewritten
@@ -578,7 +600,12 @@ internal sealed partial class MemoryStore
                 break;
         }
 
-        node.Segment.Remove(node);
+        if (node.Segment.KeepsOrder)
+        {
+            node.Segment.Order.Remove(node);
+        }
+
+        TimerWheel.Deschedule(node);
     }
 
     private void Uncount(MemoryNode node, long bytes)

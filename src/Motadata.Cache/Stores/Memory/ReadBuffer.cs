@@ -11,8 +11,21 @@ namespace Motadata.Cache.Stores.Memory;
 /// </summary>
 internal sealed class ReadBuffer
 {
+    /// <summary><see cref="TryRecord"/>: the ring was full, nothing recorded.</summary>
+    public const int Full = 0;
+
+    /// <summary><see cref="TryRecord"/>: recorded.</summary>
+    public const int Recorded = 1;
+
+    /// <summary><see cref="TryRecord"/>: recorded, and this ring took another half ring's worth of records since it last said so: time to replay.</summary>
+    public const int RecordedHalfFull = 2;
+
+    // 64 slots: a replay is asked for every 32 reads of a thread, and the other 32 give the pool thread time to start
+    // (about a microsecond of hits) before the reader finds its ring full and replays it itself. (128 slots were tried:
+    // the longer replay epochs saturate more repeat counts, and the adaptive window's tests moved.)
     private const int SlotsPerStripe = 64;
     private const int SlotMask = SlotsPerStripe - 1;
+    private const int HalfMask = (SlotsPerStripe / 2) - 1;
 
     // Sixteen ints apart: each stripe's write position sits on its own 64-byte cache line.
     private const int TailStride = 16;
@@ -34,9 +47,9 @@ internal sealed class ReadBuffer
     /// <summary>The most records one <see cref="DrainTo"/> can return.</summary>
     public int Capacity => _slots.Length;
 
-    /// <summary>Records a read of <paramref name="node"/>; false when this thread's ring is full (nothing recorded).</summary>
+    /// <summary>Records a read of <paramref name="node"/>: <see cref="Recorded"/>, <see cref="RecordedHalfFull"/> or <see cref="Full"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryRecord(MemoryNode node)
+    public int TryRecord(MemoryNode node)
     {
         var stripe = Environment.CurrentManagedThreadId & _stripeMask;
         ref var tail = ref _tails[stripe * TailStride];
@@ -44,13 +57,13 @@ internal sealed class ReadBuffer
         ref var slot = ref _slots[(stripe * SlotsPerStripe) + (position & SlotMask)];
         if (slot is not null)
         {
-            return false;
+            return Full;
         }
 
         // Plain writes: a racing thread on the same stripe can overwrite this record, which the buffer allows.
         slot = node;
         tail = position + 1;
-        return true;
+        return (position & HalfMask) == HalfMask ? RecordedHalfFull : Recorded;
     }
 
     /// <summary>Moves every recorded read into <paramref name="batch"/> and empties the rings; call under the maintenance lock.</summary>
