@@ -30,7 +30,7 @@ internal sealed partial class MemoryStore
     private readonly AccessOrderList _probation = new(NodeQueue.Probation);
     private readonly AccessOrderList _protected = new(NodeQueue.Protected);
     private readonly FrequencySketch _sketch;
-    private readonly MemoryNode[] _drained;
+    private MemoryNode[] _drained;
     private readonly int _maxSize;
     private readonly long _maxBytes;
     private readonly WindowClimber _climber;

@@ -6,6 +6,10 @@ namespace Motadata.Cache.Stores.Memory;
 /// </summary>
 internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
 {
+    // The read buffer's ring per stripe: see ReadBuffer's constructor.
+    private const int PoolReplaySlots = 512;
+    private const int ReaderReplaySlots = 64;
+
     // 0: no replay scheduled; 1: a replay is queued or running (at most one at a time).
     private int _drainState;
 
@@ -23,7 +27,19 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
     /// BitFaster's foreground schedulers do) instead of a pool thread: deterministic replays, for trace runs and policy
     /// tests that compare hit ratios from run to run.
     /// </summary>
-    internal bool ReplayOnReader { get; set; }
+    internal bool ReplayOnReader
+    {
+        get;
+        init
+        {
+            field = value;
+            if (value)
+            {
+                _reads = new ReadBuffer(ReaderReplaySlots);
+                _drained = new MemoryNode[_reads.Capacity];
+            }
+        }
+    }
 
     /// <summary>Read records replayed into the policy so far (for figures and tests).</summary>
     internal long ReadsReplayed

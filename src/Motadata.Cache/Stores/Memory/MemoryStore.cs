@@ -41,7 +41,7 @@ internal sealed partial class MemoryStore : ICacheStore
     private readonly TimeProvider _time;
     private readonly ITimer _expirationTimer;
     private readonly CoarseClock _coarseClock;
-    private readonly ReadBuffer _reads = new();
+    private readonly ReadBuffer _reads = new(PoolReplaySlots);
 
     public MemoryStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
