@@ -173,8 +173,11 @@ internal sealed partial class MemoryStore
         }
     }
 
-    /// <summary>The insert (or an overwrite that may pass a byte bound), under the maintenance lock.</summary>
-    private bool SetUnderLock(TenantSegment segment, string key, object? boxed, long expiresAt, long bytes)
+    /// <summary>
+    /// The insert (or an overwrite that may pass a byte bound), under the maintenance lock. <paramref name="created"/>
+    /// is the new entry made before the lock when the key was not there (null: made here), <paramref name="createdHash"/> its sketch hash.
+    /// </summary>
+    private bool SetUnderLock(TenantSegment segment, string key, object? boxed, long expiresAt, long bytes, MemoryNode? created, int createdHash)
     {
         lock (_sync)
         {
@@ -212,7 +215,7 @@ internal sealed partial class MemoryStore
 
             _climber.RecordMiss();
             AdaptWindow();
-            var node = new MemoryNode(key, segment) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
+            var node = created ?? new MemoryNode(key, segment) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
 
             // In the window (and the tenant's order) before room is made, so the window's overflow competes for
             // admission; counted only once room is made, so readers never see a bound passed.
@@ -222,7 +225,7 @@ internal sealed partial class MemoryStore
                 segment.Order.AddLast(node);
             }
 
-            _sketch.Increment(node.SketchHash);
+            _sketch.Increment(created is null ? node.SketchHash : createdHash);
             MakeRoom(segment, 1, bytes, node);
 
             segment.Entries[key] = node;

@@ -171,18 +171,23 @@ internal sealed partial class MemoryStore : ICacheStore
         var expiresAt = ExpiresAt(ttl);
         var bytes = EstimateBytes(key, value);
         object? boxed = value;
-        if (segment.Entries.TryGetValue(key, out var node))
+        if (!segment.Entries.TryGetValue(key, out var node))
         {
-            switch (TryOverwrite(node, boxed, expiresAt, bytes))
-            {
-                case Overwrite.Done:
-                    return true;
-                case Overwrite.Refused:
-                    return false;
-            }
+            // A new key: the entry and its sketch hash are made before the maintenance lock, which every insert takes,
+            // so the lock is held only for the policy's work (a lost race with another writer of the key drops them).
+            var created = new MemoryNode(key, segment) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
+            return SetUnderLock(segment, key, boxed, expiresAt, bytes, created, created.SketchHash);
         }
 
-        return SetUnderLock(segment, key, boxed, expiresAt, bytes);
+        switch (TryOverwrite(node, boxed, expiresAt, bytes))
+        {
+            case Overwrite.Done:
+                return true;
+            case Overwrite.Refused:
+                return false;
+        }
+
+        return SetUnderLock(segment, key, boxed, expiresAt, bytes, null, 0);
     }
 
     public bool Delete(in CacheKey key) =>
