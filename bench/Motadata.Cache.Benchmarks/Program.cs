@@ -7,6 +7,9 @@ using Motadata.Cache.Benchmarks.Memory;
 // e.g. `-- --filter '*Memory*'`.
 if (args.Length > 0 && string.Equals(args[0], "hitratio", StringComparison.OrdinalIgnoreCase))
 {
+    // Our store replays reads on the reader here, so the figures repeat from run to run (a pool thread's replays land
+    // at moments that vary; docs/memory-backend.md).
+    AppContext.SetSwitch(Motadata.Cache.Stores.Memory.MemoryStore.ReplayOnReaderSwitch, true);
     if (args.Length > 1 && string.Equals(args[1], "traces", StringComparison.OrdinalIgnoreCase))
     {
         HitRatioRun.RunTraces(Console.Out);

@@ -10,6 +10,12 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
     private const int PoolReplaySlots = 512;
     private const int ReaderReplaySlots = 64;
 
+    /// <summary>
+    /// An <see cref="AppContext"/> switch: when set before a store is made, the store replays reads on the reader
+    /// (<see cref="ReplayOnReader"/>), for a trace runner that builds its stores through the facade.
+    /// </summary>
+    internal const string ReplayOnReaderSwitch = "Motadata.Cache.Memory.ReplayOnReader";
+
     // 0: no replay scheduled; 1: a replay is queued or running (at most one at a time).
     private int _drainState;
 

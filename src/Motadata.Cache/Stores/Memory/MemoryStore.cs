@@ -50,6 +50,11 @@ internal sealed partial class MemoryStore : ICacheStore
         _time = time;
         _coarseClock = CoarseClock.For(time);
         _maxSize = config.MaxSize;
+        if (AppContext.TryGetSwitch(ReplayOnReaderSwitch, out var onReader) && onReader)
+        {
+            ReplayOnReader = true;
+        }
+
         _maxBytes = config.MaxMemoryBytes ?? long.MaxValue;
 
         // The global namespace has no quota: the per-tenant bounds are for named tenants.
