@@ -7,7 +7,7 @@ namespace Motadata.Cache.Stores.Memory;
 /// The eviction policy: W-TinyLFU, as in Caffeine and BitFaster's <c>ConcurrentLfu</c>. New entries enter a small
 /// window (1% of <see cref="CacheConfig.MaxSize"/> at first, then sized by <see cref="WindowClimber"/>), an LRU; what leaves the window joins the main region's
 /// probation segment as a candidate, and when the cache is full a candidate is admitted only if the frequency sketch
-/// says it is used at least as often as the victim it would replace (probation's least recently used). Entries read
+/// says it is used more often than the victim (<see cref="Admission.Admits"/>) it would replace (probation's least recently used). Entries read
 /// again while in probation move to the protected segment (80% of the main region). So a burst of keys used once
 /// (a scan) cannot flush what is used often.
 /// </summary>
