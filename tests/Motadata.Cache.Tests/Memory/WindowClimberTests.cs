@@ -145,11 +145,9 @@ public sealed class WindowClimberTests
 
         // Then a skewed hot set of 400 keys (key h drawn with weight 1/(h+1)), with a scan of 1,000 new keys used
         // once after every 2,000 requests: a wide window holds scanned keys that are never used again, in room the
-        // hot set's tail could use. An LRU never wins here, so only the hill climber moves the window, and poorly: a scan
-        // every 3,000 requests against its 5,000-request samples makes the samples' hit rates swing by about 9 points,
-        // each swing restarts its step at full size, and the window walks (measured: 401 to about 310 entries; a cache
-        // that starts at 1% on this stream walks from 5 up to about 300 too). So the test asks for the right direction
-        // only, and that the hot set survives every scan whatever the window.
+        // hot set's tail could use. An LRU never wins here; TinyLFU without a window (the frequency witness) does, so
+        // the window shrinks back (measured: from 401 to 31-122 entries; the hill climber alone, whose samples swing by
+        // 9 points with the scans' period, only walked it to about 310).
         var random = new Random(7);
         var cumulative = new double[400];
         var total = 0.0;
@@ -181,7 +179,7 @@ public sealed class WindowClimberTests
             Assert.InRange(segment.Counters.Size, 0, Capacity);
         }
 
-        Assert.True(store.WindowMaximum < widened, $"window {store.WindowMaximum} of {Capacity}, was {widened}, after a skewed stream with scans");
+        Assert.True(store.WindowMaximum <= Capacity / 4, $"window {store.WindowMaximum} of {Capacity}, was {widened}, after a skewed stream with scans");
     }
 
     [Fact]

@@ -230,7 +230,7 @@ internal sealed partial class MemoryStore
             return;
         }
 
-        var adjustment = _climber.Adjust();
+        var adjustment = _climber.Adjust(_windowMax);
         if (adjustment != 0)
         {
             // A new decision replaces what is left of the last one.

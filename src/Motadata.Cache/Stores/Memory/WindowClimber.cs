@@ -34,6 +34,8 @@ internal sealed class WindowClimber
 
     private readonly int _capacity;
     private readonly ShadowLru _shadow;
+    private readonly ShadowLru _frequencyShadow;
+    private readonly FrequencySketch? _sketch;
     private long _hits;
     private long _misses;
     private double _previousHitRate;
@@ -43,12 +45,16 @@ internal sealed class WindowClimber
     private int _checked;
     private int _lruOnly;
     private int _cacheOnly;
+    private int _tinyOnly;
+    private int _cacheOnlyVsTiny;
 
-    public WindowClimber(int capacity, int sampleSize)
+    public WindowClimber(int capacity, int sampleSize, FrequencySketch? sketch = null)
     {
         _capacity = capacity;
         SampleSize = Math.Max(1, sampleSize);
         _shadow = new ShadowLru(capacity);
+        _frequencyShadow = new ShadowLru(capacity);
+        _sketch = sketch;
 
         // The first move shrinks the window (from 1% it cannot go far): Caffeine's start.
         _step = -StepPercent * capacity;
@@ -91,6 +97,22 @@ internal sealed class WindowClimber
             }
         }
 
+        if (_sketch is not null)
+        {
+            var tinyHit = _frequencyShadow.Access(hash, _sketch);
+            if (tinyHit != hit)
+            {
+                if (tinyHit)
+                {
+                    _tinyOnly++;
+                }
+                else
+                {
+                    _cacheOnlyVsTiny++;
+                }
+            }
+        }
+
         _checked++;
     }
 
@@ -102,15 +124,24 @@ internal sealed class WindowClimber
         _checked = 0;
         _lruOnly = 0;
         _cacheOnly = 0;
+        _tinyOnly = 0;
+        _cacheOnlyVsTiny = 0;
     }
 
     /// <summary>
     /// The entries to move into the window (positive) or out of it (negative) once a recency check or a hill-climbing
     /// sample is complete, else 0.
     /// </summary>
-    public int Adjust()
+    /// <param name="window">The window's current size: a shrink asked for by the frequency witness stops at 1% of the
+    /// capacity (W-TinyLFU's classic window); the hill climber may go below it.</param>
+    public int Adjust(int window = int.MaxValue)
     {
         var grow = CheckRecency();
+        if (grow < 0)
+        {
+            grow = -Math.Min(-grow, Math.Max(0, window - Math.Max(1, _capacity / 100)));
+        }
+
         var requests = _hits + _misses;
         if (requests < SampleSize)
         {
@@ -143,19 +174,31 @@ internal sealed class WindowClimber
 
         var lead = _lruOnly - _cacheOnly;
         var discordant = _lruOnly + _cacheOnly;
+        var tinyLead = _tinyOnly - _cacheOnlyVsTiny;
+        var tinyDiscordant = _tinyOnly + _cacheOnlyVsTiny;
         _checked = 0;
         _lruOnly = 0;
         _cacheOnly = 0;
-        if (lead <= 0 || (long)lead * lead <= 4L * discordant)
+        _tinyOnly = 0;
+        _cacheOnlyVsTiny = 0;
+        if (Significant(lead, discordant))
         {
-            return 0;
+            // All one way (the cache never won): a quarter of the capacity; evenly split: a hill-climbing step.
+            _step = StepPercent * _capacity;
+            return (int)(Math.Max(StepPercent, MaxRecencyStepPercent * lead / discordant) * _capacity);
         }
 
-        // All one way (the cache never won): a quarter of the capacity; evenly split: a hill-climbing step.
-        var share = Math.Max(StepPercent, MaxRecencyStepPercent * lead / discordant);
-        _step = StepPercent * _capacity;
-        return (int)(share * _capacity);
+        if (Significant(tinyLead, tinyDiscordant))
+        {
+            // The mirror image: TinyLFU without a window beat the cache, so the window is too large.
+            return -(int)(StepPercent * _capacity);
+        }
+
+        return 0;
     }
+
+    /// <summary>A sign test: the witness won more often than the cache by over two standard deviations of the difference.</summary>
+    private static bool Significant(int lead, int discordant) => lead > 0 && (long)lead * lead > 4L * discordant;
 
     /// <summary>
     /// An LRU of hashes over a sampled subset of the keys: a key is in the sample when the top bits of a mix of its
@@ -222,6 +265,20 @@ internal sealed class WindowClimber
             _keys[slot] = hash;
             _slots[hash] = slot;
             LinkLast(slot);
+            return false;
+        }
+
+        /// <summary>
+        /// As <see cref="Access(int)"/>, but a new hash takes the least recent one's place only if
+        /// <paramref name="sketch"/> says it is used more often (TinyLFU with no window); else it is not kept.
+        /// </summary>
+        public bool Access(int hash, FrequencySketch sketch)
+        {
+            if (_count < Capacity || _slots.ContainsKey(hash) || sketch.Frequency(hash) > sketch.Frequency(_keys[_head]))
+            {
+                return Access(hash);
+            }
+
             return false;
         }
 
