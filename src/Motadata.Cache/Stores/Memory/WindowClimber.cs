@@ -17,6 +17,9 @@ namespace Motadata.Cache.Stores.Memory;
 /// follows how one-sided the evidence was. The comparison is paired (same requests, same moment), so it is not fooled
 /// by a workload whose hit rate moves by phase, as a loop's does, which is what makes a short period safe where a
 /// short hill-climbing sample is not.</item>
+/// <item><b>The frequency check</b>, its mirror image: TinyLFU with no window (a second shadow that admits a new key over
+/// its least recent one only if the store's sketch says it is used more often) over the same sampled keys. When it
+/// beats the cache significantly, the window is too large: it shrinks by a hill-climbing step, not below 1%.</item>
 /// </list>
 /// </summary>
 /// <remarks>
