@@ -60,6 +60,36 @@ public sealed class WindowClimberTests
     }
 
     [Fact]
+    public void TheFrequencyCheckShrinksTheWindowWhenTinyLfuWithoutAWindowWouldHaveWonButNotBelowOnePercent()
+    {
+        var sketch = new FrequencySketch(1_000);
+        var climber = new WindowClimber(capacity: 1_000, sampleSize: int.MaxValue, sketch);
+
+        // 400 hot keys in turn, each followed by two keys never seen again: a hot key comes back after 1,200 requests,
+        // beyond an LRU of 1,000, while TinyLFU keeps the hot keys and turns the one-time keys away. The cache (told
+        // it missed everything, as a too-large window would on this stream) loses to TinyLFU, never to the LRU.
+        var adjustments = new List<int>();
+        var scan = 1_000_000;
+        for (var period = 0; period < 6; period++)
+        {
+            for (var i = 0; i < climber.CheckPeriod; i++)
+            {
+                var key = i % 3 == 0 ? (period * climber.CheckPeriod / 3 + i / 3) % 400 : scan++;
+                sketch.Increment(key);
+                climber.Observe(key, hit: false);
+            }
+
+            adjustments.Add(climber.Adjust(window: period < 5 ? 500 : 10));
+        }
+
+        Assert.DoesNotContain(adjustments, a => a > 0);
+        Assert.Contains(-62, adjustments.Take(5));
+
+        // At a 1% window (10 of 1,000) the check asks for nothing more.
+        Assert.Equal(0, adjustments[5]);
+    }
+
+    [Fact]
     public void TheShadowLruHitsExactlyWhereAnLruOfTheSameCapacityWouldUpToTwoThousandEntries()
     {
         var shadow = new WindowClimber.ShadowLru(300);
