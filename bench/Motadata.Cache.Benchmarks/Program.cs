@@ -12,7 +12,9 @@ if (args.Length > 0 && string.Equals(args[0], "hitratio", StringComparison.Ordin
     AppContext.SetSwitch(Motadata.Cache.Stores.Memory.MemoryStore.ReplayOnReaderSwitch, true);
     if (args.Length > 1 && string.Equals(args[1], "traces", StringComparison.OrdinalIgnoreCase))
     {
-        HitRatioRun.RunTraces(Console.Out);
+        // `-- hitratio traces [name ...]`: only the traces named (e.g. `corda loop`), all when none is.
+        // A ClassicLru that does not reproduce a published LRU figure (traces read wrong) fails the run.
+        Environment.ExitCode = HitRatioRun.RunTraces(Console.Out, args[2..]) ? 0 : 1;
     }
     else
     {

@@ -64,7 +64,7 @@ internal sealed partial class MemoryStore : ICacheStore
         _windowMax = Math.Max(1, _maxSize / 100);
         var main = _maxSize - _windowMax;
         _protectedMax = (int)(main * 8L / 10);
-        _climber = new WindowClimber(_maxSize, (int)Math.Min(int.MaxValue, 10L * _maxSize));
+        _climber = new WindowClimber(_maxSize, (int)Math.Min(int.MaxValue, 10L * _maxSize), _sketch);
 
         _expirationTimer = time.CreateTimer(
             static state => ((MemoryStore)state!).RemoveExpired(),
