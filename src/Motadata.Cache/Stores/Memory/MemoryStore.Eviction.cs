@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Motadata.Cache.Stats;
+using AccessOrderList = Motadata.Cache.Stores.Memory.IntrusiveList<Motadata.Cache.Stores.Memory.PolicyLinks>;
 
 namespace Motadata.Cache.Stores.Memory;
 
@@ -7,7 +8,7 @@ namespace Motadata.Cache.Stores.Memory;
 /// The eviction policy: W-TinyLFU, as in Caffeine and BitFaster's <c>ConcurrentLfu</c>. New entries enter a small
 /// window (1% of <see cref="CacheConfig.MaxSize"/> at first, then sized by <see cref="WindowClimber"/>), an LRU; what leaves the window joins the main region's
 /// probation segment as a candidate, and when the cache is full a candidate is admitted only if the frequency sketch
-/// says it is used at least as often as the victim it would replace (probation's least recently used). Entries read
+/// says it is used more often than the victim (<see cref="Admission.Admits"/>) it would replace (probation's least recently used). Entries read
 /// again while in probation move to the protected segment (80% of the main region). So a burst of keys used once
 /// (a scan) cannot flush what is used often.
 /// </summary>
@@ -18,18 +19,12 @@ namespace Motadata.Cache.Stores.Memory;
 /// </remarks>
 internal sealed partial class MemoryStore
 {
-    // A tie between a candidate and its victim goes to the candidate only while both were used about once: then the
-    // sketch cannot tell them apart and the newer one stays, as with LRU (the cache's documented order for entries
-    // never read again). Above that a tie keeps the resident, as Caffeine does, which holds up better on loops and
-    // skewed traces (measured: docs/benchmarks.md, hit ratio).
-    private const int AdmitTiesUpTo = 1;
-
     private readonly Lock _sync = new();
     private readonly AccessOrderList _window = new(NodeQueue.Window);
     private readonly AccessOrderList _probation = new(NodeQueue.Probation);
     private readonly AccessOrderList _protected = new(NodeQueue.Protected);
     private readonly FrequencySketch _sketch;
-    private readonly MemoryNode[] _drained;
+    private MemoryNode[] _drained;
     private readonly int _maxSize;
     private readonly long _maxBytes;
     private readonly WindowClimber _climber;
@@ -43,7 +38,11 @@ internal sealed partial class MemoryStore
     private long _bytes;
     private byte _readEpoch = 1;
 
-    /// <summary>Records a read for the policy; when this thread's ring is full, replays the buffer if nobody else is.</summary>
+    /// <summary>
+    /// Records a read for the policy and returns: every half ring, the replay is handed to a pool thread
+    /// (<see cref="ScheduleDrain"/>); only when this thread's ring is full, the pool thread being behind, does the
+    /// reader replay it (if nobody else is).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RecordRead(MemoryNode node)
     {
@@ -62,33 +61,47 @@ internal sealed partial class MemoryStore
         }
 
         node.ReadEpoch = epoch;
-        if (!_reads.TryRecord(node))
+        var recorded = _reads.TryRecord(node);
+        if (recorded != ReadBuffer.Recorded)
         {
-            DrainFullBuffer(node);
+            OnReadBufferFilling(node, recorded);
         }
     }
 
     /// <summary>
-    /// Replays the read buffer on the reader's thread when the maintenance lock is free; never waits for it (if
-    /// another thread holds it, this read goes unrecorded). Replaying here rather than on a pool thread keeps the
-    /// policy's information when the machine is busy: measured, a pool-thread replay on a loaded two-core machine lost
-    /// enough reads to cost a looping trace 15 points of hit ratio (docs/benchmarks.md).
+    /// A ring half full: schedules a replay on a pool thread. A ring full: the pool thread has not kept up (a busy
+    /// machine, a starved pool), so the reader replays the buffer itself when the maintenance lock is free; it never
+    /// waits for it (if another thread holds it, that thread is replaying or writing, and this read goes unrecorded,
+    /// counted in <see cref="ReadsDropped"/>). So the replay leaves the reader's thread when a core is free for it, and
+    /// falls back on the reader when none is: a pool-thread replay alone lost enough reads on a loaded two-core machine
+    /// to cost a looping trace 15 points of hit ratio (docs/benchmarks.md).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void DrainFullBuffer(MemoryNode node)
+    private void OnReadBufferFilling(MemoryNode node, int recorded)
     {
+        if (recorded == ReadBuffer.RecordedHalfFull)
+        {
+            ScheduleDrain();
+            return;
+        }
+
         if (_sync.TryEnter())
         {
             try
             {
                 DrainReads(everyStripe: true);
-                OnAccess(node);
+                OnAccess(node, isRead: true);
                 _climber.RecordHits(1);
+                _readsReplayed++;
             }
             finally
             {
                 _sync.Exit();
             }
+        }
+        else
+        {
+            Interlocked.Increment(ref _readsDropped);
         }
     }
 
@@ -97,19 +110,27 @@ internal sealed partial class MemoryStore
         // Epoch 0 is what a new node holds: skip it, so a node is recorded on its first read.
         _readEpoch = (byte)(_readEpoch == byte.MaxValue ? 1 : _readEpoch + 1);
         var count = _reads.DrainTo(_drained, everyStripe);
-        var hits = 0;
+        _readsReplayed += count;
+
+        // A dropped read record is still a hit for the climber: its sample's hit rate stays exact.
+        var dropped = Interlocked.Read(ref _readsDropped);
+        var hits = (int)(dropped - _droppedCounted);
+        _droppedCounted = dropped;
         for (var i = 0; i < count; i++)
         {
             hits += 1 + _drained[i].RepeatedReads;
-            OnAccess(_drained[i]);
+            OnAccess(_drained[i], isRead: true);
             _drained[i] = null!;
         }
 
         _climber.RecordHits(hits);
     }
 
-    /// <summary>Replays one read: counts it in the sketch and moves the node to its region's most recent end.</summary>
-    private void OnAccess(MemoryNode node)
+    /// <summary>
+    /// Replays one access: counts it in the sketch and moves the node to its region's most recent end; a read
+    /// (<paramref name="isRead"/>, not an overwrite) is also shown to the window's recency check as a hit.
+    /// </summary>
+    private void OnAccess(MemoryNode node, bool isRead)
     {
         switch (node.Queue)
         {
@@ -136,6 +157,11 @@ internal sealed partial class MemoryStore
         }
 
         var hash = node.SketchHash;
+        if (isRead)
+        {
+            _climber.Observe(hash, hit: true);
+        }
+
         _sketch.Increment(hash);
         for (var repeated = node.RepeatedReads; repeated > 0; repeated--)
         {
@@ -143,11 +169,17 @@ internal sealed partial class MemoryStore
         }
 
         node.RepeatedReads = 0;
-        node.Segment.MoveToEnd(node);
+        if (node.Segment.KeepsOrder)
+        {
+            node.Segment.Order.MoveToEnd(node);
+        }
     }
 
-    /// <summary>The insert (or an overwrite that may pass a byte bound), under the maintenance lock.</summary>
-    private bool SetUnderLock(TenantSegment segment, string key, object? boxed, long expiresAt, long bytes)
+    /// <summary>
+    /// The insert (or an overwrite that may pass a byte bound), under the maintenance lock. <paramref name="created"/>
+    /// is the new entry made before the lock when the key was not there (null: made here), <paramref name="createdHash"/> its sketch hash.
+    /// </summary>
+    private bool SetUnderLock(TenantSegment segment, string key, object? boxed, long expiresAt, long bytes, MemoryNode? created, int createdHash)
     {
         lock (_sync)
         {
@@ -161,7 +193,7 @@ internal sealed partial class MemoryStore
             if (segment.Entries.TryGetValue(key, out var existing))
             {
                 // Removals happen under this lock, so the node stays; in-place writers may still shrink it meanwhile.
-                OnAccess(existing);
+                OnAccess(existing, isRead: false);
                 var growth = bytes - Volatile.Read(ref existing.Bytes);
                 if (growth > 0)
                 {
@@ -179,24 +211,36 @@ internal sealed partial class MemoryStore
 
                 Interlocked.Add(ref _bytes, delta);
                 segment.Counters.AddBytes(delta);
+                Reschedule(existing);
                 return true;
             }
 
             _climber.RecordMiss();
             AdaptWindow();
-            var node = new MemoryNode(key, segment) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
+            var node = created ?? new MemoryNode(key, segment) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
 
             // In the window (and the tenant's order) before room is made, so the window's overflow competes for
             // admission; counted only once room is made, so readers never see a bound passed.
             _window.AddLast(node);
-            segment.AddLast(node);
-            _sketch.Increment(node.SketchHash);
+            if (segment.KeepsOrder)
+            {
+                segment.Order.AddLast(node);
+            }
+
+            var hash = created is null ? node.SketchHash : createdHash;
+            _sketch.Increment(hash);
+            _climber.Observe(hash, hit: false);
             MakeRoom(segment, 1, bytes, node);
 
             segment.Entries[key] = node;
             Volatile.Write(ref _size, _size + 1);
             Interlocked.Add(ref _bytes, bytes);
             segment.Counters.AddEntry(bytes);
+            if (expiresAt != MemoryNode.NeverExpires)
+            {
+                Wheel.Schedule(node);
+            }
+
             return true;
         }
     }
@@ -226,31 +270,51 @@ internal sealed partial class MemoryStore
             return;
         }
 
-        var adjustment = _climber.Adjust();
-        if (adjustment > 0)
+        var adjustment = _climber.Adjust(_windowMax);
+        if (adjustment != 0)
         {
-            IncreaseWindow(adjustment);
+            // A new decision replaces what is left of the last one.
+            _pendingAdjustment = adjustment;
         }
-        else if (adjustment < 0)
+
+        if (_pendingAdjustment > 0)
         {
-            DecreaseWindow(-adjustment);
+            var step = Math.Min(_pendingAdjustment, TransferLimit);
+            var moved = IncreaseWindow(step);
+            _pendingAdjustment = moved < step ? 0 : _pendingAdjustment - moved;
+        }
+        else if (_pendingAdjustment < 0)
+        {
+            var step = Math.Min(-_pendingAdjustment, TransferLimit);
+            var moved = DecreaseWindow(step);
+            _pendingAdjustment = moved < step ? 0 : _pendingAdjustment + moved;
         }
     }
 
-    // At most this many entries change region per adjustment (Caffeine's bound), so one insert's work stays bounded.
+    // At most this many entries change region per insert (Caffeine's bound), so one insert's work stays bounded; the
+    // rest of an adjustment is carried to the next inserts (as Caffeine carries it to its next maintenance).
     private const int TransferLimit = 1000;
 
-    /// <summary>Grows the window by up to <paramref name="quota"/> entries taken from the main region's least recent.</summary>
-    private void IncreaseWindow(int quota)
+    // Entries still to move into (positive) or out of (negative) the window.
+    private int _pendingAdjustment;
+
+    /// <summary>
+    /// Grows the window by up to <paramref name="quota"/> entries taken from the protected segment (as in Caffeine: at
+    /// most to about 80% of the cache, probation keeps its size), moving the main region's least recent (probation's
+    /// first) into it; the entries moved. Letting the window take probation too (up to an LRU of the whole cache) was
+    /// tried: on OLTP at 250 and 500 entries the climber's noisy steps then wandered to a 94% window and lost 2–4 points.
+    /// </summary>
+    private int IncreaseWindow(int quota)
     {
         quota = Math.Min(quota, _protectedMax);
         if (quota <= 0)
         {
-            return;
+            return 0;
         }
 
-        _protectedMax -= quota;
+        var wanted = quota;
         _windowMax += quota;
+        _protectedMax = ProtectedMaximumFor(_windowMax);
         while (_protected.Count > _protectedMax)
         {
             var demoted = _protected.First!;
@@ -278,21 +342,22 @@ internal sealed partial class MemoryStore
             quota--;
         }
 
-        // What was not moved goes back to the main region.
-        _protectedMax += quota;
+        // What was not moved stays in the main region.
         _windowMax -= quota;
+        _protectedMax = ProtectedMaximumFor(_windowMax);
+        return wanted - quota;
     }
 
-    /// <summary>Shrinks the window by up to <paramref name="quota"/> entries, its least recent moving to probation.</summary>
-    private void DecreaseWindow(int quota)
+    /// <summary>Shrinks the window by up to <paramref name="quota"/> entries, its least recent moving to probation; the entries moved.</summary>
+    private int DecreaseWindow(int quota)
     {
         quota = Math.Min(quota, _windowMax - 1);
         if (quota <= 0)
         {
-            return;
+            return 0;
         }
 
-        _protectedMax += quota;
+        var wanted = quota;
         _windowMax -= quota;
         for (var moved = 0; moved < TransferLimit && quota > 0; moved++)
         {
@@ -307,8 +372,22 @@ internal sealed partial class MemoryStore
             quota--;
         }
 
-        _protectedMax -= quota;
         _windowMax += quota;
+        _protectedMax = ProtectedMaximumFor(_windowMax);
+        return wanted - quota;
+    }
+
+    /// <summary>
+    /// The protected segment's bound for a window of <paramref name="windowMaximum"/> entries: the main region less a
+    /// probation segment of its first size (20% of the main region of a 1% window), as in Caffeine, where the window
+    /// grows and shrinks at protected's expense; once the window is larger than the first protected segment allowed,
+    /// probation gives way too and protected is empty.
+    /// </summary>
+    private int ProtectedMaximumFor(int windowMaximum)
+    {
+        var firstMain = _maxSize - Math.Max(1, _maxSize / 100);
+        var probation = firstMain - (int)(firstMain * 8L / 10);
+        return Math.Max(0, _maxSize - windowMaximum - probation);
     }
 
     /// <summary>
@@ -376,11 +455,9 @@ internal sealed partial class MemoryStore
                 continue;
             }
 
-            // The duel: the candidate stays if used more often than the victim (or as often, while both were used once).
+            // The duel (Admission.Admits): the candidate stays only if used more often than the victim.
             var next = NextCandidate(candidate);
-            var candidateFrequency = _sketch.Frequency(candidate.SketchHash);
-            var victimFrequency = _sketch.Frequency(victim.SketchHash);
-            if (candidateFrequency > victimFrequency || (candidateFrequency == victimFrequency && candidateFrequency <= AdmitTiesUpTo))
+            if (Admission.Admits(_sketch.Frequency(candidate.SketchHash), _sketch.Frequency(victim.SketchHash)))
             {
                 Evict(victim, reason);
             }
@@ -395,11 +472,11 @@ internal sealed partial class MemoryStore
 
     /// <summary>The least recently used entry of <paramref name="region"/> other than <paramref name="keep"/>.</summary>
     private static MemoryNode? LeastRecent(AccessOrderList region, MemoryNode keep) =>
-        region.First == keep ? keep.Next : region.First;
+        region.First == keep ? AccessOrderList.After(keep) : region.First;
 
     /// <summary>The candidate after <paramref name="candidate"/>: candidates are the probation segment's most recent end.</summary>
     private static MemoryNode? NextCandidate(MemoryNode candidate) =>
-        candidate.Queue == NodeQueue.Probation ? candidate.Next : null;
+        candidate.Queue == NodeQueue.Probation ? AccessOrderList.After(candidate) : null;
 
     /// <summary>Moves the window's overflow to probation; the first node moved (the candidates run from it to the end), or null.</summary>
     private MemoryNode? MoveWindowOverflowToProbation()
@@ -422,7 +499,7 @@ internal sealed partial class MemoryStore
         MemoryNode? victim = null;
         var victimFrequency = int.MaxValue;
         var looked = 0;
-        for (var node = segment.First; node is not null && looked < 4; node = node.TenantNext)
+        for (var node = segment.Order.First; node is not null && looked < 4; node = IntrusiveList<TenantLinks>.After(node))
         {
             if (node == keep)
             {
@@ -496,21 +573,6 @@ internal sealed partial class MemoryStore
         }
     }
 
-    private void RemoveExpired(TenantSegment segment)
-    {
-        var now = _time.GetTimestamp();
-        foreach (var pair in segment.Entries)
-        {
-            if (Volatile.Read(ref pair.Value.ExpiresAt) <= now)
-            {
-                lock (_sync)
-                {
-                    Remove(pair.Value, RemovalReason.Expired);
-                }
-            }
-        }
-    }
-
     /// <summary>
     /// Takes <paramref name="node"/> out of its segment if it is still there, and settles its accounting; under the
     /// maintenance lock. False when it was removed already, or (for <see cref="RemovalReason.Expired"/>) rewritten
@@ -578,7 +640,12 @@ internal sealed partial class MemoryStore
                 break;
         }
 
-        node.Segment.Remove(node);
+        if (node.Segment.KeepsOrder)
+        {
+            node.Segment.Order.Remove(node);
+        }
+
+        TimerWheel.Deschedule(node);
     }
 
     private void Uncount(MemoryNode node, long bytes)

@@ -10,8 +10,9 @@ namespace Motadata.Cache.Stores.Memory;
 /// The in-process backend: one <see cref="TenantSegment"/> per namespace, each a dictionary keyed by the caller's key
 /// string, and one W-TinyLFU eviction policy over them all (see <c>MemoryStore.Eviction.cs</c>). Values are held by
 /// reference. A hit is a tenant lookup, a key lookup, an expiry check and a record in a lossy read buffer: no lock, no
-/// allocation. Inserts, removals and evictions take the maintenance lock, so <see cref="CacheConfig.MaxSize"/>,
-/// <see cref="CacheConfig.MaxMemoryBytes"/> and the tenant quotas are exact bounds at every moment.
+/// allocation (the buffer is replayed on a pool thread, see <c>MemoryStore.Maintenance.cs</c>). Inserts, removals and
+/// evictions take the maintenance lock, so <see cref="CacheConfig.MaxSize"/>, <see cref="CacheConfig.MaxMemoryBytes"/>
+/// and the tenant quotas are exact bounds at every moment. Expired entries are reclaimed by a timer wheel.
 /// </summary>
 internal sealed partial class MemoryStore : ICacheStore
 {
@@ -40,8 +41,7 @@ internal sealed partial class MemoryStore : ICacheStore
     private readonly TimeProvider _time;
     private readonly ITimer _expirationTimer;
     private readonly CoarseClock _coarseClock;
-    private readonly ReadBuffer _reads = new();
-    private int _scanning;
+    private readonly ReadBuffer _reads = new(PoolReplaySlots);
 
     public MemoryStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
@@ -50,6 +50,11 @@ internal sealed partial class MemoryStore : ICacheStore
         _time = time;
         _coarseClock = CoarseClock.For(time);
         _maxSize = config.MaxSize;
+        if (AppContext.TryGetSwitch(ReplayOnReaderSwitch, out var onReader) && onReader)
+        {
+            ReplayOnReader = true;
+        }
+
         _maxBytes = config.MaxMemoryBytes ?? long.MaxValue;
 
         // The global namespace has no quota: the per-tenant bounds are for named tenants.
@@ -59,7 +64,7 @@ internal sealed partial class MemoryStore : ICacheStore
         _windowMax = Math.Max(1, _maxSize / 100);
         var main = _maxSize - _windowMax;
         _protectedMax = (int)(main * 8L / 10);
-        _climber = new WindowClimber(_maxSize, (int)Math.Min(int.MaxValue, 10L * _maxSize));
+        _climber = new WindowClimber(_maxSize, (int)Math.Min(int.MaxValue, 10L * _maxSize), _sketch);
 
         _expirationTimer = time.CreateTimer(
             static state => ((MemoryStore)state!).RemoveExpired(),
@@ -171,18 +176,23 @@ internal sealed partial class MemoryStore : ICacheStore
         var expiresAt = ExpiresAt(ttl);
         var bytes = EstimateBytes(key, value);
         object? boxed = value;
-        if (segment.Entries.TryGetValue(key, out var node))
+        if (!segment.Entries.TryGetValue(key, out var node))
         {
-            switch (TryOverwrite(node, boxed, expiresAt, bytes))
-            {
-                case Overwrite.Done:
-                    return true;
-                case Overwrite.Refused:
-                    return false;
-            }
+            // A new key: the entry and its sketch hash are made before the maintenance lock, which every insert takes,
+            // so the lock is held only for the policy's work (a lost race with another writer of the key drops them).
+            var created = new MemoryNode(key, segment) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
+            return SetUnderLock(segment, key, boxed, expiresAt, bytes, created, created.SketchHash);
         }
 
-        return SetUnderLock(segment, key, boxed, expiresAt, bytes);
+        switch (TryOverwrite(node, boxed, expiresAt, bytes))
+        {
+            case Overwrite.Done:
+                return true;
+            case Overwrite.Refused:
+                return false;
+        }
+
+        return SetUnderLock(segment, key, boxed, expiresAt, bytes, null, 0);
     }
 
     public bool Delete(in CacheKey key) =>
@@ -205,6 +215,30 @@ internal sealed partial class MemoryStore : ICacheStore
         }
 
         var expiresAt = ExpiresAt(ttl);
+        if (expiresAt < Volatile.Read(ref node.ExpiresAt))
+        {
+            // Sooner than before: the entry moves to an earlier timer wheel bucket, under the maintenance lock.
+            lock (_sync)
+            {
+                if (!TryExtend(node, expected, expiresAt))
+                {
+                    return false;
+                }
+
+                Reschedule(node);
+            }
+        }
+        else if (!TryExtend(node, expected, expiresAt))
+        {
+            return false;
+        }
+
+        RecordRead(node);
+        return true;
+    }
+
+    private bool TryExtend(MemoryNode node, object expected, long expiresAt)
+    {
         lock (node)
         {
             var current = node.ExpiresAt;
@@ -216,10 +250,8 @@ internal sealed partial class MemoryStore : ICacheStore
             }
 
             Volatile.Write(ref node.ExpiresAt, expiresAt);
+            return true;
         }
-
-        RecordRead(node);
-        return true;
     }
 
     /// <summary>How long the entry under <paramref name="key"/> has left (infinite for none); false when there is none. For tests.</summary>
@@ -325,28 +357,6 @@ internal sealed partial class MemoryStore : ICacheStore
         return new StoreUsage(Volatile.Read(ref _size), Volatile.Read(ref _bytes));
     }
 
-    /// <summary>Scans every segment and removes the expired entries; runs on the expiration timer.</summary>
-    internal void RemoveExpired()
-    {
-        if (Interlocked.CompareExchange(ref _scanning, 1, 0) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            RemoveExpired(_global);
-            foreach (var pair in _segments)
-            {
-                RemoveExpired(pair.Value);
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref _scanning, 0);
-        }
-    }
-
     public void Dispose()
     {
         _expirationTimer.Dispose();
@@ -397,7 +407,9 @@ internal sealed partial class MemoryStore : ICacheStore
 
     /// <summary>
     /// Overwrites a live node in place, without the maintenance lock, when that cannot pass a bound: the value fits and
-    /// the node does not grow under a byte bound. Anything else is left to <see cref="SetUnderLock"/>.
+    /// the node does not grow under a byte bound. And when it does not make the entry expire sooner: its timer wheel
+    /// bucket must never be later than its expiry (a later expiry is met early and the entry put back then). Anything
+    /// else is left to <see cref="SetUnderLock"/>.
     /// </summary>
     private Overwrite TryOverwrite(MemoryNode node, object? boxed, long expiresAt, long bytes)
     {
@@ -417,7 +429,7 @@ internal sealed partial class MemoryStore : ICacheStore
             }
 
             delta = bytes - node.Bytes;
-            if (delta > 0 && !segment.GrowsFreely)
+            if ((delta > 0 && !segment.GrowsFreely) || expiresAt < node.ExpiresAt)
             {
                 return Overwrite.NeedsLock;
             }

@@ -11,8 +11,14 @@ namespace Motadata.Cache.Stores.Memory;
 /// </summary>
 internal sealed class ReadBuffer
 {
-    private const int SlotsPerStripe = 64;
-    private const int SlotMask = SlotsPerStripe - 1;
+    /// <summary><see cref="TryRecord"/>: the ring was full, nothing recorded.</summary>
+    public const int Full = 0;
+
+    /// <summary><see cref="TryRecord"/>: recorded.</summary>
+    public const int Recorded = 1;
+
+    /// <summary><see cref="TryRecord"/>: recorded, and this ring took another half ring's worth of records since it last said so: time to replay.</summary>
+    public const int RecordedHalfFull = 2;
 
     // Sixteen ints apart: each stripe's write position sits on its own 64-byte cache line.
     private const int TailStride = 16;
@@ -21,12 +27,26 @@ internal sealed class ReadBuffer
     private readonly int[] _tails;
     private readonly int[] _drainedTails;
     private readonly int _stripeMask;
+    private readonly int _slotsPerStripe;
+    private readonly int _slotMask;
+    private readonly int _halfMask;
 
-    public ReadBuffer()
+    /// <param name="slotsPerStripe">
+    /// The ring of each stripe, a power of two. 64 for a store that replays on the reader (the ring fills and the reader
+    /// replays it, as before). 512 for one that replays on a pool thread: a replay is asked for every 256 reads of a
+    /// thread (so queueing it, and waking a pool thread, is paid once per 256 reads), and the other 256 give the pool
+    /// thread time to start (several microseconds of hits) before the reader finds its ring full and replays it itself.
+    /// </param>
+    public ReadBuffer(int slotsPerStripe)
     {
-        var stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * 2, 1, 64));
+        _slotsPerStripe = slotsPerStripe;
+        _slotMask = slotsPerStripe - 1;
+        _halfMask = (slotsPerStripe / 2) - 1;
+
+        // One stripe per CPU (up to 64): a ring of 512 slots is 4 KB, so at most 256 KB per store.
+        var stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * (slotsPerStripe > 64 ? 1 : 2), 1, 64));
         _stripeMask = stripes - 1;
-        _slots = new MemoryNode?[stripes * SlotsPerStripe];
+        _slots = new MemoryNode?[stripes * slotsPerStripe];
         _tails = new int[stripes * TailStride];
         _drainedTails = new int[stripes];
     }
@@ -34,23 +54,23 @@ internal sealed class ReadBuffer
     /// <summary>The most records one <see cref="DrainTo"/> can return.</summary>
     public int Capacity => _slots.Length;
 
-    /// <summary>Records a read of <paramref name="node"/>; false when this thread's ring is full (nothing recorded).</summary>
+    /// <summary>Records a read of <paramref name="node"/>: <see cref="Recorded"/>, <see cref="RecordedHalfFull"/> or <see cref="Full"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryRecord(MemoryNode node)
+    public int TryRecord(MemoryNode node)
     {
         var stripe = Environment.CurrentManagedThreadId & _stripeMask;
         ref var tail = ref _tails[stripe * TailStride];
         var position = tail;
-        ref var slot = ref _slots[(stripe * SlotsPerStripe) + (position & SlotMask)];
+        ref var slot = ref _slots[(stripe * _slotsPerStripe) + (position & _slotMask)];
         if (slot is not null)
         {
-            return false;
+            return Full;
         }
 
         // Plain writes: a racing thread on the same stripe can overwrite this record, which the buffer allows.
         slot = node;
         tail = position + 1;
-        return true;
+        return (position & _halfMask) == _halfMask ? RecordedHalfFull : Recorded;
     }
 
     /// <summary>Moves every recorded read into <paramref name="batch"/> and empties the rings; call under the maintenance lock.</summary>
@@ -72,12 +92,12 @@ internal sealed class ReadBuffer
             }
 
             _drainedTails[stripe] = tail;
-            var start = stripe * SlotsPerStripe;
+            var start = stripe * _slotsPerStripe;
 
             // Oldest first: the slots from the write position on were written a lap earlier than those before it.
-            for (var i = 0; i < SlotsPerStripe; i++)
+            for (var i = 0; i < _slotsPerStripe; i++)
             {
-                ref var slot = ref _slots[start + ((tail + i) & SlotMask)];
+                ref var slot = ref _slots[start + ((tail + i) & _slotMask)];
                 if (Volatile.Read(ref slot) is { } node)
                 {
                     Volatile.Write(ref slot, null);

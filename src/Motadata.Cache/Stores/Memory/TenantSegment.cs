@@ -25,6 +25,7 @@ internal sealed class TenantSegment
         MaxBytes = maxMemoryBytes ?? long.MaxValue;
         LargestValueBytes = Math.Min(MaxBytes, cacheMaxBytes);
         GrowsFreely = maxMemoryBytes is null && cacheMaxBytes == long.MaxValue;
+        KeepsOrder = maxSize is not null || maxMemoryBytes is not null;
         // Not string.GetHashCode, which is seeded afresh in every process: the sketch's collisions, and so which key
         // W-TinyLFU admits on a tie, would differ from run to run.
         Hash = tenantId is null ? 0 : (long)System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tenantId.AsSpan()));
@@ -59,57 +60,13 @@ internal sealed class TenantSegment
     /// <summary>The tenant's part of every node's sketch hash (a seed for the key's hash), the same in every process.</summary>
     public long Hash { get; }
 
-    /// <summary>The least recently used entry of this namespace (maintenance lock).</summary>
-    public MemoryNode? First { get; private set; }
+    /// <summary>
+    /// True when the tenant has a quota: only then are its entries kept in their own recency order
+    /// (<see cref="Order"/>), which a quota eviction walks. Without one the order would cost every replayed read and
+    /// every insert a list move for nothing.
+    /// </summary>
+    public bool KeepsOrder { get; }
 
-    private MemoryNode? Last { get; set; }
-
-    public void AddLast(MemoryNode node)
-    {
-        node.TenantNext = null;
-        node.TenantPrevious = Last;
-        if (Last is null)
-        {
-            First = node;
-        }
-        else
-        {
-            Last.TenantNext = node;
-        }
-
-        Last = node;
-    }
-
-    public void Remove(MemoryNode node)
-    {
-        if (node.TenantPrevious is null)
-        {
-            First = node.TenantNext;
-        }
-        else
-        {
-            node.TenantPrevious.TenantNext = node.TenantNext;
-        }
-
-        if (node.TenantNext is null)
-        {
-            Last = node.TenantPrevious;
-        }
-        else
-        {
-            node.TenantNext.TenantPrevious = node.TenantPrevious;
-        }
-
-        node.TenantPrevious = null;
-        node.TenantNext = null;
-    }
-
-    public void MoveToEnd(MemoryNode node)
-    {
-        if (node != Last)
-        {
-            Remove(node);
-            AddLast(node);
-        }
-    }
+    /// <summary>The tenant's entries, least recently used first (maintenance lock); empty unless <see cref="KeepsOrder"/>.</summary>
+    public IntrusiveList<TenantLinks> Order { get; } = new();
 }

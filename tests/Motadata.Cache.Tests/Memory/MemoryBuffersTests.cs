@@ -1,0 +1,114 @@
+using Motadata.Cache.Stats;
+using Motadata.Cache.Stores.Memory;
+
+namespace Motadata.Cache.Tests.Memory;
+
+/// <summary>The read buffer's replay off the reader's thread, and the exact bounds under concurrent writers.</summary>
+public sealed class MemoryBuffersTests
+{
+    [Fact]
+    public void ReadsAreReplayedIntoThePolicyWithoutAnyWrite()
+    {
+        using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System);
+        var segment = store.Segment("t");
+        for (var i = 0; i < 1_000; i++)
+        {
+            store.Set(segment, $"k{i}", i, TimeSpan.FromHours(1));
+        }
+
+        store.DrainReadsNow();
+        var before = store.ReadsReplayed;
+
+        // Distinct keys, so each read is a record: several half rings' worth, then no write at all.
+        for (var i = 0; i < 1_000; i++)
+        {
+            Assert.True(store.TryGet(segment, $"k{i}", out int _));
+        }
+
+        // The pool thread (or, if it is late, the reader itself) replays them; wait for it, with a generous deadline.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (store.ReadsReplayed - before < 900 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+
+        var replayed = store.ReadsReplayed - before;
+        Assert.True(replayed >= 900, $"{replayed} of 1,000 reads replayed");
+        Assert.True(replayed + store.ReadsDropped <= 1_000 + 1, $"{replayed} replayed + {store.ReadsDropped} dropped for 1,000 reads");
+    }
+
+    [Fact]
+    public void FourWritersOverFourTenantsNeverSeeABoundPassed()
+    {
+        const int MaxSize = 400;
+        const long MaxBytes = 400L * 200;
+        const int Quota = 150;
+        var config = new CacheConfig { MaxSize = MaxSize, MaxMemoryBytes = MaxBytes, MaxSizePerTenant = Quota };
+        using var store = new MemoryStore(config, new CacheCounters(), TimeProvider.System);
+        string[] tenants = ["t0", "t1", "t2", "t3"];
+        var segments = tenants.Select(store.Segment).ToArray();
+        var writersLeft = 4;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+
+        var writers = Enumerable.Range(0, 4).Select(w => new Thread(() =>
+        {
+            try
+            {
+                for (var i = 0; i < 40_000; i++)
+                {
+                    // Each writer goes round the four tenants; values of varied size, so the byte bound binds too.
+                    var segment = segments[(w + i) & 3];
+                    var value = new string('x', (i % 7) * 10);
+                    if (!store.Set(segment, $"w{w}-{i}", value, TimeSpan.FromHours(1)))
+                    {
+                        failures.Enqueue($"set w{w}-{i} refused");
+                    }
+
+                    if ((i & 15) == 0)
+                    {
+                        store.TryGet(segment, $"w{w}-{i - 8}", out string? _);
+                    }
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref writersLeft);
+            }
+        })).ToList();
+
+        var checks = 0;
+        var observer = new Thread(() =>
+        {
+            while (Volatile.Read(ref writersLeft) > 0)
+            {
+                var usage = store.GetUsage(null);
+                if (usage.Size > MaxSize || usage.MemoryBytes > MaxBytes)
+                {
+                    failures.Enqueue($"cache at {usage.Size} entries, {usage.MemoryBytes} bytes");
+                }
+
+                foreach (var segment in segments)
+                {
+                    if (segment.Counters.Size > Quota)
+                    {
+                        failures.Enqueue($"{segment.TenantId} at {segment.Counters.Size} entries");
+                    }
+                }
+
+                checks++;
+            }
+        });
+
+        writers.ForEach(t => t.Start());
+        observer.Start();
+        writers.ForEach(t => t.Join());
+        observer.Join();
+
+        Assert.Empty(failures);
+        Assert.True(checks > 0);
+        var final = store.GetUsage(null);
+        Assert.InRange(final.Size, 1, MaxSize);
+        Assert.Equal(final.Size, segments.Sum(s => s.Counters.Size));
+        Assert.Equal(final.MemoryBytes, segments.Sum(s => s.Counters.MemoryBytes));
+    }
+}
