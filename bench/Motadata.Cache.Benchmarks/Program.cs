@@ -9,7 +9,7 @@ if (args.Length > 0 && string.Equals(args[0], "hitratio", StringComparison.Ordin
 {
     // Our store replays reads on the reader here, so the figures repeat from run to run (a pool thread's replays land
     // at moments that vary; docs/memory-backend.md).
-    AppContext.SetSwitch(Motadata.Cache.Stores.Memory.MemoryStore.ReplayOnReaderSwitch, true);
+    AppContext.SetSwitch(Motadata.Cache.Stores.Backends.Memory.MemoryStore.ReplayOnReaderSwitch, true);
     if (args.Length > 1 && string.Equals(args[1], "traces", StringComparison.OrdinalIgnoreCase))
     {
         // `-- hitratio traces [name ...]`: only the traces named (e.g. `corda loop`), all when none is.

@@ -1,11 +1,11 @@
 using Motadata.Cache.Configuration;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
-using Motadata.Cache.Stores.Cluster;
-using Motadata.Cache.Stores.Dragonfly;
-using Motadata.Cache.Stores.Memory;
-using Motadata.Cache.Stores.Recovery;
-using Motadata.Cache.Stores.Sharded;
+using Motadata.Cache.Stores.Tiers.Cluster;
+using Motadata.Cache.Stores.Backends.Dragonfly;
+using Motadata.Cache.Stores.Backends.Memory;
+using Motadata.Cache.Stores.Tiers.Recovery;
+using Motadata.Cache.Stores.Tiers.Sharded;
 
 namespace Motadata.Cache;
 

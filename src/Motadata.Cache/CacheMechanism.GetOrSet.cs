@@ -151,7 +151,7 @@ public sealed partial class CacheMechanism
     /// returned), or waits while another instance holds it, until its value is stored (returned as found) or its
     /// lease is gone without one (its holder died or failed), and then tries to take it.
     /// </summary>
-    private async Task<(bool Found, T? Value, string? Lease)> TakeFleetTurnAsync<T>(Stores.TwoLevel.FleetLeases leases, CacheKey key, CancellationToken cancellationToken)
+    private async Task<(bool Found, T? Value, string? Lease)> TakeFleetTurnAsync<T>(Stores.Tiers.TwoLevel.FleetLeases leases, CacheKey key, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -192,7 +192,7 @@ public sealed partial class CacheMechanism
     }
 
     /// <summary>Runs the factory while renewing the lease, stores its value, and gives the lease up (also when the factory fails).</summary>
-    private async Task<T> RunUnderLeaseAsync<T>(Stores.TwoLevel.FleetLeases leases, FlightKey flightKey, Flight<T> flight, Func<CancellationToken, ValueTask<T>> factory, TimeSpan ttl, string lease)
+    private async Task<T> RunUnderLeaseAsync<T>(Stores.Tiers.TwoLevel.FleetLeases leases, FlightKey flightKey, Flight<T> flight, Func<CancellationToken, ValueTask<T>> factory, TimeSpan ttl, string lease)
     {
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(flight.Token);
         var renewing = leases.RenewUntilAsync(flightKey.Key, lease, renewal.Token);

@@ -7,12 +7,12 @@ using Motadata.Cache.Internal;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
-using Motadata.Cache.Stores.Cluster;
-using Motadata.Cache.Stores.Dragonfly;
-using Motadata.Cache.Stores.Memory;
-using Motadata.Cache.Stores.Recovery;
-using Motadata.Cache.Stores.Sharded;
-using Motadata.Cache.Stores.TwoLevel;
+using Motadata.Cache.Stores.Tiers.Cluster;
+using Motadata.Cache.Stores.Backends.Dragonfly;
+using Motadata.Cache.Stores.Backends.Memory;
+using Motadata.Cache.Stores.Tiers.Recovery;
+using Motadata.Cache.Stores.Tiers.Sharded;
+using Motadata.Cache.Stores.Tiers.TwoLevel;
 
 namespace Motadata.Cache;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Backends.Memory;
 
 namespace Motadata.Cache;
 

@@ -29,7 +29,7 @@ public static class DragonflyGetProbe
         await oursRecoveryOn.SetAsync("key", value, TimeSpan.FromHours(1), "tenant-1");
         await oursValidationOff.SetAsync("key", value, TimeSpan.FromHours(1), "tenant-1");
         var storeConfig = new CacheConfig { Backend = CacheBackend.Dragonfly, DragonflyUrl = server.Url, EnableRecovery = false, KeyPrefix = "st:" };
-        using var store = new Motadata.Cache.Stores.Dragonfly.DragonflyStore(storeConfig, new Motadata.Cache.Stats.CacheCounters());
+        using var store = new Motadata.Cache.Stores.Backends.Dragonfly.DragonflyStore(storeConfig, new Motadata.Cache.Stats.CacheCounters());
         var storeKey = new Motadata.Cache.Keys.CacheKey("tenant-1", "key");
         await store.WriteAsync(storeKey, value, TimeSpan.FromHours(1), CancellationToken.None);
         RedisKey rawKey = "raw:tenant-1:key";

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
-using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Backends.Memory;
 
 namespace Motadata.Cache.Benchmarks.Diagnostics;
 

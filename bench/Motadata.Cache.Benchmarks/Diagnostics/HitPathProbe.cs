@@ -5,7 +5,7 @@ using BitFaster.Caching.Lru;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
-using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Backends.Memory;
 
 namespace Motadata.Cache.Benchmarks.Diagnostics;
 

@@ -155,9 +155,9 @@ public sealed class ManyKeysWorkload : IDisposable
         _ours is not null && StoreOf(_ours) is { } store ? (store.ReadsReplayed, store.ReadsDropped) : default;
 
     /// <summary>The memory store under a cache (read once by reflection: a report's need, not the API's).</summary>
-    internal static Motadata.Cache.Stores.Memory.MemoryStore? StoreOf(CacheMechanism cache) =>
+    internal static Motadata.Cache.Stores.Backends.Memory.MemoryStore? StoreOf(CacheMechanism cache) =>
         typeof(CacheMechanism).GetField("_memoryStore", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)
-            ?.GetValue(cache) as Motadata.Cache.Stores.Memory.MemoryStore;
+            ?.GetValue(cache) as Motadata.Cache.Stores.Backends.Memory.MemoryStore;
 
     public void Dispose()
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Motadata.Cache.Stats;
-using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Backends.Memory;
 
 namespace Motadata.Cache.Benchmarks.Memory;
 

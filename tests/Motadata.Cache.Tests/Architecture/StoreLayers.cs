@@ -13,20 +13,20 @@ internal static class StoreLayers
     /// <summary>Stores that talk to a place where values live (memory, a server); they wrap nothing.</summary>
     public static readonly string[] Backends =
     [
-        "Motadata.Cache.Stores.Memory",
-        "Motadata.Cache.Stores.Dragonfly",
+        "Motadata.Cache.Stores.Backends.Memory",
+        "Motadata.Cache.Stores.Backends.Dragonfly",
     ];
 
     /// <summary>
     /// Stores around other stores. ClusterStore routes a key to its primary and recovers per primary, as ShardedStore
-    /// does per server, so Stores.Cluster is a tier (its ClusterView only reads <c>CLUSTER NODES</c>).
+    /// does per server, so Stores.Tiers.Cluster is a tier (its ClusterView only reads <c>CLUSTER NODES</c>).
     /// </summary>
     public static readonly string[] Tiers =
     [
-        "Motadata.Cache.Stores.Recovery",
-        "Motadata.Cache.Stores.TwoLevel",
-        "Motadata.Cache.Stores.Sharded",
-        "Motadata.Cache.Stores.Cluster",
+        "Motadata.Cache.Stores.Tiers.Recovery",
+        "Motadata.Cache.Stores.Tiers.TwoLevel",
+        "Motadata.Cache.Stores.Tiers.Sharded",
+        "Motadata.Cache.Stores.Tiers.Cluster",
     ];
 
     /// <summary>
@@ -38,8 +38,8 @@ internal static class StoreLayers
     /// <summary>The concrete stores of the backends, which no tier names: the composition root builds them and hands in what a tier needs.</summary>
     public static readonly string[] ConcreteBackendStores =
     [
-        "Motadata.Cache.Stores.Memory.MemoryStore",
-        "Motadata.Cache.Stores.Dragonfly.DragonflyStore",
+        "Motadata.Cache.Stores.Backends.Memory.MemoryStore",
+        "Motadata.Cache.Stores.Backends.Dragonfly.DragonflyStore",
     ];
 
     /// <summary>The facade: what the caller holds.</summary>
@@ -77,7 +77,7 @@ internal static class StoreLayers
     {
         [nameof(StoreLayerTests.NoTierNamesAConcreteBackendStore)] =
         [
-            ("Motadata.Cache.Stores.TwoLevel.TwoLevelStore",
+            ("Motadata.Cache.Stores.Tiers.TwoLevel.TwoLevelStore",
                 "The local level is a MemoryStore by design: the facade's inlined hit path reads it as one (a call through ICacheStore.Read<T> is a generic virtual call, measured slower), and the tier uses its tenant segments to clear a tenant."),
         ],
     };

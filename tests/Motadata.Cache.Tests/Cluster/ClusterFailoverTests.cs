@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using Motadata.Cache.Stores.Cluster;
+using Motadata.Cache.Stores.Tiers.Cluster;
 using Motadata.Cache.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit.Abstractions;

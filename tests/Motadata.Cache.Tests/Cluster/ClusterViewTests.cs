@@ -1,4 +1,4 @@
-using Motadata.Cache.Stores.Cluster;
+using Motadata.Cache.Stores.Tiers.Cluster;
 
 namespace Motadata.Cache.Tests.Cluster;
 

@@ -6,7 +6,7 @@ namespace Motadata.Cache.Tests.Dragonfly;
 /// A caller of the read batcher: keeps the answer, then runs its continuation (which may throw or block) inline, as a
 /// resumed caller's continuation runs on the thread that took the reply.
 /// </summary>
-internal sealed class CallerRead(Action<string?>? continuation) : Stores.Dragonfly.BatchedRead
+internal sealed class CallerRead(Action<string?>? continuation) : Stores.Backends.Dragonfly.BatchedRead
 {
     private readonly TaskCompletionSource<string?> _value = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -1,4 +1,4 @@
-using Motadata.Cache.Stores.Dragonfly;
+using Motadata.Cache.Stores.Backends.Dragonfly;
 using StackExchange.Redis;
 
 namespace Motadata.Cache.Tests.Dragonfly;

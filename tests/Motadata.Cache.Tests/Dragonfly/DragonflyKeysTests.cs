@@ -3,7 +3,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Xunit;
 using Motadata.Cache.Keys;
-using Motadata.Cache.Stores.Dragonfly;
+using Motadata.Cache.Stores.Backends.Dragonfly;
 
 namespace Motadata.Cache.Tests.Dragonfly;
 

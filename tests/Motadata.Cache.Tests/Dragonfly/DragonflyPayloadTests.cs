@@ -247,7 +247,7 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
     [InlineData(15_000_000, 1_500)]
     public void TtlsAreSentInWholeMillisecondsRoundedUp(long ticks, long expectedMilliseconds)
     {
-        Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), Stores.Dragonfly.DragonflyStore.Expiry(TimeSpan.FromTicks(ticks)));
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), Stores.Backends.Dragonfly.DragonflyStore.Expiry(TimeSpan.FromTicks(ticks)));
     }
 
     [Fact]
@@ -257,9 +257,9 @@ public sealed class DragonflyPayloadTests : IClassFixture<RedisServerFixture>, I
 
         Assert.True(cache.Set("k", "v", TimeSpan.MaxValue));
 
-        Assert.Null(Stores.Dragonfly.DragonflyStore.Expiry(Timeout.InfiniteTimeSpan));
+        Assert.Null(Stores.Backends.Dragonfly.DragonflyStore.Expiry(Timeout.InfiniteTimeSpan));
         var ttl = await _fixture.Raw.KeyTimeToLiveAsync(RedisServerFixture.ServerKey(_prefix, null, "k"));
-        Assert.InRange(ttl!.Value, TimeSpan.FromDays(1499), Stores.Dragonfly.DragonflyStore.MaxTtl);
+        Assert.InRange(ttl!.Value, TimeSpan.FromDays(1499), Stores.Backends.Dragonfly.DragonflyStore.MaxTtl);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
-using Motadata.Cache.Stores.Dragonfly;
+using Motadata.Cache.Stores.Backends.Dragonfly;
 using Motadata.Cache.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
-using Motadata.Cache.Stores.Dragonfly;
+using Motadata.Cache.Stores.Backends.Dragonfly;
 using StackExchange.Redis;
 
 namespace Motadata.Cache.Tests.Dragonfly;

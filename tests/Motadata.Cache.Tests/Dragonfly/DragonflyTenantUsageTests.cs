@@ -1,5 +1,5 @@
 using System.Text;
-using Motadata.Cache.Stores.Dragonfly;
+using Motadata.Cache.Stores.Backends.Dragonfly;
 
 namespace Motadata.Cache.Tests.Dragonfly;
 

@@ -1,4 +1,4 @@
-using Motadata.Cache.Stores.Dragonfly;
+using Motadata.Cache.Stores.Backends.Dragonfly;
 using Motadata.Cache.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
-using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Backends.Memory;
 using Motadata.Cache.Telemetry;
 
 namespace Motadata.Cache.Tests.Integrations;

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using Motadata.Cache.Stats;
-using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Backends.Memory;
 
 namespace Motadata.Cache.Tests.Memory;
 

@@ -1,5 +1,5 @@
 using Motadata.Cache.Stats;
-using Motadata.Cache.Stores.Memory;
+using Motadata.Cache.Stores.Backends.Memory;
 
 namespace Motadata.Cache.Tests.Memory;
 

@@ -1,4 +1,4 @@
-using Motadata.Cache.Stores.Recovery;
+using Motadata.Cache.Stores.Tiers.Recovery;
 
 namespace Motadata.Cache.Tests.Recovery;
 

@@ -3,8 +3,8 @@ using System.Runtime.ExceptionServices;
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
-using Motadata.Cache.Stores.Dragonfly;
-using Motadata.Cache.Stores.Recovery;
+using Motadata.Cache.Stores.Backends.Dragonfly;
+using Motadata.Cache.Stores.Tiers.Recovery;
 using Motadata.Cache.Tests.Infrastructure;
 
 namespace Motadata.Cache.Tests.Recovery;

@@ -1,8 +1,8 @@
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
-using Motadata.Cache.Stores.Dragonfly;
-using Motadata.Cache.Stores.Recovery;
+using Motadata.Cache.Stores.Backends.Dragonfly;
+using Motadata.Cache.Stores.Tiers.Recovery;
 using Motadata.Cache.Tests.Infrastructure;
 using Polly.CircuitBreaker;
 

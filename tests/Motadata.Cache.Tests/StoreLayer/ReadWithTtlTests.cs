@@ -1,9 +1,9 @@
 using Motadata.Cache.Keys;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores;
-using Motadata.Cache.Stores.Dragonfly;
-using Motadata.Cache.Stores.Memory;
-using Motadata.Cache.Stores.Recovery;
+using Motadata.Cache.Stores.Backends.Dragonfly;
+using Motadata.Cache.Stores.Backends.Memory;
+using Motadata.Cache.Stores.Tiers.Recovery;
 using Motadata.Cache.Tests.Infrastructure;
 using StackExchange.Redis;
 

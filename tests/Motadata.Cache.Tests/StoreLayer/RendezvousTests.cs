@@ -1,4 +1,4 @@
-using Motadata.Cache.Stores.Sharded;
+using Motadata.Cache.Stores.Tiers.Sharded;
 
 namespace Motadata.Cache.Tests.StoreLayer;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Motadata.Cache.Keys;
-using Motadata.Cache.Stores.TwoLevel;
+using Motadata.Cache.Stores.Tiers.TwoLevel;
 using Motadata.Cache.Tests.Dragonfly;
 
 namespace Motadata.Cache.Tests.TwoLevel;

@@ -29,7 +29,7 @@ public abstract class TwoLevelTestsBase : IClassFixture<RedisServerFixture>, IAs
     protected CacheMechanism CreateInstance(Action<CacheConfig>? configure = null) => CreateInstance(configure, backplane: null);
 
     /// <summary>An instance whose local level talks over <paramref name="backplane"/> (null: Redis pub/sub on the server).</summary>
-    private protected CacheMechanism CreateInstance(Action<CacheConfig>? configure, Stores.TwoLevel.IBackplane? backplane)
+    private protected CacheMechanism CreateInstance(Action<CacheConfig>? configure, Stores.Tiers.TwoLevel.IBackplane? backplane)
     {
         var config = new CacheConfig
         {

@@ -1,0 +1,150 @@
+namespace Motadata.Cache.Stores.Backends.Memory;
+
+/// <summary>
+/// The store's background work: replaying the read buffer on a pool thread, and reclaiming expired entries with a
+/// timer wheel. Both run under the maintenance lock.
+/// </summary>
+internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
+{
+    // The read buffer's ring per stripe: see ReadBuffer's constructor.
+    private const int PoolReplaySlots = 512;
+    private const int ReaderReplaySlots = 64;
+
+    /// <summary>
+    /// An <see cref="AppContext"/> switch: when set before a store is made, the store replays reads on the reader
+    /// (<see cref="ReplayOnReader"/>), for a trace runner that builds its stores through the facade.
+    /// </summary>
+    internal const string ReplayOnReaderSwitch = "Motadata.Cache.Memory.ReplayOnReader";
+
+    // 0: no replay scheduled; 1: a replay is queued or running (at most one at a time).
+    private int _drainState;
+
+    // Read records replayed (changed under the lock) and dropped because a full ring met a held lock (interlocked).
+    private long _readsReplayed;
+    private long _readsDropped;
+
+    // The dropped records already counted as hits for the climber (maintenance lock).
+    private long _droppedCounted;
+
+    private TimerWheel? _wheel;
+
+    /// <summary>
+    /// Replay the read buffer on the reader's thread (when its ring is full, if the lock is free, as Caffeine's and
+    /// BitFaster's foreground schedulers do) instead of a pool thread: deterministic replays, for trace runs and policy
+    /// tests that compare hit ratios from run to run.
+    /// </summary>
+    internal bool ReplayOnReader
+    {
+        get;
+        init
+        {
+            field = value;
+            if (value)
+            {
+                _reads = new ReadBuffer(ReaderReplaySlots);
+                _drained = new MemoryNode[_reads.Capacity];
+            }
+        }
+    }
+
+    /// <summary>Read records replayed into the policy so far (for figures and tests).</summary>
+    internal long ReadsReplayed
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _readsReplayed;
+            }
+        }
+    }
+
+    /// <summary>Read records lost because the reader's ring was full and the maintenance lock was held (for figures and tests).</summary>
+    internal long ReadsDropped => Interlocked.Read(ref _readsDropped);
+
+    /// <summary>Entries the timer wheel looked at so far: the expiry work (for figures and tests).</summary>
+    internal long ExpiryNodesVisited
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _wheel?.NodesVisited ?? 0;
+            }
+        }
+    }
+
+    /// <summary>The timer wheel's granularity, in the store's timestamp units (for tests).</summary>
+    internal long ExpiryGranularity
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return Wheel.Granularity;
+            }
+        }
+    }
+
+    /// <summary>The timer wheel, made on first use (a store whose entries never expire needs none); maintenance lock.</summary>
+    private TimerWheel Wheel => _wheel ??= new TimerWheel(_time.TimestampFrequency, _time.GetTimestamp());
+
+    /// <summary>Reclaims the entries that expired by now; runs on the expiration timer (and from tests).</summary>
+    internal void RemoveExpired()
+    {
+        lock (_sync)
+        {
+            _wheel?.Advance(_time.GetTimestamp(), this);
+        }
+    }
+
+    /// <summary>Replays every read recorded so far, now (for tests and figures).</summary>
+    internal void DrainReadsNow()
+    {
+        lock (_sync)
+        {
+            DrainReads(everyStripe: true);
+        }
+    }
+
+    bool IExpiryTarget.TryExpire(MemoryNode node) => Remove(node, RemovalReason.Expired);
+
+    /// <summary>The pool thread's replay of the read buffer.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        lock (_sync)
+        {
+            DrainReads(everyStripe: false);
+        }
+
+        Volatile.Write(ref _drainState, 0);
+    }
+
+    /// <summary>Queues a replay on a pool thread unless one is queued or running already; allocates nothing.</summary>
+    private void ScheduleDrain()
+    {
+        if (ReplayOnReader)
+        {
+            // Replayed by the reader when its ring is full (OnReadBufferFilling), or by the next insert.
+            return;
+        }
+
+        if (Volatile.Read(ref _drainState) == 0 && Interlocked.CompareExchange(ref _drainState, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>Moves <paramref name="node"/> to the wheel bucket of its (new) expiry; maintenance lock.</summary>
+    private void Reschedule(MemoryNode node)
+    {
+        if (Volatile.Read(ref node.ExpiresAt) != MemoryNode.NeverExpires)
+        {
+            Wheel.Reschedule(node);
+        }
+        else
+        {
+            TimerWheel.Deschedule(node);
+        }
+    }
+}

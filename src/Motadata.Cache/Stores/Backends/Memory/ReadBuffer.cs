@@ -1,0 +1,111 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Motadata.Cache.Stores.Backends.Memory;
+
+/// <summary>
+/// Where hits record which node they read, so the eviction policy can replay them later, in a batch, under its lock:
+/// a hit never takes a lock. Striped by thread (each thread writes to its own ring of slots most of the time) and
+/// lossy: when a ring is full, or two threads race for one slot, a record is dropped, which only makes the policy's
+/// picture of recent reads a little less complete.
+/// </summary>
+internal sealed class ReadBuffer
+{
+    /// <summary><see cref="TryRecord"/>: the ring was full, nothing recorded.</summary>
+    public const int Full = 0;
+
+    /// <summary><see cref="TryRecord"/>: recorded.</summary>
+    public const int Recorded = 1;
+
+    /// <summary><see cref="TryRecord"/>: recorded, and this ring took another half ring's worth of records since it last said so: time to replay.</summary>
+    public const int RecordedHalfFull = 2;
+
+    // Sixteen ints apart: each stripe's write position sits on its own 64-byte cache line.
+    private const int TailStride = 16;
+
+    private readonly MemoryNode?[] _slots;
+    private readonly int[] _tails;
+    private readonly int[] _drainedTails;
+    private readonly int _stripeMask;
+    private readonly int _slotsPerStripe;
+    private readonly int _slotMask;
+    private readonly int _halfMask;
+
+    /// <param name="slotsPerStripe">
+    /// The ring of each stripe, a power of two. 64 for a store that replays on the reader (the ring fills and the reader
+    /// replays it, as before). 512 for one that replays on a pool thread: a replay is asked for every 256 reads of a
+    /// thread (so queueing it, and waking a pool thread, is paid once per 256 reads), and the other 256 give the pool
+    /// thread time to start (several microseconds of hits) before the reader finds its ring full and replays it itself.
+    /// </param>
+    public ReadBuffer(int slotsPerStripe)
+    {
+        _slotsPerStripe = slotsPerStripe;
+        _slotMask = slotsPerStripe - 1;
+        _halfMask = (slotsPerStripe / 2) - 1;
+
+        // One stripe per CPU (up to 64): a ring of 512 slots is 4 KB, so at most 256 KB per store.
+        var stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * (slotsPerStripe > 64 ? 1 : 2), 1, 64));
+        _stripeMask = stripes - 1;
+        _slots = new MemoryNode?[stripes * slotsPerStripe];
+        _tails = new int[stripes * TailStride];
+        _drainedTails = new int[stripes];
+    }
+
+    /// <summary>The most records one <see cref="DrainTo"/> can return.</summary>
+    public int Capacity => _slots.Length;
+
+    /// <summary>Records a read of <paramref name="node"/>: <see cref="Recorded"/>, <see cref="RecordedHalfFull"/> or <see cref="Full"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int TryRecord(MemoryNode node)
+    {
+        var stripe = Environment.CurrentManagedThreadId & _stripeMask;
+        ref var tail = ref _tails[stripe * TailStride];
+        var position = tail;
+        ref var slot = ref _slots[(stripe * _slotsPerStripe) + (position & _slotMask)];
+        if (slot is not null)
+        {
+            return Full;
+        }
+
+        // Plain writes: a racing thread on the same stripe can overwrite this record, which the buffer allows.
+        slot = node;
+        tail = position + 1;
+        return (position & _halfMask) == _halfMask ? RecordedHalfFull : Recorded;
+    }
+
+    /// <summary>Moves every recorded read into <paramref name="batch"/> and empties the rings; call under the maintenance lock.</summary>
+    /// <param name="batch">At least <see cref="Capacity"/> long.</param>
+    /// <param name="everyStripe">
+    /// Look at every ring, not only those written to since the last drain: after a full ring, whose write position a
+    /// lost race may have left where the last drain saw it.
+    /// </param>
+    /// <returns>How many records were moved.</returns>
+    public int DrainTo(MemoryNode[] batch, bool everyStripe)
+    {
+        var count = 0;
+        for (var stripe = 0; stripe <= _stripeMask; stripe++)
+        {
+            var tail = Volatile.Read(ref _tails[stripe * TailStride]);
+            if (tail == _drainedTails[stripe] && !everyStripe)
+            {
+                continue;
+            }
+
+            _drainedTails[stripe] = tail;
+            var start = stripe * _slotsPerStripe;
+
+            // Oldest first: the slots from the write position on were written a lap earlier than those before it.
+            for (var i = 0; i < _slotsPerStripe; i++)
+            {
+                ref var slot = ref _slots[start + ((tail + i) & _slotMask)];
+                if (Volatile.Read(ref slot) is { } node)
+                {
+                    Volatile.Write(ref slot, null);
+                    batch[count++] = node;
+                }
+            }
+        }
+
+        return count;
+    }
+}
