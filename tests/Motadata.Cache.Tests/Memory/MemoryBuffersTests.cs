@@ -7,9 +7,10 @@ namespace Motadata.Cache.Tests.Memory;
 public sealed class MemoryBuffersTests
 {
     [Fact]
-    public void ReadsAreReplayedIntoThePolicyWithoutAnyWrite()
+    public void ReadsAreReplayedIntoThePolicyWithoutAnyWriteWhenThePoolReplays()
     {
-        using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System);
+        // The pool replay (opt-in, ReplayOnPoolSwitch): the reader queues the replay and returns.
+        using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System) { ReplayOnReader = false };
         var segment = store.Segment("t");
         for (var i = 0; i < 1_000; i++)
         {

@@ -12,9 +12,17 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
 
     /// <summary>
     /// An <see cref="AppContext"/> switch: when set before a store is made, the store replays reads on the reader
-    /// (<see cref="ReplayOnReader"/>), for a trace runner that builds its stores through the facade.
+    /// (<see cref="ReplayOnReader"/>, the default), even where <see cref="ReplayOnPoolSwitch"/> is set.
     /// </summary>
     internal const string ReplayOnReaderSwitch = "Motadata.Cache.Memory.ReplayOnReader";
+
+    /// <summary>
+    /// An <see cref="AppContext"/> switch: when set (and <see cref="ReplayOnReaderSwitch"/> is not) before a store is
+    /// made, the store queues its replays on a pool thread. Off by default: measured on a quiet machine (issue 24,
+    /// docs/benchmarks.md), the pool replay cost 3 to 4 times the process CPU per many-key read of the reader's replay,
+    /// saved no wall time, and dropped up to a quarter of the read records the policy learns from.
+    /// </summary>
+    internal const string ReplayOnPoolSwitch = "Motadata.Cache.Memory.ReplayOnPool";
 
     // 0: no replay scheduled; 1: a replay is queued or running (at most one at a time).
     private int _drainState;
@@ -39,11 +47,8 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
         init
         {
             field = value;
-            if (value)
-            {
-                _reads = new ReadBuffer(ReaderReplaySlots);
-                _drained = new MemoryNode[_reads.Capacity];
-            }
+            _reads = new ReadBuffer(value ? ReaderReplaySlots : PoolReplaySlots);
+            _drained = new MemoryNode[_reads.Capacity];
         }
     }
 

@@ -50,10 +50,9 @@ internal sealed partial class MemoryStore : ICacheStore
         _time = time;
         _coarseClock = CoarseClock.For(time);
         _maxSize = config.MaxSize;
-        if (AppContext.TryGetSwitch(ReplayOnReaderSwitch, out var onReader) && onReader)
-        {
-            ReplayOnReader = true;
-        }
+        // Reads are replayed on the reader unless the pool replay is asked for (see ReplayOnPoolSwitch).
+        ReplayOnReader = (AppContext.TryGetSwitch(ReplayOnReaderSwitch, out var onReader) && onReader)
+            || !(AppContext.TryGetSwitch(ReplayOnPoolSwitch, out var onPool) && onPool);
 
         _maxBytes = config.MaxMemoryBytes ?? long.MaxValue;
 
