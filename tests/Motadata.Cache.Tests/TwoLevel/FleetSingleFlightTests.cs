@@ -102,20 +102,8 @@ public sealed class FleetSingleFlightTests : TwoLevelTestsBase
     {
         var holder = CreateFleetInstance();
         var other = CreateFleetInstance();
-        var fail = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holderStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holderCall = holder.GetOrSetAsync<string>(
-            "answer",
-            async _ =>
-            {
-                holderStarted.TrySetResult();
-                await fail.Task;
-                throw new InvalidOperationException("the model refused");
-            },
-            tenantId: "t").AsTask();
-
         // The factory runs only once the lease is taken.
-        await holderStarted.Task.WaitAsync(Patience);
+        var (holderCall, fail) = await StartFailingHolderAsync(holder);
         var otherCall = other.GetOrSetAsync<string>("answer", _ => ValueTask.FromResult("second try"), tenantId: "t").AsTask();
         await EventuallyAsync(() => other.WaitingCallers<string>("answer", "t") > 0, "the other instance waits");
 
@@ -131,18 +119,7 @@ public sealed class FleetSingleFlightTests : TwoLevelTestsBase
     {
         var holder = CreateFleetInstance();
         var other = CreateFleetInstance();
-        var fail = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holderStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holderCall = holder.GetOrSetAsync<string>(
-            "answer",
-            async _ =>
-            {
-                holderStarted.TrySetResult();
-                await fail.Task;
-                throw new InvalidOperationException("the model refused");
-            },
-            tenantId: "t").AsTask();
-        await holderStarted.Task.WaitAsync(Patience);
+        var (holderCall, fail) = await StartFailingHolderAsync(holder);
         var otherCalls = Enumerable.Range(0, 5).Select(_ => other.GetOrSetAsync<string>("answer", _ => ValueTask.FromResult("second try"), tenantId: "t").AsTask()).ToList();
         await EventuallyAsync(() => other.LocalLevel!.Leases!.WaitingKeys == 1, "the other instance waits on the key");
 
@@ -274,4 +251,25 @@ public sealed class FleetSingleFlightTests : TwoLevelTestsBase
         config.EnableFleetSingleFlight = true;
         config.FleetLeaseDuration = TimeSpan.FromSeconds(1);
     });
+
+    /// <summary>
+    /// Starts <c>GetOrSetAsync("answer")</c> on <paramref name="holder"/> with a factory that waits for the returned
+    /// source and then throws "the model refused"; returns once the factory runs (the lease is taken).
+    /// </summary>
+    private static async Task<(Task<string> Call, TaskCompletionSource Fail)> StartFailingHolderAsync(CacheMechanism holder)
+    {
+        var fail = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = holder.GetOrSetAsync<string>(
+            "answer",
+            async _ =>
+            {
+                started.TrySetResult();
+                await fail.Task;
+                throw new InvalidOperationException("the model refused");
+            },
+            tenantId: "t").AsTask();
+        await started.Task.WaitAsync(Patience);
+        return (call, fail);
+    }
 }
