@@ -262,15 +262,9 @@ internal sealed class DragonflyStore : ICacheStore, IStoreProbe
     public ReadOutcome<TimedValue<T>> ReadWithTtl<T>(in CacheKey key)
     {
         var database = _keys.NamespaceDatabase(key.TenantId);
-        Task<Lease<byte>?> value;
-        Task<RedisResult> ttl;
-        try
+        if (!TrySendReadWithTtl(database, key, out var value, out var ttl, out ReadOutcome<TimedValue<T>> failed))
         {
-            (value, ttl) = SendReadWithTtl(database, key);
-        }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            return ReadOutcome<TimedValue<T>>.Failed(_connection.Failure("GET", exception));
+            return failed;
         }
 
         try
@@ -295,15 +289,9 @@ internal sealed class DragonflyStore : ICacheStore, IStoreProbe
     public async ValueTask<ReadOutcome<TimedValue<T>>> ReadWithTtlAsync<T>(CacheKey key, CancellationToken cancellationToken)
     {
         var database = _keys.NamespaceDatabase(key.TenantId);
-        Task<Lease<byte>?> value;
-        Task<RedisResult> ttl;
-        try
+        if (!TrySendReadWithTtl(database, key, out var value, out var ttl, out ReadOutcome<TimedValue<T>> failed))
         {
-            (value, ttl) = SendReadWithTtl(database, key);
-        }
-        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
-        {
-            return ReadOutcome<TimedValue<T>>.Failed(_connection.Failure("GET", exception));
+            return failed;
         }
 
         try
@@ -324,16 +312,31 @@ internal sealed class DragonflyStore : ICacheStore, IStoreProbe
         return outcome;
     }
 
-    private static (Task<Lease<byte>?> Value, Task<RedisResult> Ttl) SendReadWithTtl(IDatabase database, in CacheKey key)
+    /// <summary>
+    /// Sends <c>GET</c> and <c>PTTL</c> of <paramref name="key"/> as one batch; false, with the failed outcome, when the
+    /// client could not send them (the server is unreachable).
+    /// </summary>
+    private bool TrySendReadWithTtl<T>(IDatabase database, in CacheKey key, out Task<Lease<byte>?> value, out Task<RedisResult> ttl, out ReadOutcome<TimedValue<T>> failed)
     {
-        var batch = database.CreateBatch();
-        var value = batch.StringGetLeaseAsync(key.Key);
+        try
+        {
+            var batch = database.CreateBatch();
+            value = batch.StringGetLeaseAsync(key.Key);
 
-        // PTTL, not KeyTimeToLive: its answer tells "no TTL" (-1) from "no key" (-2). The key-prefixed database
-        // prefixes the key argument as it does the GET's.
-        var ttl = batch.ExecuteAsync("PTTL", (RedisKey)key.Key);
-        batch.Execute();
-        return (value, ttl);
+            // PTTL, not KeyTimeToLive: its answer tells "no TTL" (-1) from "no key" (-2). The key-prefixed database
+            // prefixes the key argument as it does the GET's.
+            ttl = batch.ExecuteAsync("PTTL", (RedisKey)key.Key);
+            batch.Execute();
+            failed = default;
+            return true;
+        }
+        catch (Exception exception) when (DragonflyConnection.IsBackendFailure(exception))
+        {
+            value = null!;
+            ttl = null!;
+            failed = ReadOutcome<TimedValue<T>>.Failed(_connection.Failure("GET", exception));
+            return false;
+        }
     }
 
     /// <summary>Both commands have completed: the value by the one read rule, with the TTL when <c>PTTL</c> answered one.</summary>
