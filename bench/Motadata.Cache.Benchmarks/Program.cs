@@ -48,6 +48,12 @@ if (args.Length > 0 && string.Equals(args[0], "bytes", StringComparison.OrdinalI
     return;
 }
 
+if (args.Length > 0 && string.Equals(args[0], "hitloop", StringComparison.OrdinalIgnoreCase))
+{
+    Motadata.Cache.Benchmarks.Diagnostics.HitLoop.Run(Console.Out, args);
+    return;
+}
+
 if (args.Length > 0 && string.Equals(args[0], "probe", StringComparison.OrdinalIgnoreCase))
 {
     Motadata.Cache.Benchmarks.Diagnostics.HitPathProbe.Run(Console.Out);
