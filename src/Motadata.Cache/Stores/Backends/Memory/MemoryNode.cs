@@ -20,6 +20,16 @@ internal sealed class MemoryNode
     public readonly string Key;
     public readonly TenantSegment Segment;
 
+    /// <summary>
+    /// The (tenant, key) hash the frequency sketch counts under, computed once when the node is made: a replayed read
+    /// counts it without hashing the key again (the hash was a tenth of the policy's work per replayed read).
+    /// </summary>
+    /// <remarks>
+    /// XxHash3 of the key seeded with the tenant's: the same in every process (unlike <c>string.GetHashCode</c> and
+    /// <c>HashCode.Combine</c>), so which key wins an admission tie does not change from run to run.
+    /// </remarks>
+    public readonly int SketchHash;
+
     public object? Value;
 
     /// <summary>A <see cref="TimeProvider.GetTimestamp"/> value, or <see cref="NeverExpires"/>.</summary>
@@ -54,6 +64,7 @@ internal sealed class MemoryNode
     {
         Key = key;
         Segment = segment;
+        SketchHash = unchecked((int)System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(key.AsSpan()), segment.Hash));
     }
 
     private MemoryNode()
@@ -68,15 +79,6 @@ internal sealed class MemoryNode
     /// <summary>A list's sentinel: no key, no segment, never in a dictionary.</summary>
     public static MemoryNode NewSentinel() => new();
 
-    /// <summary>
-    /// The (tenant, key) hash the frequency sketch counts under: computed when needed (under the maintenance lock,
-    /// never on a hit) rather than stored, which keeps the node 8 bytes smaller.
-    /// </summary>
-    /// <remarks>
-    /// XxHash3 of the key seeded with the tenant's: the same in every process (unlike <c>string.GetHashCode</c> and
-    /// <c>HashCode.Combine</c>), so which key wins an admission tie does not change from run to run.
-    /// </remarks>
-    public int SketchHash => unchecked((int)System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Key.AsSpan()), Segment.Hash));
 }
 
 /// <summary>Which W-TinyLFU region a node is in; <see cref="None"/> once it left the store (or before it entered).</summary>

@@ -162,12 +162,7 @@ internal sealed partial class MemoryStore
             _climber.Observe(hash, hit: true);
         }
 
-        _sketch.Increment(hash);
-        for (var repeated = node.RepeatedReads; repeated > 0; repeated--)
-        {
-            _sketch.Increment(hash);
-        }
-
+        _sketch.Increment(hash, 1 + node.RepeatedReads);
         node.RepeatedReads = 0;
         if (node.Segment.KeepsOrder)
         {
