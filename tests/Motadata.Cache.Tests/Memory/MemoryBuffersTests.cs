@@ -39,6 +39,68 @@ public sealed class MemoryBuffersTests
     }
 
     [Fact]
+    public void ReadsWhileAnotherThreadHoldsTheMaintenanceLockAreDroppedAndTheNextReadsAreRecordedAgain()
+    {
+        using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System);
+        var segment = store.Segment("t");
+        var keys = Enumerable.Range(0, 2_000).Select(i => $"k{i}").ToArray();
+        foreach (var key in keys)
+        {
+            store.Set(segment, key, 1, TimeSpan.FromHours(1));
+        }
+
+        store.DrainReadsNow();
+        var replayedBefore = store.ReadsReplayed;
+
+        // Another thread holds the lock (as a replay or a write would) while this one reads every key three times:
+        // its ring fills, and the reads it cannot record are dropped, never waited for.
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            store.MaintenanceLock.Enter();
+            try
+            {
+                held.Set();
+                release.Wait();
+            }
+            finally
+            {
+                store.MaintenanceLock.Exit();
+            }
+        });
+        holder.Start();
+        held.Wait();
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var key in keys)
+            {
+                Assert.True(store.TryGet(segment, key, out int _));
+            }
+        }
+
+        var dropped = store.ReadsDropped;
+        release.Set();
+        holder.Join();
+        Assert.True(dropped > 0, "no read was dropped while the lock was held");
+
+        // Every key was read while the lock was held; the keys must still be recorded once it is free (a dropped read
+        // left marked would be taken for a repeat of a recorded one, and with every key marked nothing would be
+        // recorded again: the policy frozen for a read-only workload).
+        foreach (var key in keys)
+        {
+            Assert.True(store.TryGet(segment, key, out int _));
+        }
+
+        store.DrainReadsNow();
+        var replayed = store.ReadsReplayed - replayedBefore;
+        Assert.True(replayed >= keys.Length, $"{replayed} reads replayed after the lock was released, for {keys.Length} keys read");
+
+        // Each read is replayed or dropped at most once: never more records than reads (plus the reads that replayed).
+        Assert.True(replayed + store.ReadsDropped <= 4L * keys.Length, $"{replayed} replayed + {store.ReadsDropped} dropped for {4 * keys.Length} reads");
+    }
+
+    [Fact]
     public void FourWritersOverFourTenantsNeverSeeABoundPassed()
     {
         const int MaxSize = 400;

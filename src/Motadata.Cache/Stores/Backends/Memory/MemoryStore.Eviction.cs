@@ -38,10 +38,12 @@ internal sealed partial class MemoryStore
     private long _bytes;
     private byte _readEpoch = 1;
 
+    // True while a reader holds the maintenance lock to replay its own full ring (set and cleared under the lock).
+    private bool _readerReplaying;
+
     /// <summary>
-    /// Records a read for the policy and returns: every half ring, the replay is handed to a pool thread
-    /// (<see cref="ScheduleDrain"/>); only when this thread's ring is full, the pool thread being behind, does the
-    /// reader replay it (if nobody else is).
+    /// Records a read for the policy and returns. When this thread's ring is full, the reader replays it
+    /// (<see cref="OnReadBufferFilling"/>); with the opt-in pool replay, every half ring is handed to a pool thread first.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RecordRead(MemoryNode node)
@@ -69,12 +71,12 @@ internal sealed partial class MemoryStore
     }
 
     /// <summary>
-    /// A ring half full: schedules a replay on a pool thread. A ring full: the pool thread has not kept up (a busy
-    /// machine, a starved pool), so the reader replays the buffer itself when the maintenance lock is free; it never
-    /// waits for it (if another thread holds it, that thread is replaying or writing, and this read goes unrecorded,
-    /// counted in <see cref="ReadsDropped"/>). So the replay leaves the reader's thread when a core is free for it, and
-    /// falls back on the reader when none is: a pool-thread replay alone lost enough reads on a loaded two-core machine
-    /// to cost a looping trace 15 points of hit ratio (docs/benchmarks.md).
+    /// A ring full: the reader replays its own ring under the maintenance lock, when the lock is free and no other
+    /// reader is replaying; it never waits for it. Otherwise this read and the ring's records go unrecorded (counted
+    /// in <see cref="ReadsDropped"/>). So each reader pays for its own reads'
+    /// share of the policy's work, a single reader (alone or beside CPU hogs) loses nothing, and readers busy on every
+    /// core shed part of that work instead of queueing for the lock (issue 24, docs/memory-backend.md). A ring half
+    /// full (the opt-in pool replay only): schedules a replay on a pool thread.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void OnReadBufferFilling(MemoryNode node, int recorded)
@@ -85,31 +87,44 @@ internal sealed partial class MemoryStore
             return;
         }
 
-        if (_sync.TryEnter())
+        // Another reader is replaying its own ring: this read goes unrecorded without touching the lock (trying it
+        // would pull the lock's cache line from the replaying core on every read while this ring stays full).
+        if (!Volatile.Read(ref _readerReplaying) && _sync.TryEnter())
         {
             try
             {
-                DrainReads(everyStripe: true);
+                Volatile.Write(ref _readerReplaying, true);
+                DrainReads(everyStripe: true, ownStripeOnly: true);
                 OnAccess(node, isRead: true);
                 _climber.RecordHits(1);
                 _readsReplayed++;
             }
             finally
             {
+                Volatile.Write(ref _readerReplaying, false);
                 _sync.Exit();
             }
         }
         else
         {
-            Interlocked.Increment(ref _readsDropped);
+            // This ring's records are dropped with this read's: with several readers busy on every core this is
+            // where the policy's work gives way to the reads, as the lossy buffers of Caffeine and BitFaster do; a
+            // single reader, alone or beside CPU hogs, always finds the lock free.
+            // The dropped nodes are unmarked, so their next read is recorded: left marked, readers on other cores
+            // could mark every key while one replay holds the lock, and with nothing left to record no ring would
+            // fill and no replay would ever start again (the policy frozen for a read-only workload).
+            node.ReadEpoch = 0;
+            Interlocked.Add(ref _readsDropped, 1 + _reads.ClearOwnStripe());
         }
     }
 
-    private void DrainReads(bool everyStripe)
+    /// <param name="everyStripe">See <see cref="ReadBuffer.DrainTo"/>.</param>
+    /// <param name="ownStripeOnly">Only the calling thread's ring (a reader whose ring is full; see <see cref="OnReadBufferFilling"/>).</param>
+    private void DrainReads(bool everyStripe, bool ownStripeOnly = false)
     {
         // Epoch 0 is what a new node holds: skip it, so a node is recorded on its first read.
         _readEpoch = (byte)(_readEpoch == byte.MaxValue ? 1 : _readEpoch + 1);
-        var count = _reads.DrainTo(_drained, everyStripe);
+        var count = ownStripeOnly ? _reads.DrainOwnStripeTo(_drained) : _reads.DrainTo(_drained, everyStripe);
         _readsReplayed += count;
 
         // A dropped read record is still a hit for the climber: its sample's hit rate stays exact.

@@ -8,7 +8,7 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
 {
     // The read buffer's ring per stripe: see ReadBuffer's constructor.
     private const int PoolReplaySlots = 512;
-    private const int ReaderReplaySlots = 64;
+    private const int ReaderReplaySlots = 256;
 
     /// <summary>
     /// An <see cref="AppContext"/> switch: when set before a store is made, the store replays reads on the reader
@@ -66,6 +66,9 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
 
     /// <summary>Read records lost because the reader's ring was full and the maintenance lock was held (for figures and tests).</summary>
     internal long ReadsDropped => Interlocked.Read(ref _readsDropped);
+
+    /// <summary>The maintenance lock, for tests that hold it from another thread (a replay or a write in progress).</summary>
+    internal Lock MaintenanceLock => _sync;
 
     /// <summary>Entries the timer wheel looked at so far: the expiry work (for figures and tests).</summary>
     internal long ExpiryNodesVisited

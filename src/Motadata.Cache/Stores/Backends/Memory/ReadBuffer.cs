@@ -26,14 +26,18 @@ internal sealed class ReadBuffer
     private readonly MemoryNode?[] _slots;
     private readonly int[] _tails;
     private readonly int[] _drainedTails;
+
+    // Per stripe, 0 when nobody is emptying the ring, else 1 (a drain) or 2 (its owner clearing it), one line apart: a
+    // ring is drained or cleared by one thread at a time, so every record is counted once, replayed or dropped.
+    private readonly int[] _busy;
     private readonly int _stripeMask;
     private readonly int _slotsPerStripe;
     private readonly int _slotMask;
     private readonly int _halfMask;
 
     /// <param name="slotsPerStripe">
-    /// The ring of each stripe, a power of two. 64 for a store that replays on the reader (the ring fills and the reader
-    /// replays it, as before). 512 for one that replays on a pool thread: a replay is asked for every 256 reads of a
+    /// The ring of each stripe, a power of two. 256 for a store that replays on the reader (the ring fills and the reader
+    /// replays it: a longer ring folds more repeats of a hot key into one record, see <c>MemoryStore.RecordRead</c>). 512 for one that replays on a pool thread: a replay is asked for every 256 reads of a
     /// thread (so queueing it, and waking a pool thread, is paid once per 256 reads), and the other 256 give the pool
     /// thread time to start (several microseconds of hits) before the reader finds its ring full and replays it itself.
     /// </param>
@@ -43,12 +47,14 @@ internal sealed class ReadBuffer
         _slotMask = slotsPerStripe - 1;
         _halfMask = (slotsPerStripe / 2) - 1;
 
-        // One stripe per CPU (up to 64): a ring of 512 slots is 4 KB, so at most 256 KB per store.
-        var stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * (slotsPerStripe > 64 ? 1 : 2), 1, 64));
+        // Two stripes per CPU for the reader's replay (threads are striped by id, so fewer would put two busy readers
+        // on one ring more often), one for the pool's; at most 64: a ring of 256 slots is 2 KB, one of 512 4 KB.
+        var stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * (slotsPerStripe > 256 ? 1 : 2), 1, 64));
         _stripeMask = stripes - 1;
         _slots = new MemoryNode?[stripes * slotsPerStripe];
         _tails = new int[stripes * TailStride];
         _drainedTails = new int[stripes];
+        _busy = new int[stripes * TailStride];
     }
 
     /// <summary>The most records one <see cref="DrainTo"/> can return.</summary>
@@ -85,27 +91,83 @@ internal sealed class ReadBuffer
         var count = 0;
         for (var stripe = 0; stripe <= _stripeMask; stripe++)
         {
-            var tail = Volatile.Read(ref _tails[stripe * TailStride]);
-            if (tail == _drainedTails[stripe] && !everyStripe)
-            {
-                continue;
-            }
+            count = DrainStripe(stripe, batch, count, everyStripe);
+        }
 
-            _drainedTails[stripe] = tail;
-            var start = stripe * _slotsPerStripe;
+        return count;
+    }
 
-            // Oldest first: the slots from the write position on were written a lap earlier than those before it.
-            for (var i = 0; i < _slotsPerStripe; i++)
+    /// <summary>
+    /// Empties the calling thread's ring without replaying it (its owner found it full while another thread held the
+    /// maintenance lock): those records are dropped and their nodes unmarked, so the reader records again at once.
+    /// How many were dropped; 0 when a drain
+    /// is emptying the ring at that moment (the drain replays them).
+    /// </summary>
+    public int ClearOwnStripe()
+    {
+        var stripe = Environment.CurrentManagedThreadId & _stripeMask;
+        ref var busy = ref _busy[stripe * TailStride];
+        if (Interlocked.CompareExchange(ref busy, 2, 0) != 0)
+        {
+            return 0;
+        }
+
+        var start = stripe * _slotsPerStripe;
+        var cleared = 0;
+        for (var i = 0; i < _slotsPerStripe; i++)
+        {
+            ref var slot = ref _slots[start + i];
+            if (slot is { } node)
             {
-                ref var slot = ref _slots[start + ((tail + i) & _slotMask)];
-                if (Volatile.Read(ref slot) is { } node)
-                {
-                    Volatile.Write(ref slot, null);
-                    batch[count++] = node;
-                }
+                // Unmarked: its next read is recorded (see MemoryStore.OnReadBufferFilling).
+                node.ReadEpoch = 0;
+                slot = null;
+                cleared++;
             }
         }
 
+        Volatile.Write(ref busy, 0);
+        return cleared;
+    }
+
+    /// <summary>
+    /// Moves the records of the calling thread's ring into <paramref name="batch"/> and empties it; call under the
+    /// maintenance lock. A reader whose ring is full replays its own ring only: with several readers, each pays for
+    /// its own reads (see <c>MemoryStore.OnReadBufferFilling</c>).
+    /// </summary>
+    public int DrainOwnStripeTo(MemoryNode[] batch) =>
+        DrainStripe(Environment.CurrentManagedThreadId & _stripeMask, batch, 0, everyStripe: true);
+
+    private int DrainStripe(int stripe, MemoryNode[] batch, int count, bool everyStripe)
+    {
+        var tail = Volatile.Read(ref _tails[stripe * TailStride]);
+        if (tail == _drainedTails[stripe] && !everyStripe)
+        {
+            return count;
+        }
+
+        ref var busy = ref _busy[stripe * TailStride];
+        if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+        {
+            // Its owner is clearing it: nothing left to replay.
+            return count;
+        }
+
+        _drainedTails[stripe] = tail;
+        var start = stripe * _slotsPerStripe;
+
+        // Oldest first: the slots from the write position on were written a lap earlier than those before it.
+        for (var i = 0; i < _slotsPerStripe; i++)
+        {
+            ref var slot = ref _slots[start + ((tail + i) & _slotMask)];
+            if (Volatile.Read(ref slot) is { } node)
+            {
+                Volatile.Write(ref slot, null);
+                batch[count++] = node;
+            }
+        }
+
+        Volatile.Write(ref busy, 0);
         return count;
     }
 }
