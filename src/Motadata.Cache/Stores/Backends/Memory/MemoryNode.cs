@@ -20,6 +20,15 @@ internal sealed class MemoryNode
     public readonly string Key;
     public readonly TenantSegment Segment;
 
+    /// <summary>The key's <see cref="NodeTable.Hash"/>, which files the node in its segment's table.</summary>
+    public readonly int KeyHash;
+
+    /// <summary>
+    /// The next node in this node's <see cref="NodeTable"/> chain: written under the maintenance lock, read by lookups
+    /// without one. Kept when the node is removed, so a lookup standing on it walks on.
+    /// </summary>
+    public MemoryNode? BucketNext;
+
     public object? Value;
 
     /// <summary>A <see cref="TimeProvider.GetTimestamp"/> value, or <see cref="NeverExpires"/>.</summary>
@@ -28,7 +37,7 @@ internal sealed class MemoryNode
     /// <summary>The estimated size (at most <see cref="int.MaxValue"/>: an int keeps the small fields in 8 bytes); changed only under a lock on the node.</summary>
     public int Bytes;
 
-    /// <summary>Set, under a lock on the node, once it is out of its segment's dictionary.</summary>
+    /// <summary>Set, under a lock on the node, once it is out of its segment's table.</summary>
     public bool Removed;
 
     /// <summary>
@@ -51,9 +60,16 @@ internal sealed class MemoryNode
 #pragma warning restore CA1051
 
     public MemoryNode(string key, TenantSegment segment)
+        : this(key, segment, NodeTable.Hash(key))
+    {
+    }
+
+    /// <summary>A node of <paramref name="key"/>, whose <see cref="NodeTable.Hash"/> the caller computed already.</summary>
+    public MemoryNode(string key, TenantSegment segment, int keyHash)
     {
         Key = key;
         Segment = segment;
+        KeyHash = keyHash;
     }
 
     private MemoryNode()
@@ -65,7 +81,7 @@ internal sealed class MemoryNode
     /// <summary>True for the sentinel of an <see cref="IntrusiveList{TLinks}"/> (never an entry).</summary>
     public bool IsSentinel => Segment is null;
 
-    /// <summary>A list's sentinel: no key, no segment, never in a dictionary.</summary>
+    /// <summary>A list's sentinel: no key, no segment, never in a table.</summary>
     public static MemoryNode NewSentinel() => new();
 
     /// <summary>
