@@ -113,38 +113,116 @@ public sealed class NodeTableTests
     [Fact]
     public void WhenKeysShareOneHashEveryOneIsFoundAndARemovedOneVanishesWhileTheRestOfItsChainStays()
     {
+        // Fewer than the collision threshold: the table keeps its fast hash, and so one chain of them all.
         var table = new NodeTable();
-        const int SharedHash = 42;
-        var nodes = Enumerable.Range(0, 40).Select(i => new MemoryNode($"same-{i}", Segment, SharedHash)).ToArray();
+        var keys = KeyFloodTests.CollidingKeys(41);
+        var nodes = keys.Take(40).Select(key => new MemoryNode(key, Segment)).ToArray();
         foreach (var node in nodes)
         {
             table.Add(node);
         }
 
+        Assert.False(table.IsRandomized);
         Assert.Equal(nodes.Length, table.LongestChain());
         foreach (var node in nodes)
         {
-            Assert.True(table.TryGetValue(node.Key, SharedHash, out var found));
+            Assert.True(table.TryGetValue(node.Key, out var found));
             Assert.Same(node, found);
         }
 
-        Assert.False(table.TryGetValue("same-absent", SharedHash, out _));
+        Assert.False(table.TryGetValue(keys[40], out _));
 
         var removed = nodes[20];
         var followers = Chain(removed.BucketNext);
         Assert.NotEmpty(followers);
         Assert.True(table.TryRemove(removed));
         Assert.False(table.TryRemove(removed));
-        Assert.False(table.TryGetValue(removed.Key, SharedHash, out _));
+        Assert.False(table.TryGetValue(removed.Key, out _));
         Assert.Equal(nodes.Length - 1, table.Count);
 
         // A reader standing on the removed node walks on to the nodes that followed it.
         Assert.Equal(followers, Chain(removed.BucketNext));
         foreach (var node in nodes.Where(node => node != removed))
         {
-            Assert.True(table.TryGetValue(node.Key, SharedHash, out var found));
+            Assert.True(table.TryGetValue(node.Key, out var found));
             Assert.Same(node, found);
         }
+    }
+
+    [Fact]
+    public void WhenReadersLookUpPresentKeysWhileFloodingKeysSwitchTheTableToRandomizedHashingNoneIsEverMissed()
+    {
+        // The switch re-hashes and re-links every node, as a resize does: readers must not miss a present key meanwhile.
+        var flood = KeyFloodTests.CollidingKeys(NodeTable.CollisionThreshold * 3);
+        var writerLock = new Lock();
+        long misses = 0;
+        long lookups = 0;
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var table = new NodeTable();
+            var resident = Enumerable.Range(0, 512).Select(i => new MemoryNode($"resident-{i}", Segment)).ToArray();
+            foreach (var node in resident)
+            {
+                lock (writerLock)
+                {
+                    table.Add(node);
+                }
+            }
+
+            var writerDone = 0;
+            using var readerStarted = new ManualResetEventSlim();
+            var reader = new Thread(() =>
+            {
+                readerStarted.Set();
+                long mine = 0;
+                do
+                {
+                    foreach (var node in resident)
+                    {
+                        if (!table.TryGetValue(node.Key, out var found) || found != node)
+                        {
+                            Interlocked.Increment(ref misses);
+                        }
+
+                        mine++;
+                    }
+                }
+                while (Volatile.Read(ref writerDone) == 0);
+
+                Interlocked.Add(ref lookups, mine);
+            });
+            reader.Start();
+            readerStarted.Wait();
+            foreach (var key in flood)
+            {
+                lock (writerLock)
+                {
+                    table.Add(new MemoryNode(key, Segment));
+                }
+            }
+
+            Volatile.Write(ref writerDone, 1);
+            reader.Join();
+            Assert.True(table.IsRandomized);
+            Assert.InRange(table.LongestChain(), 1, 20);
+        }
+
+        Assert.True(lookups > 0);
+        Assert.Equal(0, Interlocked.Read(ref misses));
+    }
+
+    [Fact]
+    public void TheFastHashIsTheRuntimesNonRandomizedStringHashForEveryLength()
+    {
+        // The flood test's keys are computed against the runtime's algorithm: the table's copy must be the same one.
+        var runtimeHash = typeof(string).GetMethod("GetNonRandomizedHashCode", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;
+        for (var length = 0; length <= 40; length++)
+        {
+            var key = new string(Enumerable.Range(0, length).Select(i => (char)('a' + ((i * 7 + length) % 26))).ToArray());
+            Assert.Equal((int)runtimeHash.Invoke(key, null)!, NodeTable.FastHash(key));
+        }
+
+        Assert.NotEqual(NodeTable.FastHash("key-000001"), NodeTable.FastHash("key-000002"));
     }
 
     [Fact]

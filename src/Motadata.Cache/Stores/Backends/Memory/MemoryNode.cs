@@ -20,8 +20,8 @@ internal sealed class MemoryNode
     public readonly string Key;
     public readonly TenantSegment Segment;
 
-    /// <summary>The key's <see cref="NodeTable.Hash"/>, which files the node in its segment's table.</summary>
-    public readonly int KeyHash;
+    /// <summary>The key's hash in its segment's <see cref="NodeTable"/>, which files the node there (set by the table, under the maintenance lock).</summary>
+    public int KeyHash;
 
     /// <summary>
     /// The next node in this node's <see cref="NodeTable"/> chain: written under the maintenance lock, read by lookups
@@ -60,16 +60,9 @@ internal sealed class MemoryNode
 #pragma warning restore CA1051
 
     public MemoryNode(string key, TenantSegment segment)
-        : this(key, segment, NodeTable.Hash(key))
-    {
-    }
-
-    /// <summary>A node of <paramref name="key"/>, whose <see cref="NodeTable.Hash"/> the caller computed already.</summary>
-    public MemoryNode(string key, TenantSegment segment, int keyHash)
     {
         Key = key;
         Segment = segment;
-        KeyHash = keyHash;
     }
 
     private MemoryNode()

@@ -175,12 +175,11 @@ internal sealed partial class MemoryStore : ICacheStore
         var expiresAt = ExpiresAt(ttl);
         var bytes = EstimateBytes(key, value);
         object? boxed = value;
-        var keyHash = NodeTable.Hash(key);
-        if (!segment.Entries.TryGetValue(key, keyHash, out var node))
+        if (!segment.Entries.TryGetValue(key, out var node))
         {
             // A new key: the entry and its sketch hash are made before the maintenance lock, which every insert takes,
             // so the lock is held only for the policy's work (a lost race with another writer of the key drops them).
-            var created = new MemoryNode(key, segment, keyHash) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
+            var created = new MemoryNode(key, segment) { Value = boxed, ExpiresAt = expiresAt, Bytes = (int)bytes };
             return SetUnderLock(segment, key, boxed, expiresAt, bytes, created, created.SketchHash);
         }
 

@@ -8,8 +8,8 @@ namespace Motadata.Cache.Stores.Backends.Memory;
 /// (<c>Clear(tenant)</c>, <c>Invalidate(pattern, tenant)</c>, a tenant's quota) walks this segment only.
 /// </summary>
 /// <remarks>
-/// The table hashes keys with the randomized (Marvin) string hash, so keys chosen to collide cannot make lookups
-/// linear; lookups are lock-free, changes happen under the store's maintenance lock. Segments live as long as the store.
+/// The table hashes keys with a fast string hash and switches to the randomized (Marvin) one when it meets keys
+/// chosen to collide, so they cannot make lookups linear; lookups are lock-free, changes happen under the store's maintenance lock. Segments live as long as the store.
 /// </remarks>
 internal sealed class TenantSegment
 {
