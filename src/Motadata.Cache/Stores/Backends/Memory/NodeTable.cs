@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -148,11 +149,21 @@ internal sealed class NodeTable
         }
     }
 
+    /// <summary>
+    /// The bucket of <paramref name="hash"/> in a table of <paramref name="length"/> (a power of two): the top bits of
+    /// the hash times 2^32/φ (Fibonacci hashing). Not the low bits: the fast hash's low bits ignore a key's last
+    /// character (it only reaches the upper half of a lane), so keys that differ in it, as numbered keys do, would
+    /// share buckets; the multiplication carries every bit up.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BucketOf(int hash, int length) =>
+        (int)(((uint)hash * 2654435769u) >> (BitOperations.LeadingZeroCount((uint)length) + 1));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static MemoryNode? Find(MemoryNode?[] buckets, string key, int hash)
     {
-        // The length is a power of two, so the index is in range: no bounds check on the hit path.
-        ref var head = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buckets), hash & (buckets.Length - 1));
+        // The index is in range by construction (see BucketOf): no bounds check on the hit path.
+        ref var head = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buckets), BucketOf(hash, buckets.Length));
         for (var node = Volatile.Read(ref head); node is not null; node = Volatile.Read(ref node.BucketNext))
         {
             if (node.KeyHash == hash && string.Equals(node.Key, key, StringComparison.Ordinal))
@@ -175,7 +186,7 @@ internal sealed class NodeTable
         }
 
         node.KeyHash = Hash(node.Key);
-        ref var head = ref buckets[node.KeyHash & (buckets.Length - 1)];
+        ref var head = ref buckets[BucketOf(node.KeyHash, buckets.Length)];
         node.BucketNext = head;
 
         // A release: a reader that finds the node sees its fields set.
@@ -204,7 +215,7 @@ internal sealed class NodeTable
     public bool TryRemove(MemoryNode node)
     {
         var buckets = _buckets;
-        ref var link = ref buckets[node.KeyHash & (buckets.Length - 1)];
+        ref var link = ref buckets[BucketOf(node.KeyHash, buckets.Length)];
         for (var current = link; current is not null; current = current.BucketNext)
         {
             if (current == node)
@@ -274,7 +285,6 @@ internal sealed class NodeTable
     {
         var old = _buckets;
         var buckets = new MemoryNode?[capacity];
-        var mask = capacity - 1;
 
         // A full fence: the odd version is visible before any link changes.
         Interlocked.Increment(ref _version);
@@ -294,7 +304,7 @@ internal sealed class NodeTable
                     node.KeyHash = node.Key.GetHashCode();
                 }
 
-                ref var newHead = ref buckets[node.KeyHash & mask];
+                ref var newHead = ref buckets[BucketOf(node.KeyHash, capacity)];
 
                 // Releases: a reader that reads a moved link sees the odd version after it.
                 Volatile.Write(ref node.BucketNext, newHead);
