@@ -248,6 +248,68 @@ public sealed class NodeTableTests
         Assert.All(nodes, node => Assert.False(table.TryGetValue(node.Key, out _)));
     }
 
+    [Fact]
+    public void WhenReadersGetPresentKeysWhileOtherKeysOfTheTenantAreSetAndDeletedEveryReadHits()
+    {
+        // Through the store: inserts and deletes under its maintenance lock grow and shrink the tenant's table.
+        using var store = new MemoryStore(new CacheConfig { MaxSize = 100_000 }, new CacheCounters(), TimeProvider.System);
+        var segment = store.Segment("tenant");
+        var resident = Enumerable.Range(0, 64).Select(i => $"resident-{i}").ToArray();
+        for (var i = 0; i < resident.Length; i++)
+        {
+            Assert.True(store.Set(segment, resident[i], i, Timeout.InfiniteTimeSpan));
+        }
+
+        var writerDone = 0;
+        long wrong = 0;
+        long reads = 0;
+        using var readerStarted = new ManualResetEventSlim();
+        var reader = new Thread(() =>
+        {
+            readerStarted.Set();
+            long mine = 0;
+            do
+            {
+                for (var i = 0; i < resident.Length; i++)
+                {
+                    if (!store.TryGet(segment, resident[i], out int value) || value != i)
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+
+                    mine++;
+                }
+            }
+            while (Volatile.Read(ref writerDone) == 0);
+
+            Interlocked.Add(ref reads, mine);
+        });
+        reader.Start();
+        readerStarted.Wait();
+
+        var resizesBefore = segment.Entries.Resizes;
+        for (var round = 0; round < 10; round++)
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                Assert.True(store.Set(segment, $"churn-{i}", i, Timeout.InfiniteTimeSpan));
+            }
+
+            for (var i = 0; i < 2_000; i++)
+            {
+                Assert.True(store.Delete(segment, $"churn-{i}"));
+            }
+        }
+
+        Volatile.Write(ref writerDone, 1);
+        reader.Join();
+        Assert.True(segment.Entries.Resizes - resizesBefore >= 10 * 8);
+        Assert.True(reads > 0);
+        Assert.Equal(0, Interlocked.Read(ref wrong));
+        Assert.Equal(resident.Length, segment.Counters.Size);
+        Assert.Equal(resident.Length, segment.Entries.Count);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
