@@ -166,7 +166,9 @@ internal sealed class NodeTable
         ref var head = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buckets), BucketOf(hash, buckets.Length));
         for (var node = Volatile.Read(ref head); node is not null; node = Volatile.Read(ref node.BucketNext))
         {
-            if (node.KeyHash == hash && string.Equals(node.Key, key, StringComparison.Ordinal))
+            // An acquire, as the link reads are: the switch to Marvin rewrites the hash in place, and a reader that saw a
+            // new hash must then see the odd version (a plain load could be reordered after the version check on ARM).
+            if (Volatile.Read(ref node.KeyHash) == hash && string.Equals(node.Key, key, StringComparison.Ordinal))
             {
                 return node;
             }
@@ -301,7 +303,7 @@ internal sealed class NodeTable
                 var next = node.BucketNext;
                 if (rehash)
                 {
-                    node.KeyHash = node.Key.GetHashCode();
+                    Volatile.Write(ref node.KeyHash, node.Key.GetHashCode());
                 }
 
                 ref var newHead = ref buckets[BucketOf(node.KeyHash, capacity)];
