@@ -2,7 +2,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using Motadata.Cache.Benchmarks.Memory;
 
-// Console modes (reports, not timing benchmarks): `-- hitratio` (hit ratios on four synthetic traces), `-- hitratio traces` (on the published traces in shared/traces), `-- bytes` (heap per entry), `-- manykeys [1000000]`, `-- expiry`, `-- readloss` (issue 24: many-key hits, writes, expiry work, read records lost), `-- readshare` (the share of reads the policy sees with 1 to 4 reader threads), `-- hitloop [cache] [seconds] [threads] [keys] [zipf] [get|mix90|setnew]` (one workload for a profiler), `-- embeddings` (embedding
+// Console modes (reports, not timing benchmarks): `-- hitratio` (hit ratios on four synthetic traces), `-- hitratio traces` (on the published traces in shared/traces), `-- bytes` (heap per entry), `-- tableprobe` (the memory store's key lookup alone), `-- manykeys [1000000]`, `-- expiry`, `-- readloss` (issue 24: many-key hits, writes, expiry work, read records lost), `-- readshare` (the share of reads the policy sees with 1 to 4 reader threads), `-- hitloop [cache] [seconds] [threads] [keys] [zipf] [get|mix90|setnew]` (one workload for a profiler), `-- embeddings` (embedding
 // sizes and round trips), `-- semantic` (semantic lookup p50/p99 and memory per vector), `-- semanticstore [sizes] [memory|dragonfly|both] [minilm]` (semantic store and lookup end to end at 10,000 and 100,000 prompts), `-- probe` (a memory hit broken into its steps), `-- dfprobe` (client CPU per Dragonfly read), `-- scaleout` (read-heavy mix on one node, a cluster and sharded nodes, with client and server CPU), `-- delivery` and `-- mix` (two levels: invalidation delivery, 95/5 Zipf mix). Anything else goes to BenchmarkDotNet,
 // e.g. `-- --filter '*Memory*'`.
 if (args.Length > 0 && string.Equals(args[0], "hitratio", StringComparison.OrdinalIgnoreCase))
@@ -57,6 +57,12 @@ if (args.Length > 0 && string.Equals(args[0], "hitloop", StringComparison.Ordina
 if (args.Length > 0 && string.Equals(args[0], "readshare", StringComparison.OrdinalIgnoreCase))
 {
     Motadata.Cache.Benchmarks.Diagnostics.ReadShareReport.Run(Console.Out);
+    return;
+}
+
+if (args.Length > 0 && string.Equals(args[0], "tableprobe", StringComparison.OrdinalIgnoreCase))
+{
+    Motadata.Cache.Benchmarks.Diagnostics.KeyTableProbe.Run(Console.Out);
     return;
 }
 

@@ -30,6 +30,15 @@ internal sealed class MemoryNode
     /// </remarks>
     public readonly int SketchHash;
 
+    /// <summary>The key's hash in its segment's <see cref="NodeTable"/>, which files the node there (set by the table, under the maintenance lock).</summary>
+    public int KeyHash;
+
+    /// <summary>
+    /// The next node in this node's <see cref="NodeTable"/> chain: written under the maintenance lock, read by lookups
+    /// without one. Kept when the node is removed, so a lookup standing on it walks on.
+    /// </summary>
+    public MemoryNode? BucketNext;
+
     public object? Value;
 
     /// <summary>A <see cref="TimeProvider.GetTimestamp"/> value, or <see cref="NeverExpires"/>.</summary>
@@ -38,7 +47,7 @@ internal sealed class MemoryNode
     /// <summary>The estimated size (at most <see cref="int.MaxValue"/>: an int keeps the small fields in 8 bytes); changed only under a lock on the node.</summary>
     public int Bytes;
 
-    /// <summary>Set, under a lock on the node, once it is out of its segment's dictionary.</summary>
+    /// <summary>Set, under a lock on the node, once it is out of its segment's table.</summary>
     public bool Removed;
 
     /// <summary>
@@ -76,7 +85,7 @@ internal sealed class MemoryNode
     /// <summary>True for the sentinel of an <see cref="IntrusiveList{TLinks}"/> (never an entry).</summary>
     public bool IsSentinel => Segment is null;
 
-    /// <summary>A list's sentinel: no key, no segment, never in a dictionary.</summary>
+    /// <summary>A list's sentinel: no key, no segment, never in a table.</summary>
     public static MemoryNode NewSentinel() => new();
 
 }

@@ -242,7 +242,7 @@ internal sealed partial class MemoryStore
             _climber.Observe(hash, hit: false);
             MakeRoom(segment, 1, bytes, node);
 
-            segment.Entries[key] = node;
+            segment.Entries.Add(node);
             Volatile.Write(ref _size, _size + 1);
             Interlocked.Add(ref _bytes, bytes);
             segment.Counters.AddEntry(bytes);
@@ -536,7 +536,7 @@ internal sealed partial class MemoryStore
 
     private void Evict(MemoryNode node, EvictionReason reason)
     {
-        node.Segment.Entries.TryRemove(new KeyValuePair<string, MemoryNode>(node.Key, node));
+        node.Segment.Entries.TryRemove(node);
         long bytes;
         lock (node)
         {
@@ -602,7 +602,7 @@ internal sealed partial class MemoryStore
                 if (node.Removed
                     || expiresAt == MemoryNode.NeverExpires
                     || _time.GetTimestamp() < expiresAt
-                    || !entries.TryRemove(new KeyValuePair<string, MemoryNode>(node.Key, node)))
+                    || !entries.TryRemove(node))
                 {
                     return false;
                 }
@@ -613,7 +613,7 @@ internal sealed partial class MemoryStore
         }
         else
         {
-            if (!entries.TryRemove(new KeyValuePair<string, MemoryNode>(node.Key, node)))
+            if (!entries.TryRemove(node))
             {
                 return false;
             }

@@ -7,8 +7,8 @@ using Motadata.Cache.Stats;
 namespace Motadata.Cache.Stores.Backends.Memory;
 
 /// <summary>
-/// The in-process backend: one <see cref="TenantSegment"/> per namespace, each a dictionary keyed by the caller's key
-/// string, and one W-TinyLFU eviction policy over them all (see <c>MemoryStore.Eviction.cs</c>). Values are held by
+/// The in-process backend: one <see cref="TenantSegment"/> per namespace, each a table keyed by the caller's key
+/// string (<see cref="NodeTable"/>), and one W-TinyLFU eviction policy over them all (see <c>MemoryStore.Eviction.cs</c>). Values are held by
 /// reference. A hit is a tenant lookup, a key lookup, an expiry check and a record in a lossy read buffer: no lock, no
 /// allocation (the buffer is replayed on a pool thread, see <c>MemoryStore.Maintenance.cs</c>). Inserts, removals and
 /// evictions take the maintenance lock, so <see cref="CacheConfig.MaxSize"/>, <see cref="CacheConfig.MaxMemoryBytes"/>
@@ -16,7 +16,7 @@ namespace Motadata.Cache.Stores.Backends.Memory;
 /// </summary>
 internal sealed partial class MemoryStore : ICacheStore
 {
-    // Rough object sizes for the byte estimate (64-bit runtime): an entry with its dictionary node, a string's
+    // Rough object sizes for the byte estimate (64-bit runtime): an entry (its node and its share of the table), a string's
     // header, an array's header, and anything else.
     private const long EntryOverheadBytes = 96;
     private const long StringOverheadBytes = 22;
@@ -281,11 +281,12 @@ internal sealed partial class MemoryStore : ICacheStore
             return Delete(segment, exactKey) ? 1 : 0;
         }
 
-        // Only this namespace's entries are visited: the cost is the tenant's size, not the cache's.
+        // Only this namespace's entries are visited: the cost is the tenant's size, not the cache's. Matched outside
+        // the maintenance lock, against a snapshot taken under it (see Snapshot).
         long removed = 0;
-        foreach (var pair in segment.Entries)
+        foreach (var node in Snapshot(segment))
         {
-            if (pattern.IsMatch(pair.Key) && RemoveLive(pair.Value))
+            if (pattern.IsMatch(node.Key) && RemoveLive(node))
             {
                 removed++;
             }
@@ -314,15 +315,29 @@ internal sealed partial class MemoryStore : ICacheStore
     public long Clear(TenantSegment segment)
     {
         long removed = 0;
-        foreach (var pair in segment.Entries)
+        foreach (var node in Snapshot(segment))
         {
-            if (RemoveLive(pair.Value))
+            if (RemoveLive(node))
             {
                 removed++;
             }
         }
 
         return removed;
+    }
+
+    /// <summary>
+    /// The entries of <paramref name="segment"/>, copied under the maintenance lock: every entry present throughout an
+    /// <see cref="Invalidate"/> or <see cref="Clear(TenantSegment)"/> is in it, whatever inserts and table resizes run
+    /// meanwhile (a walk of the live table could be moved past an entry by a resize). Entries are removed one by one
+    /// afterwards, so other writers wait for the copy only, not for the whole removal.
+    /// </summary>
+    private MemoryNode[] Snapshot(TenantSegment segment)
+    {
+        lock (_sync)
+        {
+            return segment.Entries.ToArray();
+        }
     }
 
     public long SetMany<T>(string? tenantId, IReadOnlyList<KeyValuePair<string, T>> entries, TimeSpan ttl) =>
@@ -359,10 +374,15 @@ internal sealed partial class MemoryStore : ICacheStore
     public void Dispose()
     {
         _expirationTimer.Dispose();
-        _global.Entries.Clear();
-        foreach (var pair in _segments)
+
+        // The tables change only under the maintenance lock (see NodeTable).
+        lock (_sync)
         {
-            pair.Value.Entries.Clear();
+            _global.Entries.Clear();
+            foreach (var pair in _segments)
+            {
+                pair.Value.Entries.Clear();
+            }
         }
     }
 

@@ -1,17 +1,15 @@
-using System.Collections.Concurrent;
 using Motadata.Cache.Stats;
 
 namespace Motadata.Cache.Stores.Backends.Memory;
 
 /// <summary>
-/// One namespace of the memory store (a tenant, or the global namespace): its own dictionary keyed by the caller's
-/// key string, its counters and quota, and its entries in recency order for quota evictions. Per-namespace work
+/// One namespace of the memory store (a tenant, or the global namespace): its own table keyed by the caller's
+/// key string (<see cref="NodeTable"/>), its counters and quota, and its entries in recency order for quota evictions. Per-namespace work
 /// (<c>Clear(tenant)</c>, <c>Invalidate(pattern, tenant)</c>, a tenant's quota) walks this segment only.
 /// </summary>
 /// <remarks>
-/// The dictionary uses the default string comparer on purpose: the runtime then hashes keys with its fast
-/// non-randomized string hash and switches the dictionary to randomized (Marvin) hashing by itself when it sees too
-/// many collisions, so keys chosen to collide cannot make lookups linear. Segments live as long as the store.
+/// The table hashes keys with a fast string hash and switches to the randomized (Marvin) one when it meets keys
+/// chosen to collide, so they cannot make lookups linear; lookups are lock-free, changes happen under the store's maintenance lock. Segments live as long as the store.
 /// </remarks>
 internal sealed class TenantSegment
 {
@@ -36,7 +34,7 @@ internal sealed class TenantSegment
     public TenantCounters Counters { get; }
 
 #pragma warning disable CA1051 // A field: the hit path reads it without a property call in between.
-    public readonly ConcurrentDictionary<string, MemoryNode> Entries = new();
+    public readonly NodeTable Entries = new();
 #pragma warning restore CA1051
 
     /// <summary>The tenant's entry quota, or null when it has none.</summary>
