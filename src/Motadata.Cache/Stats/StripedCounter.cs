@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Motadata.Cache.Stats;
 
@@ -9,30 +10,33 @@ namespace Motadata.Cache.Stats;
 /// </summary>
 internal sealed class StripedCounter
 {
-    // Eight longs per cell keep each cell on its own 64-byte cache line.
+    // Eight longs per cell keep each cell on its own 64-byte cache line; cell i is at (i + 1) * CellStride, so the first
+    // one is a line after the array's header too (a bounds check reads the length there: see Increment).
     private const int CellStride = 8;
     private static readonly int s_cellMask = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * 2, 1, 64)) - 1;
 
-    private readonly long[] _cells = new long[(s_cellMask + 1) * CellStride];
+    private readonly long[] _cells = new long[(s_cellMask + 2) * CellStride];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Increment()
     {
-        var index = (Environment.CurrentManagedThreadId & s_cellMask) * CellStride;
-        Interlocked.Increment(ref _cells[index]);
+        // By the core the thread runs on, so threads running at once add to different cells. Unsafe.Add: in range by
+        // construction, and a bounds check would read the array's length, on a line another core writes to.
+        var index = ((Thread.GetCurrentProcessorId() & s_cellMask) + 1) * CellStride;
+        Interlocked.Increment(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_cells), index));
     }
 
     /// <summary>Adds <paramref name="amount"/> (rare: a folded tenant's figures moving to the shared counters).</summary>
     public void Add(long amount)
     {
-        var index = (Environment.CurrentManagedThreadId & s_cellMask) * CellStride;
+        var index = ((Thread.GetCurrentProcessorId() & s_cellMask) + 1) * CellStride;
         Interlocked.Add(ref _cells[index], amount);
     }
 
     public long Sum()
     {
         long total = 0;
-        for (var i = 0; i < _cells.Length; i += CellStride)
+        for (var i = CellStride; i < _cells.Length; i += CellStride)
         {
             total += Volatile.Read(ref _cells[i]);
         }
@@ -42,7 +46,7 @@ internal sealed class StripedCounter
 
     public void Reset()
     {
-        for (var i = 0; i < _cells.Length; i += CellStride)
+        for (var i = CellStride; i < _cells.Length; i += CellStride)
         {
             Interlocked.Exchange(ref _cells[i], 0);
         }

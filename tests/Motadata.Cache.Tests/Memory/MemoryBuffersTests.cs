@@ -101,6 +101,68 @@ public sealed class MemoryBuffersTests
     }
 
     [Fact]
+    public void ReadersTakeTurnsReplayingTheirFullRingsAndALoneReaderReplaysThemAll()
+    {
+        using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System);
+        var segment = store.Segment("t");
+        var keys = Enumerable.Range(0, 4_000).Select(i => $"k{i}").ToArray();
+        foreach (var key in keys)
+        {
+            store.Set(segment, key, 1, TimeSpan.FromHours(1));
+        }
+
+        store.DrainReadsNow();
+
+        // Distinct keys (each read is a record, and rings fill), one thread after the other, never at once.
+        var snapshots = new List<(long Replayed, long Dropped)> { (store.ReadsReplayed, store.ReadsDropped) };
+        void Read(int from, int count)
+        {
+            for (var i = from; i < from + count; i++)
+            {
+                Assert.True(store.TryGet(segment, keys[i], out int _));
+            }
+
+            snapshots.Add((store.ReadsReplayed, store.ReadsDropped));
+        }
+
+        RunOnNewThread(() => Read(0, 1_000));
+        RunOnNewThread(() =>
+        {
+            Read(1_000, 1_000);
+            Read(2_000, 2_000);
+        });
+
+        // A first reader alone: every ring it fills is replayed, nothing dropped.
+        Assert.Equal(0, snapshots[1].Dropped);
+        Assert.True(snapshots[1].Replayed - snapshots[0].Replayed >= 500, $"{snapshots[1].Replayed - snapshots[0].Replayed} of 1,000 reads replayed by a lone reader");
+
+        // Another reader: its first full ring follows the first reader's, so it is not its turn and the ring is
+        // dropped (counted); from then on the last ring to fill is its own, and it replays every one.
+        Assert.InRange(snapshots[2].Dropped, 1, 1_000);
+        Assert.Equal(snapshots[2].Dropped, snapshots[3].Dropped);
+        Assert.True(snapshots[3].Replayed - snapshots[2].Replayed >= 1_500, $"{snapshots[3].Replayed - snapshots[2].Replayed} of 2,000 reads replayed once it was the reader's turn");
+
+        static void RunOnNewThread(Action body)
+        {
+            Exception? failure = null;
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    body();
+                }
+                catch (Exception exception)
+                {
+                    failure = exception;
+                }
+            });
+            thread.Start();
+            thread.Join();
+            Assert.Null(failure);
+        }
+    }
+
+    [Fact]
     public void FourWritersOverFourTenantsNeverSeeABoundPassed()
     {
         const int MaxSize = 400;

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Motadata.Cache.Stores.Backends.Memory;
 
@@ -20,8 +21,13 @@ internal sealed class ReadBuffer
     /// <summary><see cref="TryRecord"/>: recorded, and this ring took another half ring's worth of records since it last said so: time to replay.</summary>
     public const int RecordedHalfFull = 2;
 
-    // Sixteen ints apart: each stripe's write position sits on its own 64-byte cache line.
+    // Sixteen ints apart: each stripe's write position sits on its own 64-byte cache line, and the first one a line
+    // after the array's header (whose length a bounds check would read: a reader on another core would then share the
+    // line that stripe 0's owner writes on every read).
     private const int TailStride = 16;
+
+    // The slots start one cache line into their array, for the same reason.
+    private const int SlotPadding = 8;
 
     private readonly MemoryNode?[] _slots;
     private readonly int[] _tails;
@@ -51,23 +57,25 @@ internal sealed class ReadBuffer
         // on one ring more often), one for the pool's; at most 64: a ring of 256 slots is 2 KB, one of 512 4 KB.
         var stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * (slotsPerStripe > 256 ? 1 : 2), 1, 64));
         _stripeMask = stripes - 1;
-        _slots = new MemoryNode?[stripes * slotsPerStripe];
-        _tails = new int[stripes * TailStride];
+        _slots = new MemoryNode?[SlotPadding + (stripes * slotsPerStripe)];
+        _tails = new int[(stripes + 1) * TailStride];
         _drainedTails = new int[stripes];
-        _busy = new int[stripes * TailStride];
+        _busy = new int[(stripes + 1) * TailStride];
     }
 
     /// <summary>The most records one <see cref="DrainTo"/> can return.</summary>
-    public int Capacity => _slots.Length;
+    public int Capacity => _slots.Length - SlotPadding;
 
     /// <summary>Records a read of <paramref name="node"/>: <see cref="Recorded"/>, <see cref="RecordedHalfFull"/> or <see cref="Full"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int TryRecord(MemoryNode node)
     {
-        var stripe = Environment.CurrentManagedThreadId & _stripeMask;
-        ref var tail = ref _tails[stripe * TailStride];
+        // By the core the thread runs on: threads running at once write different rings. Unsafe.Add: in range by
+        // construction, and a bounds check would read the array's length (see TailStride).
+        var stripe = Thread.GetCurrentProcessorId() & _stripeMask;
+        ref var tail = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tails), (stripe + 1) * TailStride);
         var position = tail;
-        ref var slot = ref _slots[(stripe * _slotsPerStripe) + (position & _slotMask)];
+        ref var slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), SlotPadding + (stripe * _slotsPerStripe) + (position & _slotMask));
         if (slot is not null)
         {
             return Full;
@@ -105,14 +113,14 @@ internal sealed class ReadBuffer
     /// </summary>
     public int ClearOwnStripe()
     {
-        var stripe = Environment.CurrentManagedThreadId & _stripeMask;
-        ref var busy = ref _busy[stripe * TailStride];
+        var stripe = Thread.GetCurrentProcessorId() & _stripeMask;
+        ref var busy = ref _busy[(stripe + 1) * TailStride];
         if (Interlocked.CompareExchange(ref busy, 2, 0) != 0)
         {
             return 0;
         }
 
-        var start = stripe * _slotsPerStripe;
+        var start = SlotPadding + (stripe * _slotsPerStripe);
         var cleared = 0;
         for (var i = 0; i < _slotsPerStripe; i++)
         {
@@ -136,17 +144,17 @@ internal sealed class ReadBuffer
     /// its own reads (see <c>MemoryStore.OnReadBufferFilling</c>).
     /// </summary>
     public int DrainOwnStripeTo(MemoryNode[] batch) =>
-        DrainStripe(Environment.CurrentManagedThreadId & _stripeMask, batch, 0, everyStripe: true);
+        DrainStripe(Thread.GetCurrentProcessorId() & _stripeMask, batch, 0, everyStripe: true);
 
     private int DrainStripe(int stripe, MemoryNode[] batch, int count, bool everyStripe)
     {
-        var tail = Volatile.Read(ref _tails[stripe * TailStride]);
+        var tail = Volatile.Read(ref _tails[(stripe + 1) * TailStride]);
         if (tail == _drainedTails[stripe] && !everyStripe)
         {
             return count;
         }
 
-        ref var busy = ref _busy[stripe * TailStride];
+        ref var busy = ref _busy[(stripe + 1) * TailStride];
         if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
         {
             // Its owner is clearing it: nothing left to replay.
@@ -154,7 +162,7 @@ internal sealed class ReadBuffer
         }
 
         _drainedTails[stripe] = tail;
-        var start = stripe * _slotsPerStripe;
+        var start = SlotPadding + (stripe * _slotsPerStripe);
 
         // Oldest first: the slots from the write position on were written a lap earlier than those before it.
         for (var i = 0; i < _slotsPerStripe; i++)
