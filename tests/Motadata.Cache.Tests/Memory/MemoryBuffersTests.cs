@@ -163,6 +163,35 @@ public sealed class MemoryBuffersTests
     }
 
     [Fact]
+    public void ADisposedStoreKeepsNoEntryReachableThroughTheReadersLastSegmentCache()
+    {
+        // The thread's last-segment cache still points at the disposed store until it reads another one: the store
+        // must not keep its entries (and their values) alive through it.
+        var value = FillReadAndDispose();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(value.IsAlive, "a value of a disposed store is still reachable");
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static WeakReference FillReadAndDispose()
+        {
+            var store = new MemoryStore(new CacheConfig { MaxSize = 100 }, new CacheCounters(), TimeProvider.System);
+            var stored = new object();
+            store.Set(store.Segment("t"), "k", stored, TimeSpan.FromHours(1));
+            for (var i = 0; i < 10; i++)
+            {
+                store.Set(store.Segment("t"), $"other-{i}", new object(), TimeSpan.FromHours(1));
+            }
+
+            // Through the tenant lookup that remembers the segment for this thread.
+            Assert.True(store.TryGet(new Motadata.Cache.Keys.CacheKey("t", "k"), out object? _));
+            store.Dispose();
+            return new WeakReference(stored);
+        }
+    }
+
+    [Fact]
     public void FourWritersOverFourTenantsNeverSeeABoundPassed()
     {
         const int MaxSize = 400;

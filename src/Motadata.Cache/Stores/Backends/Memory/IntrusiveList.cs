@@ -114,6 +114,14 @@ internal sealed class IntrusiveList<TLinks>
         }
     }
 
+    /// <summary>Forgets every node (their links are left as they are: for a store being disposed, whose nodes are dropped).</summary>
+    public void Clear()
+    {
+        TLinks.Previous(_sentinel) = _sentinel;
+        TLinks.Next(_sentinel) = _sentinel;
+        Count = 0;
+    }
+
     /// <summary>
     /// Empties the list and returns its first node; the nodes stay chained to each other (walk them with
     /// <see cref="TakeNext"/>), and the list can take new nodes at once. For a timer wheel bucket.

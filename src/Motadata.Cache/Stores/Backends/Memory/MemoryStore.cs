@@ -375,14 +375,29 @@ internal sealed partial class MemoryStore : ICacheStore
     {
         _expirationTimer.Dispose();
 
-        // The tables change only under the maintenance lock (see NodeTable).
+        // The tables change only under the maintenance lock (see NodeTable). The policy's lists and the timer wheel
+        // are let go too: a thread's last-segment cache (t_lastStore) may keep this store reachable until that thread
+        // reads another store, and it must not keep every entry with it.
         lock (_sync)
         {
             _global.Entries.Clear();
+            _global.Order.Clear();
             foreach (var pair in _segments)
             {
                 pair.Value.Entries.Clear();
+                pair.Value.Order.Clear();
             }
+
+            _window.Clear();
+            _probation.Clear();
+            _protected.Clear();
+            _wheel = null;
+        }
+
+        if (ReferenceEquals(t_lastStore, this))
+        {
+            t_lastStore = null;
+            t_lastSegment = null;
         }
     }
 
