@@ -136,8 +136,8 @@ public sealed class MemoryBuffersTests
         Assert.Equal(0, snapshots[1].Dropped);
         Assert.True(snapshots[1].Replayed - snapshots[0].Replayed >= 500, $"{snapshots[1].Replayed - snapshots[0].Replayed} of 1,000 reads replayed by a lone reader");
 
-        // Another reader: its first full ring follows the first reader's, so it is not its turn and the ring is
-        // dropped (counted); from then on the last ring to fill is its own, and it replays every one.
+        // Another reader: its first full ring comes right after the first reader's replay, so it is not its turn and
+        // the ring is dropped (counted); its next comes after a dropped ring, so it replays, and keeps the turn.
         Assert.InRange(snapshots[2].Dropped, 1, 1_000);
         Assert.Equal(snapshots[2].Dropped, snapshots[3].Dropped);
         Assert.True(snapshots[3].Replayed - snapshots[2].Replayed >= 1_500, $"{snapshots[3].Replayed - snapshots[2].Replayed} of 2,000 reads replayed once it was the reader's turn");
@@ -160,6 +160,57 @@ public sealed class MemoryBuffersTests
             thread.Join();
             Assert.Null(failure);
         }
+    }
+
+    [Fact]
+    public void TwoReadersWhoseRingsFillInStrictAlternationStillReplayAtLeastEveryOtherRing()
+    {
+        using var store = new MemoryStore(new CacheConfig { MaxSize = 50_000 }, new CacheCounters(), TimeProvider.System);
+        var segment = store.Segment("t");
+        var keys = Enumerable.Range(0, 12_000).Select(i => $"k{i}").ToArray();
+        foreach (var key in keys)
+        {
+            store.Set(segment, key, 1, TimeSpan.FromHours(1));
+        }
+
+        store.DrainReadsNow();
+        var before = store.ReadsReplayed;
+
+        // Two readers in lockstep: each step reads 300 keys never read before (a ring of 256 fills once), then hands
+        // over to the other, so full rings alternate between them exactly.
+        using var first = new SemaphoreSlim(1);
+        using var second = new SemaphoreSlim(0);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        Thread Reader(int offset, SemaphoreSlim mine, SemaphoreSlim other) => new(() =>
+        {
+            try
+            {
+                for (var step = 0; step < 20; step++)
+                {
+                    Assert.True(mine.Wait(TimeSpan.FromMinutes(2)), "the other reader never handed over");
+                    for (var i = 0; i < 300; i++)
+                    {
+                        Assert.True(store.TryGet(segment, keys[offset + (step * 300) + i], out int _));
+                    }
+
+                    other.Release();
+                }
+            }
+            catch (Exception exception)
+            {
+                failures.Enqueue(exception);
+                other.Release(100);
+            }
+        });
+
+        var readers = new[] { Reader(0, first, second), Reader(6_000, second, first) };
+        Array.ForEach(readers, r => r.Start());
+        Array.ForEach(readers, r => r.Join());
+        Assert.Empty(failures);
+
+        // A rule that gave the turn only to the reader whose ring filled last replayed nothing here.
+        var replayed = store.ReadsReplayed - before;
+        Assert.True(replayed >= 12_000 * 4 / 10, $"{replayed} of 12,000 reads replayed");
     }
 
     [Fact]

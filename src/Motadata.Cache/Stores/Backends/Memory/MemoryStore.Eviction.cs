@@ -41,8 +41,11 @@ internal sealed partial class MemoryStore
     // True while a reader holds the maintenance lock to replay its own full ring (set and cleared under the lock).
     private bool _readerReplaying;
 
-    // The managed thread id of the reader whose ring filled last (0: none yet); see OnReadBufferFilling.
-    private int _lastFiller;
+    // Full rings met by readers so far, and the managed thread id of the reader that replayed last with the number of
+    // the ring it replayed (0: none yet); see OnReadBufferFilling.
+    private long _ringsFilled;
+    private int _lastReplayer;
+    private long _lastReplayFill;
 
     /// <summary>
     /// Records a read for the policy and returns. When this thread's ring is full, the reader replays it
@@ -74,8 +77,9 @@ internal sealed partial class MemoryStore
     }
 
     /// <summary>
-    /// A ring full: the reader replays its own ring under the maintenance lock, when it is this reader's turn (the last
-    /// ring to fill was its own), the lock is free and no other reader is replaying; it never waits for it. Otherwise this read and the ring's records go unrecorded (counted
+    /// A ring full: the reader replays its own ring under the maintenance lock, when it is this reader's turn (it
+    /// replayed the last ring replayed, or another full ring was dropped since), the lock is free and no other reader
+    /// is replaying; it never waits for it. Otherwise this read and the ring's records go unrecorded (counted
     /// in <see cref="ReadsDropped"/>). So each reader pays for its own reads'
     /// share of the policy's work, a single reader (alone or beside CPU hogs) loses nothing, and readers busy on every
     /// core shed part of that work instead of queueing for the lock (issue 24, docs/memory-backend.md). A ring half
@@ -90,18 +94,17 @@ internal sealed partial class MemoryStore
             return;
         }
 
-        // Readers take turns: a reader replays a full ring only if the last ring to fill was its own (or none was),
-        // so one reader alone replays every ring, and readers busy at once replay about one ring in as many as there
-        // are of them. Each replay on another core pulls the policy's lines (lists, sketch, nodes) across: measured
-        // over 10,000 keys on two cores, a record replayed there cost several times one replayed on one core, and the
-        // turns took two threads' 90%-read workload from 150 to 120 ns per operation (docs/benchmarks.md).
+        // Whose turn: a reader replays a full ring if it replayed the last one replayed (or none was), or if at least
+        // one other full ring was dropped since the last replay. So a lone reader replays every ring, and readers busy
+        // at once replay at least every other full ring between them (the reader that replayed last keeps its turn
+        // while the others' rings are dropped). Each replay on another core pulls the policy's lines (lists, sketch,
+        // nodes) across: measured over 10,000 keys on two cores, a record replayed with two readers cost several
+        // times one replayed with one (docs/benchmarks.md). A first rule, "the last ring to fill was your own",
+        // replayed nothing at all when two readers' rings filled in strict alternation.
         var thread = Environment.CurrentManagedThreadId;
-        var last = Volatile.Read(ref _lastFiller);
-        var myTurn = last == thread || last == 0;
-        if (last != thread)
-        {
-            Volatile.Write(ref _lastFiller, thread);
-        }
+        var fill = Interlocked.Increment(ref _ringsFilled);
+        var lastReplayer = Volatile.Read(ref _lastReplayer);
+        var myTurn = lastReplayer == thread || lastReplayer == 0 || fill - Volatile.Read(ref _lastReplayFill) >= 2;
 
         // Another reader is replaying its own ring: this read goes unrecorded without touching the lock (trying it
         // would pull the lock's cache line from the replaying core on every read while this ring stays full).
@@ -110,6 +113,8 @@ internal sealed partial class MemoryStore
             try
             {
                 Volatile.Write(ref _readerReplaying, true);
+                Volatile.Write(ref _lastReplayer, thread);
+                Volatile.Write(ref _lastReplayFill, fill);
                 DrainReads(everyStripe: true, ownStripeOnly: true);
                 OnAccess(node, isRead: true);
                 _climber.RecordHits(1);

@@ -63,6 +63,15 @@ internal sealed class ReadBuffer
         _busy = new int[(stripes + 1) * TailStride];
     }
 
+    // The calling thread's stripe number plus one (0: none yet), handed out in turn: threads made one after another
+    // (the readers of a service, a benchmark's threads) get different rings, and a thread keeps its ring, so one
+    // reader's records are replayed in the order it read, whatever core it runs on. (Striping by thread id let two
+    // threads share a ring whenever their ids matched in the low bits; striping by core made a lone reader's replay
+    // order, and so hit ratios, depend on the scheduler.)
+    [ThreadStatic]
+    private static int t_stripe;
+    private static int s_stripesHandedOut;
+
     /// <summary>The most records one <see cref="DrainTo"/> can return.</summary>
     public int Capacity => _slots.Length - SlotPadding;
 
@@ -70,9 +79,9 @@ internal sealed class ReadBuffer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int TryRecord(MemoryNode node)
     {
-        // By the core the thread runs on: threads running at once write different rings. Unsafe.Add: in range by
-        // construction, and a bounds check would read the array's length (see TailStride).
-        var stripe = Thread.GetCurrentProcessorId() & _stripeMask;
+        // The thread's own ring (see t_stripe). Unsafe.Add: in range by construction, and a bounds check would read the
+        // array's length (see TailStride).
+        var stripe = ThreadStripe() & _stripeMask;
         ref var tail = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tails), (stripe + 1) * TailStride);
         var position = tail;
         ref var slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), SlotPadding + (stripe * _slotsPerStripe) + (position & _slotMask));
@@ -113,7 +122,7 @@ internal sealed class ReadBuffer
     /// </summary>
     public int ClearOwnStripe()
     {
-        var stripe = Thread.GetCurrentProcessorId() & _stripeMask;
+        var stripe = ThreadStripe() & _stripeMask;
         ref var busy = ref _busy[(stripe + 1) * TailStride];
         if (Interlocked.CompareExchange(ref busy, 2, 0) != 0)
         {
@@ -144,7 +153,23 @@ internal sealed class ReadBuffer
     /// its own reads (see <c>MemoryStore.OnReadBufferFilling</c>).
     /// </summary>
     public int DrainOwnStripeTo(MemoryNode[] batch) =>
-        DrainStripe(Thread.GetCurrentProcessorId() & _stripeMask, batch, 0, everyStripe: true);
+        DrainStripe(ThreadStripe() & _stripeMask, batch, 0, everyStripe: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ThreadStripe()
+    {
+        var stripe = t_stripe;
+        return stripe != 0 ? stripe - 1 : NewThreadStripe();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int NewThreadStripe()
+    {
+        // Masked by each buffer (at most 64 stripes), so only the low bits matter.
+        var stripe = Interlocked.Increment(ref s_stripesHandedOut) & 0xFFFF;
+        t_stripe = stripe + 1;
+        return stripe;
+    }
 
     private int DrainStripe(int stripe, MemoryNode[] batch, int count, bool everyStripe)
     {
