@@ -79,11 +79,10 @@ internal sealed partial class MemoryStore
     /// <summary>
     /// A ring full: the reader replays its own ring under the maintenance lock, when it is this reader's turn (it
     /// replayed the last ring replayed, or another full ring was dropped since), the lock is free and no other reader
-    /// is replaying; it never waits for it. Otherwise this read and the ring's records go unrecorded (counted
-    /// in <see cref="ReadsDropped"/>). So each reader pays for its own reads'
-    /// share of the policy's work, a single reader (alone or beside CPU hogs) loses nothing, and readers busy on every
-    /// core shed part of that work instead of queueing for the lock (issue 24, docs/memory-backend.md). A ring half
-    /// full (the opt-in pool replay only): schedules a replay on a pool thread.
+    /// is replaying; it never waits for it. Otherwise this read and the ring's records go unrecorded (counted in
+    /// <see cref="ReadsDropped"/>). So a single reader (alone or beside CPU hogs) loses nothing, and readers busy on
+    /// every core shed part of the policy's work instead of queueing for the lock (issue 24, docs/memory-backend.md).
+    /// A ring half full (the opt-in pool replay only): schedules a replay on a pool thread.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void OnReadBufferFilling(MemoryNode node, int recorded)

@@ -10,7 +10,7 @@ namespace Motadata.Cache.Stores.Backends.Memory;
 /// The in-process backend: one <see cref="TenantSegment"/> per namespace, each a table keyed by the caller's key
 /// string (<see cref="NodeTable"/>), and one W-TinyLFU eviction policy over them all (see <c>MemoryStore.Eviction.cs</c>). Values are held by
 /// reference. A hit is a tenant lookup, a key lookup, an expiry check and a record in a lossy read buffer: no lock, no
-/// allocation (the buffer is replayed on a pool thread, see <c>MemoryStore.Maintenance.cs</c>). Inserts, removals and
+/// allocation (a reader replays its ring into the policy when it fills, see <c>MemoryStore.Eviction.cs</c>). Inserts, removals and
 /// evictions take the maintenance lock, so <see cref="CacheConfig.MaxSize"/>, <see cref="CacheConfig.MaxMemoryBytes"/>
 /// and the tenant quotas are exact bounds at every moment. Expired entries are reclaimed by a timer wheel.
 /// </summary>

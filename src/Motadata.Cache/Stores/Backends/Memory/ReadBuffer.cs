@@ -42,8 +42,9 @@ internal sealed class ReadBuffer
     private readonly int _halfMask;
 
     /// <param name="slotsPerStripe">
-    /// The ring of each stripe, a power of two. 256 for a store that replays on the reader (the ring fills and the reader
-    /// replays it: a longer ring folds more repeats of a hot key into one record, see <c>MemoryStore.RecordRead</c>). 512 for one that replays on a pool thread: a replay is asked for every 256 reads of a
+    /// The ring of each stripe, a power of two. 256 for a store that replays on the reader (the ring fills and the
+    /// reader replays it: a longer ring folds more repeats of a hot key into one record, see
+    /// <c>MemoryStore.RecordRead</c>). 512 for one that replays on a pool thread: a replay is asked for every 256 reads of a
     /// thread (so queueing it, and waking a pool thread, is paid once per 256 reads), and the other 256 give the pool
     /// thread time to start (several microseconds of hits) before the reader finds its ring full and replays it itself.
     /// </param>
@@ -53,8 +54,9 @@ internal sealed class ReadBuffer
         _slotMask = slotsPerStripe - 1;
         _halfMask = (slotsPerStripe / 2) - 1;
 
-        // Two stripes per CPU for the reader's replay (threads are striped by id, so fewer would put two busy readers
-        // on one ring more often), one for the pool's; at most 64: a ring of 256 slots is 2 KB, one of 512 4 KB.
+        // Two stripes per CPU for the reader's replay (rings are handed out to threads in turn, see t_stripe: more
+        // threads than rings share them, so fewer would put two busy readers on one ring more often), one for the
+        // pool's; at most 64: a ring of 256 slots is 2 KB, one of 512 4 KB.
         var stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * (slotsPerStripe > 256 ? 1 : 2), 1, 64));
         _stripeMask = stripes - 1;
         _slots = new MemoryNode?[SlotPadding + (stripes * slotsPerStripe)];
@@ -117,8 +119,7 @@ internal sealed class ReadBuffer
     /// <summary>
     /// Empties the calling thread's ring without replaying it (its owner found it full while another thread held the
     /// maintenance lock): those records are dropped and their nodes unmarked, so the reader records again at once.
-    /// How many were dropped; 0 when a drain
-    /// is emptying the ring at that moment (the drain replays them).
+    /// How many were dropped; 0 when a drain is emptying the ring at that moment (the drain replays them).
     /// </summary>
     public int ClearOwnStripe()
     {
