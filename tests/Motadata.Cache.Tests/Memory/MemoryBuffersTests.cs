@@ -12,7 +12,7 @@ public sealed class MemoryBuffersTests
         // The pool replay (opt-in, ReplayOnPoolSwitch): the reader queues the replay and returns.
         using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System) { ReplayOnReader = false };
         var segment = store.Segment("t");
-        for (var i = 0; i < 1_000; i++)
+        for (var i = 0; i < 1_024; i++)
         {
             store.Set(segment, $"k{i}", i, TimeSpan.FromHours(1));
         }
@@ -20,22 +20,23 @@ public sealed class MemoryBuffersTests
         store.DrainReadsNow();
         var before = store.ReadsReplayed;
 
-        // Distinct keys, so each read is a record: several half rings' worth, then no write at all.
-        for (var i = 0; i < 1_000; i++)
+        // Distinct keys, so each read is a record: four half rings' worth exactly (a replay is asked for at each half
+        // ring; records after the last request would wait for the next one), then no write at all.
+        for (var i = 0; i < 1_024; i++)
         {
             Assert.True(store.TryGet(segment, $"k{i}", out int _));
         }
 
         // The pool thread (or, if it is late, the reader itself) replays them; wait for it, with a generous deadline.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (store.ReadsReplayed - before < 900 && DateTime.UtcNow < deadline)
+        while (store.ReadsReplayed - before < 922 && DateTime.UtcNow < deadline)
         {
             Thread.Sleep(10);
         }
 
         var replayed = store.ReadsReplayed - before;
-        Assert.True(replayed >= 900, $"{replayed} of 1,000 reads replayed");
-        Assert.True(replayed + store.ReadsDropped <= 1_000 + 1, $"{replayed} replayed + {store.ReadsDropped} dropped for 1,000 reads");
+        Assert.True(replayed >= 922, $"{replayed} of 1,024 reads replayed");
+        Assert.True(replayed + store.ReadsDropped <= 1_024 + 1, $"{replayed} replayed + {store.ReadsDropped} dropped for 1,024 reads");
     }
 
     [Fact]

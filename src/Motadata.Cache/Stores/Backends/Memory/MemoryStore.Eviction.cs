@@ -127,15 +127,17 @@ internal sealed partial class MemoryStore
         }
         else
         {
-            // Not this reader's turn, or the lock is busy: this ring's records are dropped with this read's. With
-            // several readers busy on every core this is where the policy's work gives way to the reads, as the
+            // Another reader's turn, or another reader replaying: this ring's records are dropped with this read's.
+            // With several readers busy on every core this is where the policy's work gives way to the reads, as the
             // lossy buffers of Caffeine and BitFaster do; a single reader, alone or beside CPU hogs, always has its
-            // turn and finds the lock free.
-            // The dropped nodes are unmarked, so their next read is recorded: left marked, readers on other cores
-            // could mark every key while one replay holds the lock, and with nothing left to record no ring would
-            // fill and no replay would ever start again (the policy frozen for a read-only workload).
+            // turn. The lock held by a writer or by the opt-in pool replay: only this read is dropped, and the ring
+            // waits for the lock (a writer's insert replays every ring anyway).
+            // A dropped node is unmarked, so its next read is recorded: left marked, readers on other cores could
+            // mark every key while one replay holds the lock, and with nothing left to record no ring would fill and
+            // no replay would ever start again (the policy frozen for a read-only workload).
             node.ReadEpoch = 0;
-            Interlocked.Add(ref _readsDropped, 1 + _reads.ClearOwnStripe());
+            var shed = !myTurn || Volatile.Read(ref _readerReplaying);
+            Interlocked.Add(ref _readsDropped, shed ? 1 + _reads.ClearOwnStripe() : 1);
         }
     }
 

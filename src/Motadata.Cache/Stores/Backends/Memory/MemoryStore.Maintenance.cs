@@ -27,6 +27,9 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
     // 0: no replay scheduled; 1: a replay is queued or running (at most one at a time).
     private int _drainState;
 
+    // 1 when a replay was asked for since the running one started (see Execute).
+    private int _drainAgain;
+
     // Read records replayed (changed under the lock) and dropped because a full ring met a held lock (interlocked).
     private long _readsReplayed;
     private long _readsDropped;
@@ -120,12 +123,25 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
     /// <summary>The pool thread's replay of the read buffer.</summary>
     void IThreadPoolWorkItem.Execute()
     {
-        lock (_sync)
+        // Again while a reader asked for a replay meanwhile (a half ring filled while this one ran, and its request
+        // found one running): without this, its records would wait for the next request, which may never come.
+        do
         {
-            DrainReads(everyStripe: false);
+            Volatile.Write(ref _drainAgain, 0);
+            lock (_sync)
+            {
+                DrainReads(everyStripe: false);
+            }
         }
+        while (Volatile.Read(ref _drainAgain) != 0);
 
         Volatile.Write(ref _drainState, 0);
+
+        // A request between the last check and the reset above found a replay running and was not queued.
+        if (Volatile.Read(ref _drainAgain) != 0)
+        {
+            ScheduleDrain();
+        }
     }
 
     /// <summary>Queues a replay on a pool thread unless one is queued or running already; allocates nothing.</summary>
@@ -137,6 +153,7 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
             return;
         }
 
+        Volatile.Write(ref _drainAgain, 1);
         if (Volatile.Read(ref _drainState) == 0 && Interlocked.CompareExchange(ref _drainState, 1, 0) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
