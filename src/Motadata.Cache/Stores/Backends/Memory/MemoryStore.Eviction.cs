@@ -114,7 +114,7 @@ internal sealed partial class MemoryStore
                 Volatile.Write(ref _readerReplaying, true);
                 Volatile.Write(ref _lastReplayer, thread);
                 Volatile.Write(ref _lastReplayFill, fill);
-                DrainReads(everyStripe: true, ownStripeOnly: true);
+                DrainOwnReads();
                 OnAccess(node, isRead: true);
                 _climber.RecordHits(1);
                 _readsReplayed++;
@@ -141,13 +141,26 @@ internal sealed partial class MemoryStore
         }
     }
 
-    /// <param name="everyStripe">See <see cref="ReadBuffer.DrainTo"/>.</param>
-    /// <param name="ownStripeOnly">Only the calling thread's ring (a reader whose ring is full; see <see cref="OnReadBufferFilling"/>).</param>
-    private void DrainReads(bool everyStripe, bool ownStripeOnly = false)
+    /// <summary>Replays every ring's records (see <see cref="ReadBuffer.DrainTo"/> for <paramref name="everyStripe"/>).</summary>
+    private void DrainReads(bool everyStripe)
     {
-        // Epoch 0 is what a new node holds: skip it, so a node is recorded on its first read.
-        _readEpoch = (byte)(_readEpoch == byte.MaxValue ? 1 : _readEpoch + 1);
-        var count = ownStripeOnly ? _reads.DrainOwnStripeTo(_drained) : _reads.DrainTo(_drained, everyStripe);
+        NextReadEpoch();
+        Replay(_reads.DrainTo(_drained, everyStripe));
+    }
+
+    /// <summary>Replays the calling reader's own ring only (a reader whose ring is full; see <see cref="OnReadBufferFilling"/>).</summary>
+    private void DrainOwnReads()
+    {
+        NextReadEpoch();
+        Replay(_reads.DrainOwnStripeTo(_drained));
+    }
+
+    // Epoch 0 is what a new node holds: skip it, so a node is recorded on its first read.
+    private void NextReadEpoch() => _readEpoch = (byte)(_readEpoch == byte.MaxValue ? 1 : _readEpoch + 1);
+
+    /// <summary>Replays the first <paramref name="count"/> records of <see cref="_drained"/> into the policy.</summary>
+    private void Replay(int count)
+    {
         _readsReplayed += count;
 
         // A dropped read record is still a hit for the climber: its sample's hit rate stays exact.
