@@ -26,10 +26,7 @@ public static class HitLoop
         };
         var work = owner as ManyKeysWorkload;
         Func<long> run = work is not null ? work.Run : ((WriteWorkload)owner).Run;
-        // As BenchmarkDotNet does between iterations: the entries made by the fill are promoted, as a long-running
-        // process's would be, so a write barrier on them is not the ephemeral case.
-        GC.Collect();
-        GC.Collect();
+        MemorySpeedReport.PromoteFill();
         var rounds = new List<double>();
         var total = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;

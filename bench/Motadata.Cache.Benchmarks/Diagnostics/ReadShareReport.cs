@@ -1,4 +1,5 @@
 using System.Globalization;
+using Motadata.Cache.Benchmarks.Memory;
 using Motadata.Cache.Stats;
 using Motadata.Cache.Stores.Backends.Memory;
 
@@ -15,7 +16,7 @@ public static class ReadShareReport
 
     public static void Run(TextWriter output)
     {
-        output.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
+        output.WriteLine($"load average: {MemorySpeedReport.LoadAverage()}");
         output.WriteLine("| Threads | Reads | Replayed | Dropped | Neither |");
         output.WriteLine("| ---: | ---: | ---: | ---: | ---: |");
         foreach (var threads in new[] { 1, 2, 3, 4 })

@@ -200,9 +200,7 @@ public static class MemorySpeedReport
             run();
         }
 
-        // As BenchmarkDotNet does between iterations: what the fill made is promoted, as in a long-running process.
-        GC.Collect();
-        GC.Collect();
+        PromoteFill();
         var times = new double[Rounds];
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         for (var i = 0; i < Rounds; i++)
@@ -225,7 +223,18 @@ public static class MemorySpeedReport
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    private static string LoadAverage()
+    /// <summary>
+    /// As BenchmarkDotNet does between iterations: collects twice, so what a workload's fill made is promoted, as a
+    /// long-running process's entries would be (a write barrier on them is then not the ephemeral case).
+    /// </summary>
+    internal static void PromoteFill()
+    {
+        GC.Collect();
+        GC.Collect();
+    }
+
+    /// <summary>The machine's load average (from /proc/loadavg), or "unknown", for a report's header and footer.</summary>
+    internal static string LoadAverage()
     {
         try
         {
