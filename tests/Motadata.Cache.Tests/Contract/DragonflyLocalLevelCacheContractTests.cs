@@ -22,6 +22,11 @@ public sealed class DragonflyLocalLevelCacheContractTests : DragonflyCacheContra
         base.ConfigureBackend(config);
         config.EnableLocalLevel = true;
         config.TimeProvider = _time;
+
+        // The cache's constructor waits up to ConnectTimeout for the local level's first subscription, and returns as
+        // soon as it is confirmed. The default 5 s was once too short on a busy two-core machine (the test then ran
+        // without a serving local level and the check below failed it): generous, as the other timeouts here.
+        config.Dragonfly!.ConnectTimeout = TimeSpan.FromSeconds(60);
     }
 
     protected override async Task AdvanceTimeAsync(TimeSpan by)
