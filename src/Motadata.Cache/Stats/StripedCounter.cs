@@ -11,27 +11,25 @@ namespace Motadata.Cache.Stats;
 internal sealed class StripedCounter
 {
     // Eight longs per cell keep each cell on its own 64-byte cache line; cell i is at (i + 1) * CellStride, so the first
-    // one is a line after the array's header too (a bounds check reads the length there: see Increment).
+    // one is a line after the array's header too (a bounds check reads the length there: see Cell).
     private const int CellStride = 8;
     private static readonly int s_cellMask = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * 2, 1, 64)) - 1;
 
     private readonly long[] _cells = new long[(s_cellMask + 2) * CellStride];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Increment()
-    {
-        // By the core the thread runs on, so threads running at once add to different cells. Unsafe.Add: in range by
-        // construction, and a bounds check would read the array's length, on a line another core writes to.
-        var index = ((Thread.GetCurrentProcessorId() & s_cellMask) + 1) * CellStride;
-        Interlocked.Increment(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_cells), index));
-    }
+    public void Increment() => Interlocked.Increment(ref Cell());
 
     /// <summary>Adds <paramref name="amount"/> (rare: a folded tenant's figures moving to the shared counters).</summary>
-    public void Add(long amount)
-    {
-        var index = ((Thread.GetCurrentProcessorId() & s_cellMask) + 1) * CellStride;
-        Interlocked.Add(ref _cells[index], amount);
-    }
+    public void Add(long amount) => Interlocked.Add(ref Cell(), amount);
+
+    /// <summary>
+    /// The calling thread's cell: by the core it runs on, so threads running at once add to different cells. Unsafe.Add:
+    /// in range by construction, and a bounds check would read the array's length, on a line another core writes to.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref long Cell() =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_cells), ((Thread.GetCurrentProcessorId() & s_cellMask) + 1) * CellStride);
 
     public long Sum()
     {
