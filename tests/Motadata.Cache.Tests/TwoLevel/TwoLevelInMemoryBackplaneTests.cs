@@ -81,6 +81,18 @@ public sealed class TwoLevelInMemoryBackplaneTests : TwoLevelTestsBase
         Assert.False(session.IsConfirmed);
         Assert.False(b.LocalLevel.Local.TryGet(new CacheKey("t", "k"), out string? _), "the local level was emptied");
 
+        // A probe not back within ProbePatience on the clock: B subscribes afresh and asks the transport to re-read
+        // where its channel lives (a Redis Cluster's failover moves it).
+        var refreshes = bTransport.RouteRefreshes;
+        await EventuallyAsync(
+            () =>
+            {
+                _time.Advance(BackplaneSession.ProbePatience);
+                return bTransport.RouteRefreshes > refreshes;
+            },
+            "B asks to re-read its channel's route");
+        Assert.False(session.IsConfirmed);
+
         // Hearing again, it proves its subscription with a probe and serves locally again (a probe sent while it was
         // deaf is given up after ProbePatience on the clock, and another one sent).
         bTransport.Deaf = false;

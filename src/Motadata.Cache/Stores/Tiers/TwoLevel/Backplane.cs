@@ -28,11 +28,15 @@ internal sealed class Backplane : IBackplane
     private RedisChannel _channel;
     private volatile bool _channelKnown;
     private ChannelMessageQueue? _queue;
+    private readonly TimeProvider _time;
+    private long _lastRefresh;
+    private long _routeRefreshes;
     private int _disposed;
 
     public Backplane(CacheConfig config)
     {
         _channelName = config.KeyPrefix + "backplane";
+        _time = config.TimeProvider ?? TimeProvider.System;
         var endpoint = DragonflyEndpoint.Parse(config.DragonflyUrl!);
         var options = endpoint.ToConfigurationOptions(config.ConnectTimeout, config.OperationTimeout, config.DedicatedIOThreads);
         options.CommandMap = CommandMap.Default;
@@ -51,6 +55,9 @@ internal sealed class Backplane : IBackplane
     }
 
     public bool IsConnected => _multiplexer.IsConnected;
+
+    /// <summary>The client the backplane publishes and subscribes with; for tests.</summary>
+    internal ConnectionMultiplexer Multiplexer => _multiplexer;
 
     /// <summary>Whether the channel is sharded (the server is a cluster); for tests.</summary>
     internal bool IsSharded => _channelKnown && _channel.IsSharded;
@@ -106,6 +113,47 @@ internal sealed class Backplane : IBackplane
             return null;
         }
     }
+
+    /// <summary>
+    /// On a cluster, asks the client to re-read the cluster's nodes and slots, at most once per
+    /// <see cref="BackplaneSession.ProbePatience"/> and one at a time. The client learns a failover by itself too (a
+    /// redirect, its own checks), but the backplane publishes nothing a redirect would answer while it cannot prove
+    /// its subscription, and the client's periodic check comes only every minute: a view read between the kill and the
+    /// promotion would keep every local level of the fleet unserved until then.
+    /// </summary>
+    public void RefreshRoutes()
+    {
+        if (!IsSharded || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        var last = Volatile.Read(ref _lastRefresh);
+        if ((last != 0 && _time.GetElapsedTime(last, now) < BackplaneSession.ProbePatience) || Interlocked.CompareExchange(ref _lastRefresh, now, last) != last)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _routeRefreshes);
+        _ = RefreshAsync();
+
+        async Task RefreshAsync()
+        {
+            try
+            {
+                await _multiplexer.ConfigureAsync().WaitAsync(BackplaneSession.ProbePatience * 5, _time).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // A failed re-read is retried on the next failure to prove; nothing waits on this one.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    /// <summary>How often the routes were re-read (see <see cref="RefreshRoutes"/>); for tests.</summary>
+    internal long RouteRefreshes => Interlocked.Read(ref _routeRefreshes);
 
     public void Dispose()
     {

@@ -402,6 +402,12 @@ internal sealed partial class BackplaneSession : IBackplaneListener, IDisposable
 #pragma warning restore CA1031
             {
                 LogLoopFailed(_logger, exception.Message);
+                if (!_confirmed)
+                {
+                    // A probe or subscribe that failed (say, sent to a primary that died): where the channel lives
+                    // may have moved.
+                    _transport.RefreshRoutes();
+                }
             }
 
             try
@@ -513,8 +519,10 @@ internal sealed partial class BackplaneSession : IBackplaneListener, IDisposable
 
         if (!_confirmed)
         {
-            // Not back (or the trust was lost again meanwhile): subscribe afresh and try again on the next turn.
+            // Not back (or the trust was lost again meanwhile): subscribe afresh, where the channel lives now, and try
+            // again on the next turn.
             _subscribed = false;
+            _transport.RefreshRoutes();
             await _transport.UnsubscribeAsync().ConfigureAwait(false);
             RequestProof();
         }

@@ -27,4 +27,12 @@ internal interface IBackplane : IDisposable, IAsyncDisposable
     /// server refused it. Called under the sender's lock, so messages leave in the order of the calls.
     /// </summary>
     Task? Publish(string message);
+
+    /// <summary>
+    /// The subscription could not be proven (a probe not back, a publish or subscribe that failed): re-reads where the
+    /// channel lives, when that can move (a Redis Cluster's failover hands the channel's slot to the promoted
+    /// replica). Returns at once; the work, if any, runs in the background and at most once per
+    /// <see cref="BackplaneSession.ProbePatience"/>.
+    /// </summary>
+    void RefreshRoutes();
 }

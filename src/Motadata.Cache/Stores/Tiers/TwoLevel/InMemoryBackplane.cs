@@ -15,6 +15,7 @@ internal sealed class InMemoryBackplane : IBackplane
     private volatile bool _connected = true;
     private volatile bool _deaf;
     private long _delivered;
+    private long _routeRefreshes;
 
     internal InMemoryBackplane(InMemoryBackplaneBus bus) => _bus = bus;
 
@@ -73,6 +74,12 @@ internal sealed class InMemoryBackplane : IBackplane
 
         return Task.CompletedTask;
     }
+
+    /// <summary>Nothing to re-read in process: the bus never moves. Counted, for tests.</summary>
+    public void RefreshRoutes() => Interlocked.Increment(ref _routeRefreshes);
+
+    /// <summary>How often the session asked to re-read routes; for tests.</summary>
+    public long RouteRefreshes => Interlocked.Read(ref _routeRefreshes);
 
     public Task? Publish(string message)
     {
