@@ -85,9 +85,9 @@ public sealed class MemoryBuffersTests
         holder.Join();
         Assert.True(dropped > 0, "no read was dropped while the lock was held");
 
-        // Every key was read while the lock was held; the keys must still be recorded once it is free (a dropped read
-        // left marked would be taken for a repeat of a recorded one, and with every key marked nothing would be
-        // recorded again: the policy frozen for a read-only workload).
+        // Every key was read while the lock was held; the keys must still be recorded once it is free (when reads
+        // marked the entries they recorded, a dropped read left marked was taken for a repeat of a recorded one, and
+        // with every key marked nothing was recorded again: the policy frozen for a read-only workload).
         foreach (var key in keys)
         {
             Assert.True(store.TryGet(segment, key, out int _));

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Motadata.Cache.Stores.Backends.Memory;
 
 /// <summary>
@@ -11,13 +13,48 @@ namespace Motadata.Cache.Stores.Backends.Memory;
 /// <see cref="TimerNext"/>) only under the store's maintenance lock, which a hit never takes. Three pairs of links,
 /// all threaded by the one <see cref="IntrusiveList{TLinks}"/>: the W-TinyLFU region, the tenant's order (only for a
 /// tenant with a quota) and the timer wheel bucket (only for an entry with a TTL).
+/// <para>
+/// Laid out by hand (the runtime would put every reference first, then the long, the ints and the bytes): what a hit
+/// reads (<see cref="Key"/>, <see cref="Value"/>, <see cref="ExpiresAt"/>, <see cref="KeyHash"/>) in the first
+/// 28 bytes, so a hit touches one cache line of the node in most cases instead of two (the hash sat 92 bytes after
+/// the key); what the policy's replay writes (the links, <see cref="Queue"/>) in the last 48, so a replay on one core
+/// does not take the lookup line away from readers on the others. Same 120 bytes as before.
+/// </para>
 /// </remarks>
+[StructLayout(LayoutKind.Explicit)]
 internal sealed class MemoryNode
 {
     public const long NeverExpires = long.MaxValue;
 
 #pragma warning disable CA1051 // Fields, not properties: Volatile and Interlocked need refs to them, and the hit path reads them.
+
+    // What a hit reads, from offset 0: the key, the value, the expiry and the table hash.
+    [FieldOffset(0)]
     public readonly string Key;
+
+    [FieldOffset(8)]
+    public object? Value;
+
+    /// <summary>A <see cref="TimeProvider.GetTimestamp"/> value, or <see cref="NeverExpires"/>.</summary>
+    [FieldOffset(16)]
+    public long ExpiresAt;
+
+    /// <summary>The key's hash in its segment's <see cref="NodeTable"/>, which files the node there (set by the table, under the maintenance lock).</summary>
+    [FieldOffset(24)]
+    public int KeyHash;
+
+    /// <summary>The estimated size (at most <see cref="int.MaxValue"/>: an int keeps the small fields in 8 bytes); changed only under a lock on the node.</summary>
+    [FieldOffset(28)]
+    public int Bytes;
+
+    /// <summary>
+    /// The next node in this node's <see cref="NodeTable"/> chain: written under the maintenance lock, read by lookups
+    /// without one. Kept when the node is removed, so a lookup standing on it walks on.
+    /// </summary>
+    [FieldOffset(32)]
+    public MemoryNode? BucketNext;
+
+    [FieldOffset(40)]
     public readonly TenantSegment Segment;
 
     /// <summary>
@@ -28,44 +65,33 @@ internal sealed class MemoryNode
     /// XxHash3 of the key seeded with the tenant's: the same in every process (unlike <c>string.GetHashCode</c> and
     /// <c>HashCode.Combine</c>), so which key wins an admission tie does not change from run to run.
     /// </remarks>
+    [FieldOffset(48)]
     public readonly int SketchHash;
 
-    /// <summary>The key's hash in its segment's <see cref="NodeTable"/>, which files the node there (set by the table, under the maintenance lock).</summary>
-    public int KeyHash;
-
-    /// <summary>
-    /// The next node in this node's <see cref="NodeTable"/> chain: written under the maintenance lock, read by lookups
-    /// without one. Kept when the node is removed, so a lookup standing on it walks on.
-    /// </summary>
-    public MemoryNode? BucketNext;
-
-    public object? Value;
-
-    /// <summary>A <see cref="TimeProvider.GetTimestamp"/> value, or <see cref="NeverExpires"/>.</summary>
-    public long ExpiresAt;
-
-    /// <summary>The estimated size (at most <see cref="int.MaxValue"/>: an int keeps the small fields in 8 bytes); changed only under a lock on the node.</summary>
-    public int Bytes;
-
     /// <summary>Set, under a lock on the node, once it is out of its segment's table.</summary>
+    [FieldOffset(52)]
     public bool Removed;
 
-    /// <summary>
-    /// The store's replay epoch in which a read of this node was last recorded: a node already waiting in the read
-    /// buffer is not recorded again until the buffer is replayed. A byte (it only has to differ from the current
-    /// epoch), written without a lock: a lost or stale value costs one unrecorded read.
-    /// </summary>
-    public byte ReadEpoch;
-
-    /// <summary>Reads of this node since it was recorded in the current epoch, up to 15 (a sketch counter's most); replayed with it.</summary>
-    public byte RepeatedReads;
-
-    public MemoryNode? Previous;
-    public MemoryNode? Next;
+    // What the policy writes, under the maintenance lock, from offset 55.
+    [FieldOffset(55)]
     public NodeQueue Queue;
+
+    [FieldOffset(56)]
+    public MemoryNode? Previous;
+
+    [FieldOffset(64)]
+    public MemoryNode? Next;
+
+    [FieldOffset(72)]
     public MemoryNode? TenantPrevious;
+
+    [FieldOffset(80)]
     public MemoryNode? TenantNext;
+
+    [FieldOffset(88)]
     public MemoryNode? TimerPrevious;
+
+    [FieldOffset(96)]
     public MemoryNode? TimerNext;
 #pragma warning restore CA1051
 
@@ -87,7 +113,6 @@ internal sealed class MemoryNode
 
     /// <summary>A list's sentinel: no key, no segment, never in a table.</summary>
     public static MemoryNode NewSentinel() => new();
-
 }
 
 /// <summary>Which W-TinyLFU region a node is in; <see cref="None"/> once it left the store (or before it entered).</summary>

@@ -43,8 +43,7 @@ internal sealed class ReadBuffer
 
     /// <param name="slotsPerStripe">
     /// The ring of each stripe, a power of two. 256 for a store that replays on the reader (the ring fills and the
-    /// reader replays it: a longer ring folds more repeats of a hot key into one record, see
-    /// <c>MemoryStore.RecordRead</c>). 512 for one that replays on a pool thread: a replay is asked for every 256 reads of a
+    /// reader replays it: the lock and the batch are paid once per 256 reads). 512 for one that replays on a pool thread: a replay is asked for every 256 reads of a
     /// thread (so queueing it, and waking a pool thread, is paid once per 256 reads), and the other 256 give the pool
     /// thread time to start (several microseconds of hits) before the reader finds its ring full and replays it itself.
     /// </param>
@@ -135,10 +134,8 @@ internal sealed class ReadBuffer
         for (var i = 0; i < _slotsPerStripe; i++)
         {
             ref var slot = ref _slots[start + i];
-            if (slot is { } node)
+            if (slot is not null)
             {
-                // Unmarked: its next read is recorded (see MemoryStore.OnReadBufferFilling).
-                node.ReadEpoch = 0;
                 slot = null;
                 cleared++;
             }
