@@ -40,6 +40,7 @@ public static class HitLoop
         var cpuPerOp = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalNanoseconds / ((double)rounds.Count * MemoryManyKeysBenchmarks.Operations);
         rounds.Sort();
         var (replayed, dropped) = work?.OurReadRecords ?? default;
-        output.WriteLine($"{cache} {kind} {threads}t {keys} {distribution}: fastest {rounds[0]:0.0} ns, median {rounds[rounds.Count / 2]:0.0} ns wall per read; CPU {cpuPerOp:0.0} ns/read; rounds {rounds.Count}; replayed {replayed} dropped {dropped}");
+        var (window, protectedCount) = work?.OurRegions ?? default;
+        output.WriteLine($"{cache} {kind} {threads}t {keys} {distribution}: fastest {rounds[0]:0.0} ns, median {rounds[rounds.Count / 2]:0.0} ns wall per read; CPU {cpuPerOp:0.0} ns/read; rounds {rounds.Count}; replayed {replayed} dropped {dropped}; window {window} protected {protectedCount}");
     }
 }

@@ -154,6 +154,10 @@ public sealed class ManyKeysWorkload : IDisposable
     public (long Replayed, long Dropped) OurReadRecords =>
         _ours is not null && StoreOf(_ours) is { } store ? (store.ReadsReplayed, store.ReadsDropped) : default;
 
+    /// <summary>Our store's window bound and protected segment's size now (for `-- hitloop`'s report).</summary>
+    public (int Window, int Protected) OurRegions =>
+        _ours is not null && StoreOf(_ours) is { } store ? (store.WindowMaximum, store.ProtectedCount) : default;
+
     /// <summary>The memory store under a cache (read once by reflection: a report's need, not the API's).</summary>
     internal static Motadata.Cache.Stores.Backends.Memory.MemoryStore? StoreOf(CacheMechanism cache) =>
         typeof(CacheMechanism).GetField("_memoryStore", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)

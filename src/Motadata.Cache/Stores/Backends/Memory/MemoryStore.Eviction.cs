@@ -268,6 +268,18 @@ internal sealed partial class MemoryStore
         }
     }
 
+    /// <summary>Entries in the protected segment now (for figures).</summary>
+    internal int ProtectedCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _protected.Count;
+            }
+        }
+    }
+
     /// <summary>The window's current bound in entries (for tests and figures).</summary>
     internal int WindowMaximum
     {
