@@ -102,6 +102,36 @@ public sealed class MemoryBuffersTests
     }
 
     [Fact]
+    public void AKeyReadAgainAndAgainOnOneThreadIsOneRecordAndTheSketchCountsEveryRead()
+    {
+        // A hot key's repeats are counted on the reader's last record, not written to the entry nor recorded again.
+        using var store = new MemoryStore(new CacheConfig { MaxSize = 1_000 }, new CacheCounters(), TimeProvider.System) { ReplayOnReader = true };
+        var segment = store.Segment("t");
+        Assert.True(store.Set(segment, "hot", 1, TimeSpan.FromHours(1)));
+        Assert.True(store.Set(segment, "other", 2, TimeSpan.FromHours(1)));
+        store.DrainReadsNow();
+        var frequency = store.FrequencyOf(segment, "hot");
+        var before = store.ReadsReplayed;
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(store.TryGet(segment, "hot", out int _));
+        }
+
+        Assert.True(store.TryGet(segment, "other", out int _));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(store.TryGet(segment, "hot", out int _));
+        }
+
+        store.DrainReadsNow();
+
+        // Three records (hot with 9 repeats, other, hot with 2), and every one of hot's 13 reads in the sketch.
+        Assert.Equal(3, store.ReadsReplayed - before);
+        Assert.Equal(Math.Min(15, frequency + 13), store.FrequencyOf(segment, "hot"));
+    }
+
+    [Fact]
     public void ReadersTakeTurnsReplayingTheirFullRingsAndALoneReaderReplaysThemAll()
     {
         using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System);

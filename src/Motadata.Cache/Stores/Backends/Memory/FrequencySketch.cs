@@ -65,10 +65,10 @@ internal sealed class FrequencySketch
     public void Increment(int hash) => Increment(hash, 1);
 
     /// <summary>
-    /// Counts <paramref name="times"/> uses of <paramref name="hash"/> at once: each counter grows by that much, up to
-    /// 15, and the aging period by as much if any counter grew.
+    /// Counts <paramref name="times"/> uses of <paramref name="hash"/> at once (a replayed read and the reads that
+    /// repeated it): each counter grows by that much, up to 15, and the aging period by as much if any counter grew.
     /// </summary>
-    private void Increment(int hash, int times)
+    public void Increment(int hash, int times)
     {
         var blockHash = Spread(hash);
         var counterHash = Rehash(blockHash);

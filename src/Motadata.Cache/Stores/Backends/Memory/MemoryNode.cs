@@ -17,8 +17,8 @@ namespace Motadata.Cache.Stores.Backends.Memory;
 /// Laid out by hand (the runtime would put every reference first, then the long, the ints and the bytes): what a hit
 /// reads (<see cref="Key"/>, <see cref="Value"/>, <see cref="ExpiresAt"/>, <see cref="KeyHash"/>) in the first
 /// 28 bytes, so a hit touches one cache line of the node in most cases instead of two (the hash sat 92 bytes after
-/// the key); what the policy's replay writes (the links, <see cref="Queue"/>) in the last 48, so a replay on one core
-/// does not take the lookup line away from readers on the others. Same 120 bytes as before.
+/// the key); what the policy's replay writes (<see cref="Queue"/> and the links) from byte 55 on, so a replay on one
+/// core does not take the lookup line away from readers on the others. Same 120 bytes as before.
 /// </para>
 /// </remarks>
 [StructLayout(LayoutKind.Explicit)]

@@ -25,6 +25,7 @@ internal sealed partial class MemoryStore
     private readonly AccessOrderList _protected = new(NodeQueue.Protected);
     private readonly FrequencySketch _sketch;
     private MemoryNode[] _drained;
+    private byte[] _drainedRepeats;
     private readonly int _maxSize;
     private readonly long _maxBytes;
     private readonly WindowClimber _climber;
@@ -53,10 +54,11 @@ internal sealed partial class MemoryStore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RecordRead(MemoryNode node)
     {
-        // Every read is a record, and a read writes nothing to the entry. (Until issue 24's last round an entry already
-        // in the ring was marked and only counted its repeats, on the entry: every read then wrote the entry's line,
-        // which readers on other cores had to fetch back, the hot keys' most of all; without it, two and four readers
-        // over 10,000 keys went 20-25% faster on Zipf(0.9) and one reader no slower, hit ratios unchanged or better.)
+        // A read writes nothing to the entry: it is a record in the reader's own ring, or, when it repeats that ring's
+        // last record, a count on it (see ReadBuffer). Until issue 24's last round an entry already in the ring was
+        // marked and counted its repeats on itself: every read then wrote the entry's line, which readers on other
+        // cores had to fetch back, the hot keys' most of all; without it, two and four readers over 10,000 keys went
+        // 20-25% faster on Zipf(0.9) and one reader no slower, hit ratios unchanged.
         var recorded = _reads.TryRecord(node);
         if (recorded != ReadBuffer.Recorded)
         {
@@ -128,13 +130,13 @@ internal sealed partial class MemoryStore
     /// <summary>Replays every ring's records (see <see cref="ReadBuffer.DrainTo"/> for <paramref name="everyStripe"/>).</summary>
     private void DrainReads(bool everyStripe)
     {
-        Replay(_reads.DrainTo(_drained, everyStripe));
+        Replay(_reads.DrainTo(_drained, _drainedRepeats, everyStripe));
     }
 
     /// <summary>Replays the calling reader's own ring only (a reader whose ring is full; see <see cref="OnReadBufferFilling"/>).</summary>
     private void DrainOwnReads()
     {
-        Replay(_reads.DrainOwnStripeTo(_drained));
+        Replay(_reads.DrainOwnStripeTo(_drained, _drainedRepeats));
     }
 
     /// <summary>Replays the first <paramref name="count"/> records of <see cref="_drained"/> into the policy.</summary>
@@ -148,7 +150,9 @@ internal sealed partial class MemoryStore
         _droppedCounted = dropped;
         for (var i = 0; i < count; i++)
         {
-            OnAccess(_drained[i], isRead: true);
+            var repeats = _drainedRepeats[i];
+            hits += repeats;
+            OnAccess(_drained[i], isRead: true, repeats);
             _drained[i] = null!;
         }
 
@@ -159,7 +163,7 @@ internal sealed partial class MemoryStore
     /// Replays one access: counts it in the sketch and moves the node to its region's most recent end; a read
     /// (<paramref name="isRead"/>, not an overwrite) is also shown to the window's recency check as a hit.
     /// </summary>
-    private void OnAccess(MemoryNode node, bool isRead)
+    private void OnAccess(MemoryNode node, bool isRead, int repeats = 0)
     {
         switch (node.Queue)
         {
@@ -191,7 +195,7 @@ internal sealed partial class MemoryStore
             _climber.Observe(hash, hit: true);
         }
 
-        _sketch.Increment(hash);
+        _sketch.Increment(hash, 1 + repeats);
         if (node.Segment.KeepsOrder)
         {
             node.Segment.Order.MoveToEnd(node);
@@ -265,6 +269,15 @@ internal sealed partial class MemoryStore
             }
 
             return true;
+        }
+    }
+
+    /// <summary>The frequency sketch's count for <paramref name="key"/> in <paramref name="segment"/> (0 when absent; for tests).</summary>
+    internal int FrequencyOf(TenantSegment segment, string key)
+    {
+        lock (_sync)
+        {
+            return segment.Entries.TryGetValue(key, out var node) ? _sketch.Frequency(node.SketchHash) : 0;
         }
     }
 

@@ -52,6 +52,7 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
             field = value;
             _reads = new ReadBuffer(value ? ReaderReplaySlots : PoolReplaySlots);
             _drained = new MemoryNode[_reads.Capacity];
+            _drainedRepeats = new byte[_reads.Capacity];
         }
     }
 

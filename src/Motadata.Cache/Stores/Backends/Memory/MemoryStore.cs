@@ -60,6 +60,7 @@ internal sealed partial class MemoryStore : ICacheStore
         _global = new TenantSegment(null, statistics.Global, null, null, _maxBytes);
         _sketch = new FrequencySketch(config.MaxSize);
         _drained = new MemoryNode[_reads.Capacity];
+        _drainedRepeats = new byte[_reads.Capacity];
         _windowMax = Math.Max(1, _maxSize / 100);
         var main = _maxSize - _windowMax;
         _protectedMax = (int)(main * 8L / 10);

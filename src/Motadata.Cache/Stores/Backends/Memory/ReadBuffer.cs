@@ -30,6 +30,11 @@ internal sealed class ReadBuffer
     private const int SlotPadding = 8;
 
     private readonly MemoryNode?[] _slots;
+
+    // Per slot (same index), the reads of its node that came right after it on the same thread, up to 15 (a sketch
+    // counter's most): written by the ring's owner only, so a hot key read again and again costs a compare and a byte
+    // in the reader's own ring, and nothing is written to the entry.
+    private readonly byte[] _repeats;
     private readonly int[] _tails;
     private readonly int[] _drainedTails;
 
@@ -59,6 +64,7 @@ internal sealed class ReadBuffer
         var stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * (slotsPerStripe > 256 ? 1 : 2), 1, 64));
         _stripeMask = stripes - 1;
         _slots = new MemoryNode?[SlotPadding + (stripes * slotsPerStripe)];
+        _repeats = new byte[_slots.Length];
         _tails = new int[(stripes + 1) * TailStride];
         _drainedTails = new int[stripes];
         _busy = new int[(stripes + 1) * TailStride];
@@ -85,13 +91,31 @@ internal sealed class ReadBuffer
         var stripe = ThreadStripe() & _stripeMask;
         ref var tail = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tails), (stripe + 1) * TailStride);
         var position = tail;
-        ref var slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), SlotPadding + (stripe * _slotsPerStripe) + (position & _slotMask));
+        var first = SlotPadding + (stripe * _slotsPerStripe);
+
+        // The same node as this thread's last record, not replayed yet: counted on that record. (A drain that takes
+        // the record meanwhile loses the count, which the buffer allows.)
+        var last = first + ((position - 1) & _slotMask);
+        if (ReferenceEquals(Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), last), node))
+        {
+            ref var repeats = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_repeats), last);
+            if (repeats < 15)
+            {
+                repeats++;
+            }
+
+            return Recorded;
+        }
+
+        var index = first + (position & _slotMask);
+        ref var slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), index);
         if (slot is not null)
         {
             return Full;
         }
 
         // Plain writes: a racing thread on the same stripe can overwrite this record, which the buffer allows.
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_repeats), index) = 0;
         slot = node;
         tail = position + 1;
         return (position & _halfMask) == _halfMask ? RecordedHalfFull : Recorded;
@@ -99,17 +123,18 @@ internal sealed class ReadBuffer
 
     /// <summary>Moves every recorded read into <paramref name="batch"/> and empties the rings; call under the maintenance lock.</summary>
     /// <param name="batch">At least <see cref="Capacity"/> long.</param>
+    /// <param name="repeats">Per record moved, the reads that repeated it (see <see cref="_repeats"/>); as long as <paramref name="batch"/>.</param>
     /// <param name="everyStripe">
     /// Look at every ring, not only those written to since the last drain: after a full ring, whose write position a
     /// lost race may have left where the last drain saw it.
     /// </param>
     /// <returns>How many records were moved.</returns>
-    public int DrainTo(MemoryNode[] batch, bool everyStripe)
+    public int DrainTo(MemoryNode[] batch, byte[] repeats, bool everyStripe)
     {
         var count = 0;
         for (var stripe = 0; stripe <= _stripeMask; stripe++)
         {
-            count = DrainStripe(stripe, batch, count, everyStripe);
+            count = DrainStripe(stripe, batch, repeats, count, everyStripe);
         }
 
         return count;
@@ -117,7 +142,7 @@ internal sealed class ReadBuffer
 
     /// <summary>
     /// Empties the calling thread's ring without replaying it (its owner found it full while another thread held the
-    /// maintenance lock): those records are dropped and their nodes unmarked, so the reader records again at once.
+    /// maintenance lock): those records are dropped, so the reader records again at once.
     /// How many were dropped; 0 when a drain is emptying the ring at that moment (the drain replays them).
     /// </summary>
     public int ClearOwnStripe()
@@ -150,8 +175,8 @@ internal sealed class ReadBuffer
     /// maintenance lock. A reader whose ring is full replays its own ring only: with several readers, each pays for
     /// its own reads (see <c>MemoryStore.OnReadBufferFilling</c>).
     /// </summary>
-    public int DrainOwnStripeTo(MemoryNode[] batch) =>
-        DrainStripe(ThreadStripe() & _stripeMask, batch, 0, everyStripe: true);
+    public int DrainOwnStripeTo(MemoryNode[] batch, byte[] repeats) =>
+        DrainStripe(ThreadStripe() & _stripeMask, batch, repeats, 0, everyStripe: true);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ThreadStripe()
@@ -169,7 +194,7 @@ internal sealed class ReadBuffer
         return stripe;
     }
 
-    private int DrainStripe(int stripe, MemoryNode[] batch, int count, bool everyStripe)
+    private int DrainStripe(int stripe, MemoryNode[] batch, byte[] repeats, int count, bool everyStripe)
     {
         var tail = Volatile.Read(ref _tails[(stripe + 1) * TailStride]);
         if (tail == _drainedTails[stripe] && !everyStripe)
@@ -190,10 +215,12 @@ internal sealed class ReadBuffer
         // Oldest first: the slots from the write position on were written a lap earlier than those before it.
         for (var i = 0; i < _slotsPerStripe; i++)
         {
-            ref var slot = ref _slots[start + ((tail + i) & _slotMask)];
+            var index = start + ((tail + i) & _slotMask);
+            ref var slot = ref _slots[index];
             if (Volatile.Read(ref slot) is { } node)
             {
                 Volatile.Write(ref slot, null);
+                repeats[count] = _repeats[index];
                 batch[count++] = node;
             }
         }

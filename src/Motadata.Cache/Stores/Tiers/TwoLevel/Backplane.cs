@@ -24,11 +24,11 @@ internal sealed class Backplane : IBackplane
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly ISubscriber _subscriber;
     private readonly string _channelName;
+    private readonly TimeProvider _time;
     private IBackplaneListener? _listener;
     private RedisChannel _channel;
     private volatile bool _channelKnown;
     private ChannelMessageQueue? _queue;
-    private readonly TimeProvider _time;
     private long _lastRefresh;
     private long _routeRefreshes;
     private int _disposed;
@@ -117,9 +117,9 @@ internal sealed class Backplane : IBackplane
     /// <summary>
     /// On a cluster, asks the client to re-read the cluster's nodes and slots, at most once per
     /// <see cref="BackplaneSession.ProbePatience"/> and one at a time. The client learns a failover by itself too (a
-    /// redirect, its own checks), but the backplane publishes nothing a redirect would answer while it cannot prove
-    /// its subscription, and the client's periodic check comes only every minute: a view read between the kill and the
-    /// promotion would keep every local level of the fleet unserved until then.
+    /// redirect, its reconnects; measured: within 3 s of the promotion), but while the backplane cannot prove its
+    /// subscription it publishes nothing a redirect would answer, and the client's periodic check comes once a minute:
+    /// this is the backplane's own safety net against a view read between the kill and the promotion.
     /// </summary>
     public void RefreshRoutes()
     {
