@@ -18,9 +18,10 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
 
     /// <summary>
     /// An <see cref="AppContext"/> switch: when set (and <see cref="ReplayOnReaderSwitch"/> is not) before a store is
-    /// made, the store queues its replays on a pool thread. Off by default: measured on a quiet machine (issue 24,
-    /// docs/benchmarks.md), the pool replay cost 3 to 4 times the process CPU per many-key read of the reader's replay,
-    /// saved no wall time, and dropped up to a quarter of the read records the policy learns from.
+    /// made, the store queues its replays on a pool thread. Off by default: measured on a two-core machine (issue 24,
+    /// docs/benchmarks.md), one reader over 10,000 keys with the other core idle read in 57-59 ns against the reader's
+    /// replay's 95 in some runs, but in 82-199 ns in others, dropping up to a fifth of the read records the policy
+    /// learns from; and two or four readers, with no core left idle, were slower than with the reader's replay.
     /// </summary>
     internal const string ReplayOnPoolSwitch = "Motadata.Cache.Memory.ReplayOnPool";
 
