@@ -388,7 +388,9 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
             config.LoggerFactory = logs;
         });
         var level = cache.LocalLevel!;
-        Assert.True(level.Backplane.IsConfirmed, "the subscription is proven before the kill");
+
+        // The constructor waits for the first proof only ConnectTimeout (5 s); a busy machine can take longer.
+        await EventuallyAsync(() => level.Backplane.IsConfirmed, Patience, "the subscription is proven before the kill", () => DescribeLocal(cache, logs));
         var multiplexer = ((Motadata.Cache.Stores.Tiers.TwoLevel.Backplane)level.Backplane.Transport).Multiplexer;
 
         var replica = await Cluster.ReplicaOfAsync(Killed);
