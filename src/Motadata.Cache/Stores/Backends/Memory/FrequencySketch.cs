@@ -52,10 +52,8 @@ internal sealed class FrequencySketch
         var frequency = int.MaxValue;
         for (var i = 0; i < 4; i++)
         {
-            var h = counterHash >>> (i << 3);
-            var index = (h >>> 1) & 15;
-            var count = (int)((ulong)Unsafe.Add(ref block, (h & 1) + (i << 1)) >> (index << 2)) & 0xF;
-            frequency = Math.Min(frequency, count);
+            var slot = CounterOf(ref block, counterHash, i, out var counter);
+            frequency = Math.Min(frequency, (int)((ulong)slot >> (counter << 2)) & 0xF);
         }
 
         return frequency;
@@ -76,8 +74,8 @@ internal sealed class FrequencySketch
         var added = false;
         for (var i = 0; i < 4; i++)
         {
-            var h = counterHash >>> (i << 3);
-            added |= IncrementAt(ref Unsafe.Add(ref block, (h & 1) + (i << 1)), (h >>> 1) & 15, times);
+            ref var slot = ref CounterOf(ref block, counterHash, i, out var counter);
+            added |= IncrementAt(ref slot, counter, times);
         }
 
         if (added)
@@ -136,6 +134,18 @@ internal sealed class FrequencySketch
         var next = Math.Min(15, current + times);
         slot += (long)(next - current) << offset;
         return true;
+    }
+
+    /// <summary>
+    /// Row <paramref name="row"/>'s counter of a key in its block: one of the row's two longs, and which of its sixteen
+    /// 4-bit counters (<paramref name="counter"/>), both picked by that row's byte of the key's second hash.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref long CounterOf(ref long block, int counterHash, int row, out int counter)
+    {
+        var h = counterHash >>> (row << 3);
+        counter = (h >>> 1) & 15;
+        return ref Unsafe.Add(ref block, (h & 1) + (row << 1));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

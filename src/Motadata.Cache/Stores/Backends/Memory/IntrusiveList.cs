@@ -132,9 +132,7 @@ internal sealed class IntrusiveList<TLinks>
         if (first is not null)
         {
             // The last node's next is the sentinel: TakeNext stops there.
-            TLinks.Previous(_sentinel) = _sentinel;
-            TLinks.Next(_sentinel) = _sentinel;
-            Count = 0;
+            Clear();
         }
 
         return first;

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Motadata.Cache.Stores.Backends.Memory;
 
 /// <summary>
@@ -48,6 +50,8 @@ internal sealed partial class MemoryStore : IThreadPoolWorkItem, IExpiryTarget
     internal bool ReplayOnReader
     {
         get;
+
+        [MemberNotNull(nameof(_reads), nameof(_drained), nameof(_drainedRepeats))]
         init
         {
             field = value;

@@ -41,7 +41,7 @@ internal sealed partial class MemoryStore : ICacheStore
     private readonly TimeProvider _time;
     private readonly ITimer _expirationTimer;
     private readonly CoarseClock _coarseClock;
-    private readonly ReadBuffer _reads = new(PoolReplaySlots);
+    private readonly ReadBuffer _reads;
 
     public MemoryStore(CacheConfig config, CacheCounters statistics, TimeProvider time)
     {
@@ -59,8 +59,6 @@ internal sealed partial class MemoryStore : ICacheStore
         // The global namespace has no quota: the per-tenant bounds are for named tenants.
         _global = new TenantSegment(null, statistics.Global, null, null, _maxBytes);
         _sketch = new FrequencySketch(config.MaxSize);
-        _drained = new MemoryNode[_reads.Capacity];
-        _drainedRepeats = new byte[_reads.Capacity];
         _windowMax = Math.Max(1, _maxSize / 100);
         var main = _maxSize - _windowMax;
         _protectedMax = (int)(main * 8L / 10);

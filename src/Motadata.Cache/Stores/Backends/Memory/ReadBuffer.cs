@@ -48,9 +48,10 @@ internal sealed class ReadBuffer
 
     /// <param name="slotsPerStripe">
     /// The ring of each stripe, a power of two. 256 for a store that replays on the reader (the ring fills and the
-    /// reader replays it: the lock and the batch are paid once per 256 reads). 512 for one that replays on a pool thread: a replay is asked for every 256 reads of a
-    /// thread (so queueing it, and waking a pool thread, is paid once per 256 reads), and the other 256 give the pool
-    /// thread time to start (several microseconds of hits) before the reader finds its ring full and replays it itself.
+    /// reader replays it: the lock and the batch are paid once per 256 reads). 512 for one that replays on a pool
+    /// thread: a replay is asked for every 256 reads of a thread (so queueing it, and waking a pool thread, is paid once
+    /// per 256 reads), and the other 256 give the pool thread time to start (several microseconds of hits) before the
+    /// reader finds its ring full and replays it itself.
     /// </param>
     public ReadBuffer(int slotsPerStripe)
     {
@@ -89,9 +90,9 @@ internal sealed class ReadBuffer
         // The thread's own ring (see t_stripe). Unsafe.Add: in range by construction, and a bounds check would read the
         // array's length (see TailStride).
         var stripe = ThreadStripe() & _stripeMask;
-        ref var tail = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tails), (stripe + 1) * TailStride);
+        ref var tail = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tails), LineOf(stripe));
         var position = tail;
-        var first = SlotPadding + (stripe * _slotsPerStripe);
+        var first = RingStart(stripe);
 
         // The same node as this thread's last record, not replayed yet: counted on that record. (A drain that takes
         // the record meanwhile loses the count, which the buffer allows.)
@@ -148,13 +149,13 @@ internal sealed class ReadBuffer
     public int ClearOwnStripe()
     {
         var stripe = ThreadStripe() & _stripeMask;
-        ref var busy = ref _busy[(stripe + 1) * TailStride];
+        ref var busy = ref _busy[LineOf(stripe)];
         if (Interlocked.CompareExchange(ref busy, 2, 0) != 0)
         {
             return 0;
         }
 
-        var start = SlotPadding + (stripe * _slotsPerStripe);
+        var start = RingStart(stripe);
         var cleared = 0;
         for (var i = 0; i < _slotsPerStripe; i++)
         {
@@ -178,6 +179,14 @@ internal sealed class ReadBuffer
     public int DrainOwnStripeTo(MemoryNode[] batch, byte[] repeats) =>
         DrainStripe(ThreadStripe() & _stripeMask, batch, repeats, 0, everyStripe: true);
 
+    /// <summary>Where <paramref name="stripe"/>'s write position (in <see cref="_tails"/>) and busy flag (in <see cref="_busy"/>) are: a cache line each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LineOf(int stripe) => (stripe + 1) * TailStride;
+
+    /// <summary>The index of <paramref name="stripe"/>'s first slot in <see cref="_slots"/> (and <see cref="_repeats"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int RingStart(int stripe) => SlotPadding + (stripe * _slotsPerStripe);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ThreadStripe()
     {
@@ -196,13 +205,13 @@ internal sealed class ReadBuffer
 
     private int DrainStripe(int stripe, MemoryNode[] batch, byte[] repeats, int count, bool everyStripe)
     {
-        var tail = Volatile.Read(ref _tails[(stripe + 1) * TailStride]);
+        var tail = Volatile.Read(ref _tails[LineOf(stripe)]);
         if (tail == _drainedTails[stripe] && !everyStripe)
         {
             return count;
         }
 
-        ref var busy = ref _busy[(stripe + 1) * TailStride];
+        ref var busy = ref _busy[LineOf(stripe)];
         if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
         {
             // Its owner is clearing it: nothing left to replay.
@@ -210,7 +219,7 @@ internal sealed class ReadBuffer
         }
 
         _drainedTails[stripe] = tail;
-        var start = SlotPadding + (stripe * _slotsPerStripe);
+        var start = RingStart(stripe);
 
         // Oldest first: the slots from the write position on were written a lap earlier than those before it.
         for (var i = 0; i < _slotsPerStripe; i++)
