@@ -11,20 +11,14 @@ public sealed class MemoryBuffersTests
     {
         // The pool replay (opt-in, ReplayOnPoolSwitch): the reader queues the replay and returns.
         using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System) { ReplayOnReader = false };
-        var segment = store.Segment("t");
-        for (var i = 0; i < 1_024; i++)
-        {
-            store.Set(segment, $"k{i}", i, TimeSpan.FromHours(1));
-        }
-
-        store.DrainReadsNow();
+        var (segment, keys) = Fill(store, 1_024);
         var before = store.ReadsReplayed;
 
         // Distinct keys, so each read is a record: four half rings' worth exactly (a replay is asked for at each half
         // ring; records after the last request would wait for the next one), then no write at all.
-        for (var i = 0; i < 1_024; i++)
+        foreach (var key in keys)
         {
-            Assert.True(store.TryGet(segment, $"k{i}", out int _));
+            Assert.True(store.TryGet(segment, key, out int _));
         }
 
         // The pool thread (or, if it is late, the reader itself) replays them; wait for it, with a generous deadline.
@@ -43,14 +37,7 @@ public sealed class MemoryBuffersTests
     public void ReadsWhileAnotherThreadHoldsTheMaintenanceLockAreDroppedAndTheNextReadsAreRecordedAgain()
     {
         using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System);
-        var segment = store.Segment("t");
-        var keys = Enumerable.Range(0, 2_000).Select(i => $"k{i}").ToArray();
-        foreach (var key in keys)
-        {
-            store.Set(segment, key, 1, TimeSpan.FromHours(1));
-        }
-
-        store.DrainReadsNow();
+        var (segment, keys) = Fill(store, 2_000);
         var replayedBefore = store.ReadsReplayed;
 
         // Another thread holds the lock (as a replay or a write would) while this one reads every key three times:
@@ -135,14 +122,7 @@ public sealed class MemoryBuffersTests
     public void ReadersTakeTurnsReplayingTheirFullRingsAndALoneReaderReplaysThemAll()
     {
         using var store = new MemoryStore(new CacheConfig { MaxSize = 10_000 }, new CacheCounters(), TimeProvider.System);
-        var segment = store.Segment("t");
-        var keys = Enumerable.Range(0, 4_000).Select(i => $"k{i}").ToArray();
-        foreach (var key in keys)
-        {
-            store.Set(segment, key, 1, TimeSpan.FromHours(1));
-        }
-
-        store.DrainReadsNow();
+        var (segment, keys) = Fill(store, 4_000);
 
         // Distinct keys (each read is a record, and rings fill), one thread after the other, never at once.
         var snapshots = new List<(long Replayed, long Dropped)> { (store.ReadsReplayed, store.ReadsDropped) };
@@ -197,14 +177,7 @@ public sealed class MemoryBuffersTests
     public void TwoReadersWhoseRingsFillInStrictAlternationStillReplayAtLeastEveryOtherRing()
     {
         using var store = new MemoryStore(new CacheConfig { MaxSize = 50_000 }, new CacheCounters(), TimeProvider.System);
-        var segment = store.Segment("t");
-        var keys = Enumerable.Range(0, 12_000).Select(i => $"k{i}").ToArray();
-        foreach (var key in keys)
-        {
-            store.Set(segment, key, 1, TimeSpan.FromHours(1));
-        }
-
-        store.DrainReadsNow();
+        var (segment, keys) = Fill(store, 12_000);
         var before = store.ReadsReplayed;
 
         // Two readers in lockstep: each step reads 300 keys never read before (a ring of 256 fills once), then hands
@@ -346,5 +319,19 @@ public sealed class MemoryBuffersTests
         Assert.InRange(final.Size, 1, MaxSize);
         Assert.Equal(final.Size, segments.Sum(s => s.Counters.Size));
         Assert.Equal(final.MemoryBytes, segments.Sum(s => s.Counters.MemoryBytes));
+    }
+
+    /// <summary>Stores keys <c>k0</c> to <c>k{count - 1}</c> in tenant "t" and replays every read recorded so far.</summary>
+    private static (TenantSegment Segment, string[] Keys) Fill(MemoryStore store, int count)
+    {
+        var segment = store.Segment("t");
+        var keys = Enumerable.Range(0, count).Select(i => $"k{i}").ToArray();
+        foreach (var key in keys)
+        {
+            store.Set(segment, key, 1, TimeSpan.FromHours(1));
+        }
+
+        store.DrainReadsNow();
+        return (segment, keys);
     }
 }
